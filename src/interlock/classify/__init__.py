@@ -1,0 +1,139 @@
+"""The classifier registry: raw input of a known kind in, normalised `Action`s out.
+
+Each protocol has its own module (`sql`, `shell`, `graphql`, `http`, `mcp`) exposing
+`classify(payload, depth) -> list[Action]`. Modules are imported on first use, so a process
+that only needs one classifier does not pay for the others' parsers.
+
+Contract every classifier keeps, and this registry enforces:
+
+- It never raises on hostile or malformed input. Only a payload of the wrong *type* for its
+  kind (a number given as SQL) raises `PayloadError`, at the top level; anything the
+  classifier cannot parse or does not recognise is an action with verb `unknown`.
+- It returns at least one action; an empty answer is turned into `unknown` here.
+- Input is bounded: strings above `MAX_INPUT_CHARS` and nesting deeper than `MAX_DEPTH`
+  (shell handing SQL to the SQL classifier handing a DO body back, …) are `unknown`.
+- A classifier that hands embedded text to another language calls `classify_nested`,
+  which adds one level of depth and never raises.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import OrderedDict
+from collections.abc import Callable
+from threading import Lock
+
+from interlock.errors import PayloadError
+from interlock.model import Action, unknown_action
+
+__all__ = [
+    "KINDS",
+    "MAX_DEPTH",
+    "MAX_INPUT_CHARS",
+    "Classifier",
+    "classify",
+    "classify_nested",
+    "register",
+]
+
+Classifier = Callable[[object, int], list[Action]]
+
+MAX_INPUT_CHARS = 256 * 1024
+MAX_DEPTH = 8
+
+_MODULES: dict[str, str] = {
+    "sql": "interlock.classify.sql",
+    "shell": "interlock.classify.shell",
+    "graphql": "interlock.classify.graphql",
+    "http": "interlock.classify.http",
+    "mcp": "interlock.classify.mcp",
+}
+KINDS: tuple[str, ...] = tuple(_MODULES)
+
+_loaded: dict[str, Classifier] = {}
+
+
+def register(kind: str, classifier: Classifier) -> None:
+    """Add or replace the classifier for `kind` (for plugins and tests)."""
+    _loaded[kind] = classifier
+    _cache.clear()
+
+
+def _classifier_for(kind: str) -> Classifier:
+    fn = _loaded.get(kind)
+    if fn is None:
+        module_name = _MODULES.get(kind)
+        if module_name is None:
+            raise PayloadError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
+        fn = importlib.import_module(module_name).classify
+        _loaded[kind] = fn
+    return fn
+
+
+class _LRU:
+    """A small thread-safe LRU for classifications of string payloads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._data: OrderedDict[tuple[str, str], tuple[Action, ...]] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: tuple[str, str]) -> tuple[Action, ...] | None:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[str, str], value: tuple[Action, ...]) -> None:
+        with self._lock:
+            self._data[key] = value
+            if len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_cache = _LRU(4096)
+
+
+def classify(kind: str, payload: object, *, depth: int = 0) -> tuple[Action, ...]:
+    """Classify `payload` as `kind`. Raises `PayloadError` only for an unknown kind or a
+    payload of the wrong type; every other failure becomes an `unknown` action."""
+    fn = _classifier_for(kind)
+    if depth > MAX_DEPTH:
+        return (unknown_action(kind, f"nested more than {MAX_DEPTH} levels deep"),)
+    if isinstance(payload, str):
+        if len(payload) > MAX_INPUT_CHARS:
+            return (
+                unknown_action(kind, f"input of {len(payload)} characters exceeds the limit"),
+            )
+        cached = _cache.get((kind, payload)) if depth == 0 else None
+        if cached is not None:
+            return cached
+    try:
+        actions = tuple(fn(payload, depth))
+    except PayloadError:
+        raise
+    except (RecursionError, MemoryError):
+        actions = (unknown_action(kind, "input too deeply nested or too large to analyse"),)
+    except Exception as exc:  # fail closed: a classifier bug must never allow an action
+        actions = (unknown_action(kind, f"classifier failed ({type(exc).__name__})"),)
+    if not actions:
+        actions = (unknown_action(kind, "classifier found no operation to vouch for"),)
+    if isinstance(payload, str) and depth == 0:
+        _cache.put((kind, payload), actions)
+    return actions
+
+
+def classify_nested(kind: str, payload: object, depth: int) -> list[Action]:
+    """Classify text embedded in another language (SQL in `psql -c`, a curl body, …).
+
+    Never raises: a wrong-typed payload is `unknown` too.
+    """
+    try:
+        return list(classify(kind, payload, depth=depth + 1))
+    except PayloadError as exc:
+        return [unknown_action(kind, str(exc))]

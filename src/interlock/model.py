@@ -1,0 +1,189 @@
+"""The vocabulary every part of Interlock speaks: principals, resources, actions, decisions.
+
+Classifiers produce `Action`s; the gate turns (principal, resource, actions) into a
+`Decision`. Everything here is immutable and free of I/O so it can be cached, hashed and
+passed between threads without care.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class Verb(enum.StrEnum):
+    """What an action does to the world, from harmless to irreversible.
+
+    `UNKNOWN` means the classifier could not tell; the gate treats it like `DESTRUCTIVE`.
+    """
+
+    READ = "read"
+    WRITE = "write"
+    UNKNOWN = "unknown"
+    DESTRUCTIVE = "destructive"
+
+    @property
+    def severity(self) -> int:
+        """Order for "most severe": read < write < unknown < destructive.
+
+        Unknown ranks with destructive for decisions; it sits just below it so that an input
+        with a recognised destructive action reports `destructive` rather than `unknown`.
+        """
+        return _SEVERITY[self]
+
+    @property
+    def is_dangerous(self) -> bool:
+        """True for verbs the gate must treat as destructive (fail closed)."""
+        return self in (Verb.DESTRUCTIVE, Verb.UNKNOWN)
+
+
+_SEVERITY = {Verb.READ: 0, Verb.WRITE: 1, Verb.UNKNOWN: 2, Verb.DESTRUCTIVE: 3}
+
+
+def most_severe(verbs: Iterable[Verb]) -> Verb:
+    """The most severe verb of `verbs`; an empty input is `UNKNOWN` (nothing to vouch for)."""
+    return max(verbs, key=lambda v: v.severity, default=Verb.UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One normalised operation, whatever protocol carried it.
+
+    `operation` is `protocol:NAME` (`sql:DROP TABLE`, `shell:rm`, `graphql:volumeDelete`,
+    `http:DELETE`, `mcp:delete_database`). `reason` says in a sentence why the classifier
+    chose `verb`; `detail` is a short excerpt of the input that produced the action (never a
+    credential: classifiers redact what they recognise as one).
+    """
+
+    protocol: str
+    operation: str
+    verb: Verb
+    targets: tuple[str, ...] = ()
+    reversible: bool = False
+    blast_radius: int | None = None
+    reason: str = ""
+    detail: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "protocol": self.protocol,
+            "operation": self.operation,
+            "risk": self.verb.value,
+            "targets": list(self.targets),
+            "reversible": self.reversible,
+        }
+        if self.blast_radius is not None:
+            out["blast_radius"] = self.blast_radius
+        if self.reason:
+            out["reason"] = self.reason
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+def unknown_action(protocol: str, reason: str, detail: str = "") -> Action:
+    """The action a classifier returns when it cannot tell what the input does."""
+    return Action(
+        protocol=protocol,
+        operation=f"{protocol}:unknown",
+        verb=Verb.UNKNOWN,
+        reason=reason,
+        detail=detail[:200],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """An autonomous program acting under its own, scoped identity.
+
+    `environments` is the grant: the environments the agent may touch at all (None means
+    every environment, used for the unnamed agent of `interlock check`). `max_verb` is the
+    most severe verb class its grant ever allows.
+    """
+
+    name: str
+    id: str = ""
+    environments: frozenset[str] | None = None
+    max_verb: Verb = Verb.DESTRUCTIVE
+    owner: str = ""
+    task: str = ""
+
+    def may_touch(self, environment: str) -> bool:
+        return self.environments is None or environment in self.environments
+
+
+@dataclass(frozen=True, slots=True)
+class Human:
+    """A person who can approve held actions or administer Interlock."""
+
+    name: str
+    role: str = "approver"
+
+
+Principal = Agent | Human
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """Something an agent acts on, with the attributes policies look at."""
+
+    name: str
+    environment: str = "production"
+    kind: str = "generic"
+    tags: frozenset[str] = frozenset()
+    owner: str = ""
+
+
+class Outcome(enum.StrEnum):
+    """What happens to an input: it runs, waits for a human, or is refused."""
+
+    ALLOW = "allow"
+    HOLD = "hold"
+    DENY = "deny"
+
+    @property
+    def severity(self) -> int:
+        return _OUTCOME_SEVERITY[self]
+
+
+_OUTCOME_SEVERITY = {Outcome.ALLOW: 0, Outcome.HOLD: 1, Outcome.DENY: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDecision:
+    """The gate's answer for one action of an input."""
+
+    action: Action
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()
+    safeguards: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The gate's answer for a whole input: the most restrictive of its actions' answers."""
+
+    outcome: Outcome
+    risk: Verb
+    actions: tuple[ActionDecision, ...] = field(default_factory=tuple)
+    reasons: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()
+    safeguards: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is Outcome.ALLOW
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "decision": self.outcome.value,
+            "risk": self.risk.value,
+            "actions": [
+                {**d.action.to_json(), "decision": d.outcome.value} for d in self.actions
+            ],
+            "reasons": list(self.reasons),
+            "policies": list(self.policies),
+            "safeguards": list(self.safeguards),
+        }

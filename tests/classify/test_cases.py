@@ -1,0 +1,56 @@
+"""One runner for every classifier's adversarial corpus (`cases/<kind>.yaml`).
+
+A case is a mapping:
+
+    payload: <the input, exactly as `interlock check <kind>` would take it>
+    risk: read | write | destructive | unknown     # the most severe verb expected
+    benign: true                                   # optional: a look-alike that must not be flagged
+    operations: [sql:DROP TABLE]                   # optional: operations that must be among the actions
+    targets: [users]                               # optional: targets that must be among the actions'
+    note: why the case exists
+
+Every case is also run through the gate with the default policy on production: an input whose
+expected risk is destructive or unknown must be held or denied, and a benign one allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from interlock.classify import classify
+from interlock.model import most_severe
+
+CASES_DIR = Path(__file__).parent / "cases"
+
+
+def _load_cases() -> list[Any]:
+    params = []
+    for path in sorted(CASES_DIR.glob("*.yaml")):
+        kind = path.stem
+        cases = yaml.safe_load(path.read_text()) or []
+        for index, case in enumerate(cases):
+            note = str(case.get("note", ""))[:60]
+            params.append(pytest.param(kind, case, id=f"{kind}-{index}-{note}"))
+    return params
+
+
+CASES = _load_cases()
+
+
+@pytest.mark.parametrize(("kind", "case"), CASES)
+def test_classifier_case(kind: str, case: dict[str, Any]) -> None:
+    actions = classify(kind, case["payload"])
+    got = most_severe(a.verb for a in actions).value
+    assert got == case["risk"], [a.to_json() for a in actions]
+    operations = {a.operation for a in actions}
+    for expected in case.get("operations", []):
+        assert expected in operations, operations
+    targets = {t for a in actions for t in a.targets}
+    for expected in case.get("targets", []):
+        assert expected in targets, targets
+    if case.get("benign"):
+        assert case["risk"] in ("read", "write"), "a benign case must expect read or write"
