@@ -152,13 +152,22 @@ _OUTCOME_SEVERITY = {Outcome.ALLOW: 0, Outcome.HOLD: 1, Outcome.DENY: 2}
 
 @dataclass(frozen=True, slots=True)
 class ActionDecision:
-    """The gate's answer for one action of an input."""
+    """The gate's answer for one action of an input.
+
+    `reasons[0]` describes the action as classified; the rest say which policy (or the
+    agent's grant) decided, in words.
+    """
 
     action: Action
     outcome: Outcome
     reasons: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
     safeguards: tuple[str, ...] = ()
+    approvers: int = 0
+
+    @property
+    def policy_reasons(self) -> tuple[str, ...]:
+        return self.reasons[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +180,7 @@ class Decision:
     reasons: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
     safeguards: tuple[str, ...] = ()
+    approvers: int = 0  # distinct humans a hold needs
 
     @property
     def allowed(self) -> bool:
@@ -181,9 +191,11 @@ class Decision:
             "decision": self.outcome.value,
             "risk": self.risk.value,
             "actions": [
-                {**d.action.to_json(), "decision": d.outcome.value} for d in self.actions
+                {**d.action.to_json(), "decision": d.outcome.value, "policies": list(d.policies)}
+                for d in self.actions
             ],
             "reasons": list(self.reasons),
             "policies": list(self.policies),
             "safeguards": list(self.safeguards),
+            **({"approvers": self.approvers} if self.outcome is Outcome.HOLD else {}),
         }

@@ -1,0 +1,161 @@
+"""Audit records and the hash chain that makes editing, deleting, inserting or reordering
+any of them detectable.
+
+Each record's hash covers its sequence number, time, type, body and the previous record's
+hash. Periodic checkpoints sign (sequence, hash) of the head with an Ed25519 key, so even
+someone who rewrites the whole chain consistently cannot forge the checkpoints without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: object) -> str:
+    """The one serialisation hashes are computed over: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One appended fact: a decision, the outcome of a forwarded action, or an event."""
+
+    seq: int
+    ts: str
+    type: str
+    body: Mapping[str, Any]
+    prev: str
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "ts": self.ts,
+            "type": self.type,
+            "body": dict(self.body),
+            "prev": self.prev,
+            "hash": self.hash,
+        }
+
+
+def record_hash(seq: int, ts: str, type_: str, body: Mapping[str, Any], prev: str) -> str:
+    material = canonical_json({"seq": seq, "ts": ts, "type": type_, "body": body, "prev": prev})
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def make_record(
+    seq: int, ts: str, type_: str, body: Mapping[str, Any], prev: str
+) -> AuditRecord:
+    return AuditRecord(seq, ts, type_, body, prev, record_hash(seq, ts, type_, body, prev))
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A signature over the chain head at `seq`: proof of everything up to it."""
+
+    seq: int
+    hash: str
+    ts: str
+    key_id: str
+    signature: str
+
+    def message(self) -> bytes:
+        return checkpoint_message(self.seq, self.hash)
+
+
+def checkpoint_message(seq: int, head_hash: str) -> bytes:
+    return f"interlock-audit-checkpoint\0{seq}\0{head_hash}".encode()
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    """What `audit verify` found: problems named by record, and how much is signed."""
+
+    records: int = 0
+    checkpoints: int = 0
+    signed_through: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def unsigned_tail(self) -> int:
+        return max(0, self.records - self.signed_through)
+
+
+def verify_chain(
+    records: Iterable[AuditRecord],
+    checkpoints: Iterable[Checkpoint],
+    verify_signature: Any,
+) -> VerifyReport:
+    """Walk the chain in sequence order and check every link and every checkpoint.
+
+    `verify_signature(checkpoint) -> bool` checks one checkpoint's signature (None when no
+    public key is available, in which case checkpoints are reported as unverifiable).
+    """
+    report = VerifyReport()
+    expected_seq = 1
+    prev_hash = GENESIS
+    by_seq: dict[int, str] = {}
+    for record in records:
+        report.records += 1
+        if record.seq != expected_seq:
+            if record.seq > expected_seq:
+                missing = (
+                    f"record {expected_seq}"
+                    if record.seq == expected_seq + 1
+                    else f"records {expected_seq}-{record.seq - 1}"
+                )
+                report.problems.append(f"{missing} missing: deleted from the log")
+            else:
+                report.problems.append(
+                    f"record {record.seq} appears out of order after record {expected_seq - 1}"
+                )
+        recomputed = record_hash(record.seq, record.ts, record.type, record.body, record.prev)
+        if recomputed != record.hash:
+            report.problems.append(
+                f"record {record.seq} was edited: its content no longer matches its hash"
+            )
+        elif record.prev != prev_hash and record.seq == expected_seq:
+            report.problems.append(
+                f"record {record.seq} does not follow record {record.seq - 1}: "
+                "the chain was broken (a record inserted, reordered or rewritten)"
+            )
+        by_seq[record.seq] = record.hash
+        prev_hash = record.hash
+        expected_seq = record.seq + 1
+    for checkpoint in checkpoints:
+        report.checkpoints += 1
+        if verify_signature is None:
+            report.problems.append(
+                f"checkpoint at record {checkpoint.seq} cannot be verified: no public key"
+            )
+            continue
+        if not verify_signature(checkpoint):
+            report.problems.append(
+                f"checkpoint at record {checkpoint.seq} has an invalid signature (forged or "
+                "signed with another key)"
+            )
+            continue
+        held = by_seq.get(checkpoint.seq)
+        if held is None:
+            report.problems.append(
+                f"checkpoint at record {checkpoint.seq} signs a record that is no longer in "
+                "the log: records were deleted from the end"
+            )
+        elif held != checkpoint.hash:
+            report.problems.append(
+                f"records up to {checkpoint.seq} were rewritten: they no longer match the "
+                "signed checkpoint"
+            )
+        else:
+            report.signed_through = max(report.signed_through, checkpoint.seq)
+    return report

@@ -1,0 +1,129 @@
+"""The audit log: decisions recorded before anything is forwarded, outcomes after.
+
+Records are never updated in place; an outcome is a new record that points at its decision
+(`decision_seq`), so the chain stays append-only. Payloads are not stored: a keyed HMAC of
+the payload lets an operator see that two records concern the same input without the log
+ever holding its text, and action details come from classifiers, which keep credentials out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from interlock.audit.chain import (
+    canonical_json,
+    AuditRecord,
+    Checkpoint,
+    VerifyReport,
+    make_record,
+    verify_chain,
+)
+from interlock.audit.signing import CheckpointSigner, CheckpointVerifier
+from interlock.audit.store import AuditStore
+from interlock.model import Agent, Decision, Principal, Resource
+from interlock.redact import redact_value
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AuditLog:
+    """Appends hash-chained records to a store and signs checkpoints every N records."""
+
+    def __init__(
+        self,
+        store: AuditStore,
+        *,
+        signer: CheckpointSigner | None = None,
+        hmac_key: bytes = b"",
+        checkpoint_every: int = 100,
+        clock: Clock = _utc_now,
+    ) -> None:
+        self.store = store
+        self.signer = signer
+        self._hmac_key = hmac_key
+        self.checkpoint_every = checkpoint_every
+        self._clock = clock
+
+    def append(self, type_: str, body: Mapping[str, Any]) -> AuditRecord:
+        clean = redact_value(dict(body))
+        ts = self._clock().isoformat(timespec="microseconds")
+        record = self.store.append(lambda seq, prev: make_record(seq, ts, type_, clean, prev))
+        if self.signer is not None and record.seq % self.checkpoint_every == 0:
+            self._sign(record)
+        return record
+
+    def record_decision(
+        self,
+        *,
+        principal: Principal,
+        resource: Resource,
+        kind: str,
+        payload: object,
+        decision: Decision,
+        source: str = "",
+    ) -> AuditRecord:
+        """Write a decision before the action it concerns is forwarded (or refused)."""
+        body: dict[str, Any] = {
+            "principal": _principal_json(principal),
+            "resource": {"name": resource.name, "environment": resource.environment},
+            "kind": kind,
+            "payload_hmac": self.fingerprint(payload),
+            "decision": decision.to_json(),
+        }
+        if source:
+            body["source"] = source
+        return self.append("decision", body)
+
+    def record_outcome(
+        self, decision_seq: int, outcome: str, detail: Mapping[str, Any] | None = None
+    ) -> AuditRecord:
+        """Complete a decision with what happened: forwarded, failed, cancelled, …"""
+        body = {"decision_seq": decision_seq, "outcome": outcome, **(detail or {})}
+        return self.append("outcome", body)
+
+    def fingerprint(self, payload: object) -> str:
+        """A keyed digest of a payload: equal payloads match, the text is not recoverable."""
+        text = payload if isinstance(payload, str) else canonical_json(payload)
+        return hmac.new(self._hmac_key, text.encode(), hashlib.sha256).hexdigest()
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Sign the current head now (at exit, before a verify, on demand)."""
+        head = self.store.head()
+        if head is None or self.signer is None:
+            return None
+        existing = self.store.checkpoints()
+        if existing and existing[-1].seq == head.seq:
+            return existing[-1]
+        return self._sign(head)
+
+    def _sign(self, record: AuditRecord) -> Checkpoint:
+        assert self.signer is not None
+        checkpoint = Checkpoint(
+            seq=record.seq,
+            hash=record.hash,
+            ts=self._clock().isoformat(timespec="microseconds"),
+            key_id=self.signer.key_id,
+            signature=self.signer.sign(record.seq, record.hash),
+        )
+        self.store.add_checkpoint(checkpoint)
+        return checkpoint
+
+    def records(self, after_seq: int = 0) -> Iterator[AuditRecord]:
+        return self.store.records(after_seq)
+
+    def verify(self, verifier: CheckpointVerifier | None) -> VerifyReport:
+        return verify_chain(self.store.records(), self.store.checkpoints(), verifier)
+
+
+def _principal_json(principal: Principal) -> dict[str, str]:
+    if isinstance(principal, Agent):
+        return {"type": "agent", "name": principal.name, "id": principal.id}
+    return {"type": "human", "name": principal.name}

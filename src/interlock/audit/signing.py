@@ -1,0 +1,98 @@
+"""Ed25519 keys for signing audit checkpoints, created by `interlock init`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from interlock.audit.chain import Checkpoint, checkpoint_message
+from interlock.errors import ConfigError
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Create `path` readable by its owner only (0600) before any secret byte is written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def generate_signing_key(private_path: Path, public_path: Path) -> str:
+    """Create a new key pair on disk; returns its key id."""
+    private = Ed25519PrivateKey.generate()
+    write_private_file(
+        private_path,
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+    public_path.write_bytes(
+        private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return key_id(private.public_key())
+
+
+class CheckpointSigner:
+    """Signs chain heads with the private key."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._key = private_key
+        self.key_id = key_id(private_key.public_key())
+
+    @classmethod
+    def from_file(cls, path: Path) -> CheckpointSigner:
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path}: cannot load the audit signing key ({exc})") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ConfigError(f"{path}: the audit signing key is not an Ed25519 key")
+        return cls(key)
+
+    def sign(self, seq: int, head_hash: str) -> str:
+        return self._key.sign(checkpoint_message(seq, head_hash)).hex()
+
+
+class CheckpointVerifier:
+    """Checks checkpoint signatures with the public key."""
+
+    def __init__(self, public_key: Ed25519PublicKey) -> None:
+        self._key = public_key
+        self.key_id = key_id(public_key)
+
+    @classmethod
+    def from_file(cls, path: Path) -> CheckpointVerifier:
+        try:
+            key = serialization.load_pem_public_key(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path}: cannot load the audit public key ({exc})") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise ConfigError(f"{path}: the audit public key is not an Ed25519 key")
+        return cls(key)
+
+    def __call__(self, checkpoint: Checkpoint) -> bool:
+        try:
+            self._key.verify(bytes.fromhex(checkpoint.signature), checkpoint.message())
+        except (InvalidSignature, ValueError):
+            return False
+        return True

@@ -1,0 +1,71 @@
+"""The `interlock` command line (Typer + Rich).
+
+Exit codes are part of the contract: 0 allow / success, 1 bad input or failure, 2 hold,
+3 deny. Typer's own usage errors (which would exit 2, "hold") are mapped to 1 here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from rich.markup import escape
+from typer.exceptions import Abort, Exit, TyperException
+
+from interlock import __version__
+from interlock.cli import audit, policy
+from interlock.cli._common import EXIT_BAD_INPUT, err
+from interlock.cli.check import check
+from interlock.cli.demo import demo
+from interlock.cli.init import init
+
+app = typer.Typer(
+    name="interlock",
+    help="Interlock: agents work on real infrastructure without being able to destroy it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command()(init)
+app.command()(check)
+app.command()(demo)
+app.add_typer(policy.app, name="policy")
+app.add_typer(audit.app, name="audit")
+
+
+@app.command()
+def version() -> None:
+    """Print Interlock's version."""
+    print(__version__)
+
+
+def main() -> None:
+    try:
+        result = app(standalone_mode=False)
+    except TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            print(exc.format_message())
+            sys.exit(0)
+        err.print(f"[bold red]error:[/] {escape(exc.format_message())}", soft_wrap=True)
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            err.print(f"[dim]see `{ctx.command_path} --help`[/]")
+        sys.exit(EXIT_BAD_INPUT)
+    except Abort:
+        sys.exit(EXIT_BAD_INPUT)
+    except Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line, and never exit "allow"
+        if os.environ.get("INTERLOCK_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))[:300]} "
+            "(set INTERLOCK_DEBUG=1 for a traceback)",
+            soft_wrap=True,
+        )
+        sys.exit(EXIT_BAD_INPUT)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,138 @@
+"""The gate: the pure decision core every enforcement point calls.
+
+    identity (the agent's grant) → baseline (anomaly score) → policy (Cedar) → decision
+
+No network or disk I/O happens here, so a decision costs microseconds and can run in-process
+in every proxy and hook. One input may carry several actions; its decision is the most
+restrictive of theirs (deny > hold > allow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from interlock.model import (
+    Action,
+    ActionDecision,
+    Agent,
+    Decision,
+    Outcome,
+    Principal,
+    Resource,
+    Verb,
+    most_severe,
+)
+from interlock.policy import PolicyBundle, PolicyEvaluator, load_policies
+
+GRANT_POLICY = "grant"
+
+
+class Baseline(Protocol):
+    """Scores how unusual an action is for a principal (0 = ordinary, 100 = never seen)."""
+
+    def score(self, principal: Principal, resource: Resource, action: Action) -> int: ...
+
+
+class NoBaseline:
+    """The baseline used until per-agent history exists: everything scores 0."""
+
+    def score(self, principal: Principal, resource: Resource, action: Action) -> int:
+        return 0
+
+
+class Gate:
+    """Decides what happens to an input's actions, from policies loaded once."""
+
+    def __init__(self, bundle: PolicyBundle | None = None, baseline: Baseline | None = None):
+        self.bundle = bundle if bundle is not None else load_policies()
+        self.evaluator = PolicyEvaluator(self.bundle)
+        self.baseline: Baseline = baseline if baseline is not None else NoBaseline()
+
+    def decide(
+        self,
+        principal: Principal,
+        resource: Resource,
+        actions: Sequence[Action],
+        *,
+        stated_reason: str = "",
+    ) -> Decision:
+        if not actions:
+            # Nothing to vouch for is not the same as harmless: fail closed.
+            actions = (
+                Action("none", "none:empty", Verb.UNKNOWN, reason="no action was found"),
+            )
+        decisions = tuple(self._decide_one(principal, resource, a, stated_reason) for a in actions)
+        return aggregate(decisions)
+
+    def _decide_one(
+        self, principal: Principal, resource: Resource, action: Action, stated_reason: str
+    ) -> ActionDecision:
+        refusal = grant_refusal(principal, resource, action)
+        if refusal is not None:
+            return ActionDecision(
+                action, Outcome.DENY, (_describe(action), refusal), (GRANT_POLICY,)
+            )
+        anomaly = self.baseline.score(principal, resource, action)
+        answer = self.evaluator.evaluate(
+            principal, resource, action, stated_reason=stated_reason, anomaly=anomaly
+        )
+        return ActionDecision(
+            action,
+            answer.outcome,
+            (_describe(action), *answer.reasons),
+            answer.policies,
+            answer.safeguards,
+            answer.approvers,
+        )
+
+
+def grant_refusal(principal: Principal, resource: Resource, action: Action) -> str | None:
+    """Why the agent's own grant rules the action out before any policy is asked, or None.
+
+    The grant is the outer fence: an agent scoped to staging never reaches production,
+    whatever the policies say.
+    """
+    if not isinstance(principal, Agent):
+        return None
+    if not principal.may_touch(resource.environment):
+        granted = ", ".join(sorted(principal.environments or ())) or "none"
+        return (
+            f"agent {principal.name!r} is not granted the {resource.environment} environment "
+            f"(granted: {granted})"
+        )
+    effective = Verb.DESTRUCTIVE if action.verb is Verb.UNKNOWN else action.verb
+    if effective.severity > principal.max_verb.severity:
+        return (
+            f"agent {principal.name!r} may do at most {principal.max_verb.value} actions; "
+            f"this one is {action.verb.value}"
+        )
+    return None
+
+
+def _describe(action: Action) -> str:
+    what = action.operation
+    if action.targets:
+        what += " on " + ", ".join(action.targets[:5])
+    text = f"{what} is {action.verb.value}"
+    return f"{text}: {action.reason}" if action.reason else text
+
+
+def aggregate(decisions: Iterable[ActionDecision]) -> Decision:
+    """The most restrictive of per-action decisions, with the reasons that made it."""
+    decisions = tuple(decisions)
+    outcome = max((d.outcome for d in decisions), key=lambda o: o.severity)
+    deciding = [d for d in decisions if d.outcome is outcome]
+    return Decision(
+        outcome=outcome,
+        risk=most_severe(d.action.verb for d in decisions),
+        actions=decisions,
+        reasons=_unique(r for d in deciding for r in d.reasons),
+        policies=_unique(p for d in deciding for p in d.policies),
+        safeguards=_unique(s for d in decisions for s in d.safeguards),
+        approvers=max((d.approvers for d in deciding), default=0),
+    )
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))

@@ -1,0 +1,219 @@
+"""The Interlock home: config, policies, keys and local state in one directory.
+
+    <home>/interlock.toml          configuration (resources, policy paths, audit settings)
+    <home>/policies/*.cedar        the active policies (a copy of the default pack at init)
+    <home>/keys/audit-signing.key  Ed25519 private key for audit checkpoints (0600)
+    <home>/keys/audit-signing.pub  its public key, for `interlock audit verify`
+    <home>/keys/audit-hmac.key     key for payload fingerprints in audit records (0600)
+    <home>/state/interlock.db      the embedded SQLite state (audit log, …)
+
+The home is found from `--home`, then `$INTERLOCK_HOME`, then `.interlock/` in the current
+directory or any parent (as git finds `.git`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from interlock.audit import (
+    AuditLog,
+    CheckpointSigner,
+    CheckpointVerifier,
+    SQLiteAuditStore,
+    generate_signing_key,
+)
+from interlock.audit.signing import write_private_file
+from interlock.errors import ConfigError
+from interlock.model import Resource
+from interlock.policy import PolicyBundle, default_policy_dir, load_policies
+
+HOME_DIR_NAME = ".interlock"
+CONFIG_NAME = "interlock.toml"
+
+_DEFAULT_CONFIG = """\
+# Interlock configuration. See docs/configuration.md.
+
+[policies]
+# Files or directories of .cedar policies, relative to this file.
+paths = ["policies"]
+
+[audit]
+# Sign a checkpoint of the audit chain every N records (and on demand).
+checkpoint_every = 100
+
+# Resources agents act on. The environment decides which policies apply.
+# [resources.orders-db]
+# kind = "postgres"
+# environment = "production"
+# tags = ["pii"]
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """What `interlock.toml` says, validated."""
+
+    policy_paths: tuple[Path, ...]
+    checkpoint_every: int = 100
+    resources: Mapping[str, Resource] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def signing_key(self) -> Path:
+        return self.root / "keys" / "audit-signing.key"
+
+    @property
+    def public_key(self) -> Path:
+        return self.root / "keys" / "audit-signing.pub"
+
+    @property
+    def hmac_key(self) -> Path:
+        return self.root / "keys" / "audit-hmac.key"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "state" / "interlock.db"
+
+    def load_config(self) -> Config:
+        return load_config(self.config_path)
+
+    def load_policies(self) -> PolicyBundle:
+        return load_policies(self.load_config().policy_paths)
+
+    def audit_log(self) -> AuditLog:
+        config = self.load_config()
+        try:
+            hmac_key = self.hmac_key.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{self.hmac_key}: cannot read the audit HMAC key ({exc})") from None
+        return AuditLog(
+            SQLiteAuditStore(self.database),
+            signer=CheckpointSigner.from_file(self.signing_key),
+            hmac_key=hmac_key,
+            checkpoint_every=config.checkpoint_every,
+        )
+
+    def audit_verifier(self) -> CheckpointVerifier:
+        return CheckpointVerifier.from_file(self.public_key)
+
+
+def find_home(explicit: Path | None = None) -> Home | None:
+    """The home to use, or None when there is none (the built-in defaults then apply)."""
+    if explicit is not None:
+        home = Home(explicit.resolve())
+        if not home.config_path.is_file():
+            raise ConfigError(
+                f"{explicit}: not an Interlock home (no {CONFIG_NAME}); "
+                f"run `interlock init --home {explicit}`"
+            )
+        return home
+    env = os.environ.get("INTERLOCK_HOME")
+    if env:
+        return find_home(Path(env))
+    here = Path.cwd().resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / HOME_DIR_NAME
+        if (candidate / CONFIG_NAME).is_file():
+            return Home(candidate)
+    return None
+
+
+def require_home(explicit: Path | None = None) -> Home:
+    home = find_home(explicit)
+    if home is None:
+        raise ConfigError(
+            "no Interlock home here: run `interlock init` (or pass --home, or set INTERLOCK_HOME)"
+        )
+    return home
+
+
+def init_home(root: Path, *, force: bool = False) -> tuple[Home, list[str]]:
+    """Create a home at `root`; existing files are kept unless `force`. Returns what was made."""
+    home = Home(root.resolve())
+    made: list[str] = []
+    home.root.mkdir(parents=True, exist_ok=True)
+    if force or not home.config_path.exists():
+        home.config_path.write_text(_DEFAULT_CONFIG)
+        made.append(str(home.config_path))
+    policies = home.root / "policies"
+    if force or not policies.exists():
+        policies.mkdir(exist_ok=True)
+        for source in sorted(default_policy_dir().glob("*.cedar")):
+            shutil.copyfile(source, policies / source.name)
+            made.append(str(policies / source.name))
+    if force or not home.signing_key.exists():
+        generate_signing_key(home.signing_key, home.public_key)
+        made += [str(home.signing_key), str(home.public_key)]
+    if force or not home.hmac_key.exists():
+        write_private_file(home.hmac_key, secrets.token_bytes(32))
+        made.append(str(home.hmac_key))
+    if not home.database.exists():
+        SQLiteAuditStore(home.database).close()
+        made.append(str(home.database))
+    return home, made
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    base = path.parent
+    policies = _table(raw, "policies", path)
+    paths = policies.get("paths", ["policies"])
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths) or not paths:
+        raise ConfigError(f"{path}: [policies] paths must be a non-empty list of strings")
+    audit = _table(raw, "audit", path)
+    every = audit.get("checkpoint_every", 100)
+    if not isinstance(every, int) or every < 1:
+        raise ConfigError(f"{path}: [audit] checkpoint_every must be a positive integer")
+    resources = {
+        name: _resource(name, spec, path) for name, spec in _table(raw, "resources", path).items()
+    }
+    return Config(tuple(base / p for p in paths), every, resources)
+
+
+def _table(raw: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    return value
+
+
+def _resource(name: str, spec: Any, path: Path) -> Resource:
+    where = f"{path}: [resources.{name}]"
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = set(spec) - {"kind", "environment", "tags", "owner", "upstream"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    tags = spec.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ConfigError(f"{where}: tags must be a list of strings")
+    for key in ("kind", "environment", "owner"):
+        if key in spec and not isinstance(spec[key], str):
+            raise ConfigError(f"{where}: {key} must be a string")
+    return Resource(
+        name=name,
+        environment=spec.get("environment", "production"),
+        kind=spec.get("kind", "generic"),
+        tags=frozenset(tags),
+        owner=spec.get("owner", ""),
+    )
