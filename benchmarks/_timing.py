@@ -7,7 +7,9 @@ import time
 from collections.abc import Callable
 
 
-def percentiles_us(fn: Callable[[], object], iterations: int, warmup: int = 200) -> dict[str, float]:
+def percentiles_us(
+    fn: Callable[[], object], iterations: int, warmup: int = 200
+) -> dict[str, float]:
     """Run `fn` `iterations` times after `warmup` calls; return p50 and p99 in microseconds."""
     for _ in range(warmup):
         fn()

@@ -79,12 +79,11 @@ def coerce_payload(kind: str, payload: object) -> object:
     Command-line payloads are always text; `{"method": …}` given to `check http` means the
     object, not the small HTTP-request text form.
     """
-    if kind in ("http", "mcp") and isinstance(payload, str):
-        if payload.lstrip().startswith(("{", "[")):
-            try:
-                return json.loads(payload)
-            except ValueError:
-                return payload
+    if kind in ("http", "mcp") and isinstance(payload, str) and payload.lstrip()[:1] in "{[":
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return payload
     return payload
 
 

@@ -59,9 +59,7 @@ class Gate:
     ) -> Decision:
         if not actions:
             # Nothing to vouch for is not the same as harmless: fail closed.
-            actions = (
-                Action("none", "none:empty", Verb.UNKNOWN, reason="no action was found"),
-            )
+            actions = (Action("none", "none:empty", Verb.UNKNOWN, reason="no action was found"),)
         decisions = tuple(self._decide_one(principal, resource, a, stated_reason) for a in actions)
         return aggregate(decisions)
 

@@ -49,7 +49,9 @@ def sql(db: Path, statement: str, params: tuple[object, ...] = ()) -> None:
         conn.execute(statement, params)
 
 
-def test_untouched_log_verifies(db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]) -> None:
+def test_untouched_log_verifies(
+    db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]
+) -> None:
     signer, verifier = keys
     write_log(db, signer, count=12)
     store = SQLiteAuditStore(db)
@@ -61,7 +63,9 @@ def test_untouched_log_verifies(db: Path, keys: tuple[CheckpointSigner, Checkpoi
     assert report.unsigned_tail == 2
 
 
-def test_edited_record_is_named(db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]) -> None:
+def test_edited_record_is_named(
+    db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]
+) -> None:
     signer, verifier = keys
     write_log(db, signer)
     sql(db, "UPDATE audit_records SET body = ? WHERE seq = 4", (json.dumps({"n": 99}),))
@@ -110,7 +114,9 @@ def test_whole_chain_rewritten_is_caught_by_the_signed_checkpoint(
     assert any("records up to 5 were rewritten" in p for p in problems), problems
 
 
-def test_deleted_record_is_named(db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]) -> None:
+def test_deleted_record_is_named(
+    db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]
+) -> None:
     signer, verifier = keys
     write_log(db, signer)
     sql(db, "DELETE FROM audit_records WHERE seq = 6")
@@ -128,7 +134,9 @@ def test_deleted_tail_is_caught_by_the_checkpoint(
     assert any("checkpoint at record 10 signs a record that is no longer" in p for p in problems)
 
 
-def test_inserted_record_is_caught(db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]) -> None:
+def test_inserted_record_is_caught(
+    db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]
+) -> None:
     signer, verifier = keys
     write_log(db, signer)
     with sqlite3.connect(db) as conn:
@@ -146,7 +154,9 @@ def test_inserted_record_is_caught(db: Path, keys: tuple[CheckpointSigner, Check
     assert any("record 5" in p for p in problems), problems
 
 
-def test_reordered_records_are_caught(db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]) -> None:
+def test_reordered_records_are_caught(
+    db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]
+) -> None:
     signer, verifier = keys
     write_log(db, signer)
     with sqlite3.connect(db) as conn:
@@ -186,7 +196,9 @@ def test_outcomes_complete_decisions_without_touching_them(
     assert log.verify(verifier).ok
 
 
-def test_secrets_never_reach_the_store(db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]) -> None:
+def test_secrets_never_reach_the_store(
+    db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]
+) -> None:
     signer, _ = keys
     log = AuditLog(SQLiteAuditStore(db), signer=signer, hmac_key=b"k")
     secret = "s3cr3t-v4lue-0123456789"

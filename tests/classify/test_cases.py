@@ -5,8 +5,8 @@ A case is a mapping:
     payload: <the input, exactly as `interlock check <kind>` would take it>
     risk: read | write | destructive | unknown     # the most severe verb expected
     benign: true                                   # optional: a look-alike that must not be flagged
-    operations: [sql:DROP TABLE]                   # optional: operations that must be among the actions
-    targets: [users]                               # optional: targets that must be among the actions'
+    operations: [sql:DROP TABLE]   # optional: operations that must be among the actions
+    targets: [users]               # optional: targets that must be among the actions'
     note: why the case exists
 
 Every case is also run through the gate with the default policy on production: an input whose
@@ -22,7 +22,8 @@ import pytest
 import yaml
 
 from interlock.classify import classify
-from interlock.model import most_severe
+from interlock.gate import Gate
+from interlock.model import Agent, Outcome, Resource, most_severe
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -39,6 +40,8 @@ def _load_cases() -> list[Any]:
 
 
 CASES = _load_cases()
+GATE = Gate()
+PRODUCTION = Resource("prod", "production")
 
 
 @pytest.mark.parametrize(("kind", "case"), CASES)
@@ -54,3 +57,8 @@ def test_classifier_case(kind: str, case: dict[str, Any]) -> None:
         assert expected in targets, targets
     if case.get("benign"):
         assert case["risk"] in ("read", "write"), "a benign case must expect read or write"
+    outcome = GATE.decide(Agent("case-runner"), PRODUCTION, actions).outcome
+    if case["risk"] in ("destructive", "unknown"):
+        assert outcome is not Outcome.ALLOW
+    else:
+        assert outcome is Outcome.ALLOW

@@ -22,9 +22,7 @@ CLI = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> CLI:
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CLI:
     """Run `interlock ARGS…` in-process, as the console script would, and capture it."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("INTERLOCK_HOME", raising=False)

@@ -88,7 +88,15 @@ def test_batch_one_line_per_input_in_order(cli: CLI) -> None:
     answers = [json.loads(line) for line in result.out.splitlines()]
     assert len(answers) == len(lines)
     assert [a["decision"] for a in answers] == [
-        "allow", "deny", "hold", "deny", "deny", "deny", "deny", "allow", "deny"
+        "allow",
+        "deny",
+        "hold",
+        "deny",
+        "deny",
+        "deny",
+        "deny",
+        "allow",
+        "deny",
     ]
     for index in (1, 3, 4, 5, 6, 8):
         assert answers[index]["risk"] == "unknown"

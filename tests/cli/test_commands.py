@@ -46,7 +46,9 @@ def test_policy_validate_reports_file_and_line(cli: CLI, tmp_path: Path) -> None
     good = cli("policy", "validate")
     assert good.code == 0 and "policies valid" in good.out
     broken = tmp_path / "broken.cedar"
-    broken.write_text('permit (principal, action, resource);\n\nforbid (principal, action, resource) when { };\n')
+    broken.write_text(
+        "permit (principal, action, resource);\n\nforbid (principal, action, resource) when { };\n"
+    )
     result = cli("policy", "validate", str(broken))
     assert result.code == 1
     assert f"{broken}:3: does not parse" in result.err.replace("\n", "")
@@ -87,11 +89,25 @@ cases:
 
 def test_policy_test_with_own_policies(cli: CLI, tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
-    (tmp_path / "mine" / "p.cedar").write_text('@id("reads")\npermit (principal, action == Action::"read", resource);\n')
+    (tmp_path / "mine" / "p.cedar").write_text(
+        '@id("reads")\npermit (principal, action == Action::"read", resource);\n'
+    )
     tests = tmp_path / "t.json"
-    tests.write_text(json.dumps({"policies": "mine", "cases": [
-        {"name": "writes are not permitted", "kind": "sql", "payload": "DROP TABLE x", "expect": "deny"},
-    ]}))
+    tests.write_text(
+        json.dumps(
+            {
+                "policies": "mine",
+                "cases": [
+                    {
+                        "name": "writes are not permitted",
+                        "kind": "sql",
+                        "payload": "DROP TABLE x",
+                        "expect": "deny",
+                    },
+                ],
+            }
+        )
+    )
     assert cli("policy", "test", str(tests)).code == 0
 
 

@@ -21,7 +21,11 @@ def load_text(text: str) -> None:
 
 def test_parse_error_names_file_and_line() -> None:
     with pytest.raises(PolicyError) as info:
-        load_text(GOOD + "\n// a comment; with a semicolon\n" + "permit (principal, action, resource) when { x == };\n")
+        load_text(
+            GOOD
+            + "\n// a comment; with a semicolon\n"
+            + "permit (principal, action, resource) when { x == };\n"
+        )
     assert info.value.path == "team.cedar"
     assert info.value.line == 4
     assert str(info.value).startswith("team.cedar:4: does not parse")
@@ -36,7 +40,7 @@ def test_schema_violation_names_the_policy_line() -> None:
 
 
 def test_unknown_entity_type_is_rejected() -> None:
-    with pytest.raises(PolicyError, match="team.cedar:1"):
+    with pytest.raises(PolicyError, match=r"team\.cedar:1"):
         load_text("permit (principal is Robot, action, resource);")
 
 
@@ -44,7 +48,7 @@ def test_unknown_entity_type_is_rejected() -> None:
     ("text", "line", "fragment"),
     [
         (GOOD + "permit (principal, action, resource)", 2, "not terminated"),
-        (GOOD + ';', 2, "stray"),
+        (GOOD + ";", 2, "stray"),
         (GOOD + '@reason("unclosed)\npermit (principal, action, resource);', 2, "string literal"),
     ],
 )
@@ -74,7 +78,7 @@ def test_empty_policy_set_is_refused() -> None:
 def test_missing_files_and_empty_directories(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="no such policy file"):
         load_policies([tmp_path / "nope.cedar"])
-    with pytest.raises(PolicyError, match="no .cedar files"):
+    with pytest.raises(PolicyError, match=r"no \.cedar files"):
         load_policies([tmp_path])
 
 
@@ -98,7 +102,9 @@ def test_default_pack_loads() -> None:
     assert bundle.policies["protect-backups"].effect == "forbid"
 
 
-@given(st.lists(st.sampled_from(["a", ";", '"', "\\", "//", "\n", " ", "x;y", '"a;b"']), max_size=30))
+@given(
+    st.lists(st.sampled_from(["a", ";", '"', "\\", "//", "\n", " ", "x;y", '"a;b"']), max_size=30)
+)
 def test_splitter_never_crashes_and_keeps_all_code(parts: list[str]) -> None:
     text = "".join(parts)
     try:

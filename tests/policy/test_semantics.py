@@ -68,7 +68,8 @@ def test_hard_forbid_beats_approvable_forbid() -> None:
     gate = gate_for(
         "permit (principal, action, resource);\n"
         '@id("ask")\n@approval("required")\nforbid (principal, action, resource);\n'
-        '@id("never")\nforbid (principal, action, resource) when { resource.tags.contains("backup") };'
+        '@id("never")\nforbid (principal, action, resource) '
+        'when { resource.tags.contains("backup") };'
     )
     assert gate.decide(AGENT, PROD, [SELECT]).outcome is Outcome.HOLD
     decision = gate.decide(AGENT, BACKUP, [SELECT])

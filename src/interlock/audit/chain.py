@@ -49,9 +49,7 @@ def record_hash(seq: int, ts: str, type_: str, body: Mapping[str, Any], prev: st
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def make_record(
-    seq: int, ts: str, type_: str, body: Mapping[str, Any], prev: str
-) -> AuditRecord:
+def make_record(seq: int, ts: str, type_: str, body: Mapping[str, Any], prev: str) -> AuditRecord:
     return AuditRecord(seq, ts, type_, body, prev, record_hash(seq, ts, type_, body, prev))
 
 

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from interlock.audit.chain import (
-    canonical_json,
     AuditRecord,
     Checkpoint,
     VerifyReport,
+    canonical_json,
     make_record,
     verify_chain,
 )

@@ -33,6 +33,7 @@ __all__ = [
     "Classifier",
     "classify",
     "classify_nested",
+    "clear_cache",
     "register",
 ]
 
@@ -56,6 +57,11 @@ _loaded: dict[str, Classifier] = {}
 def register(kind: str, classifier: Classifier) -> None:
     """Add or replace the classifier for `kind` (for plugins and tests)."""
     _loaded[kind] = classifier
+    _cache.clear()
+
+
+def clear_cache() -> None:
+    """Forget cached classifications (after a classifier's configuration changed)."""
     _cache.clear()
 
 
@@ -102,19 +108,19 @@ _cache = _LRU(4096)
 def classify(kind: str, payload: object, *, depth: int = 0) -> tuple[Action, ...]:
     """Classify `payload` as `kind`. Raises `PayloadError` only for an unknown kind or a
     payload of the wrong type; every other failure becomes an `unknown` action."""
-    fn = _classifier_for(kind)
+    if kind not in _MODULES and kind not in _loaded:
+        raise PayloadError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
     if depth > MAX_DEPTH:
         return (unknown_action(kind, f"nested more than {MAX_DEPTH} levels deep"),)
     if isinstance(payload, str):
         if len(payload) > MAX_INPUT_CHARS:
-            return (
-                unknown_action(kind, f"input of {len(payload)} characters exceeds the limit"),
-            )
+            return (unknown_action(kind, f"input of {len(payload)} characters exceeds the limit"),)
         cached = _cache.get((kind, payload)) if depth == 0 else None
         if cached is not None:
             return cached
     try:
-        actions = tuple(fn(payload, depth))
+        # Inside the guard: a classifier that fails to import must fail closed too.
+        actions = tuple(_classifier_for(kind)(payload, depth))
     except PayloadError:
         raise
     except (RecursionError, MemoryError):

@@ -1,9 +1,335 @@
-"""Placeholder graphql classifier: everything is unknown until the real one lands."""
+"""Classify GraphQL-over-HTTP requests: which operation runs, and what each root field does.
+
+The incident Interlock exists for was one GraphQL mutation, `volumeDelete`, sent with curl.
+So this classifier answers the question a server answers before it executes anything: which
+operation of the document runs (`operationName`), and which root fields of it are selected
+(through aliases, fragments and `@skip`/`@include`). Only those count, so a query sent next
+to an unselected deleting mutation stays a read.
+
+Verbs:
+- a mutation root field is `destructive` when its name's words mean destruction
+  (`volumeDelete`, `delete_volume`, `purgeCache`, `resetDatabase`; see `_words`), or when a
+  nested field reads as a destructive command (`mutation { volume { delete } }`); otherwise
+  it is a `write`. `__typename` is a read. One action per root field: `graphql:<field>`.
+- a query or subscription is one `read` action (`graphql:query`, `graphql:subscription`),
+  plus a `destructive` action for any root field whose name is a destructive command
+  (`query { deleteEverything }`): a resolver can do anything, and a field named so is not
+  worth the risk. Nouns and participles (`deletedItems`, `onVolumeDeleted`) stay reads.
+- persisted queries sent by hash only, unparseable documents, several operations with no
+  `operationName`, an `operationName` naming no operation, undefined fragments: `unknown`.
+
+Targets are the values of id-like arguments (`id`, `*Id`, `*_id`, `name`, `slug`, …) at any
+depth of input objects, read through variables and variable defaults.
+"""
 
 from __future__ import annotations
 
-from interlock.model import Action, unknown_action
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql.language import (
+    BooleanValueNode,
+    EnumValueNode,
+    FloatValueNode,
+    IntValueNode,
+    ListValueNode,
+    NullValueNode,
+    ObjectValueNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+)
+
+from interlock.classify import MAX_INPUT_CHARS
+from interlock.classify._graphql_doc import Operation, RootField, analyse
+from interlock.classify._words import destructive_word, split_words
+from interlock.errors import PayloadError
+from interlock.model import Action, Verb, unknown_action
+
+__all__ = ["MAX_BATCH", "classify", "is_graphql_document", "loads_strict"]
+
+PROTOCOL = "graphql"
+MAX_BATCH = 256
+"""Largest batch (array of requests) analysed; a longer one is `unknown`."""
+
+_MAX_TARGETS = 16
+_MAX_TARGET_CHARS = 200
+_MAX_VALUE_DEPTH = 12
+_ID_WORDS = frozenset({"id", "ids", "uuid", "uuids", "name", "names", "slug", "slugs"})
+_SECRET_WORDS = frozenset(
+    {"token", "secret", "password", "passwd", "key", "credential", "credentials", "auth"}
+)
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object repeats a key: servers disagree on which copy wins, so we refuse."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
+def loads_strict(text: str) -> Any:
+    """`json.loads` that rejects duplicate keys (a parser-differential evasion)."""
+    return json.loads(text, object_pairs_hook=_no_duplicates)
+
+
+def is_graphql_document(text: str) -> bool:
+    """True when `text` parses as a GraphQL document with at least one operation."""
+    return len(text) <= MAX_INPUT_CHARS and analyse(text).error is None
 
 
 def classify(payload: object, depth: int) -> list[Action]:
-    return [unknown_action("graphql", "no graphql classifier yet")]
+    """Classify a GraphQL request, a batch of them, or their text (see module docstring)."""
+    if isinstance(payload, str):
+        return _classify_text(payload, decode_levels=2)
+    if isinstance(payload, Mapping):
+        return _classify_request(payload)
+    if isinstance(payload, list):
+        return _classify_batch(payload)
+    raise PayloadError(
+        "a graphql payload is an object with `query`, an array of them, or a string; "
+        f"got {type(payload).__name__}"
+    )
+
+
+def _classify_text(text: str, decode_levels: int) -> list[Action]:
+    stripped = text.strip().lstrip("\ufeff").strip()
+    if len(stripped) > MAX_INPUT_CHARS:
+        return [unknown_action(PROTOCOL, f"request of {len(stripped)} characters is too large")]
+    if stripped[:1] in ("{", "[", '"'):
+        try:
+            decoded = loads_strict(stripped)
+        except DuplicateKeyError as exc:
+            return [unknown_action(PROTOCOL, f"JSON repeats the key {str(exc)!r}", stripped)]
+        except (ValueError, RecursionError):
+            decoded = None
+            if stripped[:1] != "{":  # only `{` can also start a bare document
+                return [unknown_action(PROTOCOL, "malformed JSON request", stripped)]
+        if isinstance(decoded, Mapping):
+            return _classify_request(decoded)
+        if isinstance(decoded, list):
+            return _classify_batch(decoded)
+        if isinstance(decoded, str) and decode_levels > 0:
+            return _classify_text(decoded, decode_levels - 1)
+        if decoded is not None:
+            return [unknown_action(PROTOCOL, "JSON that is not a GraphQL request", stripped)]
+    return _classify_document(stripped, None, {})
+
+
+def _classify_batch(items: list[Any]) -> list[Action]:
+    if not items:
+        return [unknown_action(PROTOCOL, "empty batch: nothing to vouch for")]
+    if len(items) > MAX_BATCH:
+        return [unknown_action(PROTOCOL, f"batch of {len(items)} requests exceeds {MAX_BATCH}")]
+    actions: list[Action] = []
+    for item in items:
+        if isinstance(item, Mapping):
+            actions.extend(_classify_request(item))
+        else:
+            actions.append(unknown_action(PROTOCOL, "batch entry is not a request object"))
+    return actions
+
+
+def _classify_request(request: Mapping[Any, Any]) -> list[Action]:
+    query = request.get("query")
+    if query is None:
+        extensions = request.get("extensions")
+        persisted = extensions.get("persistedQuery") if isinstance(extensions, Mapping) else None
+        if isinstance(persisted, Mapping):
+            digest = str(persisted.get("sha256Hash", ""))[:80]
+            return [
+                unknown_action(
+                    PROTOCOL, "persisted query sent by hash: the document is not visible", digest
+                )
+            ]
+        if any(key in request for key in ("id", "documentId", "queryId", "doc_id")):
+            return [unknown_action(PROTOCOL, "stored document sent by id: not visible")]
+        return [unknown_action(PROTOCOL, "request has no `query`")]
+    if not isinstance(query, str):
+        return [unknown_action(PROTOCOL, "`query` is not a string")]
+    name = request.get("operationName")
+    if name is not None and not isinstance(name, str):
+        return [unknown_action(PROTOCOL, "`operationName` is not a string")]
+    variables = request.get("variables")
+    if isinstance(variables, str):  # GET requests carry variables as JSON text
+        try:
+            variables = loads_strict(variables)
+        except (ValueError, RecursionError):
+            variables = None
+    return _classify_document(
+        query.strip(), name or None, variables if isinstance(variables, Mapping) else {}
+    )
+
+
+def _classify_document(
+    text: str, operation_name: str | None, variables: Mapping[str, Any]
+) -> list[Action]:
+    if len(text) > MAX_INPUT_CHARS:
+        return [unknown_action(PROTOCOL, f"document of {len(text)} characters is too large")]
+    document = analyse(text)
+    if document.error is not None:
+        return [unknown_action(PROTOCOL, f"unparseable GraphQL: {document.error}", text)]
+    if operation_name is None:
+        if len(document.operations) > 1:
+            return [
+                unknown_action(PROTOCOL, "several operations and no operationName: ambiguous", text)
+            ]
+        operation = document.operations[0]
+    else:
+        matches = [op for op in document.operations if op.name == operation_name]
+        if len(matches) != 1:
+            why = "names no operation" if not matches else "names several operations"
+            return [unknown_action(PROTOCOL, f"operationName {operation_name!r} {why}", text)]
+        operation = matches[0]
+    if operation.problem is not None:
+        return [unknown_action(PROTOCOL, operation.problem, text)]
+    if operation.kind == "mutation":
+        return _mutation_actions(operation, variables)
+    return _read_actions(operation, variables)
+
+
+def _mutation_actions(operation: Operation, variables: Mapping[str, Any]) -> list[Action]:
+    if not operation.fields:
+        return [_action("mutation", Verb.READ, (), "the mutation selects no field", "")]
+    actions = []
+    for root in operation.fields:
+        targets = _targets(root, operation, variables)
+        label = f"mutation {root.alias + ': ' if root.alias else ''}{root.name}"
+        if root.name.startswith("__"):
+            verb, reason = Verb.READ, f"{root.name} only reads schema metadata"
+        elif word := destructive_word(split_words(root.name)):
+            verb, reason = Verb.DESTRUCTIVE, f"mutation {root.name} means {word!r}"
+        elif root.nested_commands:
+            verb = Verb.DESTRUCTIVE
+            reason = f"mutation {root.name} runs nested command {root.nested_commands[0]}"
+        else:
+            verb, reason = Verb.WRITE, f"mutation {root.name} changes data"
+        if verb is Verb.DESTRUCTIVE and not targets:
+            targets = _fallback_targets(root, operation, variables)
+        actions.append(_action(root.name, verb, targets, reason, label))
+    return actions
+
+
+def _read_actions(operation: Operation, variables: Mapping[str, Any]) -> list[Action]:
+    kind = operation.kind
+    actions: list[Action] = []
+    targets: list[str] = []
+    names: list[str] = []
+    for root in operation.fields:
+        word = None
+        if not root.name.startswith("__"):
+            word = destructive_word(split_words(root.name), imperative_only=True)
+        field_targets = _targets(root, operation, variables)
+        if word:
+            reason = f"{kind} field {root.name} is named as a command to {word}"
+            actions.append(
+                _action(root.name, Verb.DESTRUCTIVE, field_targets, reason, f"{kind} {root.name}")
+            )
+        else:
+            names.append(root.name)
+            targets.extend(field_targets)
+    if names or not actions:
+        if names and all(n in ("__schema", "__type", "__typename") for n in names):
+            reason = "introspection only reads the schema"
+        else:
+            reason = f"a {kind} only reads data"
+        detail = f"{kind} {', '.join(names[:8])}".strip()
+        actions.insert(0, _action(kind, Verb.READ, tuple(dict.fromkeys(targets)), reason, detail))
+    return actions
+
+
+def _action(
+    name: str, verb: Verb, targets: tuple[str, ...] | list[str], reason: str, detail: str
+) -> Action:
+    return Action(
+        protocol=PROTOCOL,
+        operation=f"{PROTOCOL}:{name}",
+        verb=verb,
+        targets=tuple(targets)[:_MAX_TARGETS],
+        reason=reason,
+        detail=detail[:200],
+    )
+
+
+# -- targets ----------------------------------------------------------------------------
+
+
+def _is_id_key(key: str) -> bool:
+    words = split_words(key)
+    return bool(words) and words[-1] in _ID_WORDS
+
+
+def _targets(
+    root: RootField, operation: Operation, variables: Mapping[str, Any]
+) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for argument in root.arguments:
+        for value in _id_values(argument.name.value, argument.value, operation, variables, 0):
+            found[value] = None
+            if len(found) >= _MAX_TARGETS:
+                return tuple(found)
+    return tuple(found)
+
+
+def _fallback_targets(
+    root: RootField, operation: Operation, variables: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """For a destructive field with no id-like argument: its plain string arguments."""
+    found: dict[str, None] = {}
+    for argument in root.arguments:
+        key = argument.name.value
+        if _SECRET_WORDS.intersection(split_words(key)):
+            continue
+        value = _resolve(argument.value, operation, variables)
+        if isinstance(value, StringValueNode):
+            found[value.value[:_MAX_TARGET_CHARS]] = None
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            found[str(value)[:_MAX_TARGET_CHARS]] = None
+    return tuple(found)[:_MAX_TARGETS]
+
+
+def _resolve(node: ValueNode, operation: Operation, variables: Mapping[str, Any]) -> Any:
+    """A variable's JSON value (or its default's AST); any other node unchanged."""
+    if isinstance(node, VariableNode):
+        name = node.name.value
+        if name in variables:
+            return variables[name]
+        return operation.defaults.get(name)
+    return node
+
+
+def _id_values(
+    key: str, node: Any, operation: Operation, variables: Mapping[str, Any], level: int
+) -> Iterator[str]:
+    """Scalar values under id-like keys, through input objects, lists and variables."""
+    if level > _MAX_VALUE_DEPTH:
+        return
+    node = _resolve(node, operation, variables) if isinstance(node, VariableNode) else node
+    if isinstance(node, StringValueNode | IntValueNode | FloatValueNode | EnumValueNode):
+        if _is_id_key(key):
+            yield str(node.value)[:_MAX_TARGET_CHARS]
+    elif isinstance(node, ListValueNode):
+        for item in node.values:
+            yield from _id_values(key, item, operation, variables, level + 1)
+    elif isinstance(node, ObjectValueNode):
+        for field in node.fields:
+            yield from _id_values(field.name.value, field.value, operation, variables, level + 1)
+    elif isinstance(node, BooleanValueNode | NullValueNode) or node is None:
+        return
+    elif isinstance(node, str | int | float) and not isinstance(node, bool):
+        if _is_id_key(key):
+            yield str(node)[:_MAX_TARGET_CHARS]
+    elif isinstance(node, list):
+        for item in node[:_MAX_TARGETS]:
+            yield from _id_values(key, item, operation, variables, level + 1)
+    elif isinstance(node, Mapping):
+        for child_key, child in list(node.items())[:64]:
+            if isinstance(child_key, str):
+                yield from _id_values(child_key, child, operation, variables, level + 1)

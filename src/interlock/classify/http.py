@@ -1,9 +1,293 @@
-"""Placeholder http classifier: everything is unknown until the real one lands."""
+"""Classify HTTP requests: GraphQL bodies by their operation, REST calls by their route.
+
+Order of questions, most specific first:
+
+1. Is it GraphQL? A JSON body with a `query` (or a persisted-query extension), a batch of
+   those, `Content-Type: application/graphql`, a form or URL `query=` parameter: sent to a
+   GraphQL endpoint (a pack's `graphql_paths`, or a path with the word `graphql`/`gql`), or
+   anywhere when the text really parses as a GraphQL document. Then the GraphQL classifier
+   decides, and a provider pack's field list for that host overrides its word rules
+   (Railway's `volumeDelete` and friends). A GraphQL endpoint whose request cannot be read
+   is `unknown`.
+2. Otherwise a route pack rule (`_routes`), first match wins: GitHub's
+   `DELETE /repos/{owner}/{repo}` is destructive, a ref `PATCH` with `"force": true` too.
+3. Otherwise generic REST: the method's verb (GET read, POST write, DELETE destructive,
+   anything unrecognised unknown), raised to destructive when a path segment, an action
+   parameter (`?action=delete`, AWS `Action=DeleteBucket`), an RPC method name (JSON-RPC
+   `"method": "deleteUser"`, `X-Amz-Target: DynamoDB.DeleteTable`) reads as a destructive
+   command.
+
+Method overrides (`X-HTTP-Method-Override: DELETE`, `_method=DELETE`) are honoured the way
+frameworks honour them: every method the server might see is classified, the most severe
+wins. Targets are `host/path` and route parameters; header values and URL userinfo and
+query strings never appear in an action.
+"""
 
 from __future__ import annotations
 
-from interlock.model import Action, unknown_action
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from interlock.classify import classify_nested
+from interlock.classify._http_request import Request, parse_payload
+from interlock.classify._routes import UNREADABLE, RouteTable, configure, load_packs, route_table
+from interlock.classify._words import destructive_word, split_words
+from interlock.model import Action, Verb, unknown_action
+
+__all__ = ["classify", "configure", "load_packs"]
+
+PROTOCOL = "http"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_OVERRIDE_HEADERS = ("x-http-method-override", "x-http-method", "x-method-override")
+_COMMAND_KEYS = frozenset({"action", "op", "operation", "cmd", "command", "do", "method", "task"})
+_COMMAND_HEADERS = ("x-amz-target", "soapaction")
+_GRAPHQL_WORDS = frozenset({"graphql", "gql"})
 
 
 def classify(payload: object, depth: int) -> list[Action]:
-    return [unknown_action("http", "no http classifier yet")]
+    """Classify an `http` payload (see module docstring). Raises `PayloadError` only for
+    an object payload with missing or wrongly typed fields."""
+    request = parse_payload(payload)
+    if isinstance(request, str):
+        return [unknown_action(PROTOCOL, f"unreadable HTTP request: {request}")]
+    table = route_table()
+    route = _route_action(request, table)
+    embedded = _embedded_actions(request, table, depth)
+    if embedded:
+        return embedded
+    graphql = _graphql_actions(request, table, depth)
+    if graphql is None:
+        return [route]
+    # GraphQL carries the meaning; keep the route too when it is dangerous on its own
+    # (a DELETE or an unrecognised method to a GraphQL endpoint).
+    return [*graphql, route] if route.verb.is_dangerous else graphql
+
+
+# -- REST ---------------------------------------------------------------------------------
+
+
+def _methods(request: Request) -> list[str]:
+    """Every method the server might act on: the request's, and any override it carries."""
+    methods = [request.method]
+    candidates = [request.headers.get(h, "") for h in _OVERRIDE_HEADERS]
+    candidates += [v for k, v in request.query if k.lower() == "_method"]
+    if isinstance(request.body, Mapping):
+        value = request.body.get("_method")
+        if isinstance(value, str):
+            candidates.append(value)
+    for value in candidates:
+        for method in value.split(","):
+            method = method.strip().upper()
+            if method and method not in methods:
+                methods.append(method)
+    return methods
+
+
+def _route_action(request: Request, table: RouteTable) -> Action:
+    methods = _methods(request)
+    verdicts = [_route_verdict(request, table, method) for method in methods]
+    action = max(verdicts, key=lambda a: a.verb.severity)
+    command = _command_word(request)
+    if command is not None and action.verb is not Verb.DESTRUCTIVE:
+        where, word = command
+        action = dataclasses.replace(
+            action, verb=Verb.DESTRUCTIVE, reason=f"{where} is a command to {word}"
+        )
+    if len(methods) > 1:
+        overridden = f"method overridden to {', '.join(methods[1:])}; "
+        action = dataclasses.replace(action, reason=overridden + action.reason)
+    return action
+
+
+def _route_verdict(request: Request, table: RouteTable, method: str) -> Action:
+    endpoint = f"{request.host}{request.path}"
+    detail = f"{method} {endpoint}"
+    matched = table.match(request.host, method, request.path, request.body)
+    if matched is not None:
+        rule, params = matched
+        targets = [endpoint]
+        target = rule.target_for(params)
+        if target:
+            targets.append(target)
+        targets.extend(v for v in params.values() if v not in targets)
+        return Action(
+            protocol=PROTOCOL,
+            operation=f"{PROTOCOL}:{rule.operation or method}",
+            verb=rule.verb,
+            targets=tuple(targets),
+            reason=rule.reason or f"{rule.pack} pack: {method} {rule.template}",
+            detail=detail,
+        )
+    verb = table.methods.get(method)
+    if verb is None:
+        return Action(
+            protocol=PROTOCOL,
+            operation=f"{PROTOCOL}:{method}",
+            verb=Verb.UNKNOWN,
+            targets=(endpoint,),
+            reason=f"{method} is not a method Interlock knows",
+            detail=detail,
+        )
+    reason = f"{method} {'reads' if verb is Verb.READ else 'changes'} data"
+    if verb is Verb.DESTRUCTIVE:
+        reason = f"{method} deletes the resource"
+    word = _path_command(request.segments, safe=method in _SAFE_METHODS)
+    if word is not None and verb is not Verb.DESTRUCTIVE:
+        verb, reason = Verb.DESTRUCTIVE, f"the path names a command to {word}"
+    return Action(
+        protocol=PROTOCOL,
+        operation=f"{PROTOCOL}:{method}",
+        verb=verb,
+        targets=(endpoint,),
+        reason=reason,
+        detail=detail,
+    )
+
+
+def _path_command(segments: Iterable[str], *, safe: bool) -> str | None:
+    """A destructive command word in the path (`/cache/purge`, `/v1/resetDatabase`).
+
+    For safe methods only a segment that starts with the verb and is short counts
+    (`GET /users/5/delete`), so `/docs/how-to-delete-your-account` stays a read.
+    """
+    for segment in segments:
+        words = split_words(segment)
+        if safe:
+            if words and len(words) <= 3 and destructive_word(words[:1], imperative_only=True):
+                return words[0]
+        elif (word := destructive_word(words, imperative_only=True)) is not None:
+            return word
+    return None
+
+
+def _command_word(request: Request) -> tuple[str, str] | None:
+    """A destructive command named by a parameter, an RPC method or an operation header."""
+    candidates: list[tuple[str, str]] = [
+        (f"query parameter {k}", v) for k, v in request.query if k.lower() in _COMMAND_KEYS
+    ]
+    candidates += [
+        (f"header {h}", request.headers[h]) for h in _COMMAND_HEADERS if h in request.headers
+    ]
+    bodies = request.body if isinstance(request.body, list) else [request.body]
+    for item in bodies[:64]:
+        if isinstance(item, Mapping):
+            candidates += [
+                (f"body field {k}", v)
+                for k, v in item.items()
+                if isinstance(k, str) and k.lower() in _COMMAND_KEYS and isinstance(v, str)
+            ]
+    for where, value in candidates:
+        word = destructive_word(split_words(value), imperative_only=True)
+        if word is not None:
+            return where, word
+    return None
+
+
+def _embedded_actions(request: Request, table: RouteTable, depth: int) -> list[Action]:
+    """Actions of text a pack rule says another classifier reads (SQL over HTTP APIs)."""
+    matched = table.match(request.host, request.method, request.path, request.body)
+    if matched is None or matched[0].nested is None:
+        return []
+    rule = matched[0]
+    kind = rule.nested[0] if rule.nested else ""
+    where = f"{request.host}{request.path}"
+    return [
+        _with_endpoint(action, where)
+        for text in rule.nested_texts(request.body, request.query)[:64]
+        for action in classify_nested(kind, text, depth)
+    ]
+
+
+# -- GraphQL ------------------------------------------------------------------------------
+
+
+def _is_graphql_request(value: Any) -> bool:
+    if not isinstance(value, Mapping):
+        return False
+    if isinstance(value.get("query"), str):
+        return True
+    extensions = value.get("extensions")
+    return isinstance(extensions, Mapping) and "persistedQuery" in extensions
+
+
+def _parses(value: Any) -> bool:
+    from interlock.classify.graphql import is_graphql_document
+
+    items = value if isinstance(value, list) else [value]
+    return any(
+        isinstance(i, Mapping)
+        and isinstance(i.get("query"), str)
+        and is_graphql_document(i["query"])
+        for i in items
+    )
+
+
+def _graphql_payloads(request: Request, endpoint: bool) -> list[Any]:
+    """The GraphQL requests this HTTP request carries, in body and URL."""
+    payloads: list[Any] = []
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    body = request.body
+    if media == "application/graphql" and request.body_text is not None:
+        payloads.append(request.body_text)
+    elif _is_graphql_request(body) or (
+        isinstance(body, list) and body and all(_is_graphql_request(b) for b in body)
+    ):
+        if endpoint or _parses(body):
+            payloads.append(body)
+    elif endpoint and body is UNREADABLE:
+        payloads.append(request.body_text or "")  # unparseable: the classifier says unknown
+    elif endpoint and body is not None and request.method not in _SAFE_METHODS:
+        payloads.append(body)  # JSON that is not a GraphQL request: the classifier says so
+    params = dict(request.query)
+    if "query" in params or "extensions" in params:
+        from_url: dict[str, Any] = {
+            k: params[k] for k in ("query", "operationName", "variables") if k in params
+        }
+        if "extensions" in params:
+            from interlock.classify.graphql import loads_strict
+
+            try:
+                from_url["extensions"] = loads_strict(params["extensions"])
+            except ValueError:
+                from_url["extensions"] = {"persistedQuery": "unreadable"}
+        if endpoint or _parses(from_url):
+            payloads.append(from_url)
+    return payloads
+
+
+def _graphql_actions(request: Request, table: RouteTable, depth: int) -> list[Action] | None:
+    pack = table.graphql_pack(request.host, request.path)
+    endpoint = pack is not None or any(
+        _GRAPHQL_WORDS.intersection(split_words(s)) for s in request.segments
+    )
+    payloads = _graphql_payloads(request, endpoint)
+    if not payloads:
+        if endpoint and request.method not in _SAFE_METHODS:
+            return [unknown_action("graphql", "request to a GraphQL endpoint with no query")]
+        return None
+    overrides = table.graphql_overrides(request.host)
+    where = f"{request.host}{request.path}"
+    actions: list[Action] = []
+    for payload in payloads:
+        for action in classify_nested("graphql", payload, depth):
+            actions.append(_with_endpoint(_override(action, overrides), where))
+    return actions
+
+
+def _override(action: Action, overrides: Mapping[str, tuple[Verb, str]]) -> Action:
+    """Apply a provider pack's verdict for a known GraphQL field name."""
+    name = action.operation.partition(":")[2]
+    found = overrides.get(name)
+    if found is None or action.verb is Verb.UNKNOWN:
+        return action
+    verb, pack = found
+    if verb is action.verb:
+        return action
+    return dataclasses.replace(action, verb=verb, reason=f"{pack} pack: {name} is {verb.value}")
+
+
+def _with_endpoint(action: Action, endpoint: str) -> Action:
+    if endpoint in action.targets:
+        return action
+    return dataclasses.replace(action, targets=(*action.targets, endpoint))

@@ -1,9 +1,236 @@
-"""Placeholder mcp classifier: everything is unknown until the real one lands."""
+"""Classify an MCP `tools/call`: what will this tool call do to the world?
+
+The payload is the call's params: `{"tool" | "name", "arguments"?, "annotations"?,
+"server"?}` (or that object as JSON text, or a whole JSON-RPC `tools/call` message). The
+verdict is the most severe of three readings:
+
+1. the tool's **name**, read as words (`_mcp_name`): `delete_database` and `volumeDelete`
+   are destructive, `list_tables` reads, `execute_sql` and `bash` are *carriers* whose
+   arguments decide;
+2. its **arguments** (`_mcp_args`): embedded SQL, shell, HTTP and GraphQL go to their own
+   classifiers, `action: delete`-style values and `force: true`-style flags count, and a
+   carrier with nothing recognisable in its arguments is `unknown`;
+3. the server's **annotations**, which are hints from a possibly untrusted server. They can
+   raise the verdict (`destructiveHint: true`, `readOnlyHint: false`) but never lower what
+   the name or arguments say. They only *settle* a tool whose name and arguments say nothing
+   (`frobnicate` with `readOnlyHint: true` is read): the name is as much the server's word
+   as the hint, so trusting one and not the other buys nothing.
+
+A name without a recognised verb and nothing else to go on is `unknown` (fail closed).
+"""
 
 from __future__ import annotations
 
-from interlock.model import Action, unknown_action
+import contextlib
+import json
+from dataclasses import dataclass
+
+from interlock.classify._mcp_args import Inspection, inspect_arguments, is_credential_key
+from interlock.classify._mcp_name import NameReading, read_tool_name
+from interlock.classify._names import split_words
+from interlock.errors import PayloadError
+from interlock.model import Action, Verb
+
+__all__ = ["classify"]
+
+_MAX_OPERATION = 120
+_MAX_DETAIL = 200
+_ARGUMENT_ALIASES = ("arguments", "input", "tool_input", "toolArgs", "args")
+_TOOL_ALIASES = ("tool", "name", "tool_name", "toolName")
+_CREDENTIAL_PREFIXES = (
+    "sk-",
+    "sk_live",
+    "rk_live",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "xapp-",
+    "akia",
+    "asia",
+    "eyj",
+    "bearer ",
+    "basic ",
+    "npm_",
+    "-----begin",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A validated `tools/call`: the tool name, its arguments, the server's hints."""
+
+    tool: str
+    arguments: object
+    annotations: dict[str, object]
+    server: str | None
+
+
+def _parse(payload: object) -> ToolCall:
+    """Validate the payload's shape; raise `PayloadError` naming the field that is wrong."""
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except ValueError as exc:
+            raise PayloadError(f"mcp payload is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise PayloadError(
+            f"mcp payload must be an object with 'tool' and 'arguments', "
+            f"got {type(payload).__name__}"
+        )
+    params = payload.get("params")
+    if isinstance(params, dict) and not any(k in payload for k in _TOOL_ALIASES):
+        payload = params  # a whole JSON-RPC `tools/call` message
+    names = {k: payload[k] for k in _TOOL_ALIASES if k in payload}
+    if not names:
+        raise PayloadError("mcp payload has no 'tool' (or 'name'): the tool being called")
+    for key, value in names.items():
+        if not isinstance(value, str):
+            raise PayloadError(f"mcp field {key!r} must be a string, got {type(value).__name__}")
+    if len(set(names.values())) > 1:
+        raise PayloadError(
+            "mcp payload names the tool twice, differently: "
+            + ", ".join(f"{k}={v!r}" for k, v in names.items())
+        )
+    tool = next(iter(names.values()))
+    if not tool.strip():
+        raise PayloadError("mcp field 'tool' is empty: name the tool being called")
+    annotations = payload.get("annotations")
+    if annotations is None:
+        annotations = {}
+    if not isinstance(annotations, dict):
+        raise PayloadError(
+            f"mcp field 'annotations' must be an object, got {type(annotations).__name__}"
+        )
+    server = payload.get("server")
+    if server is not None and not isinstance(server, str):
+        raise PayloadError(f"mcp field 'server' must be a string, got {type(server).__name__}")
+    given = [payload[k] for k in _ARGUMENT_ALIASES if k in payload]
+    arguments: object = {} if not given else given[0] if len(given) == 1 else {"all": given}
+    return ToolCall(tool, arguments, annotations, server)
+
+
+def _normalise_arguments(arguments: object, reading: NameReading) -> object:
+    """Arguments as the walker expects them: JSON text decoded, an argv list or a bare
+    string put under the key the tool would read it from."""
+    if arguments is None:
+        return {}
+    if isinstance(arguments, str):
+        stripped = arguments.strip()
+        if not stripped:
+            return {}
+        if stripped[0] in "{[":
+            with contextlib.suppress(ValueError):
+                arguments = json.loads(stripped)
+        if isinstance(arguments, str):
+            key = {"sql": "sql", "shell": "command", "cli": "command", "exec": "command"}.get(
+                reading.carrier or "", "input"
+            )
+            return {key: arguments}
+    if isinstance(arguments, list):
+        return {"args": arguments}
+    if not isinstance(arguments, dict):
+        return {"input": arguments}
+    return arguments
+
+
+def _hint(annotations: dict[str, object], name: str) -> bool | None:
+    """A boolean hint as declared (`"true"` tolerated); None when absent or malformed."""
+    value = annotations.get(name)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    return None
+
+
+def _verdict(
+    reading: NameReading, found: Inspection, annotations: dict[str, object]
+) -> tuple[Verb, str]:
+    """The most severe reading, with the reason that produced it."""
+    signals: list[tuple[Verb, str]] = []
+    read_only = _hint(annotations, "readOnlyHint")
+    destructive_hint = _hint(annotations, "destructiveHint")
+    if reading.verb is not None:
+        signals.append((reading.verb, reading.reason))
+    elif reading.carrier == "code":
+        signals.append((Verb.UNKNOWN, f"{reading.reason}, which Interlock cannot analyse"))
+    elif reading.carrier is not None and not found.content:
+        signals.append((Verb.UNKNOWN, f"{reading.reason}, but its arguments say nothing known"))
+    elif reading.carrier is None and not found.content:
+        if read_only is True:
+            signals.append((Verb.READ, "unrecognised tool name; the server declares it read-only"))
+        elif read_only is False and destructive_hint is False:
+            signals.append((Verb.WRITE, "unrecognised tool name; the server declares it additive"))
+        else:
+            signals.append((Verb.UNKNOWN, reading.reason))
+    if reading.suspicious:
+        signals.append((Verb.UNKNOWN, "tool name has look-alike or missing letters"))
+    signals.extend((f.verb, f.reason) for f in found.findings)
+    for action in found.nested:
+        signals.append((action.verb, f"its arguments carry {action.operation}"))
+    if found.overflow:
+        signals.append((Verb.UNKNOWN, "arguments too large or deep to inspect fully"))
+    if destructive_hint is True:
+        signals.append((Verb.DESTRUCTIVE, "the server declares the tool destructive"))
+    if read_only is False:
+        signals.append((Verb.WRITE, "the server declares the tool not read-only"))
+    verb, reason = max(signals, key=lambda s: s[0].severity, default=(Verb.UNKNOWN, ""))
+    if read_only is True and verb is not Verb.READ:
+        reason += " (the server's readOnlyHint does not lower that)"
+    return verb, reason or "nothing recognisable in the tool call"
+
+
+def _redact(key: str, value: object) -> str:
+    if is_credential_key(split_words(key)):
+        return "***"
+    if isinstance(value, str):
+        if value.strip().lower().startswith(_CREDENTIAL_PREFIXES):
+            return "***"
+        short = value if len(value) <= 40 else value[:37] + "..."
+        if short.isalnum():
+            return f'"{short}"'
+        return json.dumps(short, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{...}"
+    if isinstance(value, list):
+        return f"[{len(value)} items]"
+    return json.dumps(value) if isinstance(value, int | float | bool) or value is None else "?"
+
+
+def _detail(call: ToolCall, arguments: object) -> str:
+    """`server/tool(key=value, ...)`, short, with credential-looking values masked."""
+    head = f"{call.server}/{call.tool}" if call.server else call.tool
+    parts: list[str] = []
+    if isinstance(arguments, dict):
+        for key, value in list(arguments.items())[:12]:
+            parts.append(f"{key}={_redact(str(key), value)}")
+    detail = f"{head}({', '.join(parts)})"
+    return detail if len(detail) <= _MAX_DETAIL else detail[: _MAX_DETAIL - 3] + "..."
+
+
+def _operation(tool: str) -> str:
+    printable = "".join(ch if ch.isprintable() else "?" for ch in tool.strip())
+    return f"mcp:{printable[:_MAX_OPERATION]}"
 
 
 def classify(payload: object, depth: int) -> list[Action]:
-    return [unknown_action("mcp", "no mcp classifier yet")]
+    """Classify one MCP tool call; the first action is the call itself, then any actions
+    found in its arguments by other classifiers."""
+    call = _parse(payload)
+    reading = read_tool_name(call.tool)
+    arguments = _normalise_arguments(call.arguments, reading)
+    found = inspect_arguments(arguments, reading, depth)
+    verb, reason = _verdict(reading, found, call.annotations)
+    action = Action(
+        protocol="mcp",
+        operation=_operation(call.tool),
+        verb=verb,
+        targets=tuple(found.targets),
+        reason=reason,
+        detail=_detail(call, arguments),
+    )
+    return [action, *found.nested]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from interlock.checking import Checker
+from interlock.errors import ConfigError
 from interlock.gate import Gate
 from interlock.home import find_home
-from interlock.errors import ConfigError
 from interlock.policy import load_policies
 
 

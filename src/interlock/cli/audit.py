@@ -16,8 +16,9 @@ from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, fail, fail_from, o
 from interlock.errors import InterlockError
 from interlock.home import require_home
 
-app = typer.Typer(help="Read, verify and export the tamper-evident audit log.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Read, verify and export the tamper-evident audit log.", no_args_is_help=True
+)
 
 
 def _summary(record: AuditRecord) -> str:
@@ -47,8 +48,9 @@ def _print_record(record: AuditRecord, as_json: bool) -> None:
 @app.command()
 def tail(
     lines: Annotated[int, typer.Option("-n", "--lines", help="How many records.", min=1)] = 20,
-    follow: Annotated[bool, typer.Option("-f", "--follow", help="Keep printing new records.")]
-    = False,
+    follow: Annotated[
+        bool, typer.Option("-f", "--follow", help="Keep printing new records.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON record per line.")] = False,
     home: HomeOption = None,
 ) -> None:
@@ -92,7 +94,9 @@ def verify(home: HomeOption = None) -> None:
                 "signed checkpoint (`interlock audit checkpoint` signs the head now)[/]"
             )
         return
-    out.print(f"[bold red]TAMPERED[/] {len(report.problems)} problem(s) in {report.records} records:")
+    out.print(
+        f"[bold red]TAMPERED[/] {len(report.problems)} problem(s) in {report.records} records:"
+    )
     for problem in report.problems:
         out.print(f"  [red]•[/] {escape(problem)}")
     raise typer.Exit(EXIT_BAD_INPUT)

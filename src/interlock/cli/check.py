@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
 
-from interlock.checking import CheckRequest, request_from_mapping
+from interlock.checking import request_from_mapping
 from interlock.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_DENY,
@@ -122,8 +123,7 @@ def check(
     raise typer.Exit(EXIT_FOR[decision.outcome])
 
 
-def _run_batch(check_line: object, source: str) -> None:
-    assert callable(check_line)
+def _run_batch(check_line: Callable[[str], dict[str, object]], source: str) -> None:
     stream: TextIO
     if source == "-":
         stream = sys.stdin
@@ -135,6 +135,3 @@ def _run_batch(check_line: object, source: str) -> None:
     with stream:
         for line in stream:
             print_json(check_line(line.rstrip("\r\n")))
-
-
-__all__ = ["CheckRequest", "check"]

@@ -25,7 +25,7 @@ from interlock.model import Resource
 INCIDENT_CURL = (
     "curl -X POST https://backboard.railway.app/graphql/v2 "
     '-H "Authorization: Bearer $RAILWAY_TOKEN" -H "Content-Type: application/json" '
-    "-d '{\"query\":\"mutation { volumeDelete(volumeId: \\\"vol-prod-7f3a\\\") }\"}'"
+    '-d \'{"query":"mutation { volumeDelete(volumeId: \\"vol-prod-7f3a\\") }"}\''
 )
 
 TOUR: list[tuple[str, CheckRequest]] = [
@@ -47,7 +47,9 @@ TOUR: list[tuple[str, CheckRequest]] = [
     ),
     (
         "An unbounded DELETE hidden in a DO block is seen through.",
-        CheckRequest("sql", "DO $$ BEGIN EXECUTE 'DELETE FROM orders'; END $$", resource="orders-db"),
+        CheckRequest(
+            "sql", "DO $$ BEGIN EXECUTE 'DELETE FROM orders'; END $$", resource="orders-db"
+        ),
     ),
     (
         "Destructive work outside production is allowed, with a snapshot first.",
@@ -93,8 +95,7 @@ def demo() -> None:
         for step, (story, request) in enumerate(TOUR, start=1):
             out.print(Rule(f"step {step}", align="left", style="dim"))
             out.print(f"[bold]{escape(story)}[/]")
-            shown = request.payload if isinstance(request.payload, str) else request.payload
-            out.print(f"[dim]{request.kind}[/] [cyan]{escape(str(shown))}[/]")
+            out.print(f"[dim]{request.kind}[/] [cyan]{escape(str(request.payload))}[/]")
             where = request.resource or request.env or "production"
             out.print(f"[dim]agent {request.agent or 'unnamed-agent'} → {where}[/]")
             render_decision(out, checker.check(request))

@@ -20,9 +20,7 @@ from interlock.home import find_home
 from interlock.policy import PolicyBundle, cedar_request, load_policies
 from interlock.policy.testing import CaseResult, read_test_file, run_policy_tests
 
-app = typer.Typer(
-    help="Validate, test and explain Cedar policies.", no_args_is_help=True
-)
+app = typer.Typer(help="Validate, test and explain Cedar policies.", no_args_is_help=True)
 
 
 def _bundle(paths: list[Path] | None, home: Path | None) -> PolicyBundle:
@@ -36,8 +34,9 @@ def _bundle(paths: list[Path] | None, home: Path | None) -> PolicyBundle:
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Policy files or directories (default: the home's policies).",
-                       show_default=False),
+        typer.Argument(
+            help="Policy files or directories (default: the home's policies).", show_default=False
+        ),
     ] = None,
     home: HomeOption = None,
 ) -> None:
@@ -125,8 +124,7 @@ def explain(
                 out.print(f"  decided by [bold]{escape(policy_id)}[/] (the agent's grant)")
                 continue
             out.print(
-                f"  decided by [bold]{escape(policy.id)}[/] "
-                f"({escape(policy.path)}:{policy.line})"
+                f"  decided by [bold]{escape(policy.id)}[/] ({escape(policy.path)}:{policy.line})"
             )
             for line in policy.text.splitlines():
                 out.print(f"    [cyan]{escape(line)}[/]")

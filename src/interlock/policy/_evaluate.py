@@ -147,13 +147,13 @@ class PolicyEvaluator:
             return PolicyAnswer(
                 Outcome.DENY,
                 fired,
-                ("a policy failed to evaluate; refusing to be safe: "
-                 + "; ".join(str(e) for e in result.diagnostics.errors)[:300],),
+                (
+                    "a policy failed to evaluate; refusing to be safe: "
+                    + "; ".join(str(e) for e in result.diagnostics.errors)[:300],
+                ),
             )
         if result.allowed:
-            return PolicyAnswer(
-                Outcome.ALLOW, fired, self._reasons(fired), self._safeguards(fired)
-            )
+            return PolicyAnswer(Outcome.ALLOW, fired, self._reasons(fired), self._safeguards(fired))
         if not fired:
             return PolicyAnswer(Outcome.DENY, (), (_default_deny(action, resource),))
         forbids = [bundle.policies[pid] for pid in fired]

@@ -193,7 +193,7 @@ def _compile(name: str, statement: Statement, schema: cedarpy.Schema) -> tuple[P
     )
     if policy.effect == "permit" and "approval" in annotations:
         raise PolicyError(
-            '@approval belongs on a forbid (it turns a refusal into a hold)',
+            "@approval belongs on a forbid (it turns a refusal into a hold)",
             path=name,
             line=statement.line,
         )

@@ -53,9 +53,7 @@ def split_statements(source: str) -> list[Statement]:
             first_code = i
         i += 1
     if first_code is not None:
-        raise UnterminatedText(
-            "policy is not terminated with ';'", _line_of(source, first_code)
-        )
+        raise UnterminatedText("policy is not terminated with ';'", _line_of(source, first_code))
     return statements
 
 

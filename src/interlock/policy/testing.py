@@ -61,8 +61,10 @@ def read_test_file(path: Path) -> PolicyTestFile:
     try:
         raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
-                         f"{str(exc).splitlines()[0]}") from None
+        raise InputError(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
     if isinstance(raw, list):
         raw = {"cases": raw}
     if not isinstance(raw, dict) or not isinstance(raw.get("cases"), list):
@@ -122,7 +124,9 @@ def _run_case(checker: Checker, index: int, case: Any) -> CaseResult:
     name = str(case.get("name") or f"case {index}")
     expected = case.get("expect")
     if expected not in _OUTCOMES:
-        return CaseResult(name, False, str(expected), "error", "'expect' must be allow, hold or deny")
+        return CaseResult(
+            name, False, str(expected), "error", "'expect' must be allow, hold or deny"
+        )
     try:
         decision = checker.check(request_from_mapping(case))
     except InterlockError as exc:

@@ -1,0 +1,204 @@
+"""Turn an `http` check payload into one normalised request, or say why it cannot be read.
+
+Two payload shapes arrive (see DESIGN.md, `interlock check`): an object
+`{"method", "url", "headers"?, "body"?}` and a small HTTP request as text (`METHOD URL`,
+`Name: value` header lines, an empty line, the body). Both become a `Request` whose host is
+lower-case with no userinfo, port or trailing dot, and whose path is percent-decoded and
+resolved (`/a/./b/../c` is `/a/c`), so that routes match what the server will route and not
+what the text happened to look like.
+
+Wrong *types* in an object payload are the caller's mistake (`PayloadError`); text that is
+not a readable request is input like any other and comes back as a reason string, which the
+classifier turns into an `unknown` action.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from interlock.classify._routes import UNREADABLE
+from interlock.classify.graphql import DuplicateKeyError, loads_strict
+from interlock.errors import PayloadError
+
+__all__ = ["Request", "parse_payload"]
+
+_METHOD = re.compile(r"^[A-Za-z][A-Za-z0-9_!#$%&'*+.^`|~-]{0,31}$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A request reduced to what classification looks at. Holds no credentials on purpose:
+    header values are kept only for the few headers classification reads."""
+
+    method: str
+    host: str
+    path: str  # normalised: decoded segments joined by "/", no trailing slash
+    segments: tuple[str, ...]
+    query: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str]  # lower-case name -> value, only the headers we read
+    body_text: str | None  # the body as sent when it was text
+    body: Any  # parsed JSON value, None when there is no body, UNREADABLE when not JSON
+
+
+# Headers classification reads. Everything else (Authorization, Cookie, API keys) is dropped
+# at the door so it cannot leak into an action's detail, targets or reason.
+_KEPT_HEADERS = frozenset(
+    {
+        "host",
+        "content-type",
+        "content-encoding",
+        "x-http-method-override",
+        "x-http-method",
+        "x-method-override",
+        "x-amz-target",
+        "soapaction",
+    }
+)
+
+
+def parse_payload(payload: object) -> Request | str:
+    """A `Request`, or a reason the payload cannot be read (for an `unknown` action)."""
+    if isinstance(payload, str):
+        return _from_text(payload)
+    if not isinstance(payload, Mapping):
+        raise PayloadError(
+            "an http payload is an object with method and url, or text; "
+            f"got {type(payload).__name__}"
+        )
+    method, url = payload.get("method"), payload.get("url")
+    if not isinstance(method, str) or not isinstance(url, str):
+        raise PayloadError("an http payload needs `method` and `url` as strings")
+    headers = payload.get("headers") or {}
+    pairs: list[tuple[str, str]] = []
+    if isinstance(headers, Mapping):
+        items = list(headers.items())
+    elif isinstance(headers, list) and all(
+        isinstance(h, list | tuple) and len(h) == 2 for h in headers
+    ):
+        items = [(h[0], h[1]) for h in headers]
+    else:
+        raise PayloadError("http `headers` must be an object of name: value")
+    for name, value in items:
+        if not isinstance(name, str):
+            raise PayloadError("http header names must be strings")
+        values = value if isinstance(value, list) else [value]
+        pairs.extend((name, str(v)) for v in values)
+    body = payload.get("body")
+    return _build(method, url, pairs, body)
+
+
+def _from_text(text: str) -> Request | str:
+    head, separator, body = text.lstrip("\r\n").partition("\n\n")
+    if not separator:
+        head, separator, body = text.lstrip("\r\n").partition("\r\n\r\n")
+    lines = head.replace("\r\n", "\n").split("\n")
+    request_line = lines[0].split()
+    if len(request_line) == 3 and request_line[2].upper().startswith("HTTP/"):
+        request_line = request_line[:2]
+    if len(request_line) != 2:
+        return "the first line is not `METHOD URL`"
+    pairs: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        if line[:1] in (" ", "\t") and pairs:  # obsolete line folding
+            name, value = pairs[-1]
+            pairs[-1] = (name, f"{value} {line.strip()}")
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not _HEADER_NAME.match(name.strip()):
+            return "a header line is not `Name: value`"
+        pairs.append((name.strip(), value.strip()))
+    return _build(request_line[0], request_line[1], pairs, body if separator else None)
+
+
+def _build(method: str, url: str, pairs: list[tuple[str, str]], body: Any) -> Request | str:
+    if not _METHOD.match(method):
+        return "the method is not an HTTP method token"
+    headers: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        if key in _KEPT_HEADERS:
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    location = _split_url(url.strip(), headers.get("host", ""))
+    if isinstance(location, str):
+        return location
+    host, raw_path, raw_query = location
+    segments = _segments(raw_path)
+    body_text: str | None = None
+    parsed: Any = None
+    if isinstance(body, str):
+        body_text = body
+        if body.strip():
+            parsed = _parse_body(body, headers.get("content-type", ""))
+    elif isinstance(body, bytes | bytearray):
+        body_text, parsed = None, UNREADABLE
+    else:
+        parsed = body
+    if "content-encoding" in headers and headers["content-encoding"].lower() != "identity":
+        parsed = UNREADABLE if body is not None else None
+    return Request(
+        method=method.upper(),
+        host=host,
+        path="/" + "/".join(segments),
+        segments=segments,
+        query=tuple(parse_qsl(raw_query, keep_blank_values=True)),
+        headers=headers,
+        body_text=body_text,
+        body=parsed,
+    )
+
+
+def _split_url(url: str, host_header: str) -> tuple[str, str, str] | str:
+    if not url or any(c in url for c in "\x00\r\n\t "):
+        return "the URL is empty or contains whitespace"
+    if url.startswith("/") and not url.startswith("//"):
+        url = f"http://{host_header.strip() or 'unknown-host'}{url}"
+    elif "://" not in url and not url.startswith("//"):
+        url = f"http://{url}"  # curl and friends default to http for bare host/path
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return "the URL cannot be parsed"
+    if parts.scheme and parts.scheme.lower() not in _SCHEMES:
+        return f"the URL scheme {parts.scheme!r} is not HTTP"
+    if not host:
+        return "the URL has no host"
+    return host, parts.path, parts.query
+
+
+def _segments(raw_path: str) -> tuple[str, ...]:
+    """Decoded path segments with `.`/`..` resolved and matrix parameters (`;x=1`) dropped."""
+    out: list[str] = []
+    for raw in raw_path.replace("\\", "/").split("/"):
+        segment = unquote(raw.split(";", 1)[0])
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(segment)
+    return tuple(out)
+
+
+def _parse_body(body: str, content_type: str) -> Any:
+    """A text body as JSON, as a form, or UNREADABLE; never raises."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    stripped = body.strip().lstrip("\ufeff").strip()
+    if stripped[:1] in ("{", "[", '"') or media.endswith("json"):
+        try:
+            return loads_strict(stripped)
+        except (DuplicateKeyError, ValueError, RecursionError):
+            return UNREADABLE
+    if media == "application/x-www-form-urlencoded" or (
+        "=" in stripped and not any(c.isspace() for c in stripped)
+    ):
+        return dict(parse_qsl(stripped, keep_blank_values=True))
+    return UNREADABLE

@@ -1,0 +1,390 @@
+"""Route packs: what an HTTP API's routes do, as data a user can extend without Python.
+
+A pack is a TOML file (`packs/*.toml` ships with Interlock; users add their own directories
+through `load_packs(extra_dirs)` or the `INTERLOCK_ROUTE_PACKS` environment variable, a
+`os.pathsep`-separated list). Every key is documented in `docs/classifiers/http.md`:
+
+    name = "github"
+    hosts = ["api.github.com"]          # host globs the pack's rules apply to by default
+    graphql_paths = ["/graphql"]        # endpoints on those hosts that speak GraphQL
+
+    [graphql]                           # GraphQL root-field names that override word rules
+    destructive = ["volumeInstanceBackupRestore"]
+    write = ["customDomainCreate"]
+
+    [methods]                           # method -> verb for hosts no rule matches
+    PROPFIND = "read"
+
+    [[rule]]
+    method = "PATCH"                    # a method, a list of them, or "*"
+    path = "/repos/{owner}/{repo}/git/refs/{ref*}"   # {p} one segment, {p*} the rest
+    when = { force = true }             # JSON body conditions (dotted key path = value)
+    nested = { kind = "sql", body = "query" }   # optional: text another classifier reads
+    verb = "destructive"
+    operation = "github.ref.force_update"
+    target = "{owner}/{repo}"
+    reason = "force-updating a ref discards the commits it pointed to"
+
+Rules are tried in order: user packs first, then the provider packs shipped here, and the
+first rule whose host, method, path and body conditions all match decides. No match falls
+through to the generic REST verdict in `interlock.classify.http`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from importlib import resources
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+from interlock.errors import ConfigError
+from interlock.model import Verb
+
+__all__ = [
+    "ENV_VAR",
+    "UNREADABLE",
+    "Pack",
+    "RouteRule",
+    "RouteTable",
+    "configure",
+    "load_packs",
+    "route_table",
+]
+
+ENV_VAR = "INTERLOCK_ROUTE_PACKS"
+
+UNREADABLE: Any = object()
+"""Stands for a body that exists but is not JSON (or is ambiguous JSON)."""
+
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\*?)\}")
+_VERBS = {v.value: v for v in Verb}
+_METHOD_TOKEN = re.compile(r"^[A-Z][A-Z0-9_-]{0,31}$")
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRule:
+    """One compiled rule of a pack."""
+
+    pack: str
+    hosts: tuple[str, ...]  # empty: any host
+    methods: frozenset[str] | None  # None: any method
+    template: str
+    pattern: re.Pattern[str]
+    when: tuple[tuple[tuple[str, ...], Any], ...]
+    verb: Verb
+    operation: str
+    reason: str
+    target: str
+    nested: tuple[str, str, tuple[str, ...]] | None = None
+    """(kind, "body" | "param", key path): text in the request another classifier reads."""
+
+    def match(self, host: str, method: str, path: str, body: Any) -> dict[str, str] | None:
+        """Route parameters when this rule applies to the request, else None."""
+        if self.methods is not None and method not in self.methods:
+            return None
+        if self.hosts and not any(fnmatchcase(host, glob) for glob in self.hosts):
+            return None
+        found = self.pattern.fullmatch(path)
+        if found is None:
+            return None
+        if self.when and not self._body_matches(body):
+            return None
+        return {k: v for k, v in found.groupdict().items() if v is not None}
+
+    def _body_matches(self, body: Any) -> bool:
+        if body is UNREADABLE:
+            # A body we cannot read might satisfy the condition: assume the worst.
+            return self.verb.is_dangerous
+        for keys, expected in self.when:
+            value = body
+            for key in keys:
+                if not isinstance(value, Mapping) or key not in value:
+                    return False
+                value = value[key]
+            if not _loosely_equal(value, expected):
+                return False
+        return True
+
+    def nested_texts(self, body: Any, query: Sequence[tuple[str, str]]) -> list[str]:
+        """The embedded texts `nested` points at (`*` in a key path walks a list)."""
+        if self.nested is None:
+            return []
+        _, source, keys = self.nested
+        if source == "param":
+            return [v for k, v in query if k == keys[0]]
+        values: list[Any] = [body]
+        for key in keys:
+            step: list[Any] = []
+            for value in values:
+                if key == "*" and isinstance(value, list):
+                    step.extend(value[:256])
+                elif isinstance(value, Mapping) and key in value:
+                    step.append(value[key])
+            values = step
+        return [v for v in values if isinstance(v, str)]
+
+    def target_for(self, params: Mapping[str, str]) -> str:
+        return _PARAM.sub(lambda m: params.get(m.group(1), ""), self.target) if self.target else ""
+
+
+def _loosely_equal(value: Any, expected: Any) -> bool:
+    """JSON equality, with booleans also matching "true"/"false" strings and 1/0.
+
+    APIs written in lenient languages coerce `"force": "true"` to true; a condition meant
+    to catch a force flag must not be evaded by quoting it.
+    """
+    if isinstance(expected, bool):
+        if isinstance(value, str):
+            return value.strip().lower() == ("true" if expected else "false")
+        if isinstance(value, int | float):
+            return bool(value) is expected
+    return bool(value == expected)
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """One loaded pack file."""
+
+    name: str
+    source: str
+    hosts: tuple[str, ...] = ()
+    graphql_paths: tuple[str, ...] = ()
+    graphql_fields: Mapping[str, Verb] = field(default_factory=dict)
+    methods: Mapping[str, Verb] = field(default_factory=dict)
+    rules: tuple[RouteRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    """Every pack, in precedence order, with lookups the HTTP classifier needs."""
+
+    packs: tuple[Pack, ...]
+    methods: Mapping[str, Verb]
+
+    def match(
+        self, host: str, method: str, path: str, body: Any
+    ) -> tuple[RouteRule, dict[str, str]] | None:
+        for pack in self.packs:
+            for rule in pack.rules:
+                params = rule.match(host, method, path, body)
+                if params is not None:
+                    return rule, params
+        return None
+
+    def graphql_pack(self, host: str, path: str) -> Pack | None:
+        """The first pack that declares `host` + `path` a GraphQL endpoint."""
+        lowered = path.lower().rstrip("/") or "/"
+        for pack in self.packs:
+            if _host_in(host, pack.hosts) and any(
+                fnmatchcase(lowered, p.lower()) for p in pack.graphql_paths
+            ):
+                return pack
+        return None
+
+    def graphql_overrides(self, host: str) -> Mapping[str, tuple[Verb, str]]:
+        """Field name -> (verb, pack name) from every pack whose hosts include `host`."""
+        merged: dict[str, tuple[Verb, str]] = {}
+        for pack in reversed(self.packs):  # earlier packs take precedence
+            if pack.graphql_fields and _host_in(host, pack.hosts):
+                merged.update({k: (v, pack.name) for k, v in pack.graphql_fields.items()})
+        return merged
+
+
+def _host_in(host: str, globs: Sequence[str]) -> bool:
+    return bool(globs) and any(fnmatchcase(host, glob) for glob in globs)
+
+
+# -- loading ----------------------------------------------------------------------------
+
+
+def _verb(value: object, where: str) -> Verb:
+    if not isinstance(value, str) or value not in _VERBS:
+        raise ConfigError(f"{where}: verb must be one of {', '.join(_VERBS)}, got {value!r}")
+    return _VERBS[value]
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{where}: expected a string or a list of strings, got {value!r}")
+
+
+def _compile_path(template: str, where: str) -> re.Pattern[str]:
+    if not template.startswith("/"):
+        raise ConfigError(f"{where}: path must start with '/', got {template!r}")
+    parts: list[str] = []
+    position = 0
+    for m in _PARAM.finditer(template):
+        literal = template[position : m.start()]
+        parts.append(re.escape(literal).replace(r"\*\*", ".*").replace(r"\*", "[^/]*"))
+        parts.append(f"(?P<{m.group(1)}>.+)" if m.group(2) else f"(?P<{m.group(1)}>[^/]+)")
+        position = m.end()
+    tail = template[position:]
+    parts.append(re.escape(tail).replace(r"\*\*", ".*").replace(r"\*", "[^/]*"))
+    try:
+        return re.compile("".join(parts).rstrip("/") or "/", re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"{where}: path {template!r} is not a valid template ({exc})") from exc
+
+
+def _rule(pack: str, hosts: tuple[str, ...], raw: object, where: str) -> RouteRule:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: a rule is a table")
+    known = {"host", "method", "path", "when", "verb", "operation", "reason", "target", "nested"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    methods_raw = _strings(raw.get("method", "*"), f"{where}.method")
+    methods = None if "*" in methods_raw else frozenset(m.upper() for m in methods_raw)
+    path = raw.get("path", "/**")
+    if not isinstance(path, str):
+        raise ConfigError(f"{where}.path: expected a string")
+    when_raw = raw.get("when", {})
+    if not isinstance(when_raw, dict):
+        raise ConfigError(f"{where}.when: expected a table of key path = value")
+    operation = raw.get("operation", "")
+    reason = raw.get("reason", "")
+    target = raw.get("target", "")
+    if not all(isinstance(v, str) for v in (operation, reason, target)):
+        raise ConfigError(f"{where}: operation, reason and target are strings")
+    host_globs = _strings(raw["host"], f"{where}.host") if "host" in raw else hosts
+    nested = _nested(raw.get("nested"), f"{where}.nested")
+    return RouteRule(
+        pack=pack,
+        hosts=tuple(h.lower() for h in host_globs if h != "*"),
+        methods=methods,
+        template=path,
+        pattern=_compile_path(path, f"{where}.path"),
+        when=tuple((tuple(k.split(".")), v) for k, v in when_raw.items()),
+        verb=_verb(raw.get("verb"), f"{where}.verb"),
+        operation=operation,
+        reason=reason,
+        target=target,
+        nested=nested,
+    )
+
+
+def _nested(raw: object, where: str) -> tuple[str, str, tuple[str, ...]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
+        raise ConfigError(f'{where}: expected {{ kind = "sql", body = "key.path" }}')
+    sources = [k for k in ("body", "param") if isinstance(raw.get(k), str)]
+    if len(sources) != 1 or set(raw) - {"kind", "body", "param"}:
+        raise ConfigError(f'{where}: give exactly one of body = "key.path" or param = "name"')
+    return raw["kind"], sources[0], tuple(str(raw[sources[0]]).split("."))
+
+
+def _pack(text: str, source: str) -> Pack:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from exc
+    unknown = set(data) - {
+        "name",
+        "description",
+        "hosts",
+        "graphql_paths",
+        "graphql",
+        "methods",
+        "rule",
+    }
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
+    name = data.get("name", Path(source).stem)
+    if not isinstance(name, str):
+        raise ConfigError(f"{source}: name must be a string")
+    hosts = tuple(h.lower() for h in _strings(data.get("hosts", []), f"{source}: hosts"))
+    graphql_paths = _strings(data.get("graphql_paths", []), f"{source}: graphql_paths")
+    fields: dict[str, Verb] = {}
+    graphql = data.get("graphql", {})
+    if not isinstance(graphql, dict):
+        raise ConfigError(f"{source}: [graphql] must be a table")
+    for verb_name, names in graphql.items():
+        verb = _verb(verb_name, f"{source}: [graphql]")
+        for field_name in _strings(names, f"{source}: graphql.{verb_name}"):
+            fields[field_name] = verb
+    methods_raw = data.get("methods", {})
+    if not isinstance(methods_raw, dict):
+        raise ConfigError(f"{source}: [methods] must be a table")
+    methods = {}
+    for method, verb_name in methods_raw.items():
+        if not _METHOD_TOKEN.match(method.upper()):
+            raise ConfigError(f"{source}: [methods] {method!r} is not an HTTP method")
+        methods[method.upper()] = _verb(verb_name, f"{source}: methods.{method}")
+    rules_raw = data.get("rule", [])
+    if not isinstance(rules_raw, list):
+        raise ConfigError(f"{source}: rules are written as [[rule]] tables")
+    rules = tuple(
+        _rule(name, hosts, raw, f"{source}: rule {index + 1}")
+        for index, raw in enumerate(rules_raw)
+    )
+    return Pack(
+        name=name,
+        source=source,
+        hosts=hosts,
+        graphql_paths=graphql_paths,
+        graphql_fields=fields,
+        methods=methods,
+        rules=rules,
+    )
+
+
+def _builtin_packs() -> list[Pack]:
+    folder = resources.files("interlock.classify").joinpath("packs")
+    entries = sorted(
+        (e for e in folder.iterdir() if e.name.endswith(".toml")), key=lambda e: e.name
+    )
+    return [_pack(e.read_text(encoding="utf-8"), f"packs/{e.name}") for e in entries]
+
+
+def load_packs(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> RouteTable:
+    """Load user packs from `extra_dirs` (each `*.toml`, sorted) ahead of the built-in ones.
+
+    Raises `ConfigError` naming the file and rule when a pack is invalid.
+    """
+    packs: list[Pack] = []
+    for directory in extra_dirs:
+        folder = Path(directory)
+        if not folder.is_dir():
+            raise ConfigError(f"{folder}: route pack directory does not exist")
+        for path in sorted(folder.glob("*.toml")):
+            packs.append(_pack(path.read_text(encoding="utf-8"), str(path)))
+    user_count = len(packs)
+    packs.extend(_builtin_packs())
+    methods: dict[str, Verb] = {}
+    for pack in reversed(packs):  # user packs, loaded first, override built-in methods
+        methods.update(pack.methods)
+    # Built-in generic defaults go last among built-ins but user packs still come first.
+    ordered = packs[:user_count] + sorted(packs[user_count:], key=lambda p: p.name == "generic")
+    return RouteTable(packs=tuple(ordered), methods=methods)
+
+
+_table: RouteTable | None = None
+_lock = Lock()
+
+
+def configure(extra_dirs: Iterable[str | os.PathLike[str]] | None = None) -> RouteTable:
+    """Reload packs: `extra_dirs`, or those named by `INTERLOCK_ROUTE_PACKS` when None."""
+    global _table
+    if extra_dirs is None:
+        env = os.environ.get(ENV_VAR, "")
+        extra_dirs = [d for d in env.split(os.pathsep) if d]
+    table = load_packs(extra_dirs)
+    with _lock:
+        _table = table
+    return table
+
+
+def route_table() -> RouteTable:
+    """The packs in force, loaded on first use (see `configure`)."""
+    table = _table
+    return table if table is not None else configure()

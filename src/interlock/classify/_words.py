@@ -1,0 +1,190 @@
+"""Split identifiers into words and tell which words mean "this destroys something".
+
+GraphQL field names (`volumeDelete`, `delete_volume`), REST path segments (`purge-cache`) and
+RPC method names (`DynamoDB_20120810.DeleteTable`) all carry their meaning in English words
+glued together by case or punctuation. Classifiers split them with `split_words` and ask
+`destructive_word` rather than searching raw text for substrings: `deletedAt` is the words
+`deleted at`, not a deletion, and `undelete` is one word that is not `delete`.
+
+The vocabulary is deliberately small and explicit so that a reviewer can read every word
+that makes an action destructive. Words that stop or hide something but can be undone
+(`disable`, `detach`, `archive`, `suspend`, `stop`, `cancel`, `restore`) are not here: they
+are writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+__all__ = [
+    "DESTRUCTIVE_IMPERATIVES",
+    "destructive_word",
+    "split_words",
+]
+
+# Verbs in their imperative form: "delete the volume", "purge the cache".
+DESTRUCTIVE_IMPERATIVES: frozenset[str] = frozenset(
+    {
+        "delete",
+        "del",
+        "rm",
+        "remove",
+        "destroy",
+        "drop",
+        "purge",
+        "wipe",
+        "truncate",
+        "erase",
+        "reset",
+        "revoke",
+        "terminate",
+        "uninstall",
+        "nuke",
+        "obliterate",
+        "flush",
+        "clear",
+        "shred",
+        "expunge",
+        "deprovision",
+        "decommission",
+        "prune",
+        "discard",
+        "kill",
+        "empty",
+        "unset",
+        "overwrite",
+    }
+)
+
+# Nouns and inflections that describe the same act ("scheduleDeletion", "markDeleted").
+# They count where the name is a command (a mutation, an RPC method) but not where it is a
+# noun phrase naming data (a query field `deletedItems`, a path `/deleted-items`).
+_EXTRA_FORMS: frozenset[str] = frozenset(
+    {
+        "deletion",
+        "deletions",
+        "removal",
+        "removals",
+        "destruction",
+        "erasure",
+        "truncation",
+        "termination",
+        "revocation",
+        "obliteration",
+        "decommissioning",
+        "deprovisioning",
+    }
+)
+
+# A destructive word right after one of these is being undone or prevented, not done:
+# `undoDelete`, `cancelDeletion`, `restoreDeletedItems`, `recoverRemoved`.
+_NEGATORS: frozenset[str] = frozenset(
+    {"undo", "cancel", "abort", "restore", "recover", "revert", "prevent", "un", "stop"}
+)
+
+
+# Pairs in which the destructive word names a routine, recoverable chore rather than loss
+# of data: a password reset lets the owner choose a new password.
+_BENIGN_PAIRS: frozenset[tuple[str, str]] = frozenset(
+    {("password", "reset"), ("reset", "password"), ("password", "resets")}
+)
+
+
+def _inflections(stem: str) -> set[str]:
+    forms = {stem + "s", stem + "es", stem + "ing", stem + "ed"}
+    if stem.endswith("e"):
+        forms |= {stem + "d", stem[:-1] + "ing"}
+    if stem.endswith("y"):
+        forms |= {stem[:-1] + "ies", stem[:-1] + "ied"}
+    if stem in {"drop", "rm", "shred", "del"}:
+        forms |= {stem + stem[-1] + "ed", stem + stem[-1] + "ing"}
+    return forms
+
+
+_ANY_FORM: frozenset[str] = frozenset(
+    DESTRUCTIVE_IMPERATIVES
+    | _EXTRA_FORMS
+    | {f for stem in DESTRUCTIVE_IMPERATIVES for f in _inflections(stem)}
+)
+
+# Long, unambiguous stems also found inside words glued without case (`volumedelete`,
+# `deletevolume`, `purgecache`). Short or ambiguous ones (drop: dropdown; reset: preset;
+# wipe: swipe; clear: nuclear) are only recognised as whole words.
+_GLUED_STEMS: tuple[str, ...] = (
+    "delete",
+    "destroy",
+    "purge",
+    "truncate",
+    "terminate",
+    "revoke",
+    "uninstall",
+    "obliterate",
+    "remove",
+    "deprovision",
+    "decommission",
+    "expunge",
+)
+_INFLECTED: tuple[str, ...] = tuple(sorted(_ANY_FORM - DESTRUCTIVE_IMPERATIVES, key=len))
+
+# Case runs: "HTTPServer" -> HTTP, Server; "volumeDelete" -> volume, Delete; digits apart.
+_CASE_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=8192)
+def split_words(name: str) -> tuple[str, ...]:
+    """Lower-case words of an identifier: `serviceInstanceRedeploy` -> service instance redeploy.
+
+    Splits on any non-alphanumeric character (`_`, `-`, `.`, `/`, space) and on case changes,
+    so `deleteVolume`, `delete_volume`, `DELETE-VOLUME` and `DeleteVolume` agree.
+    """
+    words: list[str] = []
+    for chunk in _SEPARATORS.split(name[:512]):
+        words.extend(m.group(0).lower() for m in _CASE_WORD.finditer(chunk))
+    return tuple(words)
+
+
+def destructive_word(words: Sequence[str], *, imperative_only: bool = False) -> str | None:
+    """The first word of `words` that means destruction, or None.
+
+    With `imperative_only`, only the verb itself counts (`delete`, not `deleted` or
+    `deletion`): for names that usually denote data rather than commands. A word right after
+    a negator (`undo`, `cancel`, `restore`, …) does not count.
+    """
+    vocabulary = DESTRUCTIVE_IMPERATIVES if imperative_only else _ANY_FORM
+    for index, word in enumerate(words):
+        if word not in vocabulary:
+            glued = _glued(word, imperative_only=imperative_only)
+            if glued is not None and (index == 0 or words[index - 1] not in _NEGATORS):
+                return glued
+            continue
+        before = words[index - 1] if index else ""
+        after = words[index + 1] if index + 1 < len(words) else ""
+        if before in _NEGATORS or (before, word) in _BENIGN_PAIRS or (word, after) in _BENIGN_PAIRS:
+            continue
+        return word
+    return None
+
+
+def _glued(word: str, *, imperative_only: bool) -> str | None:
+    """A long destructive stem glued to other letters (`volumedelete`), or None.
+
+    `undelete`, `unremovable` are negations. With `imperative_only` the stem must lead and
+    must not be an inflection (`deletedthings` names data; `deleteall` is a command).
+    """
+    if len(word) > 40 or word.startswith("un"):
+        return None
+    for stem in _GLUED_STEMS:
+        if word.startswith(stem):
+            rest = word[len(stem) :]
+            if imperative_only and any(
+                word.startswith(f) for f in _INFLECTED if len(f) > len(stem) and f.startswith(stem)
+            ):
+                continue
+            if rest[:2] not in ("ab",):  # removable, deletable read as adjectives
+                return stem
+        elif not imperative_only and word.endswith(stem):
+            return stem
+    return None

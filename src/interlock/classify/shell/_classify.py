@@ -1,0 +1,198 @@
+"""The shell classifier proper: parse once, then judge every simple command.
+
+For each command the judgement is a loop: look at the command name; if it is a wrapper
+(`sudo`, `xargs`, `bash -c`, …) take the command it wraps and look again; then ask the
+carriers and handlers, then the command table. Redirections and command-carrying
+environment variables add actions of their own. Everything that cannot be seen — a
+dynamic command name, a script file, an unknown program, a syntax error — is `unknown`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from interlock.classify import MAX_DEPTH, classify_nested
+from interlock.classify.shell._carriers import CARRIERS
+from interlock.classify.shell._context import PROTOCOL, Context, Run
+from interlock.classify.shell._environment import judge_assignments
+from interlock.classify.shell._handlers import HANDLERS
+from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
+from interlock.classify.shell._paths import is_device, is_harmless_sink, is_system_path
+from interlock.classify.shell._redact import detail_for
+from interlock.classify.shell._table import Verdict, evaluate
+from interlock.classify.shell._words import Word
+from interlock.classify.shell._wrappers import WRAPPERS
+from interlock.errors import PayloadError
+from interlock.model import Action, Verb, unknown_action
+
+MAX_UNWRAP = 16
+
+# Directories whose programs are the system's own: `/usr/bin/rm` is `rm`.
+_TRUSTED_DIRS = frozenset(
+    {"/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/usr/local/sbin",
+     "/opt/homebrew/bin", "/snap/bin", "/usr/libexec", "/bin/busybox"}
+)  # fmt: skip
+# Tool directories of a project: `.venv/bin/pytest` is `pytest`.
+_TOOL_DIR_SUFFIXES = (".venv/bin", "venv/bin", "node_modules/.bin", ".tox/bin")
+
+
+def classify(payload: object, depth: int) -> list[Action]:
+    """Classify a bash command line; one action per command it would run (at least one)."""
+    if not isinstance(payload, str):
+        raise PayloadError(
+            f"a shell payload must be a string (the command line), not {type(payload).__name__}"
+        )
+    if depth > MAX_DEPTH:
+        return [unknown_action(PROTOCOL, f"nested more than {MAX_DEPTH} levels deep")]
+    script = parse(payload)
+    actions: list[Action] = []
+    if script.has_error:
+        actions.append(unknown_action(PROTOCOL, "the command line does not parse", payload.strip()))
+    if script.truncated:
+        actions.append(
+            unknown_action(PROTOCOL, f"the command line runs more than {MAX_COMMANDS} commands")
+        )
+    for command in script.commands:
+        actions.extend(_judge_command(command, depth, script.functions))
+    if not actions:
+        actions.append(
+            Action(
+                protocol=PROTOCOL,
+                operation=f"{PROTOCOL}:none",
+                verb=Verb.READ,
+                reversible=True,
+                reason="the command line runs no command (empty, or only comments)",
+            )
+        )
+    return actions
+
+
+def _judge_command(command: Command, depth: int, functions: frozenset[str]) -> list[Action]:
+    ctx = Context(
+        command=command,
+        depth=depth,
+        functions=functions,
+        detail=detail_for(command),
+        judge=_judge_words,
+        shell=_classify_text,
+    )
+    actions = judge_assignments(command.assignments, ctx)
+    actions.extend(_judge_redirects(command.redirects, ctx))
+    if command.words:
+        actions.extend(_judge_words(command.words, ctx))
+    elif not actions:
+        actions.append(ctx.action("assignment", Verb.READ, "only sets shell variables"))
+    return actions
+
+
+def _classify_text(text: str, via: str, ctx: Context) -> list[Action]:
+    """Shell text carried by a command (`bash -c`, `eval`, `ssh host CMD`), one level deeper."""
+    nested = classify_nested("shell", text, ctx.depth)
+    return [_via(a, via) for a in nested]
+
+
+def _via(action: Action, via: str) -> Action:
+    if not via or via in action.reason:
+        return action
+    return replace(action, reason=f"{action.reason} (run through {via})")
+
+
+def _judge_words(words: list[Word], ctx: Context) -> list[Action]:
+    """The unwrap loop: see through wrappers, then ask carriers, handlers and the table."""
+    vias: list[str] = []
+    for _ in range(MAX_UNWRAP):
+        if not words:
+            return [ctx.action("none", Verb.READ, "runs no command")]
+        head = words[0]
+        if head.value is None:
+            reason = f"the command name {head.text} is only known at run time"
+            return _annotate([ctx.unknown("dynamic", reason, (head.text,))], vias)
+        name = command_name(head.value)
+        if name is None:
+            reason = f"runs {head.value}, a program Interlock cannot see into"
+            return _annotate([ctx.unknown("program", reason, (head.value,))], vias)
+        if name in ctx.functions:
+            reason = f"calls the function {name} defined in this command line (judged there)"
+            return _annotate([ctx.action(f"function {name}", Verb.READ, reason)], vias)
+        wrapper = WRAPPERS.get(name)
+        if wrapper is not None:
+            answer = wrapper(name, words[1:], ctx)
+            if isinstance(answer, Run):
+                words = answer.words
+                vias.append(answer.via)
+                continue
+            if answer is not None:
+                return _annotate(answer, vias)
+        special = CARRIERS.get(name) or HANDLERS.get(name)
+        if special is not None:
+            return _annotate(special(name, words[1:], ctx), vias)
+        verdict = evaluate(name, tuple(words[1:]))
+        if verdict is None:
+            reason = f"{name} is not a command Interlock knows"
+            return _annotate([ctx.unknown(name, reason, (name,))], vias)
+        if verdict.entry.handler:
+            handler = HANDLERS.get(verdict.entry.handler) or CARRIERS.get(verdict.entry.handler)
+            if handler is not None:
+                return _annotate(handler(verdict.operation, list(verdict.args), ctx), vias)
+        return _annotate([_verdict_action(verdict, ctx)], vias)
+    return [ctx.unknown("wrappers", f"more than {MAX_UNWRAP} nested wrappers")]
+
+
+def _annotate(actions: list[Action], vias: list[str]) -> list[Action]:
+    if not vias:
+        return actions
+    chain = ", ".join(vias)
+    return [_via(a, chain) if a.protocol == PROTOCOL else a for a in actions]
+
+
+def _verdict_action(verdict: Verdict, ctx: Context) -> Action:
+    return ctx.action(verdict.operation, verdict.verb, verdict.reason(), verdict.targets)
+
+
+def command_name(value: str) -> str | None:
+    """The table name of a command word, or None for a program by path we cannot trust.
+
+    `/usr/bin/rm` and `.venv/bin/pytest` are `rm` and `pytest`; `./deploy.sh` or
+    `/tmp/x/ls` could be anything.
+    """
+    if "/" not in value:
+        return value
+    directory, _, base = value.rpartition("/")
+    if not base:
+        return None
+    if directory in _TRUSTED_DIRS or directory.endswith(_TOOL_DIR_SUFFIXES):
+        return base
+    return None
+
+
+# --- redirections ---------------------------------------------------------------------
+
+_WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>", "<>", ">&"})
+
+
+def _judge_redirects(redirects: list[Redirect], ctx: Context) -> list[Action]:
+    actions: list[Action] = []
+    for redirect in redirects:
+        if redirect.op not in _WRITE_OPS or redirect.target is None:
+            continue
+        target = redirect.target
+        value = target.value
+        if redirect.op == ">&" and (value is None or value.isdigit() or value == "-"):
+            continue  # `2>&1`, `>&2`: duplicating a descriptor writes nothing
+        append = redirect.op in (">>", "&>>")
+        verb_text = "appends to" if append else "overwrites"
+        if value is None:
+            reason = f"output {verb_text} {target.text}, a file named at run time"
+            actions.append(ctx.action("redirect", Verb.WRITE, reason, (target.text,)))
+        elif is_harmless_sink(value):
+            continue
+        elif is_device(value):
+            reason = f"output {verb_text} the device {value}, destroying what is on it"
+            actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))
+        elif is_system_path(value):
+            reason = f"output {verb_text} {value}, a system or credential file"
+            actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))
+        else:
+            reason = f"output {verb_text} {value}"
+            actions.append(ctx.action("redirect", Verb.WRITE, reason, (value,)))
+    return actions

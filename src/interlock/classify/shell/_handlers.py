@@ -1,0 +1,375 @@
+"""Commands whose meaning lives in their own argument syntax, not in flags.
+
+`find` has an expression language (`-delete`, `-exec CMD {} ;`), `dd` has `of=`, `kill`
+takes signals as negative numbers, `awk` programs can call `system()`, and interpreters run
+code that no shell classifier can judge. Each gets a small function here; everything else
+is in the command table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from interlock.classify import classify_nested
+from interlock.classify.shell._context import Context
+from interlock.classify.shell._paths import is_device, is_system_path
+from interlock.classify.shell._words import Word, fanout_word, literal
+from interlock.model import Action, Verb
+
+Handler = Callable[[str, list[Word], Context], list[Action]]
+
+_FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+_FIND_WRITES = frozenset({"-fprint", "-fprint0", "-fprintf", "-fls"})
+
+
+def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`find` reads, except `-delete`, `-exec`/`-execdir` (judged as commands) and `-fprint`."""
+    roots: list[str] = []
+    i = 0
+    while (
+        i < len(args)
+        and args[i].value is not None
+        and not (args[i].value or "-").startswith(("-", "(", "!"))
+    ):
+        roots.append(args[i].shown)
+        i += 1
+    shown_roots = tuple(roots) or (".",)
+    actions: list[Action] = []
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        if value is None:
+            i += 1
+            continue
+        if value == "-delete":
+            reason = f"find -delete deletes every match under {', '.join(shown_roots)}"
+            actions.append(ctx.action("find -delete", Verb.DESTRUCTIVE, reason, shown_roots))
+        elif value in _FIND_EXEC:
+            end = i + 1
+            while end < len(args) and args[end].value not in (";", "+"):
+                end += 1
+            inner = [
+                fanout_word("the files find matches")
+                if w.value is not None and "{}" in w.value
+                else w
+                for w in args[i + 1 : end]
+            ]
+            if not any(w.fanout for w in inner):
+                inner.append(fanout_word("the files find matches"))
+            actions.extend(ctx.judge(inner, ctx) if inner else [])
+            i = end
+        elif value in _FIND_WRITES and i + 1 < len(args):
+            target = args[i + 1].shown
+            verb = Verb.DESTRUCTIVE if is_system_path(target) else Verb.WRITE
+            actions.append(
+                ctx.action(f"find {value}", verb, f"find {value} writes {target}", (target,))
+            )
+            i += 1
+        i += 1
+    if not actions:
+        actions.append(ctx.action("find", Verb.READ, "find only lists files", shown_roots))
+    return actions
+
+
+def _dd(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`dd of=X` overwrites X block by block; without `of=` it writes to standard output."""
+    for word in args:
+        if word.value is None:
+            return [ctx.unknown("dd", f"dd has an operand known only at run time ({word.text})")]
+        key, eq, value = word.value.partition("=")
+        if eq and key == "of":
+            if value in ("/dev/null", "/dev/stdout", "/dev/stderr"):
+                break
+            why = "the device" if is_device(value) else "the file"
+            return [
+                ctx.action("dd", Verb.DESTRUCTIVE, f"dd of= overwrites {why} {value}", (value,))
+            ]
+    return [ctx.action("dd", Verb.READ, "dd without of= writes to standard output")]
+
+
+def _kill(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`kill PID` is a write; `kill 1` (init) and `kill -9 -1` (every process) are destructive."""
+    targets: list[str] = []
+    for index, word in enumerate(args):
+        if word.value is None:
+            return [
+                ctx.unknown("kill", f"kill targets a process known only at run time ({word.text})")
+            ]
+        value = word.value
+        if value in ("-l", "-L", "--list"):
+            return [ctx.action("kill", Verb.READ, "kill -l only lists signals")]
+        if value == "1" or (value == "-1" and index > 0):
+            reason = "kill targets init or every process, taking the machine down"
+            return [ctx.action("kill", Verb.DESTRUCTIVE, reason, (value,))]
+        if not value.startswith("-"):
+            targets.append(value)
+    return [
+        ctx.action(
+            "kill", Verb.WRITE, "kill stops processes {}".format(", ".join(targets)), targets
+        )
+    ]
+
+
+def _awk(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """awk reads, unless its program runs commands (`system`, pipes) or writes files."""
+    value_opts = {
+        "-F",
+        "-v",
+        "-f",
+        "--field-separator",
+        "--assign",
+        "--file",
+        "-i",
+        "--include",
+        "-E",
+    }
+    program: Word | None = None
+    files: list[str] = []
+    i = 0
+    while i < len(args):
+        value = args[i].value
+        if value is not None and value in value_opts:
+            if value in ("-f", "--file", "-E"):
+                target = args[i + 1].shown if i + 1 < len(args) else "?"
+                return [
+                    ctx.unknown(
+                        name, f"{name} runs the program in {target}, which Interlock cannot see"
+                    )
+                ]
+            if (
+                value in ("-i", "--include")
+                and i + 1 < len(args)
+                and args[i + 1].value == "inplace"
+            ):
+                files.append("inplace")
+            i += 2
+            continue
+        if value is not None and value.startswith("-") and program is None and value != "-":
+            i += 1
+            continue
+        if program is None:
+            program = args[i]
+        i += 1
+    if program is None or program.value is None:
+        return [ctx.unknown(name, f"{name} runs a program Interlock cannot see")]
+    code = program.value
+    if "system" in code or "|" in code or "getline" in code:
+        return [ctx.unknown(name, f"{name} program runs commands (system, pipes or getline)")]
+    if ">" in code and ("print" in code) and _awk_redirects(code):
+        return [ctx.action(name, Verb.WRITE, f"{name} program writes to files")]
+    if files:
+        return [ctx.action(name, Verb.WRITE, f"{name} -i inplace edits files in place")]
+    return [ctx.action(name, Verb.READ, f"{name} only transforms text")]
+
+
+def _awk_redirects(code: str) -> bool:
+    """A `print … > "file"`: a `>` after a print in the same statement, outside conditions."""
+    for statement in code.replace("}", ";").replace("{", ";").split(";"):
+        head = statement.strip()
+        if head.startswith(("print", "printf")) and ">" in head:
+            return True
+    return False
+
+
+# --- interpreters ---------------------------------------------------------------------------
+
+# `python -m MODULE` for modules that are themselves commands in the table.
+_PYTHON_MODULES = {
+    "pytest": "pytest",
+    "pip": "pip",
+    "mypy": "mypy",
+    "ruff": "ruff",
+    "black": "black",
+    "isort": "isort",
+    "flake8": "flake8",
+    "pylint": "pylint",
+    "coverage": "coverage",
+    "build": "make",
+    "twine": "make",
+    "venv": "make",
+    "virtualenv": "virtualenv",
+    "unittest": "make",
+    "tox": "tox",
+    "nox": "nox",
+    "uvicorn": "uvicorn",
+    "gunicorn": "gunicorn",
+    "http.server": "make",
+    "json.tool": "jq",
+    "pydoc": "man",
+    "ensurepip": "make",
+    "pyright": "pyright",
+    "poetry": "poetry",
+    "uv": "uv",
+    "maturin": "maturin",
+    "sphinx": "sphinx-build",
+    "mkdocs": "mkdocs",
+    "pre_commit": "pre-commit",
+    "jupyter": "jupyter",
+    "streamlit": "streamlit",
+    "flask": "flask",
+    "compileall": "make",
+    "py_compile": "make",
+    "tabnanny": "ls",
+    "site": "ls",
+    "platform": "ls",
+    "sysconfig": "ls",
+    "timeit": "make",
+}
+_VERSION_FLAGS = frozenset({"-V", "--version", "-h", "--help", "-v", "-VV"})
+
+
+def _python(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    i = 0
+    while i < len(args):
+        value = args[i].value
+        if value is None:
+            break
+        if value in _VERSION_FLAGS and len(args) == 1:
+            return [ctx.action(name, Verb.READ, f"{name} {value} only prints information")]
+        if value == "-m" and i + 1 < len(args):
+            module = args[i + 1].value
+            alias = _PYTHON_MODULES.get(module or "")
+            if alias is None:
+                reason = f"{name} -m {args[i + 1].shown} runs a module Interlock does not know"
+                return [ctx.unknown(name, reason)]
+            return ctx.judge([literal(alias), *args[i + 2 :]], ctx)
+        if value.startswith("-m") and len(value) > 2:
+            return _python(name, [literal("-m"), literal(value[2:]), *args[i + 1 :]], ctx)
+        if value in ("-c",) or value.startswith("-c"):
+            return [ctx.unknown(name, f"{name} -c runs inline code Interlock cannot judge")]
+        if value.startswith("-") and value != "-":
+            i += 2 if value in ("-W", "-X", "--check-hash-based-pycs") else 1
+            continue
+        break
+    return _script(name, args[i:], ctx)
+
+
+def _node(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    for index, word in enumerate(args):
+        value = word.value
+        if value is None:
+            break
+        if value in _VERSION_FLAGS and len(args) == 1:
+            return [ctx.action(name, Verb.READ, f"{name} {value} only prints information")]
+        if value in ("-e", "--eval", "-p", "--print", "-r", "--require", "--import", "--loader"):
+            return [ctx.unknown(name, f"{name} {value} runs code Interlock cannot judge")]
+        if value == "--test" and name == "node":
+            return [ctx.action(name, Verb.WRITE, "node --test runs the project's tests")]
+        if (
+            value in ("test", "fmt", "lint", "check", "task", "install")
+            and name in ("deno", "bun")
+            and index == 0
+        ):
+            return [
+                ctx.action(f"{name} {value}", Verb.WRITE, f"{name} {value} runs a project step")
+            ]
+        if not value.startswith("-"):
+            return _script(name, args[index:], ctx)
+    return _script(name, [], ctx)
+
+
+def _interpreter(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """ruby, perl, php, lua, Rscript, …: versions are reads; any code is unknown."""
+    if len(args) == 1 and args[0].value in _VERSION_FLAGS:
+        return [ctx.action(name, Verb.READ, f"{name} {args[0].value} only prints information")]
+    for word in args:
+        if word.value in ("-e", "-E", "-r", "-n", "-p", "-i", "-pi", "-pe", "-ne", "-lne", "-ple"):
+            return [
+                ctx.unknown(name, f"{name} {word.value} runs inline code Interlock cannot judge")
+            ]
+    positional = [w for w in args if not (w.value or "x").startswith("-")]
+    return _script(name, positional, ctx)
+
+
+def _script(name: str, rest: list[Word], ctx: Context) -> list[Action]:
+    if rest and rest[0].value not in ("-", None):
+        script = rest[0].shown
+        return [ctx.unknown(name, f"{name} runs {script}, code Interlock cannot see", (script,))]
+    stdin = ctx.stdin
+    if stdin is None and not rest:
+        return [ctx.unknown(name, f"{name} opens an interactive interpreter")]
+    return [
+        ctx.unknown(name, f"{name} runs code from its standard input, which Interlock cannot judge")
+    ]
+
+
+# --- gh api: an HTTP call to GitHub ---------------------------------------------------------
+
+
+def _gh_api(operation: str, args: list[Word], ctx: Context) -> list[Action]:
+    method: str | None = None
+    path: Word | None = None
+    fields = False
+    i = 0
+    while i < len(args):
+        value = args[i].value
+        if value in ("-X", "--method") and i + 1 < len(args):
+            method = (args[i + 1].value or "").upper() or None
+            if args[i + 1].value is None:
+                return [ctx.unknown(operation, "gh api uses a method known only at run time")]
+            i += 2
+            continue
+        if value in ("-f", "-F", "--field", "--raw-field", "--input"):
+            fields = True
+            i += 2
+            continue
+        if value is not None and value.startswith("-"):
+            i += (
+                2
+                if value
+                in (
+                    "-H",
+                    "--header",
+                    "-q",
+                    "--jq",
+                    "-t",
+                    "--template",
+                    "--hostname",
+                    "--cache",
+                    "-p",
+                    "--preview",
+                )
+                else 1
+            )
+            continue
+        if path is None:
+            path = args[i]
+        i += 1
+    if path is None or path.value is None:
+        return [ctx.unknown(operation, "gh api calls an endpoint Interlock cannot see")]
+    method = method or ("POST" if fields else "GET")
+    endpoint = path.value
+    if endpoint == "graphql":
+        return [ctx.unknown(operation, "gh api graphql sends a query Interlock cannot see in full")]
+    url = "https://api.github.com/" + endpoint.lstrip("/")
+    return classify_nested("http", {"method": method, "url": url, "headers": {}}, ctx.depth)
+
+
+HANDLERS: dict[str, Handler] = {
+    "find": _find,
+    "dd": _dd,
+    "kill": _kill,
+    "awk": _awk,
+    "gawk": _awk,
+    "mawk": _awk,
+    "nawk": _awk,
+    "gh_api": _gh_api,
+    "python": _python,
+    "python3": _python,
+    "python2": _python,
+    "pypy": _python,
+    "pypy3": _python,
+    "node": _node,
+    "nodejs": _node,
+    "deno": _node,
+    "bun": _node,
+    "ts-node": _node,
+    "tsx": _node,
+    **dict.fromkeys(
+        ["ruby", "perl", "php", "lua", "luajit", "Rscript", "R", "julia", "osascript", "pwsh",
+         "powershell", "tclsh", "wish", "expect", "groovy", "scala", "kotlin", "java", "jshell",
+         "irb", "erl", "elixir", "iex", "racket", "guile", "sbcl", "ghci", "runghc", "php-cgi",
+         "cmd", "cmd.exe", "wscript", "cscript", "swipl", "gnuplot", "octave", "matlab"],
+        _interpreter,
+    ),
+}  # fmt: skip

@@ -1,9 +1,0 @@
-"""Placeholder sql classifier: everything is unknown until the real one lands."""
-
-from __future__ import annotations
-
-from interlock.model import Action, unknown_action
-
-
-def classify(payload: object, depth: int) -> list[Action]:
-    return [unknown_action("sql", "no sql classifier yet")]

@@ -1,0 +1,494 @@
+"""Targeted tests of the shell classifier; the adversarial corpus is cases/shell.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import interlock.classify as registry
+from interlock.classify.shell import classify
+from interlock.classify.shell._parse import parse
+from interlock.classify.shell._words import decode_ansi_c
+from interlock.errors import PayloadError
+from interlock.model import Action, Verb, most_severe, unknown_action
+
+
+def verbs(command: str) -> Verb:
+    return most_severe(a.verb for a in classify(command, 0))
+
+
+def ops(command: str) -> set[str]:
+    return {a.operation for a in classify(command, 0)}
+
+
+class Capture:
+    """A stand-in classifier that records the payloads handed to it."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.payloads: list[object] = []
+
+    def __call__(self, payload: object, depth: int) -> list[Action]:
+        self.payloads.append(payload)
+        return [unknown_action(self.kind, "captured")]
+
+
+@pytest.fixture
+def capture_http() -> Iterator[Capture]:
+    fake = Capture("http")
+    previous = registry._loaded.get("http")
+    registry.register("http", fake)
+    yield fake
+    if previous is None:
+        registry._loaded.pop("http", None)
+    else:
+        registry.register("http", previous)
+    registry._cache.clear()
+
+
+@pytest.fixture
+def capture_sql() -> Iterator[Capture]:
+    fake = Capture("sql")
+    previous = registry._loaded.get("sql")
+    registry.register("sql", fake)
+    yield fake
+    if previous is None:
+        registry._loaded.pop("sql", None)
+    else:
+        registry.register("sql", previous)
+    registry._cache.clear()
+
+
+# --- contract -------------------------------------------------------------------------------
+
+
+def test_non_string_payload_raises() -> None:
+    with pytest.raises(PayloadError):
+        classify(42, 0)
+
+
+def test_empty_input_is_a_read() -> None:
+    assert [a.operation for a in classify("", 0)] == ["shell:none"]
+
+
+def test_every_action_has_reason_and_bounded_detail() -> None:
+    long = "echo " + "x" * 500
+    for action in classify(f"rm -rf /tmp/a; {long}", 0):
+        assert action.reason
+        assert len(action.detail) <= 200
+
+
+def test_depth_limit_is_unknown() -> None:
+    assert verbs_at_depth("ls", registry.MAX_DEPTH + 1) is Verb.UNKNOWN
+
+
+def verbs_at_depth(command: str, depth: int) -> Verb:
+    return most_severe(a.verb for a in classify(command, depth))
+
+
+def test_deep_nesting_of_bash_c_stops_at_max_depth() -> None:
+    command = "ls"
+    for _ in range(registry.MAX_DEPTH + 3):
+        command = "bash -c " + "'" + command.replace("'", "'\\''") + "'"
+    assert verbs(command) is Verb.UNKNOWN
+
+
+def test_too_many_commands_is_unknown() -> None:
+    assert verbs("; ".join(["ls"] * 400)) is Verb.UNKNOWN
+
+
+# --- words ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spelling", ["rm", "'rm'", '"rm"', "r\\m", "'r''m'", "$'\\x72m'", "$'\\162\\155'", "r''m"]
+)
+def test_quoting_resolves_to_the_same_command(spelling: str) -> None:
+    actions = classify(f"{spelling} -rf /srv/data", 0)
+    assert [a.operation for a in actions] == ["shell:rm"]
+    assert actions[0].verb is Verb.DESTRUCTIVE
+
+
+def test_ansi_c_decoding() -> None:
+    assert decode_ansi_c("\\x72\\x6d\\t\\u00e9\\101") == "rm\té" + "A"
+
+
+def test_dynamic_command_name_is_unknown() -> None:
+    assert ops("$CMD -rf /") == {"shell:dynamic"}
+    assert verbs("${X} foo") is Verb.UNKNOWN
+
+
+def test_brace_expansion_in_command_name_is_unknown() -> None:
+    assert verbs("{rm,-rf,/tmp/x}") is Verb.UNKNOWN
+
+
+# --- structure ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ls | rm -rf x",
+        "ls && rm -rf x",
+        "ls || rm -rf x",
+        "(cd /; rm -rf x)",
+        "{ rm -rf x; }",
+        "if true; then rm -rf x; fi",
+        "while true; do rm -rf x; done",
+        "for i in 1; do rm -rf x; done",
+        "case a in a) rm -rf x;; esac",
+        "[[ -n $(rm -rf x) ]]",
+        "echo $(rm -rf x)",
+        'echo "$(rm -rf x)"',
+        "echo `rm -rf x`",
+        "cat <(rm -rf x)",
+        "f() { rm -rf x; }",
+        "cat <<EOF\n$(rm -rf x)\nEOF",
+        "X=$(rm -rf x)",
+        "export X=$(rm -rf x)",
+        "! rm -rf x",
+    ],
+)
+def test_commands_are_found_everywhere(command: str) -> None:
+    assert "shell:rm" in ops(command)
+    assert verbs(command) is Verb.DESTRUCTIVE
+
+
+def test_quoted_heredoc_does_not_run_substitutions() -> None:
+    assert verbs("cat <<'EOF'\n$(rm -rf x)\nEOF") is Verb.READ
+
+
+def test_comment_runs_nothing() -> None:
+    assert verbs("# rm -rf /") is Verb.READ
+
+
+def test_syntax_error_adds_unknown() -> None:
+    actions = classify("ls 'unterminated", 0)
+    assert any(a.verb is Verb.UNKNOWN and "does not parse" in a.reason for a in actions)
+
+
+def test_pipeline_stdin_is_tracked() -> None:
+    script = parse("echo hi | cat | sh")
+    assert script.commands[2].stdin is not None
+    assert script.commands[2].stdin.producer is script.commands[1]
+
+
+# --- table ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "operation", "verb"),
+    [
+        ("git push origin main", "shell:git push", Verb.WRITE),
+        ("git push -f", "shell:git push", Verb.DESTRUCTIVE),
+        ("git push origin +main", "shell:git push", Verb.DESTRUCTIVE),
+        ("git push origin :old", "shell:git push", Verb.DESTRUCTIVE),
+        ("git branch", "shell:git branch", Verb.READ),
+        ("git branch -d done", "shell:git branch", Verb.WRITE),
+        ("git branch --delete --force wip", "shell:git branch", Verb.DESTRUCTIVE),
+        ("git checkout main", "shell:git checkout", Verb.WRITE),
+        ("git checkout HEAD -- app.py", "shell:git checkout", Verb.DESTRUCTIVE),
+        ("git restore --staged app.py", "shell:git restore", Verb.WRITE),
+        ("git clean -fdn", "shell:git clean", Verb.READ),
+        ("kubectl -n prod get pods", "shell:kubectl get", Verb.READ),
+        ("kubectl delete pod x", "shell:kubectl delete", Verb.DESTRUCTIVE),
+        ("terraform plan -out plan.tfplan", "shell:terraform plan", Verb.READ),
+        ("terraform apply plan.tfplan", "shell:terraform apply", Verb.UNKNOWN),
+        ("aws s3 cp a s3://b/a", "shell:aws s3 cp", Verb.WRITE),
+        (
+            "aws dynamodb delete-table --table-name t",
+            "shell:aws dynamodb delete-table",
+            Verb.DESTRUCTIVE,
+        ),
+        ("aws lambda list-functions", "shell:aws lambda list-functions", Verb.READ),
+        ("gcloud run deploy api --source .", "shell:gcloud run deploy", Verb.WRITE),
+        ("docker compose down", "shell:docker compose down", Verb.WRITE),
+        ("docker compose down -v", "shell:docker compose down", Verb.DESTRUCTIVE),
+        ("rm -r build", "shell:rm", Verb.DESTRUCTIVE),
+        ("rm notes.txt", "shell:rm", Verb.WRITE),
+        ("rm *", "shell:rm", Verb.DESTRUCTIVE),
+        ("rm /etc/hosts", "shell:rm", Verb.DESTRUCTIVE),
+        ('rm "$FILE"', "shell:rm", Verb.UNKNOWN),
+        ("cp a.txt /etc/hosts", "shell:cp", Verb.DESTRUCTIVE),
+    ],
+)
+def test_table_rules(command: str, operation: str, verb: Verb) -> None:
+    actions = classify(command, 0)
+    assert operation in {a.operation for a in actions}
+    assert most_severe(a.verb for a in actions) is verb
+
+
+def test_targets_and_reason() -> None:
+    (action,) = classify("rm -rf /var/lib/data", 0)
+    assert action.targets == ("/var/lib/data",)
+    assert action.reason == "rm -r deletes /var/lib/data recursively"
+    assert action.detail == "rm -rf /var/lib/data"
+    assert action.reversible is False
+
+
+def test_git_push_targets_remote_and_branch() -> None:
+    (action,) = classify("git push origin feature", 0)
+    assert action.targets == ("origin", "feature")
+
+
+def test_dynamic_argument_that_could_be_a_flag_is_unknown() -> None:
+    assert verbs("git push origin $BRANCH") is Verb.UNKNOWN
+    assert verbs('git commit -m "$(date)"') is Verb.WRITE  # an option value cannot be a flag
+    assert verbs("ls $DIR") is Verb.READ
+
+
+def test_unknown_program() -> None:
+    (action,) = classify("frobnicate --now", 0)
+    assert action.verb is Verb.UNKNOWN
+    assert action.operation == "shell:frobnicate"
+
+
+# --- wrappers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        "sudo rm -rf /srv",
+        "sudo -u deploy -E rm -rf /srv",
+        "doas rm -rf /srv",
+        "env -i FOO=1 rm -rf /srv",
+        "nohup rm -rf /srv",
+        "timeout -s KILL 10 rm -rf /srv",
+        "nice -n 19 rm -rf /srv",
+        "ionice -c3 rm -rf /srv",
+        "time rm -rf /srv",
+        "exec rm -rf /srv",
+        "command rm -rf /srv",
+        "builtin command rm -rf /srv",
+        "stdbuf -oL rm -rf /srv",
+        "xargs rm -rf",
+        "xargs -0 -n 10 rm -rf",
+        "find /srv -exec rm -rf {} +",
+        "find /srv -execdir rm -r {} \\;",
+        "parallel rm -rf ::: /srv /opt",
+        "watch rm -rf /srv",
+        "bash -c 'rm -rf /srv'",
+        "sh -lc 'rm -rf /srv'",
+        "zsh -c 'rm -rf /srv'",
+        "dash -c 'rm -rf /srv'",
+        "eval rm -rf /srv",
+        "ssh -p 2222 host rm -rf /srv",
+        "docker exec -u root web rm -rf /srv",
+        "docker compose exec db rm -rf /srv",
+        "kubectl exec -n prod pod -c app -- rm -rf /srv",
+        "su -c 'rm -rf /srv' root",
+        "busybox rm -rf /srv",
+        "/usr/bin/sudo /bin/rm -rf /srv",
+        "npx rimraf /srv && rm -rf /srv",
+    ],
+)
+def test_wrappers_are_seen_through(wrapped: str) -> None:
+    actions = classify(wrapped, 0)
+    assert "shell:rm" in {a.operation for a in actions}
+    assert most_severe(a.verb for a in actions) is Verb.DESTRUCTIVE
+
+
+def test_wrapper_is_named_in_reason() -> None:
+    (action,) = classify("sudo rm -rf /srv", 0)
+    assert "sudo" in action.reason
+
+
+def test_interactive_shells_are_unknown() -> None:
+    for command in ("sudo -i", "bash", "ssh prod", "docker exec -it web bash", "psql"):
+        assert verbs(command) is Verb.UNKNOWN, command
+
+
+def test_scripts_are_unknown() -> None:
+    for command in ("bash x.sh", "python x.py", "node x.js", "./x", "source x", ". ./x"):
+        assert verbs(command) is Verb.UNKNOWN, command
+
+
+def test_env_var_carrying_a_command() -> None:
+    assert verbs("GIT_SSH_COMMAND='rm -rf ~' git fetch") is Verb.DESTRUCTIVE
+    assert verbs("PAGER=cat git log") is Verb.READ
+    assert verbs("env EDITOR='rm -rf /' git commit") is Verb.DESTRUCTIVE
+
+
+# --- redirections ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "verb"),
+    [
+        ("ls > out.txt", Verb.WRITE),
+        ("ls >> out.txt", Verb.WRITE),
+        ("ls 2>/dev/null", Verb.READ),
+        ("ls >/dev/null 2>&1", Verb.READ),
+        ("ls &> /dev/null", Verb.READ),
+        ("echo x > /dev/sda", Verb.DESTRUCTIVE),
+        ("echo x > /etc/passwd", Verb.DESTRUCTIVE),
+        ("echo x >> ~/.ssh/authorized_keys", Verb.DESTRUCTIVE),
+        ("> data.csv", Verb.WRITE),
+        ("{ ls; } > /etc/hosts", Verb.DESTRUCTIVE),
+        ('echo x > "$OUT"', Verb.WRITE),
+    ],
+)
+def test_redirections(command: str, verb: Verb) -> None:
+    assert verbs(command) is verb
+
+
+# --- carriers -------------------------------------------------------------------------------
+
+
+def test_psql_command_is_handed_to_sql(capture_sql: Capture) -> None:
+    classify("psql -h db -U app -c 'DROP TABLE users' -c 'SELECT 1'", 0)
+    assert capture_sql.payloads == ["DROP TABLE users", "SELECT 1"]
+
+
+def test_psql_heredoc_is_handed_to_sql(capture_sql: Capture) -> None:
+    classify("psql \"$DATABASE_URL\" <<'SQL'\nDELETE FROM orders;\nSQL", 0)
+    assert capture_sql.payloads == ["DELETE FROM orders;\n"]
+
+
+def test_sql_piped_from_echo_and_here_string(capture_sql: Capture) -> None:
+    classify("echo 'TRUNCATE t' | psql; psql <<< 'VACUUM'; printf '%s\\n' 'SELECT 2' | mysql", 0)
+    assert capture_sql.payloads == ["TRUNCATE t\n", "VACUUM\n", "SELECT 2\n"]
+
+
+def test_psql_file_and_opaque_stdin_are_unknown(capture_sql: Capture) -> None:
+    assert verbs("psql -f drop.sql") is Verb.UNKNOWN
+    assert verbs("psql < drop.sql") is Verb.UNKNOWN
+    assert verbs("generate | psql") is Verb.UNKNOWN
+    assert capture_sql.payloads == []
+
+
+def test_curl_hands_a_request_to_http(capture_http: Capture) -> None:
+    actions = classify(
+        "curl -X POST https://backboard.railway.app/graphql/v2 "
+        '-H "Authorization: Bearer $RAILWAY_TOKEN" -H "Content-Type: application/json" '
+        """-d '{"query":"mutation { volumeDelete(volumeId: \\"vol-prod-123\\") }"}'""",
+        0,
+    )
+    assert any(a.protocol in ("http", "graphql") for a in actions)
+    (payload,) = capture_http.payloads
+    assert isinstance(payload, dict)
+    assert payload["method"] == "POST"
+    assert payload["url"] == "https://backboard.railway.app/graphql/v2"
+    assert payload["headers"]["Content-Type"] == "application/json"
+    assert payload["headers"]["Authorization"] == "<redacted>"
+    assert "volumeDelete" in payload["body"]
+
+
+@pytest.mark.parametrize(
+    ("command", "method", "body"),
+    [
+        ("curl https://x.test/a", "GET", None),
+        ("curl -I https://x.test/a", "HEAD", None),
+        ("curl -d a=1 -d b=2 https://x.test/a", "POST", "a=1&b=2"),
+        ("curl --json '{}' https://x.test/a", "POST", "{}"),
+        ("curl -XDELETE https://x.test/a", "DELETE", None),
+        ("curl --request=PUT https://x.test/a -d x", "PUT", "x"),
+        ("http DELETE x.test/a", "DELETE", None),
+        ("http x.test/a name=v", "POST", '{"name": "v"}'),
+        ("wget -qO- --method=PATCH --body-data=z https://x.test/a", "PATCH", "z"),
+    ],
+)
+def test_http_request_shape(
+    capture_http: Capture, command: str, method: str, body: str | None
+) -> None:
+    classify(command, 0)
+    payload = capture_http.payloads[-1]
+    assert isinstance(payload, dict)
+    assert payload["method"] == method
+    assert payload.get("body") == body
+
+
+def test_curl_get_appends_data_to_url(capture_http: Capture) -> None:
+    classify("curl -G -d q=1 https://x.test/s", 0)
+    assert capture_http.payloads == [
+        {"method": "GET", "url": "https://x.test/s?q=1", "headers": {}}
+    ]
+
+
+def test_curl_body_from_file_is_unknown(capture_http: Capture) -> None:
+    actions = classify("curl -d @body.json https://x.test/a", 0)
+    assert any(a.protocol == "shell" and a.verb is Verb.UNKNOWN for a in actions)
+
+
+def test_detail_never_contains_credentials() -> None:
+    commands = [
+        "curl -H 'Authorization: Bearer sekrit-token-123' https://x.test",
+        "curl -u admin:sekrit https://x.test",
+        "psql postgresql://app:sekrit@db/prod -c 'SELECT 1'",
+        "PGPASSWORD=sekrit psql -c 'SELECT 1'",
+        "mysql -psekrit -e 'SELECT 1'",
+        "redis-cli -a sekrit GET k",
+        "gh api --header 'X-Token: sekrit' /user",
+        "tool --api-token sekrit",
+        "tool --password=sekrit",
+    ]
+    for command in commands:
+        for action in classify(command, 0):
+            assert "sekrit" not in action.detail, (command, action.detail)
+
+
+def test_redis_and_mongo_verbs() -> None:
+    assert verbs("redis-cli DEL user:1") is Verb.DESTRUCTIVE
+    assert verbs("redis-cli SET k v") is Verb.WRITE
+    assert verbs("redis-cli KEYS '*'") is Verb.READ
+    assert verbs("mongosh --eval 'db.c.find({}).limit(5)'") is Verb.READ
+    assert verbs("mongosh --eval 'db.c.deleteMany({})'") is Verb.DESTRUCTIVE
+    assert verbs("mongosh --eval 'db.c.mystery()'") is Verb.UNKNOWN
+
+
+# --- properties -----------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_never_raises_on_arbitrary_text(text: str) -> None:
+    actions = classify(text, 0)
+    assert actions
+    assert all(a.protocol in ("shell", "sql", "http", "graphql") for a in actions)
+
+
+_SHELLISH = st.text(alphabet="ab $'\"`(){}[];|&<>\\-=*\n#", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SHELLISH)
+def test_syntax_errors_always_yield_unknown(text: str) -> None:
+    if parse(text).has_error:
+        assert any(a.verb is Verb.UNKNOWN for a in classify(text, 0))
+
+
+_NAMES = ["rm", "ls", "git", "kubectl", "dd", "chmod", "terraform", "psql", "sudo", "find"]
+_ARGS = [
+    "-rf /srv",
+    "push -f",
+    "delete pod x",
+    "of=/dev/sda",
+    "-R 000 /",
+    "destroy",
+    "-la",
+    "status",
+]
+
+
+def _respell(word: str, style: int) -> str:
+    if style == 0:
+        return word
+    if style == 1:
+        return f"'{word}'"
+    if style == 2:
+        return f'"{word}"'
+    if style == 3:
+        return "\\" + word[0] + word[1:]
+    if style == 4:
+        return "$'" + "".join(f"\\x{ord(ch):02x}" for ch in word) + "'"
+    return f"'{word[:1]}''{word[1:]}'"
+
+
+@given(st.sampled_from(_NAMES), st.sampled_from(_ARGS), st.integers(0, 5))
+def test_quoting_never_changes_the_verb(name: str, args: str, style: int) -> None:
+    plain = verbs(f"{name} {args}")
+    assert verbs(f"{_respell(name, style)} {args}") is plain
