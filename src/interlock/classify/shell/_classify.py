@@ -34,6 +34,8 @@ _TRUSTED_DIRS = frozenset(
 )  # fmt: skip
 # Tool directories of a project: `.venv/bin/pytest` is `pytest`.
 _TOOL_DIR_SUFFIXES = (".venv/bin", "venv/bin", "node_modules/.bin", ".tox/bin")
+# Build-tool wrappers projects commit at their root by convention: `./gradlew test` is Gradle.
+_PROJECT_WRAPPERS = frozenset({"gradlew", "mvnw"})
 
 
 def classify(payload: object, depth: int) -> list[Action]:
@@ -161,6 +163,8 @@ def command_name(value: str) -> str | None:
     if not base:
         return None
     if directory in _TRUSTED_DIRS or directory.endswith(_TOOL_DIR_SUFFIXES):
+        return base
+    if directory == "." and base in _PROJECT_WRAPPERS:
         return base
     return None
 
