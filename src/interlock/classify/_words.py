@@ -14,9 +14,11 @@ are writes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from functools import lru_cache
+
+from interlock.classify._names import split_words
+
+__all__ = ["DESTRUCTIVE_IMPERATIVES", "destructive_word", "split_words"]
 
 __all__ = [
     "DESTRUCTIVE_IMPERATIVES",
@@ -127,23 +129,6 @@ _GLUED_STEMS: tuple[str, ...] = (
     "expunge",
 )
 _INFLECTED: tuple[str, ...] = tuple(sorted(_ANY_FORM - DESTRUCTIVE_IMPERATIVES, key=len))
-
-# Case runs: "HTTPServer" -> HTTP, Server; "volumeDelete" -> volume, Delete; digits apart.
-_CASE_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-_SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
-
-
-@lru_cache(maxsize=8192)
-def split_words(name: str) -> tuple[str, ...]:
-    """Lower-case words of an identifier: `serviceInstanceRedeploy` -> service instance redeploy.
-
-    Splits on any non-alphanumeric character (`_`, `-`, `.`, `/`, space) and on case changes,
-    so `deleteVolume`, `delete_volume`, `DELETE-VOLUME` and `DeleteVolume` agree.
-    """
-    words: list[str] = []
-    for chunk in _SEPARATORS.split(name[:512]):
-        words.extend(m.group(0).lower() for m in _CASE_WORD.finditer(chunk))
-    return tuple(words)
 
 
 def destructive_word(words: Sequence[str], *, imperative_only: bool = False) -> str | None:
