@@ -100,14 +100,19 @@ class Checker:
         gate: Gate | None = None,
         resources: Mapping[str, Resource] | None = None,
         audit: AuditLog | None = None,
+        agents: Mapping[str, Agent] | None = None,
     ) -> None:
         self.gate = gate if gate is not None else Gate()
         self.resources = dict(resources or {})
         self.audit = audit
+        self.agents = dict(agents or {})
 
     def principal(self, request: CheckRequest) -> Agent:
-        # Until agent identities are registered, a named agent is granted every environment:
-        # the answer shows what the policy itself decides.
+        # A registered agent is checked under its own grant (a suspended one has none); any
+        # other name is granted every environment, so the answer shows what the policy decides.
+        registered = self.agents.get(request.agent or "")
+        if registered is not None:
+            return registered
         return Agent(name=request.agent or UNNAMED_AGENT)
 
     def resource(self, request: CheckRequest) -> Resource:

@@ -99,6 +99,12 @@ def grant_refusal(principal: Principal, resource: Resource, action: Action) -> s
             f"agent {principal.name!r} is not granted the {resource.environment} environment "
             f"(granted: {granted})"
         )
+    if not principal.may_use(resource.name):
+        granted = ", ".join(sorted(principal.resources or ())) or "none"
+        return (
+            f"agent {principal.name!r} is not granted the resource {resource.name!r} "
+            f"(granted: {granted})"
+        )
     effective = Verb.DESTRUCTIVE if action.verb is Verb.UNKNOWN else action.verb
     if effective.severity > principal.max_verb.severity:
         return (

@@ -5,6 +5,7 @@
     <home>/keys/audit-signing.key  Ed25519 private key for audit checkpoints (0600)
     <home>/keys/audit-signing.pub  its public key, for `interlock audit verify`
     <home>/keys/audit-hmac.key     key for payload fingerprints in audit records (0600)
+    <home>/keys/identity-master.key  AES-256 key sealing credentials and TOTP secrets (0600)
     <home>/state/interlock.db      the embedded SQLite state (audit log, …)
 
 The home is found from `--home`, then `$INTERLOCK_HOME`, then `.interlock/` in the current
@@ -162,6 +163,11 @@ def init_home(root: Path, *, force: bool = False) -> tuple[Home, list[str]]:
     if force or not home.hmac_key.exists():
         write_private_file(home.hmac_key, secrets.token_bytes(32))
         made.append(str(home.hmac_key))
+    # Never regenerated, even with --force: a new master key would orphan every sealed
+    # credential and TOTP enrolment. (Imported here: interlock.identity imports this module.)
+    from interlock.identity import ensure_identity_keys
+
+    made += ensure_identity_keys(home)
     if not home.database.exists():
         SQLiteAuditStore(home.database).close()
         made.append(str(home.database))

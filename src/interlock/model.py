@@ -98,8 +98,9 @@ class Agent:
     """An autonomous program acting under its own, scoped identity.
 
     `environments` is the grant: the environments the agent may touch at all (None means
-    every environment, used for the unnamed agent of `interlock check`). `max_verb` is the
-    most severe verb class its grant ever allows.
+    every environment, used for the unnamed agent of `interlock check`). `resources`, when
+    set, narrows it to those resources by name. `max_verb` is the most severe verb class its
+    grant ever allows.
     """
 
     name: str
@@ -108,9 +109,13 @@ class Agent:
     max_verb: Verb = Verb.DESTRUCTIVE
     owner: str = ""
     task: str = ""
+    resources: frozenset[str] | None = None
 
     def may_touch(self, environment: str) -> bool:
         return self.environments is None or environment in self.environments
+
+    def may_use(self, resource_name: str) -> bool:
+        return self.resources is None or resource_name in self.resources
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,3 +171,13 @@ def test_memoised_answers_match_fresh_ones() -> None:
     assert first == again == fresh
     # A different resource must not hit the memo of another.
     assert gate.decide(AGENT, STAGING, [DROP, SELECT]).outcome is Outcome.ALLOW
+
+
+def test_grant_fences_resources_by_name() -> None:
+    gate = Gate(load_policies())
+    scoped = Agent("reporter", resources=frozenset({"analytics"}))
+    assert gate.decide(scoped, Resource("analytics", "production"), [SELECT]).allowed
+    decision = gate.decide(scoped, PROD, [SELECT])
+    assert decision.outcome is Outcome.DENY
+    assert decision.policies == ("grant",)
+    assert "not granted the resource 'db'" in decision.reasons[-1]

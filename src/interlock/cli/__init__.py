@@ -14,7 +14,7 @@ from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
 from interlock import __version__
-from interlock.cli import audit, policy
+from interlock.cli import agent, audit, policy, resource, user
 from interlock.cli._common import EXIT_BAD_INPUT, err
 from interlock.cli.check import check
 from interlock.cli.demo import demo
@@ -33,6 +33,9 @@ app.command()(check)
 app.command()(demo)
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
+app.add_typer(agent.app, name="agent")
+app.add_typer(user.app, name="user")
+app.add_typer(resource.app, name="resource")
 
 
 @app.command()

@@ -8,6 +8,7 @@ from interlock.checking import Checker
 from interlock.errors import ConfigError
 from interlock.gate import Gate
 from interlock.home import find_home
+from interlock.identity import registered_agents, registered_resources
 from interlock.policy import load_policies
 
 
@@ -27,6 +28,8 @@ def make_checker(
         return Checker(gate)
     return Checker(
         gate,
-        resources=home.load_config().resources,
+        # interlock.toml wins over the registry (`resource add` refuses a name it has).
+        resources={**registered_resources(home), **home.load_config().resources},
         audit=home.audit_log() if record else None,
+        agents=registered_agents(home),
     )

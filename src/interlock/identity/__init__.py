@@ -1,0 +1,109 @@
+"""Identities: agents (short-lived, scoped, revocable tokens), humans (password + TOTP), and
+registered resources with their credentials sealed at rest.
+
+What enforcement points call:
+
+    verify_agent_token(token) -> Agent            the agent a token stands for (or refused)
+    verify_agent_grant(token) -> AgentGrant       the same plus resources and expiry
+    reveal_credential(home, resource) -> str      the upstream credential, to inject
+    require_human(credential) -> Human            the human door (agents refused + recorded)
+    authenticate_human(name, password, code)      a person's login
+
+What the catalogue uses: `registered_resources(home)`, `registered_agents(home)`.
+See docs/identity.md.
+"""
+
+from interlock.identity._agents import (
+    AgentRecord,
+    AgentRegistry,
+    TokenRecord,
+    max_ttl_from_config,
+    registered_agents,
+)
+from interlock.identity._errors import (
+    GENERIC_LOGIN_ERROR,
+    GENERIC_TOKEN_ERROR,
+    AgentTokenRefused,
+    AuthenticationFailed,
+    HumanRequired,
+    IdentityError,
+    RefusalReason,
+    WideningRefused,
+)
+from interlock.identity._humans import (
+    AGENT_TOKEN_ENV,
+    ROLES,
+    Enrolment,
+    HumanLogin,
+    HumanRecord,
+    HumanRegistry,
+    authenticate_human,
+    local_operator,
+    require_human,
+)
+from interlock.identity._keys import MASTER_KEY_ENV, Sealer, ensure_identity_keys
+from interlock.identity._resources import (
+    KINDS,
+    ResourceRecord,
+    ResourceRegistry,
+    registered_resources,
+    reveal_credential,
+)
+from interlock.identity._scope import Scope, format_duration, parse_duration, parse_verb
+from interlock.identity._state import IdentityState
+from interlock.identity._tokens import (
+    TOKEN_PREFIX,
+    AgentGrant,
+    AgentVerifier,
+    MintedToken,
+    looks_like_agent_token,
+    verifier_for_home,
+    verify_agent_grant,
+    verify_agent_token,
+)
+
+__all__ = [
+    "AGENT_TOKEN_ENV",
+    "GENERIC_LOGIN_ERROR",
+    "GENERIC_TOKEN_ERROR",
+    "KINDS",
+    "MASTER_KEY_ENV",
+    "ROLES",
+    "TOKEN_PREFIX",
+    "AgentGrant",
+    "AgentRecord",
+    "AgentRegistry",
+    "AgentTokenRefused",
+    "AgentVerifier",
+    "AuthenticationFailed",
+    "Enrolment",
+    "HumanLogin",
+    "HumanRecord",
+    "HumanRegistry",
+    "HumanRequired",
+    "IdentityError",
+    "IdentityState",
+    "MintedToken",
+    "RefusalReason",
+    "ResourceRecord",
+    "ResourceRegistry",
+    "Scope",
+    "Sealer",
+    "TokenRecord",
+    "WideningRefused",
+    "authenticate_human",
+    "ensure_identity_keys",
+    "format_duration",
+    "local_operator",
+    "looks_like_agent_token",
+    "max_ttl_from_config",
+    "parse_duration",
+    "parse_verb",
+    "registered_agents",
+    "registered_resources",
+    "require_human",
+    "reveal_credential",
+    "verifier_for_home",
+    "verify_agent_grant",
+    "verify_agent_token",
+]
