@@ -19,6 +19,7 @@ from interlock.cli._common import EXIT_BAD_INPUT, err
 from interlock.cli.check import check
 from interlock.cli.demo import demo
 from interlock.cli.init import init
+from interlock.cli.scan import scan
 
 app = typer.Typer(
     name="interlock",
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.command()(init)
 app.command()(check)
 app.command()(demo)
+app.command()(scan)
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(agent.app, name="agent")
