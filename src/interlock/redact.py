@@ -3,7 +3,8 @@
 This is the last line of defence before a record is written or an answer printed: values
 under keys that name a credential are replaced, bearer/basic tokens and URL passwords inside
 strings are masked. (The credential scanner of `interlock scan` recognises far more formats;
-this pass only has to be cheap and never miss the obvious.)
+this pass adds the obvious cases — credential-named keys, bearer tokens, URL passwords —
+and then applies the scanner's rules to every string.)
 """
 
 from __future__ import annotations
@@ -41,9 +42,13 @@ def is_sensitive_key(key: str) -> bool:
 
 
 def redact_text(text: str) -> str:
-    """Mask inline credentials (bearer tokens, URL passwords) in free text."""
+    """Mask credentials in free text: bearer tokens, URL passwords, and every provider token
+    format the scanner knows (`interlock.secrets`)."""
+    from interlock.secrets import redact_secrets  # the scanner's rules load on first use
+
     text = _INLINE_SECRETS[0].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    return _INLINE_SECRETS[1].sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
+    text = _INLINE_SECRETS[1].sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
+    return redact_secrets(text)
 
 
 def redact_value(value: Any, depth: int = 0) -> Any:

@@ -242,3 +242,19 @@ def test_two_processes_appending_keep_one_chain(
     report = AuditLog(store).verify(verifier)
     assert report.ok, report.problems
     assert report.records == 300
+
+
+def test_provider_tokens_in_free_text_are_masked(
+    db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]
+) -> None:
+    from tests.secrets._fakes import plants
+
+    signer, _ = keys
+    log = AuditLog(SQLiteAuditStore(db), signer=signer, hmac_key=b"k")
+    planted = plants()[:12]
+    log.append("event", {"detail": "\n".join(p.line for p in planted)})
+    log.store.close()
+    wal = db.with_name(db.name + "-wal")
+    raw = db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    for plant in planted:
+        assert plant.value.encode() not in raw, plant.rule
