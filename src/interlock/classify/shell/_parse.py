@@ -18,7 +18,7 @@ import tree_sitter
 import tree_sitter_bash
 from tree_sitter import Node
 
-from interlock.classify.shell._words import Word, literal, resolve
+from interlock.classify.shell._words import Word, literal, node_text, parser_input, resolve
 
 MAX_COMMANDS = 256
 
@@ -76,7 +76,7 @@ class Script:
 
 def parse(source: str) -> Script:
     """Parse `source` once and extract every simple command it contains."""
-    tree = _PARSER.parse(source.encode("utf-8", "surrogatepass"))
+    tree = _PARSER.parse(parser_input(source))
     root = tree.root_node
     extractor = _Extractor()
     extractor.statement(root, None)
@@ -89,8 +89,7 @@ def parse(source: str) -> Script:
 
 
 def _text(node: Node) -> str:
-    raw = node.text
-    return raw.decode("utf-8", "replace") if raw is not None else ""
+    return node_text(node)
 
 
 class _Extractor:

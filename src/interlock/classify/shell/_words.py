@@ -10,6 +10,8 @@ treat it as "could be anything".
 
 from __future__ import annotations
 
+import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -69,7 +71,7 @@ def resolve(node: Node) -> Word:
     parts: list[str] = []
     state = _State()
     _collect(node, parts, state)
-    text = _text(node)
+    text = node_text(node)
     if state.dynamic:
         return Word(value=None, text=text, glob=state.glob)
     return Word(value="".join(parts), text=text, glob=state.glob)
@@ -83,9 +85,35 @@ class _State:
         self.glob = False
 
 
-def _text(node: Node) -> str:
-    raw = node.text
-    return raw.decode("utf-8", "replace") if raw is not None else ""
+# The bytes of the command line being analysed. tree-sitter parses a copy in which
+# characters outside the Basic Multilingual Plane are masked (see `parser_input`), so node
+# text is read from the original bytes by offset.
+_SOURCE: ContextVar[bytes] = ContextVar("shell_source", default=b"")
+
+# One character above U+FFFF: four bytes in UTF-8, masked by four ASCII letters.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def parser_input(source: str) -> bytes:
+    """The bytes to give tree-sitter for `source`, and remember the original for `_text`.
+
+    tree-sitter-bash 0.25 reads memory it should not on some inputs holding characters
+    above U+FFFF (a hypothesis run found `t{` followed by such characters crashing the
+    process with SIGSEGV, intermittently). Bash treats every non-ASCII character as a word
+    character, as it does ASCII letters, so masking each one with four letters keeps the
+    syntax tree and every byte offset the same while keeping them away from the scanner.
+    """
+    original = source.encode("utf-8", "surrogatepass")
+    _SOURCE.set(original)
+    if source.isascii() or not _ASTRAL.search(source):
+        return original
+    return _ASTRAL.sub("xxxx", source).encode("utf-8", "surrogatepass")
+
+
+def node_text(node: Node) -> str:
+    """The original source text of `node`."""
+    raw = _SOURCE.get()[node.start_byte : node.end_byte]
+    return raw.decode("utf-8", "replace")
 
 
 def _collect(node: Node, parts: list[str], state: _State) -> None:
@@ -94,13 +122,13 @@ def _collect(node: Node, parts: list[str], state: _State) -> None:
         state.dynamic = True
         return
     if kind == "raw_string":
-        parts.append(_text(node)[1:-1])
+        parts.append(node_text(node)[1:-1])
     elif kind == "ansi_c_string":
-        parts.append(decode_ansi_c(_text(node)[2:-1]))
+        parts.append(decode_ansi_c(node_text(node)[2:-1]))
     elif kind in ("string", "translated_string"):
         for child in node.named_children:
             if child.type == "string_content":
-                parts.append(_unescape_double(_text(child)))
+                parts.append(_unescape_double(node_text(child)))
             else:
                 _collect(child, parts, state)
     elif kind == "concatenation":
@@ -116,12 +144,12 @@ def _collect(node: Node, parts: list[str], state: _State) -> None:
             for child in node.named_children:
                 _collect(child, parts, state)
             return
-        text = _text(node)
+        text = node_text(node)
         if any(ch in _GLOB_CHARS for ch in _unquoted_specials(text)):
             state.glob = True
         parts.append(_unescape_bare(text))
     elif kind == "string_content":
-        parts.append(_unescape_double(_text(node)))
+        parts.append(_unescape_double(node_text(node)))
     else:
         # Anything else (a subscript, an unfamiliar node) is not something we can vouch for.
         state.dynamic = True
@@ -133,7 +161,7 @@ def _is_brace_expansion(children: list[Node]) -> bool:
     for child in children:
         if child.type != "word":
             continue
-        text = _text(child)
+        text = node_text(child)
         if text == "{":
             opened = True
         elif opened and ("," in text or ".." in text):
