@@ -47,6 +47,9 @@ class Rule:
     no_args: bool = False  # no positional at all
     dashdash: bool = False  # `--` followed by at least one word
     min_args: int = 0  # at least this many positionals
+    # any option given one of these values (`--replicas 0`, `--replicas=0`); a value only
+    # known at run time matches too (it could be any of them)
+    option_is: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 @dataclass(slots=True)
@@ -158,11 +161,13 @@ def scan(args: tuple[Word, ...] | list[Word], entry: Entry) -> Scan:
         elif value == "--":
             after_dashdash = True
         elif value.startswith("--") or single:
-            name, eq, _ = value.partition("=")
+            name, eq, rest = value.partition("=")
             if single and name.startswith("--"):
                 name = name[1:]
             out.longs.add(name)
-            if not eq and name in value_opts and i + 1 < n:
+            if eq:
+                out.option_values.append((name, Word(value=rest, text=rest)))
+            elif name in value_opts and i + 1 < n:
                 out.option_values.append((name, args[i + 1]))
                 i += 1
         else:
@@ -206,6 +211,12 @@ def _rule_matches(rule: Rule, found: Scan, single: bool) -> str | None:
     if rule.dashdash and not found.dashdash_words:
         return None
     if rule.min_args and len(values) < rule.min_args:
+        return None
+    if rule.option_is and not any(
+        flag == option and (word.value is None or word.value in allowed)
+        for flag, word in found.option_values
+        for option, allowed in rule.option_is
+    ):
         return None
     return hit
 
@@ -337,6 +348,10 @@ def _rule(raw: dict[str, Any], where: str) -> Rule:
         no_args=bool(raw.get("no_args", False)),
         dashdash=bool(raw.get("dashdash", False)),
         min_args=int(raw.get("min_args", 0)),
+        option_is=tuple(
+            (str(option), frozenset(str(v) for v in values))
+            for option, values in dict(raw.get("option_is", {})).items()
+        ),
     )
 
 
