@@ -28,12 +28,18 @@ class Scope(enum.Enum):
     EVERY_ROW = "without a WHERE clause"
     ALWAYS_TRUE = "with a WHERE clause that is always true"
     ROW_INDEPENDENT = "with a WHERE clause that does not depend on the row"
+    SENTINEL = "with a WHERE clause that only excludes impossible keys (such as id > 0)"
     NO_ROW = "with a WHERE clause that is never true"
     BOUNDED = "with a WHERE clause"
 
     @property
     def unbounded(self) -> bool:
-        return self in (Scope.EVERY_ROW, Scope.ALWAYS_TRUE, Scope.ROW_INDEPENDENT)
+        return self in (
+            Scope.EVERY_ROW,
+            Scope.ALWAYS_TRUE,
+            Scope.ROW_INDEPENDENT,
+            Scope.SENTINEL,
+        )
 
 
 def _truth(where: Any, targets: frozenset[str]) -> object:
@@ -92,4 +98,66 @@ def row_scope(where: Any, names: frozenset[str]) -> Scope:
         return Scope.NO_ROW
     if not depends_on_row(where, names):
         return Scope.ROW_INDEPENDENT
+    if _sentinel(where):
+        return Scope.SENTINEL
     return Scope.BOUNDED
+
+
+# Bounds that keys never cross: serial and identity keys start at 1 and stay below 2^31
+# (int) in practice, so `id > 0`, `id >= 1`, `id < 2147483647` and `id IS NOT NULL` are how
+# "every row" is written when a bare DELETE would be refused.
+_LOW_BOUND = {">": 0, ">=": 1}
+_HIGH_BOUND = {"<": 2**31 - 1, "<=": 2**31 - 1}
+_MIRROR = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
+
+
+def _sentinel(where: Any) -> bool:
+    """Whether `where` is a key comparison that every row passes (or an OR holding one)."""
+    typed = node_type(where)
+    if typed is None:
+        return False
+    kind, fields = typed
+    if kind == "BoolExpr" and fields.get("boolop") == "OR_EXPR":
+        return any(_sentinel(arg) for arg in fields.get("args") or [])
+    if kind == "NullTest":
+        return fields.get("nulltesttype") == "IS_NOT_NULL" and _key_column(fields.get("arg"))
+    if kind != "A_Expr" or fields.get("kind") != "AEXPR_OP":
+        return False
+    op = string_list(fields.get("name") or [])
+    if len(op) != 1:
+        return False
+    left, right, operator = fields.get("lexpr"), fields.get("rexpr"), op[0]
+    if _number(left) is not None:
+        left, right, operator = right, left, _MIRROR.get(operator, operator)
+    value = _number(right)
+    if value is None or not _key_column(left):
+        return False
+    if operator in _LOW_BOUND:
+        return value <= _LOW_BOUND[operator]
+    if operator in _HIGH_BOUND:
+        return value >= _HIGH_BOUND[operator]
+    return operator in ("<>", "!=") and value <= 0
+
+
+def _key_column(node: Any) -> bool:
+    """A column named `id` (the conventional surrogate key), qualified or not."""
+    typed = node_type(node)
+    if typed is None or typed[0] != "ColumnRef":
+        return False
+    names = string_list(typed[1].get("fields") or [])
+    return bool(names) and names[-1].lower() == "id"
+
+
+def _number(node: Any) -> float | None:
+    typed = node_type(node)
+    if typed is None or typed[0] != "A_Const":
+        return None
+    fields = typed[1]
+    if "ival" in fields:
+        return float(fields["ival"].get("ival", 0))
+    if "fval" in fields:
+        try:
+            return float(fields["fval"].get("fval", "0"))
+        except ValueError:
+            return None
+    return None
