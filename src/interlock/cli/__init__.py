@@ -14,10 +14,11 @@ from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
 from interlock import __version__
-from interlock.cli import agent, audit, policy, resource, user
+from interlock.cli import agent, audit, hooks, policy, resource, user
 from interlock.cli._common import EXIT_BAD_INPUT, err
 from interlock.cli.check import check
 from interlock.cli.demo import demo
+from interlock.cli.hooks import hook
 from interlock.cli.init import init
 from interlock.cli.scan import scan
 
@@ -33,11 +34,13 @@ app.command()(init)
 app.command()(check)
 app.command()(demo)
 app.command()(scan)
+app.command()(hook)
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(agent.app, name="agent")
 app.add_typer(user.app, name="user")
 app.add_typer(resource.app, name="resource")
+app.add_typer(hooks.app, name="hooks")
 
 
 @app.command()

@@ -1,0 +1,105 @@
+"""Whole-process hook latency: from starting the hook command to its answer.
+
+The hook command is exactly what `interlock hooks install` writes:
+`<venv>/bin/python -I -S src/interlock/hooks/client.py claude-code --home HOME`. With the
+resident process (`hook_daemon_*`) the client relays the event over the Unix socket; without
+it (`hook_cold_*`) the client falls back to evaluating in its own process. Each figure covers
+a benign command (`ls -la`) and the incident's destructive `curl … volumeDelete`, alternated.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENT = ROOT / "src" / "interlock" / "hooks" / "client.py"
+RUNS = 40
+INCIDENT = (
+    "curl -X POST https://backboard.railway.app/graphql/v2 "
+    '-H "Authorization: Bearer $RAILWAY_TOKEN" -H "Content-Type: application/json" '
+    '-d \'{"query":"mutation { volumeDelete(volumeId: \\"vol-prod-123\\") }"}\''
+)
+
+
+def _event(command: str, cwd: Path) -> bytes:
+    return json.dumps(
+        {
+            "session_id": "bench",
+            "cwd": str(cwd),
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Bash",
+            "tool_input": {"command": command},
+        }
+    ).encode()
+
+
+def _time_hook(home: Path, events: list[bytes], runs: int) -> list[float]:
+    samples = []
+    for i in range(runs):
+        event = events[i % len(events)]
+        start = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", str(CLIENT), "claude-code", "--home", str(home)],
+            input=event,
+            capture_output=True,
+            check=False,
+        )
+        samples.append((time.perf_counter() - start) * 1000)
+        if not result.stdout.startswith(b'{"hookSpecificOutput"'):
+            raise RuntimeError(f"hook gave no decision: {result.stdout!r} {result.stderr!r}")
+    return samples
+
+
+def _figures(name: str, samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
+    return {
+        f"hook_{name}_p50_ms": round(statistics.median(samples), 1),
+        f"hook_{name}_p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1),
+    }
+
+
+def run() -> dict[str, float]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from interlock.home import init_home
+    from interlock.hooks._daemon import ping
+
+    with tempfile.TemporaryDirectory(prefix="ilhb-") as tmp:
+        home, _ = init_home(Path(tmp) / ".interlock")
+        events = [_event("ls -la", Path(tmp)), _event(INCIDENT, Path(tmp))]
+        results = _figures("cold", _time_hook(home.root, events, RUNS // 2))
+        code = (
+            "import sys; from pathlib import Path; from interlock.home import Home; "
+            "from interlock.hooks._daemon import serve; serve(Home(Path(sys.argv[1])))"
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(home.root)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not ping(home.root / "state" / "hooks.sock", timeout=0.2):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the hook daemon did not start")
+                time.sleep(0.05)
+            _time_hook(home.root, events, 4)  # warm up the daemon's caches
+            results.update(_figures("daemon", _time_hook(home.root, events, RUNS)))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    return results
+
+
+if __name__ == "__main__":
+    print(run())

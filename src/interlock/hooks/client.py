@@ -1,0 +1,197 @@
+"""The hook command: a tiny standard-library client, run as
+
+    <venv>/bin/python -I -S <this file> AGENT [--home DIR]
+
+It relays the event on stdin, as raw bytes, to the resident process on
+<home>/state/hooks.sock and writes back its answer. Only built-in modules are imported
+(`_socket`, `posix`, `_signal`, not `socket`, `os` or `json`), so the process starts in about
+a dozen milliseconds. When there is no resident process, or it does not answer in time, or
+its answer is malformed, the event is evaluated in this process instead (importing
+Interlock). When that fails too, the agent gets its explicit deny and exit status 2: coding
+agents run the tool when a hook crashes, so no failure here may end any other way.
+"""
+
+import _signal  # type: ignore[import-not-found]  # (no stubs; `signal` would import enum)
+import _socket
+import posix
+import sys
+
+PROTOCOL = b"interlock-hook/1"
+SOCKET_NAME = "hooks.sock"
+MAX_EVENT = 8 * 1024 * 1024
+MAX_ANSWER = 1024 * 1024
+SOCKET_TIMEOUT = 5.0  # the daemon bounds its own decisions well below this
+TOTAL_BUDGET = 20  # seconds; installed hooks give the agent's timeout 30 s
+AGENTS = (b"claude-code", b"cursor", b"codex", b"gemini")
+REASON = b"Interlock: the hook could not reach a decision; refused (fail closed)"
+
+
+class _Expired(Exception):
+    pass
+
+
+def deny(agent: bytes) -> tuple[int, bytes, bytes]:
+    """The agent's explicit deny, byte for byte what the full implementation renders."""
+    reason = REASON.decode()
+    if agent == b"cursor":
+        body = (
+            '{"permission": "deny", "user_message": "'
+            + reason
+            + '", "agent_message": "'
+            + reason
+            + '"}'
+        )
+    elif agent == b"gemini":
+        body = '{"decision": "deny", "reason": "' + reason + '"}'
+    else:
+        body = (
+            '{"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": '
+            '"deny", "permissionDecisionReason": "' + reason + '"}}'
+        )
+    return 2, body.encode() + b"\n", REASON
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        written = posix.write(fd, data)
+        data = data[written:]
+
+
+def _read_stdin() -> bytes:
+    chunks = []
+    size = 0
+    while size <= MAX_EVENT:
+        chunk = posix.read(0, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return posix.stat(path).st_mode & 0o170000 == 0o100000
+    except OSError:
+        return False
+
+
+def find_home(explicit: str | None) -> str | None:
+    """--home, then $INTERLOCK_HOME, then .interlock/ here or in a parent (as the CLI does)."""
+    if explicit:
+        return explicit
+    env = posix.environ.get(b"INTERLOCK_HOME")
+    if env:
+        return env.decode()
+    here = posix.getcwd()
+    while True:
+        candidate = here.rstrip("/") + "/.interlock"
+        if _is_file(candidate + "/interlock.toml"):
+            return candidate
+        if here in ("", "/"):
+            return None
+        here = here.rsplit("/", 1)[0] or "/"
+
+
+def ask_daemon(state_dir: str, agent: bytes, event: bytes) -> tuple[int, bytes, bytes] | None:
+    """The daemon's (exit status, stdout, stderr), or None when it cannot be trusted."""
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        sock.settimeout(SOCKET_TIMEOUT)
+        # Connect by a relative name: socket paths are limited to ~100 bytes, homes are not.
+        here = posix.getcwd()
+        posix.chdir(state_dir)
+        try:
+            sock.connect(SOCKET_NAME)
+        finally:
+            posix.chdir(here)
+        sock.sendall(PROTOCOL + b" " + agent + b"\n" + event)
+        sock.shutdown(_socket.SHUT_WR)
+        chunks = []
+        size = 0
+        while size <= MAX_ANSWER:
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:
+        return None
+    finally:
+        sock.close()
+    return parse_answer(b"".join(chunks))
+
+
+def parse_answer(data: bytes) -> tuple[int, bytes, bytes] | None:
+    """`<status> <stdout length> <stderr length>\\n<stdout><stderr>`, checked strictly."""
+    header, newline, rest = data.partition(b"\n")
+    fields = header.split(b" ")
+    if not newline or len(fields) != 3 or not all(f.isdigit() and len(f) < 9 for f in fields):
+        return None
+    code, out_len, err_len = int(fields[0]), int(fields[1]), int(fields[2])
+    if code not in (0, 2) or out_len + err_len != len(rest):
+        return None
+    out, err = rest[:out_len], rest[out_len:]
+    if not out.startswith(b"{") or not out.rstrip().endswith(b"}"):
+        return None
+    if code == 2 and not err:
+        return None
+    return code, out, err
+
+
+def evaluate_here(agent: bytes, event: bytes, home: str | None) -> tuple[int, bytes, bytes] | None:
+    """Evaluate in this process: make the virtualenv importable, then ask Interlock itself."""
+    import site
+
+    site.main()
+    from pathlib import Path
+
+    from interlock.hooks._local import evaluate
+
+    answer = evaluate(agent.decode(), event, Path(home) if home else None)
+    if answer.exit_code not in (0, 2) or not answer.stdout.startswith(b"{"):
+        return None
+    return answer.exit_code, answer.stdout, answer.stderr.encode()
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise _Expired()
+
+
+def run(argv: list[str]) -> tuple[int, bytes, bytes]:
+    agent = argv[1].encode() if len(argv) > 1 else b""
+    home = argv[3] if len(argv) > 3 and argv[2] == "--home" else None
+    if agent not in AGENTS:
+        return deny(agent)
+    event = _read_stdin()
+    if len(event) > MAX_EVENT:
+        return deny(agent)
+    home = find_home(home)
+    answer = None
+    if home:
+        answer = ask_daemon(home.rstrip("/") + "/state", agent, event)
+    if answer is None:
+        answer = evaluate_here(agent, event, home)
+    return answer if answer is not None else deny(agent)
+
+
+def main(argv: list[str]) -> int:
+    agent = argv[1].encode() if len(argv) > 1 else b""
+    try:
+        _signal.signal(_signal.SIGALRM, _on_alarm)
+        _signal.alarm(TOTAL_BUDGET)
+        code, out, err = run(argv)
+        _signal.alarm(0)
+    except BaseException:  # anything at all: an explicit deny, never a silent exit
+        code, out, err = deny(agent)
+    try:
+        _write_all(1, out)
+        if err:
+            _write_all(2, err + b"\n")
+    except BaseException:
+        code = 2
+    return code
+
+
+if __name__ == "__main__":
+    posix._exit(main(sys.argv))

@@ -1,0 +1,209 @@
+"""Decisions beyond the protocol: config, environments, audit records, approval requests."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from interlock.checking import Checker
+from interlock.errors import ConfigError
+from interlock.gate import Gate
+from interlock.home import Home
+from interlock.hooks._decide import (
+    HookDecider,
+    HookSettings,
+    ProductionMarker,
+    load_hook_settings,
+    sensitive_write,
+)
+from interlock.model import Outcome
+from tests.hooks.conftest import Event
+
+
+def _bash(command: str, cwd: Path, session: str = "sess-1") -> bytes:
+    event = {
+        "session_id": session,
+        "cwd": str(cwd),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+    }
+    return json.dumps(event).encode()
+
+
+def _permission(decider: HookDecider, raw: bytes) -> str:
+    body = json.loads(decider.answer("claude-code", raw).stdout)
+    return str(body["hookSpecificOutput"]["permissionDecision"])
+
+
+def test_settings_from_the_hooks_table(tmp_path: Path) -> None:
+    config = tmp_path / "interlock.toml"
+    config.write_text(
+        '[hooks]\nenvironment = "staging"\nagent = "coder"\nbudget_seconds = 1.5\n'
+        '[[hooks.production_markers]]\ncontains = "prod-db.internal"\n'
+        '[[hooks.production_markers]]\nvariable = "DATABASE_URL"\n'
+    )
+    settings = load_hook_settings(config)
+    assert settings.environment == "staging" and settings.agent == "coder"
+    assert settings.budget_seconds == 1.5
+    assert settings.environment_for("psql -h prod-db.internal") == "production"
+    assert settings.environment_for('psql "$DATABASE_URL" -c x') == "production"
+    assert settings.environment_for("psql ${DATABASE_URL}") == "production"
+    assert settings.environment_for("psql -h localhost") == "staging"
+
+
+def test_settings_default_to_production(tmp_path: Path) -> None:
+    config = tmp_path / "interlock.toml"
+    config.write_text("[policies]\npaths = ['policies']\n")
+    assert load_hook_settings(config) == HookSettings()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[hooks]\nenvironmnet = 'dev'\n",
+        "[hooks]\nenvironment = ''\n",
+        "[[hooks.production_markers]]\nhost = 'x'\n",
+        "[[hooks.production_markers]]\ncontains = ''\n",
+        "[hooks]\nbudget_seconds = 100\n",
+        "hooks = 3\n",
+    ],
+)
+def test_bad_settings_are_named(tmp_path: Path, text: str) -> None:
+    config = tmp_path / "interlock.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=r"interlock\.toml"):
+        load_hook_settings(config)
+
+
+def test_environment_decides_destructive_commands(gate: Gate, tmp_path: Path) -> None:
+    staging = HookDecider(
+        Checker(gate),
+        HookSettings(environment="staging", production_markers=(ProductionMarker("prod-db"),)),
+    )
+    assert _permission(staging, _bash("rm -rf build", tmp_path)) == "allow"
+    assert _permission(staging, _bash("psql -h prod-db -c 'DROP TABLE t'", tmp_path)) == "ask"
+    production = HookDecider(Checker(gate))
+    assert _permission(production, _bash("rm -rf build", tmp_path)) == "ask"
+
+
+def test_a_shell_read_of_a_credential_file_is_denied(decider: HookDecider, workspace: Path) -> None:
+    assert _permission(decider, _bash("cat deploy.json", workspace)) == "deny"
+    assert _permission(decider, _bash("head -n 3 README.md", workspace)) == "allow"
+
+
+@pytest.mark.parametrize(
+    ("path", "outcome"),
+    [
+        ("~/.ssh/id_ed25519", Outcome.DENY),
+        ("/repo/.git/hooks/pre-commit", Outcome.DENY),
+        ("/repo/.cursor/hooks.json", Outcome.DENY),
+        ("/repo/.interlock/policies/x.cedar", Outcome.DENY),
+        ("/etc/passwd", Outcome.HOLD),
+        ("/repo/.git/config", Outcome.HOLD),
+        ("/repo/.env", Outcome.HOLD),
+        ("/repo/.env.production", Outcome.HOLD),
+        ("~/.aws/credentials", Outcome.HOLD),
+        ("~/.bashrc", Outcome.HOLD),
+        ("/repo/.env.example", None),
+        ("/repo/src/app.py", None),
+        ("/etcetera/x", None),
+    ],
+)
+def test_sensitive_writes(path: str, outcome: Outcome | None) -> None:
+    import os
+
+    found = sensitive_write(os.path.expanduser(path))
+    assert (found[0] if found else None) is outcome
+
+
+def test_dot_dot_and_symlinks_do_not_hide_a_sensitive_path(
+    decider: HookDecider, workspace: Path
+) -> None:
+    (workspace / "link").symlink_to(workspace / ".git", target_is_directory=False)
+    for path in ("src/../.git/config", "link/config"):
+        raw = json.dumps(
+            {
+                "session_id": "s",
+                "cwd": str(workspace),
+                "hook_event_name": "PreToolUse",
+                "tool_name": "Write",
+                "tool_input": {"file_path": path, "content": "x"},
+            }
+        ).encode()
+        assert _permission(decider, raw) == "ask", path
+
+
+def test_every_decision_is_recorded_with_the_session(home: Home, event: Event) -> None:
+    decider = HookDecider.for_home(home.root)
+    decider.answer("claude-code", event("claude-code.bash-ls"))
+    decider.answer("cursor", event("cursor.read-secret", content=""))
+    decider.answer("claude-code", b"garbage")
+    records = list(decider.audit.records()) if decider.audit else []
+    assert [r.type for r in records] == ["decision", "decision", "decision"]
+    first, second, third = (r.body for r in records)
+    assert first["session_id"] == "sess-claude-1" and first["verdict"] == "allow"
+    assert first["source"] == "hook:claude-code" and first["tool"] == "Bash"
+    assert first["decision"]["decision"] == "allow"
+    assert "payload_hmac" in first and "payload" not in first
+    assert second["session_id"] == "conv-cursor-1" and second["verdict"] == "deny"
+    assert third["verdict"] == "deny" and third["kind"] == "unreadable"
+
+
+def test_a_hold_creates_an_approval_request_the_agent_is_told(home: Home, event: Event) -> None:
+    decider = HookDecider.for_home(home.root)
+    result = decider.answer("claude-code", event("claude-code.bash-incident"))
+    out = json.loads(result.stdout)["hookSpecificOutput"]
+    assert out["permissionDecision"] == "ask"
+    records = list(decider.audit.records()) if decider.audit else []
+    assert [r.type for r in records] == ["decision", "approval_request"]
+    request = records[1].body
+    assert request["status"] == "pending" and request["id"].startswith("apr_")
+    assert request["session_id"] == "sess-claude-1"
+    assert request["decision"]["decision"] == "hold"
+    assert request["id"] in out["permissionDecisionReason"]
+    assert records[0].body["request_id"] == request["id"]
+    # The token variable's name may be recorded; a credential value never is.
+    assert "Bearer" not in json.dumps(request)
+
+
+def test_a_late_decision_is_a_deny_and_recorded_as_one(home: Home, event: Event) -> None:
+    decider = HookDecider.for_home(home.root)
+    result = decider.answer(
+        "claude-code", event("claude-code.bash-ls"), deadline=time.monotonic() - 1
+    )
+    assert result.exit_code == 2 and "budget" in result.stderr
+    records = list(decider.audit.records()) if decider.audit else []
+    assert records[-1].body["verdict"] == "deny"
+
+
+def test_an_audit_failure_is_a_deny(home: Home, event: Event) -> None:
+    decider = HookDecider.for_home(home.root)
+
+    class Broken:
+        def fingerprint(self, payload: object) -> str:
+            raise OSError("disk full")
+
+        def append(self, *args: object) -> None:
+            raise OSError("disk full")
+
+    decider.audit = Broken()  # type: ignore[assignment]
+    result = decider.answer("claude-code", event("claude-code.bash-ls"))
+    assert result.exit_code == 2 and "audit log" in result.stderr
+
+
+def test_a_broken_home_config_is_refused(home: Home) -> None:
+    home.config_path.write_text(home.config_path.read_text() + "\n[hooks]\nnope = 1\n")
+    with pytest.raises(ConfigError):
+        HookDecider.for_home(home.root)
+
+
+def test_registered_agent_grant_applies(home: Home, tmp_path: Path) -> None:
+    config = home.config_path
+    config.write_text(config.read_text() + '\n[hooks]\nagent = "coder"\nenvironment = "dev"\n')
+    decider = HookDecider.for_home(home.root)
+    assert decider.settings.agent == "coder"
+    assert _permission(decider, _bash("rm -rf build", tmp_path)) == "allow"
