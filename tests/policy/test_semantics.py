@@ -181,3 +181,19 @@ def test_grant_fences_resources_by_name() -> None:
     assert decision.outcome is Outcome.DENY
     assert decision.policies == ("grant",)
     assert "not granted the resource 'db'" in decision.reasons[-1]
+
+
+def test_a_policy_that_fails_to_evaluate_refuses() -> None:
+    # Cedar skips a policy whose evaluation errors; a skipped forbid must not let an action
+    # through, so any evaluation error is a denial.
+    gate = gate_for(
+        "permit (principal, action, resource);\n"
+        '@id("overflow")\nforbid (principal, action, resource) '
+        "when { context.blast_radius + 9223372036854775807 > 0 };"
+    )
+    big = Action("sql", "sql:DELETE", Verb.WRITE, ("t",), blast_radius=10)
+    decision = gate.decide(AGENT, PROD, [big])
+    assert decision.outcome is Outcome.DENY
+    assert any("failed to evaluate" in r for r in decision.reasons)
+    # blast_radius -1 (unknown) does not overflow: there the forbid simply applies.
+    assert gate.decide(AGENT, PROD, [INSERT]).policies == ("overflow",)
