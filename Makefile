@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install Interlock with its test tools
 
-demo: $(STAMP)     ## a scripted tour of Interlock's decisions (no servers needed)
+demo: $(STAMP)     ## replay the incident on loopback, without and with Interlock (~5 s)
 	$(VENV)/bin/interlock demo
 
 test: $(STAMP)     ## the whole test suite

@@ -10,6 +10,7 @@ and then applies the scanner's rules to every string.)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -36,19 +37,35 @@ _INLINE_SECRETS = (
 )
 
 
+@lru_cache(maxsize=4096)
 def is_sensitive_key(key: str) -> bool:
     lowered = key.lower()
     return any(word in lowered for word in _SENSITIVE_KEY_WORDS)
 
 
+# Strings already found to hold no credential. Audit records repeat most of their strings
+# (reasons, operations, policy ids), and the scanner costs tens of microseconds a string.
+# Only clean strings are remembered, so no credential is ever kept here.
+_CLEAN: dict[str, None] = {}
+_CLEAN_LIMIT = 8192
+_CLEAN_MAX_CHARS = 2048
+
+
 def redact_text(text: str) -> str:
     """Mask credentials in free text: bearer tokens, URL passwords, and every provider token
     format the scanner knows (`interlock.secrets`)."""
+    if text in _CLEAN:
+        return text
     from interlock.secrets import redact_secrets  # the scanner's rules load on first use
 
-    text = _INLINE_SECRETS[0].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    text = _INLINE_SECRETS[1].sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
-    return redact_secrets(text)
+    masked = _INLINE_SECRETS[0].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    masked = _INLINE_SECRETS[1].sub(lambda m: f"{m.group(1)}:{REDACTED}@", masked)
+    masked = redact_secrets(masked)
+    if masked == text and len(text) <= _CLEAN_MAX_CHARS:
+        if len(_CLEAN) >= _CLEAN_LIMIT:
+            _CLEAN.clear()
+        _CLEAN[text] = None
+    return masked
 
 
 def redact_value(value: Any, depth: int = 0) -> Any:

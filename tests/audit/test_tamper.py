@@ -258,3 +258,15 @@ def test_provider_tokens_in_free_text_are_masked(
     raw = db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
     for plant in planted:
         assert plant.value.encode() not in raw, plant.rule
+
+
+def test_the_clean_string_memo_never_holds_a_credential() -> None:
+    from interlock import redact
+    from tests.secrets._fakes import plants
+
+    plant = plants()[0]
+    assert redact.redact_text(plant.line) != plant.line
+    assert redact.redact_text(plant.line) != plant.line  # a second time: still masked
+    assert plant.line not in redact._CLEAN
+    assert redact.redact_text("sql:SELECT is read") == "sql:SELECT is read"
+    assert "sql:SELECT is read" in redact._CLEAN

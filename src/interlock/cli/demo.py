@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.markup import escape
 from rich.panel import Panel
 from rich.rule import Rule
@@ -78,8 +80,18 @@ RESOURCES = {
 }
 
 
-def demo() -> None:
-    """A two-minute tour: real classifications, real Cedar decisions, a verified audit log."""
+def demo(
+    tour: Annotated[
+        bool, typer.Option("--tour", help="The decision tour instead of the incident replay.")
+    ] = False,
+) -> None:
+    """Replay the incident on loopback, without and with Interlock (--tour: decisions only)."""
+    if not tour:
+        from interlock.demo import replay
+
+        if not replay(out):
+            raise typer.Exit(1)
+        return
     out.print(
         Panel.fit(
             "Interlock sits between AI agents and production. Every action is classified "

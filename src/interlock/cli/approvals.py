@@ -1,0 +1,204 @@
+"""`interlock approvals list | show | approve | deny | cancel`: humans deciding held actions.
+
+Only a human may decide. Locally that is the CLI operator (`local_operator`), refused when
+the process carries an agent token (`$INTERLOCK_AGENT_TOKEN`), which is also recorded as an
+incident. `--user NAME` signs in as a registered user instead (password prompt and `--code`
+from their authenticator), which is how two distinct people approve a request that needs two.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from interlock.approvals import ApprovalRequest, ApprovalStore, Status
+from interlock.cli._common import HomeOption, fail_from, out, print_json
+from interlock.errors import InterlockError
+from interlock.home import Home, require_home
+from interlock.model import Human
+
+app = typer.Typer(help="Held actions waiting for a human: list, show, approve, deny, cancel.")
+
+_LIVE = (Status.PENDING, Status.APPROVED, Status.SCHEDULED)
+_STYLE = {
+    Status.PENDING: "yellow",
+    Status.APPROVED: "green",
+    Status.SCHEDULED: "cyan",
+    Status.USED: "dim",
+    Status.DENIED: "red",
+    Status.CANCELLED: "red",
+    Status.EXPIRED: "dim",
+}
+
+CommentOption = Annotated[
+    str, typer.Option("--comment", "-m", help="Why (recorded in the audit log).")
+]
+UserOption = Annotated[
+    str | None,
+    typer.Option("--user", help="Sign in as this registered user (password prompt + --code)."),
+]
+CodeOption = Annotated[
+    str | None, typer.Option("--code", help="The user's current TOTP code (with --user).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _store(home: Home) -> ApprovalStore:
+    return ApprovalStore.for_home(home)
+
+
+def _human(home: Home, user: str | None, code: str | None, action: str) -> Human:
+    from interlock.identity import authenticate_human, local_operator
+
+    if user is None:
+        return local_operator(home, action=action)
+    # An agent token in the environment is refused even with --user: agents never approve.
+    local_operator(home, action=action)
+    password: str = typer.prompt(f"Password for {user}", hide_input=True)
+    totp = code if code is not None else str(typer.prompt("TOTP code"))
+    return authenticate_human(user, password, totp, home=home)
+
+
+def _age(ts: float) -> str:
+    seconds = int(datetime.now(UTC).timestamp() - ts)
+    if seconds < 120:
+        return f"{max(seconds, 0)}s ago"
+    if seconds < 7200:
+        return f"{seconds // 60}m ago"
+    return f"{seconds // 3600}h ago"
+
+
+@app.command("list")
+def list_(
+    all_: Annotated[bool, typer.Option("--all", help="Include decided, used and expired.")] = False,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Requests waiting for a human (pending, approved, scheduled); --all for every one."""
+    try:
+        requests = _store(require_home(home)).requests(None if all_ else _LIVE)
+    except InterlockError as exc:
+        fail_from(exc)
+    if as_json:
+        print_json([r.to_json() for r in requests])
+        return
+    if not requests:
+        out.print("no approval requests" + ("" if all_ else " waiting (use --all for history)"))
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "status", "agent", "resource", "what", "votes", "created"):
+        table.add_column(column)
+    for r in requests:
+        table.add_row(
+            r.id,
+            f"[{_STYLE[r.status]}]{r.status.value}[/]",
+            escape(r.agent),
+            escape(f"{r.resource} ({r.environment})"),
+            escape(r.summary[:70]),
+            f"{len(r.approvals)}/{r.approvers_needed}",
+            _age(r.created_at),
+        )
+    out.print(table)
+
+
+@app.command()
+def show(request_id: str, as_json: JsonOption = False, home: HomeOption = None) -> None:
+    """Everything about one request: what was asked, why it was held, who decided."""
+    try:
+        request = _store(require_home(home)).get(request_id)
+    except InterlockError as exc:
+        fail_from(exc)
+    if as_json:
+        print_json(request.to_json())
+        return
+    _render(request)
+
+
+def _render(r: ApprovalRequest) -> None:
+    view = r.to_json()
+    out.print(f"[bold]{r.id}[/]  [{_STYLE[r.status]}]{r.status.value}[/]")
+    out.print(f"  agent      {escape(r.agent)} ({escape(r.agent_id)})")
+    out.print(f"  resource   {escape(r.resource)} ({escape(r.environment)})")
+    out.print(f"  request    {escape(r.summary)}")
+    decision = r.detail
+    out.print(f"  risk       {escape(str(decision.get('risk', '?')))}")
+    for action in decision.get("actions", []):
+        targets = ", ".join(action.get("targets", [])[:5])
+        out.print(f"  action     {escape(str(action.get('operation')))} → {escape(targets)}")
+    for reason in decision.get("reasons", []):
+        out.print(f"  why        {escape(str(reason))}")
+    out.print(f"  approvals  {len(r.approvals)} of {r.approvers_needed} needed")
+    for vote in view["votes"]:
+        note = f": {vote['comment']}" if vote["comment"] else ""
+        out.print(f"    {escape(vote['vote'])} by {escape(vote['human'])}{escape(note)}")
+    out.print(f"  created    {view['created_at']}   expires {view['expires_at']}")
+    if r.run_at:
+        out.print(f"  runs at    {view['run_at']}")
+    out.print(f"  source     {escape(r.source)}   audit decision #{r.decision_seq or '-'}")
+
+
+@app.command()
+def approve(
+    request_id: str,
+    comment: CommentOption = "",
+    user: UserOption = None,
+    code: CodeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Approve a pending request (bound to that exact action, single-use, expiring)."""
+    try:
+        found = require_home(home)
+        human = _human(found, user, code, "approvals approve")
+        request = _store(found).approve(request_id, human, comment)
+    except InterlockError as exc:
+        fail_from(exc)
+    if request.status is Status.APPROVED:
+        out.print(
+            f"[green]approved[/] {request.id} by {escape(human.name)}: the agent's next identical "
+            "request (or the one waiting) will run once."
+        )
+    else:
+        out.print(
+            f"[yellow]recorded[/] {escape(human.name)}'s approval of {request.id}: "
+            f"{len(request.approvals)} of {request.approvers_needed} distinct approvers so far."
+        )
+
+
+@app.command()
+def deny(
+    request_id: str,
+    comment: CommentOption = "",
+    user: UserOption = None,
+    code: CodeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Refuse a request; the agent is told, with your comment."""
+    try:
+        found = require_home(home)
+        human = _human(found, user, code, "approvals deny")
+        request = _store(found).deny(request_id, human, comment)
+    except InterlockError as exc:
+        fail_from(exc)
+    out.print(f"[red]denied[/] {request.id} by {escape(human.name)}")
+
+
+@app.command()
+def cancel(
+    request_id: str,
+    comment: CommentOption = "",
+    user: UserOption = None,
+    code: CodeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Stop a scheduled action during its cancel window (or withdraw any request not yet run)."""
+    try:
+        found = require_home(home)
+        human = _human(found, user, code, "approvals cancel")
+        request = _store(found).cancel(request_id, human, comment)
+    except InterlockError as exc:
+        fail_from(exc)
+    out.print(f"[red]cancelled[/] {request.id} by {escape(human.name)}: it will not run")

@@ -1,0 +1,64 @@
+"""`interlock proxy http`: run the HTTP/GraphQL enforcement proxy from interlock.toml."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from interlock.cli._common import HomeOption, fail, fail_from, out
+from interlock.errors import InterlockError
+from interlock.home import require_home
+
+app = typer.Typer(help="Enforcement proxies in front of your resources.", no_args_is_help=True)
+
+
+@app.command("http")
+def http(
+    listen: Annotated[
+        str | None,
+        typer.Option("--listen", help="HOST:PORT (default: [proxy.http] listen, 127.0.0.1:8181)."),
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Run the HTTP/GraphQL proxy: agents' requests are checked, recorded and forwarded with
+    the real credential injected."""
+    from interlock.proxy.http import HttpProxy, load_proxy_config, serve
+    from interlock.proxy.http._config import _listen
+
+    try:
+        found = require_home(home)
+        config = load_proxy_config(found.config_path)
+        if listen is not None:
+            from dataclasses import replace
+
+            host, port = _listen(listen, "--listen")
+            config = replace(config, host=host, port=port)
+    except InterlockError as exc:
+        fail_from(exc)
+    if not config.routes:
+        fail(
+            f"{found.config_path}: no [proxy.http.routes.NAME] configured: nothing to front "
+            "(see docs/proxy-http.md)"
+        )
+    if config.host not in ("127.0.0.1", "::1", "localhost"):
+        out.print(f"[yellow]warning:[/] listening on {escape(config.host)}, not loopback")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    def ready(proxy: HttpProxy) -> None:
+        out.print(f"interlock proxy http listening on http://{config.host}:{proxy.port}")
+        for route in proxy.routes:
+            injected = "credential injected" if route.credential else "no credential"
+            out.print(
+                f"  {escape(route.prefix)}/… → {escape(route.upstream)} "
+                f"([dim]{escape(route.resource)}, {injected}[/])"
+            )
+        out.print("[dim]Ctrl-C to stop[/]")
+
+    callbacks: dict[str, Any] = {"callback": ready}
+    try:
+        serve(found, config, ready=callbacks)
+    except (InterlockError, OSError) as exc:
+        fail(escape(str(exc)))

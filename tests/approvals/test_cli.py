@@ -1,0 +1,107 @@
+"""`interlock approvals …` in-process: humans decide, agents are refused."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import typer
+from typer.exceptions import Abort, Exit, TyperException
+
+from interlock.approvals import ApprovalStore, Status
+from interlock.cli import approvals
+from interlock.home import Home
+
+from .conftest import AGENT, PROD, held
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(
+    home: Home, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    root = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
+    root.add_typer(approvals.app, name="approvals")
+    monkeypatch.setenv("INTERLOCK_HOME", str(home.root))
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> Result:
+        try:
+            value = root(list(args), standalone_mode=False)
+            code = value if isinstance(value, int) else 0
+        except Exit as exc:
+            code = exc.exit_code
+        except (Abort, TyperException):
+            code = 1
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    monkeypatch.setattr(sys, "argv", ["interlock"])
+    return run
+
+
+def _pending(home: Home) -> str:
+    return (
+        ApprovalStore.for_home(home)
+        .open_request(
+            fingerprint="fp",
+            agent=AGENT,
+            resource=PROD,
+            decision=held(),
+            summary="POST /railway/graphql/v2 volumeDelete(vol-prod)",
+            source="proxy:http",
+        )
+        .id
+    )
+
+
+def test_list_show_approve(cli: Callable[..., Result], home: Home) -> None:
+    request_id = _pending(home)
+    listed = cli("approvals", "list")
+    assert request_id in listed.out and "pending" in listed.out
+    shown = cli("approvals", "show", request_id)
+    assert "graphql:volumeDelete" in shown.out and "hold-destructive-production" in shown.out
+    as_json = json.loads(cli("approvals", "show", request_id, "--json").out)
+    assert as_json["status"] == "pending"
+    approved = cli("approvals", "approve", request_id, "-m", "checked with the owner")
+    assert approved.code == 0 and "approved" in approved.out
+    assert ApprovalStore.for_home(home).get(request_id).status is Status.APPROVED
+    assert (
+        request_id not in cli("approvals", "list").out or "approved" in cli("approvals", "list").out
+    )
+
+
+def test_deny_with_comment(cli: Callable[..., Result], home: Home) -> None:
+    request_id = _pending(home)
+    result = cli("approvals", "deny", request_id, "--comment", "never on production")
+    assert result.code == 0
+    request = ApprovalStore.for_home(home).get(request_id)
+    assert request.status is Status.DENIED
+    assert request.votes[0].comment == "never on production"
+    assert request_id in cli("approvals", "list", "--all").out
+
+
+def test_agent_token_in_environment_is_refused(
+    cli: Callable[..., Result], home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request_id = _pending(home)
+    monkeypatch.setenv("INTERLOCK_AGENT_TOKEN", "ilk_aaaaaaaaaaaa_bbbbbbbbbbbb_" + "c" * 43)
+    result = cli("approvals", "approve", request_id)
+    assert result.code == 1 and "agent credentials are refused" in result.err
+    assert ApprovalStore.for_home(home).get(request_id).status is Status.PENDING
+    incidents = [r for r in home.audit_log().records() if r.type == "incident"]
+    assert incidents and incidents[-1].body["action"] == "approvals approve"
+
+
+def test_unknown_id(cli: Callable[..., Result]) -> None:
+    result = cli("approvals", "approve", "apr_nope")
+    assert result.code == 1 and "no approval request" in result.err

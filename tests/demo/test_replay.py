@@ -1,0 +1,33 @@
+"""`interlock demo`: both acts run on loopback and tell the story; production survives Act 2."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from interlock.demo import replay
+from interlock.demo._cloud import BLANKET_TOKEN, STAGING_TOKEN
+
+
+@pytest.mark.integration
+def test_replay_tells_the_story(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INTERLOCK_AGENT_TOKEN", raising=False)
+    monkeypatch.delenv("INTERLOCK_HOME", raising=False)
+    buffer = io.StringIO()
+    started = time.monotonic()
+    assert replay(Console(file=buffer, width=200, color_system=None)) is True
+    assert time.monotonic() - started < 30
+    text = " ".join(buffer.getvalue().split())
+    act1, act2 = text.split("Act 2")
+    assert "GONE (data and backups)" in act1
+    assert "not granted the production environment" in act2
+    assert "denied approval request apr_" in act2
+    assert "intact: 48,213 orders" in act2.split("afterwards")[1]
+    assert "vol-prod-old9-snapshot.db" in act2
+    # the demo never prints a provider token whole
+    assert BLANKET_TOKEN not in text and STAGING_TOKEN not in text
