@@ -15,6 +15,7 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from interlock import __version__
 from interlock.cli import agent, approvals, audit, hooks, policy, proxy, resource, user
+from interlock.cli import pg as pg_cli
 from interlock.cli._common import EXIT_BAD_INPUT, err
 from interlock.cli.check import check
 from interlock.cli.demo import demo
@@ -43,6 +44,9 @@ app.add_typer(resource.app, name="resource")
 app.add_typer(hooks.app, name="hooks")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(proxy.app, name="proxy")
+proxy.app.command("pg")(pg_cli.pg)
+app.command()(pg_cli.undo)
+app.add_typer(pg_cli.trash_app, name="trash")
 
 
 @app.command()

@@ -1,0 +1,308 @@
+"""`interlock proxy pg`, `interlock undo AUDIT_ID`, `interlock trash list | purge`.
+
+    proxy pg   run the PostgreSQL wire-protocol proxy (agents connect with their token)
+    undo       restore what a safeguard kept (snapshot in the vault, soft drop in the trash)
+    trash      list or purge the vault and trash of a resource, with retention
+
+`undo` and `trash` are human commands: they connect to the resource's server directly with
+its sealed credential and are recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
+from interlock.errors import InterlockError
+from interlock.home import Home, require_home
+
+trash_app = typer.Typer(
+    help="Soft-dropped tables and snapshots Interlock keeps: list, purge.", no_args_is_help=True
+)
+
+
+def pg(
+    listen: Annotated[str, typer.Option("--listen", help="HOST:PORT to listen on.")] = (
+        "127.0.0.1:6432"
+    ),
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="PEM certificate: accept TLS from agents.")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key.")] = None,
+    allow_cleartext_on_loopback: Annotated[
+        bool,
+        typer.Option(
+            "--allow-cleartext-on-loopback",
+            help="Accept agent tokens without TLS (loopback listeners only; for local use).",
+        ),
+    ] = False,
+    statement_timeout_ms: Annotated[
+        int | None, typer.Option("--statement-timeout-ms", help="Default statement timeout.")
+    ] = None,
+    row_limit: Annotated[
+        int | None, typer.Option("--row-limit", help="Default maximum rows per result.")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Run the PostgreSQL proxy: every statement is checked and recorded before it runs."""
+    from dataclasses import replace
+
+    from interlock.proxy.pg import build_server, run_loop, tls_context
+    from interlock.proxy.pg._login import load_settings
+
+    host, _, port_text = listen.rpartition(":")
+    if not host or not port_text.isdigit():
+        fail(f"--listen {escape(listen)}: expected HOST:PORT")
+    loopback = host in ("127.0.0.1", "::1", "localhost")
+    if (tls_cert is None) != (tls_key is None):
+        fail("give both --tls-cert and --tls-key")
+    if tls_cert is None and not allow_cleartext_on_loopback:
+        fail(
+            "agents send their token as the password: give --tls-cert/--tls-key, or "
+            "--allow-cleartext-on-loopback for a loopback-only listener"
+        )
+    if allow_cleartext_on_loopback and not loopback:
+        fail("--allow-cleartext-on-loopback needs a loopback --listen address")
+    try:
+        found = require_home(home)
+        settings = load_settings(found.config_path)
+        defaults = settings.defaults
+        if statement_timeout_ms is not None:
+            defaults = replace(defaults, statement_timeout_ms=statement_timeout_ms)
+        if row_limit is not None:
+            defaults = replace(defaults, row_limit=row_limit)
+        settings = replace(settings, defaults=defaults)
+        context = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
+    except (InterlockError, OSError) as exc:
+        fail(escape(str(exc)))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    async def main() -> None:
+        server = build_server(
+            found,
+            host=host,
+            port=int(port_text),
+            ssl_context=context,
+            allow_cleartext=allow_cleartext_on_loopback,
+            settings=settings,
+        )
+        await server.start()
+        mode = "TLS" if context else "cleartext on loopback (no TLS)"
+        out.print(f"interlock proxy pg listening on {host}:{server.port} ({mode})")
+        out.print(
+            f"[dim]agents connect as postgresql://AGENT:TOKEN@{host}:{server.port}/RESOURCE; "
+            "Ctrl-C to stop[/]"
+        )
+        try:
+            await server.serve_forever()
+        finally:
+            await server.close()
+
+    try:
+        run_loop(main())
+    except KeyboardInterrupt:
+        pass
+    except (InterlockError, OSError) as exc:
+        fail(escape(str(exc)))
+
+
+# --- undo -------------------------------------------------------------------------------
+
+
+def _safeguard_record(home: Home, audit_id: int) -> dict[str, Any]:
+    found: dict[str, Any] | None = None
+    for record in home.audit_log().records():
+        if record.type != "safeguard":
+            continue
+        body = dict(record.body)
+        if body.get("status") == "taken" and audit_id in (record.seq, body.get("decision_seq")):
+            found = body
+    if found is None:
+        fail(
+            f"no safeguard was taken for audit record {audit_id} "
+            "(interlock audit list shows decisions and their safeguards)"
+        )
+    return found
+
+
+async def _connect(home: Home, resource: str) -> Any:
+    from interlock.identity import ResourceRegistry, reveal_credential
+    from interlock.identity._state import IdentityState
+    from interlock.proxy.pg._client import Connection
+    from interlock.proxy.pg._login import parse_upstream
+
+    record = ResourceRegistry(IdentityState(home.database)).get(resource)
+    if record.resource.kind != "postgres":
+        fail(f"resource {escape(resource)} is not a postgres resource")
+    target = parse_upstream(record.resource, record.upstream)
+    password = reveal_credential(home, resource) if record.has_credential else None
+    return await Connection.open(target.host, target.port, target.database, target.user, password)
+
+
+def undo(
+    audit_id: Annotated[int, typer.Argument(help="The decision's (or safeguard's) audit id.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Restore the tables a safeguard kept before a destructive statement ran."""
+    from interlock.identity import local_operator
+    from interlock.proxy.pg._client import ClientError
+    from interlock.proxy.pg._results import PlanFailed
+    from interlock.proxy.pg._safeguards import Saved, undo_plan
+
+    try:
+        found_home = require_home(home)
+        operator = local_operator(found_home, action="undo")
+    except InterlockError as exc:
+        fail_from(exc)
+    body = _safeguard_record(found_home, audit_id)
+    resource = str(body.get("resource", {}).get("name", ""))
+    saved = [Saved(**t) for t in body.get("tables", [])]
+    if not saved:
+        fail(f"the safeguard of audit record {audit_id} kept nothing (no such table then)")
+
+    async def run() -> str:
+        conn = await _connect(found_home, resource)
+        try:
+            summary: str = await conn.run(undo_plan(saved))
+            return summary
+        finally:
+            await conn.close()
+
+    audit = found_home.audit_log()
+    try:
+        summary = asyncio.run(run())
+    except (PlanFailed, ClientError, InterlockError) as exc:
+        audit.append(
+            "undo",
+            {
+                "decision_seq": body.get("decision_seq"),
+                "resource": resource,
+                "status": "failed",
+                "error": str(exc),
+                "by": operator.name,
+            },
+        )
+        fail(f"undo failed: {escape(str(exc))}")
+    audit.append(
+        "undo",
+        {
+            "decision_seq": body.get("decision_seq"),
+            "resource": resource,
+            "status": "done",
+            "summary": summary,
+            "by": operator.name,
+            "tables": [s.to_json() for s in saved],
+        },
+    )
+    if json_out:
+        print_json({"undone": body.get("decision_seq"), "resource": resource, "summary": summary})
+    else:
+        out.print(f"undone {body.get('decision_seq')} on {escape(resource)}: {escape(summary)}")
+
+
+# --- trash ------------------------------------------------------------------------------
+
+
+def _kept(home: Home, resource: str) -> list[Any]:
+    from interlock.proxy.pg._safeguards import LIST_SQL, parse_kept
+
+    async def run() -> list[Any]:
+        conn = await _connect(home, resource)
+        try:
+            result = await conn.query(LIST_SQL)
+        finally:
+            await conn.close()
+        if not result.ok:
+            fail(f"cannot list: {escape(result.error_text())}")
+        return list(parse_kept(result.rows))
+
+    return asyncio.run(run())
+
+
+@trash_app.command("list")
+def trash_list(
+    resource: Annotated[str, typer.Option("--resource", "-r", help="The postgres resource.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """What Interlock keeps for a resource: soft-dropped tables and snapshots."""
+    from interlock.proxy.pg._client import ClientError
+
+    try:
+        objects = _kept(require_home(home), resource)
+    except (InterlockError, ClientError) as exc:
+        fail(escape(str(exc)))
+    if json_out:
+        print_json([o.to_json() for o in objects])
+        return
+    table = Table("where", "kept as", "original", "kind", "audit id", "kept at", "bytes")
+    for o in objects:
+        j = o.to_json()
+        kept_at = time.strftime("%Y-%m-%d %H:%M", time.gmtime(o.kept_at)) if o.kept_at else "?"
+        table.add_row(
+            j["where"],
+            j["name"],
+            str(j["original"]),
+            str(j["kind"]),
+            str(j["audit_seq"]),
+            kept_at,
+            str(j["bytes"]),
+        )
+    out.print(table)
+
+
+@trash_app.command("purge")
+def trash_purge(
+    resource: Annotated[str, typer.Option("--resource", "-r", help="The postgres resource.")],
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Retention: purge what is older (e.g. 7d, 12h).")
+    ] = "7d",
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Drop, for good, kept tables older than the retention (default 7 days)."""
+    from interlock.identity import local_operator, parse_duration
+    from interlock.proxy.pg._client import ClientError
+    from interlock.proxy.pg._results import PlanFailed
+    from interlock.proxy.pg._safeguards import purge_plan
+
+    try:
+        found = require_home(home)
+        operator = local_operator(found, action="trash purge")
+        retention = parse_duration(older_than) if older_than not in ("0", "0s") else 0
+        cutoff = time.time() - retention
+        due = [o for o in _kept(found, resource) if o.kept_at <= cutoff]
+
+        async def run() -> str:
+            conn = await _connect(found, resource)
+            try:
+                summary: str = await conn.run(purge_plan(due))
+                return summary
+            finally:
+                await conn.close()
+
+        summary = asyncio.run(run()) if due else "nothing to purge"
+    except (InterlockError, ClientError, PlanFailed) as exc:
+        fail(escape(str(exc)))
+    found.audit_log().append(
+        "trash_purge",
+        {
+            "resource": resource,
+            "by": operator.name,
+            "older_than": older_than,
+            "purged": [f"{o.schema}.{o.name}" for o in due],
+        },
+    )
+    if json_out:
+        print_json({"purged": [o.to_json() for o in due]})
+    else:
+        out.print(escape(summary))

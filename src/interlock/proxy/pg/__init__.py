@@ -1,0 +1,118 @@
+"""The PostgreSQL wire-protocol proxy: agents connect with their own token, every statement
+is classified and decided before the server sees it, the real credential stays inside.
+
+    _messages    protocol v3 framing, parsing and building (bytes only)
+    _session     the sans-I/O state machine of one connection (startup, auth, relay)
+    _auth        upstream authentication (trust, cleartext, MD5, SCRAM via scramp)
+    _login       agent login: token, resource, credential, per-agent limits
+    _enforce     the enforcement point: classify → gate → approvals → audit → safeguard
+    _approvals   approval requests for held statements (in the audit log for now)
+    _safeguards  snapshot into the vault, soft drop into the trash, undo, purge
+    _client      a minimal client for the CLI (undo, trash) on the same code
+    _server      the asyncio shell
+
+See docs/proxy-pg.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from interlock.home import Home
+from interlock.proxy.pg._login import HomeLogins, ProxySettings, Target, load_settings
+from interlock.proxy.pg._server import ProxyServer
+from interlock.proxy.pg._session import Session
+
+__all__ = [
+    "HomeLogins",
+    "ProxyServer",
+    "ProxySettings",
+    "Session",
+    "build_server",
+    "run_loop",
+    "tls_context",
+]
+
+
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run the proxy's event loop: uvloop (MIT/Apache-2.0) when installed, else asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
+
+
+def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(str(cert), str(key))
+    return context
+
+
+def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins:
+    """Logins against a home: its policies, agents, registered resources and audit log."""
+    from interlock.approvals import ApprovalStore
+    from interlock.gate import Gate
+    from interlock.identity import (
+        IdentityError,
+        ResourceRegistry,
+        reveal_credential,
+        verifier_for_home,
+    )
+    from interlock.identity._state import IdentityState
+    from interlock.proxy.pg._approvals import ApprovalBook
+    from interlock.proxy.pg._login import parse_upstream
+
+    verifier = verifier_for_home(home)
+    audit = home.audit_log()
+    registry = ResourceRegistry(IdentityState(home.database))
+
+    def targets(name: str) -> Target | None:
+        try:
+            record = registry.get(name)
+        except IdentityError:
+            return None
+        if record.resource.kind != "postgres" or not record.upstream:
+            return None
+        return parse_upstream(record.resource, record.upstream)
+
+    def credential(name: str) -> str | None:
+        if not registry.get(name).has_credential:
+            return None
+        return reveal_credential(home, name)
+
+    return HomeLogins(
+        verify=verifier.verify,
+        targets=targets,
+        credential=credential,
+        gate=Gate(home.load_policies()),
+        audit=audit,
+        settings=settings if settings is not None else load_settings(home.config_path),
+        approvals=ApprovalBook(
+            ApprovalStore(home.database, audit=audit), home.hmac_key.read_bytes()
+        ),
+    )
+
+
+def build_server(
+    home: Home,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 6432,
+    ssl_context: ssl.SSLContext | None = None,
+    allow_cleartext: bool = False,
+    settings: ProxySettings | None = None,
+) -> ProxyServer:
+    return ProxyServer(
+        home_logins(home, settings),
+        host=host,
+        port=port,
+        ssl_context=ssl_context,
+        allow_cleartext=allow_cleartext,
+    )

@@ -1,0 +1,317 @@
+"""The PostgreSQL proxy's enforcement point: where statements meet the gate.
+
+`StatementGate.check` is the one place a statement from an agent is classified, decided
+and recorded; the session forwards nothing it has not answered. In order:
+
+1. the vault fence: a statement naming `interlock_vault` or `interlock_trash` is refused
+   (those schemas hold the safeguards; the agent acts as the resource's role upstream, so
+   only this check keeps it out of them);
+2. `classify("sql", text)` (cached per statement text by the registry) → actions;
+3. `Gate.decide(agent, resource, actions)` (memoised per action by the evaluator);
+4. a hold is answered by a granted, unused approval for the very same statement, if any;
+5. the audit record is written before the answer goes back; a safeguard plan is attached
+   to an allowed destructive statement.
+
+Recording allowed reads: each distinct read statement is recorded the first time a session
+sends it (up to `READS_RECORDED_PER_SESSION`); later repeats are counted in the session's
+closing record. Writes, destructive statements, refusals and holds are all recorded, every
+time, before anything is forwarded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from interlock.audit import AuditLog
+from interlock.classify import classify
+from interlock.errors import InterlockError
+from interlock.gate import Gate
+from interlock.model import Action, Agent, Decision, Outcome, Resource, Verb
+from interlock.proxy.pg._approvals import ApprovalBook
+from interlock.proxy.pg._results import Plan
+from interlock.proxy.pg._safeguards import (
+    PROTECTED_SCHEMAS,
+    SNAPSHOT,
+    SNAPSHOT_OPERATIONS,
+    SOFT_DROP_NAMES,
+    Saved,
+    snapshot_plan,
+    soft_drop_plan,
+)
+from interlock.proxy.pg._session import ALLOW, SafeguardPlan, Verdict
+from interlock.proxy.pg._shape import read_shape
+
+VAULT_FENCE = "pg-vault-fence"
+SAFEGUARD_RULE = "pg-safeguard-required"
+READS_RECORDED_PER_SESSION = 256
+_MEMO_LIMIT = 2048
+
+
+@dataclass(slots=True)
+class SessionCounts:
+    statements: int = 0
+    reads_unrecorded: int = 0
+    refused: int = 0
+    held: int = 0
+    safeguards: int = 0
+
+
+@dataclass(slots=True)
+class StatementGate:
+    """The enforcement point bound to one session's agent and resource."""
+
+    gate: Gate
+    agent: Agent
+    resource: Resource
+    audit: AuditLog | None
+    approvals: ApprovalBook | None = None
+    session_id: str = ""
+    counts: SessionCounts = field(default_factory=SessionCounts)
+    _reads_seen: set[str] = field(default_factory=set)
+    _memo: dict[str, Decision] = field(default_factory=dict)
+    _pending: dict[str, Any] = field(default_factory=dict)
+
+    # -- the one enforcement point
+
+    def check(self, text: str, *, extended: bool) -> Verdict:
+        """Classify, decide, record; the session forwards only what this allows."""
+        self.counts.statements += 1
+        decision = self._memo.get(text)
+        if decision is not None:  # an allowed read or write seen before in this session
+            if decision.risk is Verb.READ:
+                self.counts.reads_unrecorded += 1
+                return ALLOW
+            self._record(text, decision, extended)
+            return ALLOW
+        shape = read_shape(text)
+        if shape is not None:
+            decision = self._memo.get(shape)
+            if decision is not None:  # the same read with other numbers: see `_shape`
+                self.counts.reads_unrecorded += 1
+                return ALLOW
+        fenced = self._fence(text)
+        actions = classify("sql", shape) if shape is not None else ()
+        if not actions or not all(_plain_read(a) for a in actions):
+            actions, shape = classify("sql", text), None
+        if fenced is not None:
+            decision = _refusal_decision(actions, fenced, VAULT_FENCE)
+        else:
+            decision = self.gate.decide(self.agent, self.resource, actions)
+        if decision.outcome is Outcome.ALLOW and not _dangerous(decision):
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            key = shape if shape is not None else text
+            if not decision.safeguards:
+                self._memo[key] = decision
+            if decision.risk is Verb.READ:
+                if key in self._reads_seen or len(self._reads_seen) >= READS_RECORDED_PER_SESSION:
+                    self.counts.reads_unrecorded += 1
+                    return ALLOW
+                self._reads_seen.add(key)
+            self._record(text, decision, extended)
+            return ALLOW
+        if decision.outcome is Outcome.DENY:
+            self._record(text, decision, extended)
+            self.counts.refused += 1
+            return _deny_verdict(decision)
+        approved_by: str | None = None
+        if decision.outcome is Outcome.HOLD:
+            approved_by = self._approved(text)
+            if approved_by is None:
+                return self._hold(text, decision, extended)
+        seq = self._record(text, decision, extended, approval=approved_by)
+        return self._with_safeguard(text, decision, seq, extended, approved=approved_by)
+
+    # -- holds and approvals
+
+    def _approved(self, text: str) -> str | None:
+        if self.approvals is None:
+            return None
+        return self.approvals.take_granted(self.agent, self.resource, text)
+
+    def _hold(self, text: str, decision: Decision, extended: bool) -> Verdict:
+        self.counts.held += 1
+        seq = self._record(text, decision, extended)
+        request_id = "(not recorded: no audit log)"
+        if self.approvals is not None:
+            request_id = self.approvals.request(self.agent, self.resource, text, decision, seq)
+        policies = ", ".join(decision.policies) or "policy"
+        return Verdict(
+            False,
+            f"Interlock is holding this statement for a human's approval: approval request "
+            f"{request_id} ({policies})",
+            f"Do not look for another way to do this. Wait until a human approves "
+            f"{request_id}, then send the same statement again. Why: "
+            + "; ".join(decision.reasons[:3]),
+        )
+
+    # -- safeguards
+
+    def _with_safeguard(
+        self, text: str, decision: Decision, seq: int, extended: bool, *, approved: str | None
+    ) -> Verdict:
+        dangerous = [d.action for d in decision.actions if d.action.verb.is_dangerous]
+        wanted = set(decision.safeguards)
+        if not wanted or not dangerous:
+            return ALLOW
+        saved: list[Saved] = []
+        self._pending[str(seq)] = saved
+        only = dangerous[0] if len(decision.actions) == 1 else None
+        if (
+            wanted & SOFT_DROP_NAMES
+            and not extended
+            and only is not None
+            and only.operation == "sql:DROP TABLE"
+            and only.targets
+        ):
+            targets = only.targets
+
+            def soft() -> Plan:
+                return soft_drop_plan(targets, seq, saved)
+
+            self._note_plan(seq, "soft_drop", saved)
+            return Verdict(True, safeguard=SafeguardPlan(soft, True, "DROP TABLE"))
+        if wanted & ({SNAPSHOT} | SOFT_DROP_NAMES) and all(
+            a.operation in SNAPSHOT_OPERATIONS and a.targets for a in dangerous
+        ):
+            targets = tuple(t for a in dangerous for t in a.targets)
+            operation = ", ".join(dict.fromkeys(a.operation for a in dangerous))
+
+            def snap() -> Plan:
+                return snapshot_plan(targets, seq, operation, saved)
+
+            self._note_plan(seq, SNAPSHOT, saved)
+            return Verdict(True, safeguard=SafeguardPlan(snap))
+        operations = ", ".join(dict.fromkeys(a.operation for a in dangerous))
+        if approved is not None:
+            # A human said yes to exactly this statement: irreversible is their call.
+            self._append(
+                "safeguard",
+                {
+                    "decision_seq": seq,
+                    "status": "impossible",
+                    "operations": operations,
+                    "approval": approved,
+                },
+            )
+            return ALLOW
+        self.counts.refused += 1
+        self._append(
+            "safeguard", {"decision_seq": seq, "status": "impossible", "operations": operations}
+        )
+        return Verdict(
+            False,
+            "Interlock refused this statement: policy requires a safeguard "
+            f"({', '.join(sorted(wanted))}) that it cannot take for {operations} "
+            f"({SAFEGUARD_RULE})",
+            "snapshots cover DROP TABLE, TRUNCATE, DELETE, UPDATE, MERGE and INSERT on named "
+            "tables; ask a human to run anything else",
+        )
+
+    def _note_plan(self, seq: int, mode: str, saved: list[Saved]) -> None:
+        self._pending["current"] = (seq, mode, saved)
+
+    def safeguard_done(self, summary: str, ok: bool) -> None:
+        current = self._pending.pop("current", None)
+        if current is None:
+            return
+        seq, mode, saved = current
+        self._pending.pop(str(seq), None)
+        if ok:
+            self.counts.safeguards += 1
+        self._append(
+            "safeguard",
+            {
+                "decision_seq": seq,
+                "mode": mode,
+                "status": "taken" if ok else "failed",
+                "summary": summary,
+                "resource": {"name": self.resource.name, "environment": self.resource.environment},
+                "tables": [s.to_json() for s in saved],
+            },
+        )
+
+    # -- recording
+
+    def _record(
+        self, text: str, decision: Decision, extended: bool, *, approval: str | None = None
+    ) -> int:
+        if self.audit is None:
+            return 0
+        body: dict[str, Any] = {
+            "principal": {"type": "agent", "name": self.agent.name, "id": self.agent.id},
+            "resource": {"name": self.resource.name, "environment": self.resource.environment},
+            "kind": "sql",
+            "payload_hmac": self.audit.fingerprint(text),
+            "decision": decision.to_json(),
+            "source": "proxy:pg",
+            "session_id": self.session_id,
+            "protocol_message": "Parse" if extended else "Query",
+        }
+        if approval is not None:
+            body["approval"] = approval
+        return self.audit.append("decision", body).seq
+
+    def _append(self, type_: str, body: dict[str, Any]) -> None:
+        if self.audit is not None:
+            self.audit.append(type_, {"source": "proxy:pg", "session_id": self.session_id, **body})
+
+    def finish(self, reason: str) -> None:
+        c = self.counts
+        with contextlib.suppress(InterlockError):
+            self._append(
+                "session",
+                {
+                    "event": "pg_session_closed",
+                    "agent": self.agent.name,
+                    "resource": self.resource.name,
+                    "reason": reason,
+                    "statements": c.statements,
+                    "reads_not_recorded_individually": c.reads_unrecorded,
+                    "refused": c.refused,
+                    "held": c.held,
+                    "safeguards": c.safeguards,
+                },
+            )
+
+    @staticmethod
+    def _fence(text: str) -> str | None:
+        lowered = text.lower()
+        for schema in PROTECTED_SCHEMAS:
+            if schema in lowered:
+                return f"the statement names {schema}, where Interlock keeps safeguards"
+        return None
+
+
+def _plain_read(action: Action) -> bool:
+    return action.verb is Verb.READ and action.operation == "sql:SELECT"
+
+
+def _dangerous(decision: Decision) -> bool:
+    return any(d.action.verb.is_dangerous for d in decision.actions)
+
+
+def _refusal_decision(actions: tuple[Action, ...], reason: str, rule: str) -> Decision:
+    from interlock.model import ActionDecision, most_severe
+
+    decisions = tuple(ActionDecision(a, Outcome.DENY, (reason,), (rule,)) for a in actions)
+    return Decision(
+        Outcome.DENY,
+        most_severe(a.verb for a in actions),
+        decisions,
+        (reason,),
+        (rule,),
+    )
+
+
+def _deny_verdict(decision: Decision) -> Verdict:
+    policies = ", ".join(decision.policies) or "no permitting policy"
+    why = "; ".join(decision.reasons[:3]) or "refused"
+    return Verdict(
+        False,
+        f"Interlock refused this statement ({policies}): {why}",
+        "This is enforced by policy, not a transient error: do not retry it or look for "
+        "another way; ask the user if the change is really needed.",
+    )

@@ -1,0 +1,224 @@
+"""Agent logins: the token checked, the resource looked up, the real credential injected.
+
+The agent connects as `postgresql://AGENT:TOKEN@proxy/RESOURCE`. The token is verified as
+at every enforcement point (refusals are recorded by the verifier); the user name must be
+the token's agent; the database name is a registered `postgres` resource inside the agent's
+grant. The upstream connection then uses the resource's upstream URL and its sealed
+credential, which never reaches the agent. Per-agent settings from `[proxy.pg]` in
+interlock.toml become server settings of the upstream session (statement_timeout;
+default_transaction_read_only for agents whose grant is read-only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from interlock.audit import AuditLog
+from interlock.errors import ConfigError, InterlockError
+from interlock.gate import Gate
+from interlock.identity import AgentGrant, AgentTokenRefused
+from interlock.model import Resource, Verb
+from interlock.proxy.pg._approvals import ApprovalBook
+from interlock.proxy.pg._enforce import StatementGate
+from interlock.proxy.pg._session import Login, LoginRefused, Upstream
+
+GENERIC_REFUSAL = "password authentication failed for user {user!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLimits:
+    """Per-agent limits: statement timeout (ms) and row limit (None: none)."""
+
+    statement_timeout_ms: int | None = None
+    row_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProxySettings:
+    """`[proxy.pg]` of interlock.toml, with command-line overrides applied."""
+
+    defaults: AgentLimits = AgentLimits()
+    agents: Mapping[str, AgentLimits] = field(default_factory=dict)
+
+    def for_agent(self, name: str) -> AgentLimits:
+        own = self.agents.get(name)
+        if own is None:
+            return self.defaults
+        return AgentLimits(
+            own.statement_timeout_ms
+            if own.statement_timeout_ms is not None
+            else self.defaults.statement_timeout_ms,
+            own.row_limit if own.row_limit is not None else self.defaults.row_limit,
+        )
+
+
+def _limits(table: Mapping[str, Any], where: str) -> AgentLimits:
+    unknown = set(table) - {"statement_timeout_ms", "row_limit", "agents"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    timeout = table.get("statement_timeout_ms")
+    rows = table.get("row_limit")
+    for key, value in (("statement_timeout_ms", timeout), ("row_limit", rows)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ConfigError(f"{where}: {key} must be a positive integer")
+    return AgentLimits(timeout, rows)
+
+
+def load_settings(config_path: Path | None) -> ProxySettings:
+    """Read `[proxy.pg]` (and `[proxy.pg.agents.NAME]`); missing means no limits."""
+    if config_path is None or not config_path.is_file():
+        return ProxySettings()
+    try:
+        raw = tomllib.loads(config_path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{config_path}: cannot read ({exc})") from None
+    table = raw.get("proxy", {}).get("pg", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_path}: [proxy.pg] must be a table")
+    agents = table.get("agents", {})
+    if not isinstance(agents, dict):
+        raise ConfigError(f"{config_path}: [proxy.pg.agents] must be a table")
+    return ProxySettings(
+        _limits(table, f"{config_path}: [proxy.pg]"),
+        {
+            name: _limits(spec, f"{config_path}: [proxy.pg.agents.{name}]")
+            for name, spec in agents.items()
+            if isinstance(spec, dict)
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A registered postgres resource and where its server is."""
+
+    resource: Resource
+    host: str
+    port: int
+    database: str
+    user: str
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+def parse_upstream(resource: Resource, url: str) -> Target:
+    """`postgresql://[user@]host[:port]/database[?user=…]` → a `Target` (no password)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    host = parts.hostname or query.get("host") or "127.0.0.1"
+    try:
+        port = parts.port or int(query.get("port", 5432))
+    except ValueError:
+        raise ConfigError(f"resource {resource.name}: upstream port is not a number") from None
+    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "") or resource.name
+    user = unquote(parts.username or "") or query.get("user", "") or "postgres"
+    return Target(resource, host, port, database, user)
+
+
+class HomeLogins:
+    """The `LoginService` of a running proxy: verifies tokens and opens enforcement."""
+
+    def __init__(
+        self,
+        *,
+        verify: Callable[[str], AgentGrant],
+        targets: Callable[[str], Target | None],
+        credential: Callable[[str], str | None],
+        gate: Gate,
+        audit: AuditLog | None,
+        settings: ProxySettings | None = None,
+        approvals: ApprovalBook | None = None,
+    ) -> None:
+        self.verify = verify
+        self.targets = targets
+        self.credential = credential
+        self.gate = gate
+        self.audit = audit
+        self.settings = settings or ProxySettings()
+        self.approvals = approvals
+
+    def login(self, user: str, database: str, password: str, *, tls: bool) -> Login:
+        try:
+            grant = self.verify(password)
+        except AgentTokenRefused:
+            # The verifier recorded the precise reason; the client learns nothing more.
+            raise LoginRefused(GENERIC_REFUSAL.format(user=user)) from None
+        agent = grant.agent
+        if agent.name != user:
+            self.refused(user, database, f"user name is not the token's agent ({agent.name})")
+            raise LoginRefused(GENERIC_REFUSAL.format(user=user))
+        target = self.targets(database)
+        if target is None:
+            self.refused(user, database, "no such postgres resource")
+            raise LoginRefused(
+                f"no PostgreSQL resource named {database!r} is registered with Interlock",
+                "3D000",
+                "the database name is the resource's name (interlock resource list)",
+            )
+        resource = target.resource
+        if not agent.may_touch(resource.environment) or not grant.allows_resource(resource.name):
+            self.refused(user, database, "resource outside the agent's grant")
+            raise LoginRefused(
+                f"agent {agent.name!r} is not granted the resource {resource.name!r} "
+                f"({resource.environment})",
+                "42501",
+                "ask for a token whose grant covers this resource",
+            )
+        try:
+            password_upstream = self.credential(resource.name)
+        except InterlockError as exc:
+            self.refused(user, database, f"credential unavailable: {exc}")
+            raise LoginRefused(
+                "Interlock cannot open this resource's credential", "08004"
+            ) from None
+        limits = self.settings.for_agent(agent.name)
+        parameters: list[tuple[str, str]] = [*target.extra]
+        if limits.statement_timeout_ms is not None:
+            parameters.append(("statement_timeout", str(limits.statement_timeout_ms)))
+        if agent.max_verb is Verb.READ:
+            parameters.append(("default_transaction_read_only", "on"))
+        session_id = "pgs_" + secrets.token_hex(6)
+        self._append(
+            "session",
+            {
+                "event": "pg_session_opened",
+                "session_id": session_id,
+                "agent": agent.name,
+                "agent_id": agent.id,
+                "resource": resource.name,
+                "environment": resource.environment,
+                "tls": tls,
+                "read_only": agent.max_verb is Verb.READ,
+                "statement_timeout_ms": limits.statement_timeout_ms,
+                "row_limit": limits.row_limit,
+            },
+        )
+        upstream = Upstream(
+            target.host,
+            target.port,
+            target.database,
+            target.user,
+            password_upstream,
+            tuple(parameters),
+        )
+        gatekeeper = StatementGate(
+            self.gate, agent, resource, self.audit, self.approvals, session_id
+        )
+        return Login(upstream, gatekeeper, limits.row_limit)
+
+    def refused(self, user: str, database: str, reason: str) -> None:
+        self._append(
+            "auth",
+            {"event": "pg_login_refused", "user": user, "database": database, "reason": reason},
+        )
+
+    def _append(self, type_: str, body: dict[str, Any]) -> None:
+        if self.audit is not None:
+            with contextlib.suppress(InterlockError):
+                self.audit.append(type_, {"source": "proxy:pg", **body})

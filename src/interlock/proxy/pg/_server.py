@@ -1,0 +1,239 @@
+"""The asyncio shell around `Session`: sockets in, events to the session, commands out.
+
+This is the only module of the proxy that does I/O. Each client connection gets a `Session`
+and, once the agent has logged in, one upstream connection. Flow control is passed through:
+when one side's transport buffers too much, reading from the other side pauses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
+
+from interlock.proxy.pg import _messages as m
+from interlock.proxy.pg._commands import (
+    Close,
+    Command,
+    ConnectUpstream,
+    ForwardCancel,
+    SendClient,
+    SendServer,
+    StartClientTLS,
+)
+from interlock.proxy.pg._session import LoginService, Phase, Session
+
+log = logging.getLogger("interlock.proxy.pg")
+
+CONNECT_TIMEOUT = 10.0
+STARTUP_TIMEOUT = 15.0
+
+
+class _Upstream(asyncio.Protocol):
+    def __init__(self, link: _Link) -> None:
+        self.link = link
+
+    def data_received(self, data: bytes) -> None:
+        self.link.feed(self.link.session.server_data, data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.link.server_transport = None
+        self.link.run(self.link.session.server_closed())
+
+    def pause_writing(self) -> None:
+        if self.link.client_transport is not None:
+            self.link.client_transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.link.client_transport is not None:
+            self.link.client_transport.resume_reading()
+
+
+class _Link(asyncio.Protocol):
+    """One client connection and its upstream connection."""
+
+    def __init__(self, server: ProxyServer) -> None:
+        self.server = server
+        self.session = Session(
+            server.logins,
+            tls_available=server.ssl_context is not None,
+            allow_cleartext=server.allow_cleartext,
+        )
+        self.client_transport: asyncio.Transport | None = None
+        self.server_transport: asyncio.Transport | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    # client side
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.client_transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
+        self.server.links.add(self)
+        self._timer = asyncio.get_running_loop().call_later(STARTUP_TIMEOUT, self._startup_timeout)
+
+    def data_received(self, data: bytes) -> None:
+        self.feed(self.session.client_data, data)
+
+    def feed(self, event: Callable[[bytes], list[Command]], data: bytes) -> None:
+        try:
+            commands = event(data)
+        except Exception:  # a bug must end the connection, never let bytes through
+            log.exception("internal error in the PostgreSQL proxy session")
+            self.run(self.session.upstream_failed("internal error in Interlock (see its log)"))
+            self._close()
+            return
+        self.run(commands)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.client_transport = None
+        self.run(self.session.client_closed())
+
+    def pause_writing(self) -> None:
+        if self.server_transport is not None:
+            self.server_transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.server_transport is not None:
+            self.server_transport.resume_reading()
+
+    def _startup_timeout(self) -> None:
+        if self.session.phase is not Phase.READY and not self._closed:
+            self.run(self.session.upstream_failed("the login did not complete in time"))
+
+    # commands
+
+    def run(self, commands: list[Command]) -> None:
+        for command in commands:
+            if type(command) is SendServer:
+                if self.server_transport is not None:
+                    self.server_transport.write(command.data)
+            elif type(command) is SendClient:
+                if self.client_transport is not None:
+                    self.client_transport.write(command.data)
+            elif isinstance(command, Close):
+                self._close()
+            elif isinstance(command, ConnectUpstream):
+                self._spawn(self._connect(command.host, command.port))
+            elif isinstance(command, StartClientTLS):
+                self._spawn(self._start_tls())
+            elif isinstance(command, ForwardCancel):
+                self._spawn(self.server.cancel(command.process_id, command.secret_key))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _connect(self, host: str, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            transport, _ = await asyncio.wait_for(
+                loop.create_connection(lambda: _Upstream(self), host, port), CONNECT_TIMEOUT
+            )
+        except (OSError, TimeoutError) as exc:
+            self.run(self.session.upstream_failed(str(exc) or type(exc).__name__))
+            return
+        if self._closed:
+            transport.close()
+            return
+        self.server_transport = transport
+        self.run(self.session.upstream_connected())
+
+    async def _start_tls(self) -> None:
+        loop = asyncio.get_running_loop()
+        transport = self.client_transport
+        if transport is None or self.server.ssl_context is None:
+            return
+        try:
+            upgraded = await loop.start_tls(
+                transport, self, self.server.ssl_context, server_side=True
+            )
+        except (OSError, ssl.SSLError, ConnectionError) as exc:
+            log.info("TLS handshake failed: %s", exc)
+            self.run(self.session.client_closed())
+            transport.close()
+            return
+        self.client_transport = cast(asyncio.Transport, upgraded)
+        self.run(self.session.client_tls_started())
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+        self.server.links.discard(self)
+        for transport in (self.client_transport, self.server_transport):
+            if transport is not None:
+                transport.close()
+
+    def abort(self) -> None:
+        self.run(self.session.upstream_failed("the proxy is shutting down"))
+        self._close()
+
+
+class ProxyServer:
+    """Listens on a loopback port and runs one `_Link` per client connection."""
+
+    def __init__(
+        self,
+        logins: LoginService,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 6432,
+        ssl_context: ssl.SSLContext | None = None,
+        allow_cleartext: bool = False,
+    ) -> None:
+        self.logins = logins
+        self.host = host
+        self.port = port
+        self.ssl_context = ssl_context
+        self.allow_cleartext = allow_cleartext
+        self.links: set[_Link] = set()
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: _Link(self), self.host, self.port)
+        sockets = self._server.sockets
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+
+    async def serve_forever(self) -> None:
+        if self._server is None:
+            await self.start()
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for link in list(self.links):
+            link.abort()
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+
+    async def cancel(self, process_id: int, secret_key: int) -> None:
+        """Forward a cancel request to the server of the session that owns this key."""
+        for link in list(self.links):
+            session = link.session
+            if session.client_key == (process_id, secret_key) and session.upstream_key:
+                upstream = session.upstream
+                if upstream is None:
+                    return
+                try:
+                    _, writer = await asyncio.wait_for(
+                        asyncio.open_connection(upstream.host, upstream.port), CONNECT_TIMEOUT
+                    )
+                except (OSError, TimeoutError):
+                    return
+                writer.write(m.cancel_request(*session.upstream_key))
+                with contextlib.suppress(OSError):
+                    await writer.drain()
+                writer.close()
+                return
