@@ -270,3 +270,40 @@ def test_the_clean_string_memo_never_holds_a_credential() -> None:
     assert plant.line not in redact._CLEAN
     assert redact.redact_text("sql:SELECT is read") == "sql:SELECT is read"
     assert "sql:SELECT is read" in redact._CLEAN
+
+
+def test_deferred_records_ride_on_the_next_append(
+    db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]
+) -> None:
+    signer, verifier = keys
+    log = AuditLog(SQLiteAuditStore(db), signer=signer, hmac_key=b"k", checkpoint_every=3)
+    first = log.append("decision", {"n": 1})
+    log.defer_outcome(first.seq, "forwarded", {"status": 200})
+    assert log.store.head() == first  # not written yet
+    second = log.append("decision", {"n": 2})
+    assert second.seq == 3
+    outcome = log.store.get(2)
+    assert outcome is not None and outcome.body["decision_seq"] == first.seq
+    assert [c.seq for c in log.store.checkpoints()] == [3]  # a batch still signs on time
+    log.defer("event", {"n": 3})
+    log.flush()
+    assert log.store.head() is not None and log.store.head().seq == 4  # type: ignore[union-attr]
+    log.defer("event", {"n": 4})
+    assert log.verify(verifier).records == 5  # reading flushes first
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"a": 'é"\\\n\t\u2028', "b": [1, 2.5, None, True, {"z": -0.0}]}, {"x": "\U0001f600"}],
+)
+def test_the_record_hash_is_the_hash_of_the_canonical_record(body: dict[str, object]) -> None:
+    # The writer builds the hashed text around the body's JSON; it must equal the canonical
+    # JSON of the whole record that `verify` recomputes.
+    import hashlib
+
+    from interlock.audit.chain import canonical_json
+
+    record = make_record(7, "2026-01-01T00:00:00.000001+00:00", 't"ype', body, "f" * 64)
+    whole = {"seq": 7, "ts": record.ts, "type": record.type, "body": body, "prev": record.prev}
+    assert record.hash == hashlib.sha256(canonical_json(whole).encode()).hexdigest()
+    assert record.hash == record_hash(7, record.ts, record.type, body, record.prev)

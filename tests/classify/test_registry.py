@@ -104,3 +104,24 @@ def test_no_classifier_raises_on_arbitrary_json(kind: str, payload: object) -> N
     except PayloadError:
         return
     assert actions
+
+
+def test_object_payloads_are_cached_by_their_canonical_json(restore_registry: None) -> None:
+    calls: list[object] = []
+
+    def counting(payload: object, depth: int) -> list[Action]:
+        calls.append(payload)
+        return [Action("mcp", "mcp:x", Verb.READ)]
+
+    register("mcp", counting)
+    classify("mcp", {"tool": "x", "arguments": {"a": 1, "b": 2}})
+    classify("mcp", {"arguments": {"b": 2, "a": 1}, "tool": "x"})  # same object, other order
+    classify("mcp", {"tool": "x", "arguments": {"a": 1, "b": True}})  # 2 vs true: different
+    assert len(calls) == 2
+
+
+def test_oversized_objects_are_unknown() -> None:
+    big = {"tool": "x", "arguments": {"blob": "a" * MAX_INPUT_CHARS}}
+    (action,) = classify("mcp", big)
+    assert action.verb is Verb.UNKNOWN
+    assert "exceeds the limit" in action.reason

@@ -32,6 +32,9 @@ class AuditRecord:
     body: Mapping[str, Any]
     prev: str
     hash: str
+    # The body's canonical JSON, when the writer already has it (stored as is, not hashed
+    # separately); not part of the record's identity.
+    body_json: str = field(default="", compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,12 +48,34 @@ class AuditRecord:
 
 
 def record_hash(seq: int, ts: str, type_: str, body: Mapping[str, Any], prev: str) -> str:
-    material = canonical_json({"seq": seq, "ts": ts, "type": type_, "body": body, "prev": prev})
+    return _hash(seq, ts, type_, canonical_json(body), prev)
+
+
+def _hash(seq: int, ts: str, type_: str, body_json: str, prev: str) -> str:
+    # Exactly canonical_json({"body", "prev", "seq", "ts", "type"}) (keys sorted), built
+    # around the body's JSON so that a record's body is serialised once.
+    def text(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    material = (
+        f'{{"body":{body_json},"prev":{text(prev)},"seq":{int(seq)},'
+        f'"ts":{text(ts)},"type":{text(type_)}}}'
+    )
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def make_record(seq: int, ts: str, type_: str, body: Mapping[str, Any], prev: str) -> AuditRecord:
-    return AuditRecord(seq, ts, type_, body, prev, record_hash(seq, ts, type_, body, prev))
+def make_record(
+    seq: int,
+    ts: str,
+    type_: str,
+    body: Mapping[str, Any],
+    prev: str,
+    body_json: str | None = None,
+) -> AuditRecord:
+    if body_json is None:
+        body_json = canonical_json(body)
+    digest = _hash(seq, ts, type_, body_json, prev)
+    return AuditRecord(seq, ts, type_, body, prev, digest, body_json)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from threading import Lock
 from typing import Any
 
 from interlock.audit.chain import (
@@ -23,11 +24,13 @@ from interlock.audit.chain import (
     verify_chain,
 )
 from interlock.audit.signing import CheckpointSigner, CheckpointVerifier
-from interlock.audit.store import AuditStore
+from interlock.audit.store import AuditStore, MakeRecord
 from interlock.model import Agent, Decision, Principal, Resource
 from interlock.redact import redact_value
 
 Clock = Callable[[], datetime]
+
+_DEFER_LIMIT = 256  # deferred records written at once at the latest
 
 
 def _utc_now() -> datetime:
@@ -51,14 +54,50 @@ class AuditLog:
         self._hmac_key = hmac_key
         self.checkpoint_every = checkpoint_every
         self._clock = clock
+        self._deferred: list[MakeRecord] = []
+        self._deferred_lock = Lock()
 
     def append(self, type_: str, body: Mapping[str, Any]) -> AuditRecord:
+        """Write a record now (with any deferred ones before it, in the same transaction)."""
+        return self._write([self._maker(type_, body)])[-1]
+
+    def defer(self, type_: str, body: Mapping[str, Any]) -> None:
+        """Queue a record that need not be durable before anything else happens (an outcome
+        after the response went out): it is written with the next `append` or `flush`,
+        sharing that transaction, so a proxy pays one commit per request, not two."""
+        maker = self._maker(type_, body)
+        with self._deferred_lock:
+            self._deferred.append(maker)
+            full = len(self._deferred) >= _DEFER_LIMIT
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the deferred records now (idle timers, shutdown)."""
+        self._write([])
+
+    def _maker(self, type_: str, body: Mapping[str, Any]) -> MakeRecord:
         clean = redact_value(dict(body))
         ts = self._clock().isoformat(timespec="microseconds")
-        record = self.store.append(lambda seq, prev: make_record(seq, ts, type_, clean, prev))
-        if self.signer is not None and record.seq % self.checkpoint_every == 0:
-            self._sign(record)
-        return record
+        body_json = canonical_json(clean)  # outside the store's write lock
+        return lambda seq, prev: make_record(seq, ts, type_, clean, prev, body_json)
+
+    def _write(self, makers: list[MakeRecord]) -> list[AuditRecord]:
+        with self._deferred_lock:
+            pending, self._deferred = self._deferred, []
+        if not pending and not makers:
+            return []
+        try:
+            records = self.store.append_many(pending + makers)
+        except BaseException:
+            with self._deferred_lock:  # keep them for the next attempt
+                self._deferred[:0] = pending
+            raise
+        if self.signer is not None:
+            for record in records:
+                if record.seq % self.checkpoint_every == 0:
+                    self._sign(record)
+        return records
 
     def record_decision(
         self,
@@ -89,6 +128,12 @@ class AuditLog:
         body = {"decision_seq": decision_seq, "outcome": outcome, **(detail or {})}
         return self.append("outcome", body)
 
+    def defer_outcome(
+        self, decision_seq: int, outcome: str, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        """`record_outcome`, written with the next record or flush (see `defer`)."""
+        self.defer("outcome", {"decision_seq": decision_seq, "outcome": outcome, **(detail or {})})
+
     def fingerprint(self, payload: object) -> str:
         """A keyed digest of a payload: equal payloads match, the text is not recoverable."""
         text = payload if isinstance(payload, str) else canonical_json(payload)
@@ -96,6 +141,7 @@ class AuditLog:
 
     def checkpoint(self) -> Checkpoint | None:
         """Sign the current head now (at exit, before a verify, on demand)."""
+        self.flush()
         head = self.store.head()
         if head is None or self.signer is None:
             return None
@@ -117,9 +163,11 @@ class AuditLog:
         return checkpoint
 
     def records(self, after_seq: int = 0) -> Iterator[AuditRecord]:
+        self.flush()
         return self.store.records(after_seq)
 
     def verify(self, verifier: CheckpointVerifier | None) -> VerifyReport:
+        self.flush()
         return verify_chain(self.store.records(), self.store.checkpoints(), verifier)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from interlock.audit.chain import GENESIS, AuditRecord, Checkpoint
+from interlock.audit.chain import GENESIS, AuditRecord, Checkpoint, canonical_json
 from interlock.errors import AuditError
 
 MakeRecord = Callable[[int, str], AuditRecord]
@@ -23,6 +23,7 @@ MakeRecord = Callable[[int, str], AuditRecord]
 
 class AuditStore(Protocol):
     def append(self, make: MakeRecord) -> AuditRecord: ...
+    def append_many(self, makes: list[MakeRecord]) -> list[AuditRecord]: ...
     def records(self, after_seq: int = 0) -> Iterator[AuditRecord]: ...
     def head(self) -> AuditRecord | None: ...
     def get(self, seq: int) -> AuditRecord | None: ...
@@ -65,6 +66,11 @@ class SQLiteAuditStore:
             raise AuditError(f"{path}: cannot open the audit store ({exc})") from None
 
     def append(self, make: MakeRecord) -> AuditRecord:
+        return self.append_many([make])[-1]
+
+    def append_many(self, makes: list[MakeRecord]) -> list[AuditRecord]:
+        """Append records in order, in one transaction (one lock, one commit)."""
+        records: list[AuditRecord] = []
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -72,18 +78,17 @@ class SQLiteAuditStore:
                     "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
                 seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-                record = make(seq, prev)
-                self._db.execute(
+                for make in makes:
+                    record = make(seq, prev)
+                    records.append(record)
+                    seq, prev = seq + 1, record.hash
+                self._db.executemany(
                     "INSERT INTO audit_records (seq, ts, type, body, prev, hash) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        record.seq,
-                        record.ts,
-                        record.type,
-                        json.dumps(record.body, sort_keys=True),
-                        record.prev,
-                        record.hash,
-                    ),
+                    [
+                        (r.seq, r.ts, r.type, r.body_json or canonical_json(r.body), r.prev, r.hash)
+                        for r in records
+                    ],
                 )
                 self._db.execute("COMMIT")
             except BaseException:
@@ -91,7 +96,7 @@ class SQLiteAuditStore:
                 raise
         except sqlite3.Error as exc:
             raise AuditError(f"{self.path}: cannot append to the audit store ({exc})") from None
-        return record
+        return records
 
     def records(self, after_seq: int = 0) -> Iterator[AuditRecord]:
         try:

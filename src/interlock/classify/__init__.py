@@ -10,8 +10,9 @@ Contract every classifier keeps, and this registry enforces:
   kind (a number given as SQL) raises `PayloadError`, at the top level; anything the
   classifier cannot parse or does not recognise is an action with verb `unknown`.
 - It returns at least one action; an empty answer is turned into `unknown` here.
-- Input is bounded: strings above `MAX_INPUT_CHARS` and nesting deeper than `MAX_DEPTH`
-  (shell handing SQL to the SQL classifier handing a DO body back, …) are `unknown`.
+- Input is bounded: strings (and objects, by their JSON) above `MAX_INPUT_CHARS`, and
+  nesting deeper than `MAX_DEPTH` (shell handing SQL to the SQL classifier handing a DO
+  body back, …), are `unknown`.
 - A classifier that hands embedded text to another language calls `classify_nested`,
   which adds one level of depth and never raises.
 """
@@ -19,6 +20,7 @@ Contract every classifier keeps, and this registry enforces:
 from __future__ import annotations
 
 import importlib
+import json
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
@@ -112,10 +114,11 @@ def classify(kind: str, payload: object, *, depth: int = 0) -> tuple[Action, ...
         raise PayloadError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
     if depth > MAX_DEPTH:
         return (unknown_action(kind, f"nested more than {MAX_DEPTH} levels deep"),)
-    if isinstance(payload, str):
-        if len(payload) > MAX_INPUT_CHARS:
-            return (unknown_action(kind, f"input of {len(payload)} characters exceeds the limit"),)
-        cached = _cache.get((kind, payload)) if depth == 0 else None
+    key = _cache_key(payload)
+    if key is not None:
+        if len(key) > MAX_INPUT_CHARS:
+            return (unknown_action(kind, f"input of {len(key)} characters exceeds the limit"),)
+        cached = _cache.get((kind, key)) if depth == 0 else None
         if cached is not None:
             return cached
     try:
@@ -129,9 +132,25 @@ def classify(kind: str, payload: object, *, depth: int = 0) -> tuple[Action, ...
         actions = (unknown_action(kind, f"classifier failed ({type(exc).__name__})"),)
     if not actions:
         actions = (unknown_action(kind, "classifier found no operation to vouch for"),)
-    if isinstance(payload, str) and depth == 0:
-        _cache.put((kind, payload), actions)
+    if key is not None and depth == 0:
+        _cache.put((kind, key), actions)
     return actions
+
+
+def _cache_key(payload: object) -> str | None:
+    """The text a payload is cached (and size-bounded) by: itself when it is a string, its
+    canonical JSON (prefixed so it never equals a string payload) when it is an object or
+    array; None when it cannot be serialised (then it is neither cached nor measured)."""
+    if isinstance(payload, str):
+        return payload
+    if isinstance(payload, dict | list):
+        try:
+            return "\0json:" + json.dumps(
+                payload, sort_keys=True, separators=(",", ":"), allow_nan=False
+            )
+        except (TypeError, ValueError, RecursionError):
+            return None
+    return None
 
 
 def classify_nested(kind: str, payload: object, depth: int) -> list[Action]:

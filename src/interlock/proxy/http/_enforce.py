@@ -269,14 +269,22 @@ class Enforcer:
         """Complete decision `seq` with what happened; a failure to record is reported, not
         raised (the response has already gone to the agent)."""
         try:
-            self.audit.record_outcome(seq, outcome, detail)
+            self.audit.defer_outcome(seq, outcome, detail)
         except InterlockError as exc:
             log.error("outcome of audit record %d (%s) not recorded: %s", seq, outcome, exc)
+
+    def flush(self) -> None:
+        """Write deferred outcome records now."""
+        try:
+            self.audit.flush()
+        except InterlockError as exc:
+            log.error("deferred audit records not written yet: %s", exc)
 
     def event(self, type_: str, body: dict[str, object]) -> None:
         self.audit.append(type_, body)
 
     def close(self) -> None:
+        self.flush()
         self.approvals.close()
         self.audit.store.close()
 

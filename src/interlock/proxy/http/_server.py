@@ -58,6 +58,7 @@ from interlock.proxy.http._exchange import (
 
 log = logging.getLogger("interlock.proxy.http")
 POLL_SECONDS = 0.1
+OUTCOME_FLUSH_SECONDS = 0.2
 _CHUNK = 64 * 1024
 
 
@@ -97,6 +98,17 @@ class HttpProxy:
             self._server, self.config.host, self.config.port, reuse_address=True
         )
         self.port = self._listener.sockets[0].getsockname()[1]
+        flusher = asyncio.create_task(self._flush_outcomes())
+        self._background.add(flusher)
+        flusher.add_done_callback(self._background.discard)
+
+    async def _flush_outcomes(self) -> None:
+        """Outcome records ride on the next decision's transaction; when traffic stops,
+        write them within a fraction of a second anyway."""
+        while True:
+            await asyncio.sleep(OUTCOME_FLUSH_SECONDS)
+            if self.enforcer is not None:
+                self.enforcer.flush()
 
     async def close(self) -> None:
         if self._listener is not None:
