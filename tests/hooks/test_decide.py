@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from interlock.approvals import ApprovalStore, Status
 from interlock.checking import Checker
 from interlock.errors import ConfigError
 from interlock.gate import Gate
@@ -19,7 +20,7 @@ from interlock.hooks._decide import (
     load_hook_settings,
     sensitive_write,
 )
-from interlock.model import Outcome
+from interlock.model import Human, Outcome
 from tests.hooks.conftest import Event
 
 
@@ -160,14 +161,64 @@ def test_a_hold_creates_an_approval_request_the_agent_is_told(home: Home, event:
     assert out["permissionDecision"] == "ask"
     records = list(decider.audit.records()) if decider.audit else []
     assert [r.type for r in records] == ["decision", "approval_request"]
-    request = records[1].body
-    assert request["status"] == "pending" and request["id"].startswith("apr_")
-    assert request["session_id"] == "sess-claude-1"
-    assert request["decision"]["decision"] == "hold"
-    assert request["id"] in out["permissionDecisionReason"]
-    assert records[0].body["request_id"] == request["id"]
+    decision, opened = records[0].body, records[1].body
+    assert decision["session_id"] == "sess-claude-1"
+    assert decision["decision"]["decision"] == "hold"
+    assert opened["status"] == "pending" and opened["id"].startswith("apr_")
+    assert opened["source"] == "hook:claude-code" and opened["decision_seq"] == records[0].seq
+    assert opened["id"] in out["permissionDecisionReason"]
+    # The hold is in the approval store: the one queue the console and the CLI show.
+    store = ApprovalStore.for_home(home)
+    request = store.get(opened["id"])
+    assert request.status is Status.PENDING and request.agent == "claude-code"
+    assert request.detail["decision"] == "hold" and "volumeDelete" in request.summary
     # The token variable's name may be recorded; a credential value never is.
-    assert "Bearer" not in json.dumps(request)
+    assert "Bearer" not in json.dumps(opened) and "Bearer" not in request.summary
+
+
+def test_a_retried_hold_is_the_same_request(home: Home, event: Event) -> None:
+    decider = HookDecider.for_home(home.root)
+    first = decider.answer("claude-code", event("claude-code.bash-incident"))
+    again = decider.answer("claude-code", event("claude-code.bash-incident"))
+    ids = [
+        json.loads(r.stdout)["hookSpecificOutput"]["permissionDecisionReason"].split()[-1]
+        for r in (first, again)
+    ]
+    assert ids[0] == ids[1]
+    assert len(ApprovalStore.for_home(home).requests()) == 1
+
+
+def test_an_approved_hold_runs_once(home: Home, event: Event) -> None:
+    """Approving a hook's request (console, CLI) lets that exact call through, once."""
+    decider = HookDecider.for_home(home.root)
+    decider.answer("claude-code", event("claude-code.bash-incident"))
+    store = ApprovalStore.for_home(home)
+    (request,) = store.requests()
+    store.approve(request.id, Human("alice", "approver"), "checked")
+    allowed = json.loads(decider.answer("claude-code", event("claude-code.bash-incident")).stdout)
+    assert allowed["hookSpecificOutput"]["permissionDecision"] == "allow"
+    assert store.get(request.id).status is Status.USED
+    held = json.loads(decider.answer("claude-code", event("claude-code.bash-incident")).stdout)
+    assert held["hookSpecificOutput"]["permissionDecision"] == "ask"
+    records = list(decider.audit.records()) if decider.audit else []
+    allowed_record = next(r for r in records if r.body.get("approval_request") == request.id)
+    assert allowed_record.body["verdict"] == "allow"
+
+
+def test_a_sensitive_write_hold_is_in_the_queue(home: Home, tmp_path: Path) -> None:
+    decider = HookDecider.for_home(home.root)
+    event = {
+        "session_id": "s",
+        "cwd": str(tmp_path),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Write",
+        "tool_input": {"file_path": str(tmp_path / ".env"), "content": "A=1"},
+    }
+    answer = json.loads(decider.answer("claude-code", json.dumps(event).encode()).stdout)
+    assert answer["hookSpecificOutput"]["permissionDecision"] == "ask"
+    (request,) = ApprovalStore.for_home(home).requests()
+    assert request.summary == f"write {tmp_path / '.env'}"
+    assert request.detail["policies"] == ["hooks-sensitive-write"]
 
 
 def test_a_late_decision_is_a_deny_and_recorded_as_one(home: Home, event: Event) -> None:

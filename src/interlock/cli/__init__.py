@@ -22,6 +22,7 @@ from interlock.cli.demo import demo
 from interlock.cli.hooks import hook
 from interlock.cli.init import init
 from interlock.cli.scan import scan
+from interlock.cli.serve import serve
 
 app = typer.Typer(
     name="interlock",
@@ -36,6 +37,7 @@ app.command()(check)
 app.command()(demo)
 app.command()(scan)
 app.command()(hook)
+app.command()(serve)
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(agent.app, name="agent")

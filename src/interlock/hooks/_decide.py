@@ -9,15 +9,16 @@
 
 The environment of a shell command is not visible to a hook, so it comes from the `[hooks]`
 table of interlock.toml (default: production, fail closed). A hold becomes the agent's "ask"
-(or a deny where it has none) and is recorded as a pending approval request whose id the
-agent is told. Every verdict is written to the audit log with the agent's session id.
+(or a deny where it has none) and opens a request in the approval store (the one queue the
+console, the CLI and the HTTP proxy share) whose id the agent is told; once a human approves
+it, the same tool call by the same agent is allowed once. Every verdict is written to the
+audit log with the agent's session id.
 """
 
 from __future__ import annotations
 
 import glob
 import os
-import secrets
 import time
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from interlock.approvals import ApprovalStore
 from interlock.audit import AuditLog
 from interlock.checking import Checker, CheckRequest
 from interlock.errors import ConfigError, InterlockError
@@ -41,7 +43,16 @@ from interlock.hooks._protocols import (
     parse_event,
     render,
 )
-from interlock.model import Decision, Outcome, Verb, unknown_action
+from interlock.model import (
+    Action,
+    ActionDecision,
+    Decision,
+    Outcome,
+    Resource,
+    Verb,
+    unknown_action,
+)
+from interlock.redact import redact_value
 from interlock.secrets import contains_secret, find_secrets
 
 DEFAULT_READ_LIMIT = 1_000_000
@@ -205,18 +216,22 @@ class HookDecider:
     settings: HookSettings = field(default_factory=HookSettings)
     audit: AuditLog | None = None
     home_root: Path | None = None
+    approvals: ApprovalStore | None = None
 
     @classmethod
     def for_home(cls, explicit: Path | None = None) -> HookDecider:
-        """The decider for the home (policies, resources, agents, audit), or the defaults."""
+        """The decider for the home (policies, resources, agents, audit, approvals), or the
+        defaults."""
         home = find_home(explicit)
         if home is None:
             return cls(Checker(Gate()))
+        audit = home.audit_log()
         return cls(
             _home_checker(home),
             load_hook_settings(home.config_path),
-            home.audit_log(),
+            audit,
             home.root,
+            ApprovalStore(home.database, audit=audit),
         )
 
     def answer(self, agent: str, raw: bytes, *, deadline: float | None = None) -> HookAnswer:
@@ -331,10 +346,22 @@ class HookDecider:
                 f"writing {path} is refused: {why}. Ask the user to make this change themselves.",
                 details=details,
             )
+        action = Action(
+            "file", f"file:{call.tool}", Verb.WRITE, (path,), reason=why, detail=f"write {path}"
+        )
+        reason = f"writing {path} needs a human's approval: {why}."
+        decision = Decision(
+            Outcome.HOLD,
+            Verb.WRITE,
+            (ActionDecision(action, Outcome.HOLD, (reason,), (SENSITIVE_WRITE_RULE,)),),
+            (reason,),
+            (SENSITIVE_WRITE_RULE,),
+            approvers=1,
+        )
         return Verdict(
             Permission.ASK,
-            f"writing {path} needs a human's approval: {why}.",
-            details={**details, "hold": True},
+            reason,
+            details={**details, "hold": True, "held": decision, "payload": list(call.paths)},
         )
 
     def _unknown_tool(self, call: ToolCall) -> Verdict:
@@ -367,7 +394,7 @@ class HookDecider:
         return Verdict(
             Permission.ASK,
             f"held for a human's approval: {reasons}.",
-            details={**details, "hold": True},
+            details={**details, "hold": True, "held": decision},
         )
 
     def _secret_in(self, paths: Iterable[str], cwd: str) -> str | None:
@@ -409,11 +436,14 @@ class HookDecider:
         )
 
     def _record(self, agent: str, call: ToolCall | None, verdict: Verdict) -> Verdict:
-        """Write the verdict (and, for a hold, a pending approval request) to the audit log."""
+        """Write the verdict to the audit log; a hold also opens (or, once a human approved
+        this exact call, claims) a request in the approval store."""
         if self.audit is None:
             return verdict
         details = dict(verdict.details)
         payload = details.pop("payload", None)
+        held: Decision | None = details.pop("held", None)
+        hold = bool(details.pop("hold", False))
         outcome = _OUTCOME_OF[verdict.permission]
         decision = dict(details.pop("decision", None) or {})
         decision.update(
@@ -424,18 +454,18 @@ class HookDecider:
             policies=decision.get("policies", details.get("policies", [])),
         )
         env = details.pop("environment", "workspace")
+        kind = details.pop("kind", call.kind.value if call else "unreadable")
+        principal = self.settings.agent or agent
+        resource = Resource(name=f"{agent}-{call.kind.value if call else 'event'}", environment=env)
         body: dict[str, Any] = {
             "source": f"hook:{agent}",
-            "principal": {"type": "agent", "name": self.settings.agent or agent},
-            "resource": {
-                "name": f"{agent}-{call.kind.value if call else 'event'}",
-                "environment": env,
-            },
+            "principal": {"type": "agent", "name": principal},
+            "resource": {"name": resource.name, "environment": resource.environment},
             "decision": decision,
             "session_id": call.session if call else "",
             "event": call.event if call else "",
             "tool": call.tool if call else "",
-            "kind": details.pop("kind", call.kind.value if call else "unreadable"),
+            "kind": kind,
             "verdict": verdict.permission.value,
             "reason": verdict.reason,
             **details,
@@ -444,19 +474,68 @@ class HookDecider:
             body["payload_hmac"] = self.audit.fingerprint(payload)
         if call is not None and call.cwd:
             body["cwd"] = call.cwd
-        hold = bool(details.get("hold"))
-        if hold:
-            request_id = "apr_" + secrets.token_hex(8)
-            body["request_id"] = request_id
+        if not (hold and held is not None and self.approvals is not None):
             self.audit.append("decision", body)
-            self.audit.append("approval_request", {**body, "id": request_id, "status": "pending"})
-            reason = (
-                f"{verdict.reason} Approval request {request_id} was created; do not look for "
-                f"another way to do this: wait for a human to approve {request_id}."
-            )
-            return Verdict(verdict.permission, reason, request_id, verdict.details)
-        self.audit.append("decision", body)
-        return verdict
+            return verdict
+        return self._hold(agent, principal, resource, kind, payload, held, body, verdict)
+
+    def _hold(
+        self,
+        agent: str,
+        principal: str,
+        resource: Resource,
+        kind: str,
+        payload: object,
+        held: Decision,
+        body: dict[str, Any],
+        verdict: Verdict,
+    ) -> Verdict:
+        """A held call: run once if a human approved exactly it, else open a request."""
+        assert self.audit is not None and self.approvals is not None
+        who = self.checker.principal(CheckRequest(kind, "", agent=principal))
+        fingerprint = self.audit.fingerprint(
+            {
+                "agent": who.id or who.name,
+                "resource": resource.name,
+                "kind": kind,
+                "payload": payload,
+            }
+        )
+        approved = self.approvals.find_approved(fingerprint, who.id or who.name)
+        if approved is not None:
+            claimed = self.approvals.claim(approved.id, fingerprint)
+            if claimed is not None:
+                by = ", ".join(claimed.approvals) or "a human"
+                reason = f"approved by {by} ({claimed.id}); allowed once"
+                decision = {**body["decision"], "decision": "allow"}
+                decision["reasons"] = [*decision.get("reasons", []), reason][-4:]
+                self.audit.append(
+                    "decision",
+                    {
+                        **body,
+                        "decision": decision,
+                        "verdict": Permission.ALLOW.value,
+                        "reason": reason,
+                        "approval_request": claimed.id,
+                    },
+                )
+                return Verdict(Permission.ALLOW, reason, claimed.id, verdict.details)
+        record = self.audit.append("decision", body)
+        summary = "; ".join(d.action.detail or d.action.operation for d in held.actions)
+        request = self.approvals.open_request(
+            fingerprint=fingerprint,
+            agent=who,
+            resource=resource,
+            decision=held,
+            summary=str(redact_value(summary)),
+            source=f"hook:{agent}",
+            decision_seq=record.seq,
+        )
+        reason = (
+            f"{verdict.reason} Approval request {request.id} was created; do not look for "
+            f"another way to do this: wait for a human to approve {request.id}."
+        )
+        return Verdict(verdict.permission, reason, request.id, verdict.details)
 
 
 _OUTCOME_OF = {Permission.ALLOW: "allow", Permission.ASK: "hold", Permission.DENY: "deny"}

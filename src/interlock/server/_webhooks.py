@@ -1,0 +1,454 @@
+"""Outgoing notifications: holds, approvals, denials and suspensions, as signed webhooks.
+
+Webhooks come from two places:
+
+    interlock.toml      [[webhooks]] url = "...", format = "json" | "slack",
+                        events = ["hold", "approved", "denied", "suspended"],
+                        secret_env = "NAME"   (the secret is read from that variable;
+                                               a plain `secret` in the file is refused)
+    the API             POST /v1/webhooks: the secret is sealed with the identity master
+                        key (like upstream credentials) and never returned
+
+Each delivery is a POST with the JSON body and these headers:
+
+    X-Interlock-Event       hold | approved | denied | suspended | test
+    X-Interlock-Delivery    a unique id (retries keep it)
+    X-Interlock-Timestamp   Unix seconds
+    X-Interlock-Signature   sha256=HEX(HMAC-SHA256(secret, "<timestamp>." + body))
+
+Deliveries are queued by the audit follower and sent by one background thread: nothing on
+a decision's path ever waits for a receiver. A failed delivery (connection error, timeout,
+non-2xx) is retried with exponential back-off (1 s, 2 s, 4 s, …) up to `MAX_ATTEMPTS`; a
+delivery that never succeeds is recorded in the audit log (`webhook_failed`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import hmac
+import json
+import logging
+import os
+import queue
+import secrets
+import threading
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from interlock.audit import AuditLog, AuditRecord
+from interlock.errors import ConfigError, InputError, InterlockError
+from interlock.home import Home
+from interlock.identity import IdentityError, IdentityState, Sealer
+
+if TYPE_CHECKING:
+    from interlock.server._metrics import Metrics
+
+log = logging.getLogger("interlock.server.webhooks")
+EVENTS = ("hold", "approved", "denied", "suspended")
+FORMATS = ("json", "slack")
+MAX_ATTEMPTS = 5
+FIRST_BACKOFF = 1.0
+TIMEOUT = 5.0
+MIN_SECRET = 16
+QUEUE_LIMIT = 10_000
+ID_PREFIX = "whk_"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS server_webhooks (
+    id            TEXT PRIMARY KEY,
+    url           TEXT NOT NULL,
+    format        TEXT NOT NULL,
+    events        TEXT NOT NULL,
+    secret_sealed BLOB NOT NULL,
+    created_at    REAL NOT NULL,
+    created_by    TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    id: str
+    url: str
+    format: str
+    events: frozenset[str]
+    source: str  # "config" | "api"
+    secret: str = field(repr=False)
+    secret_from: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything but the secret."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "format": self.format,
+            "events": sorted(self.events),
+            "source": self.source,
+            "secret": self.secret_from,
+        }
+
+
+def check_url(url: str, where: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(f"{where}: the url must be an http:// or https:// address")
+    if parts.username or parts.password:
+        raise InputError(f"{where}: the url must not carry a user or password")
+    return url.strip()
+
+
+def check_events(events: Any, where: str) -> frozenset[str]:
+    if not isinstance(events, list | tuple) or not all(isinstance(e, str) for e in events):
+        raise InputError(f"{where}: events must be a list of {', '.join(EVENTS)}")
+    unknown = set(events) - set(EVENTS)
+    if unknown:
+        raise InputError(
+            f"{where}: unknown event(s) {', '.join(sorted(unknown))}: expected {', '.join(EVENTS)}"
+        )
+    return frozenset(events) or frozenset(EVENTS)
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+class WebhookRegistry:
+    """Config webhooks (read from interlock.toml on every look) and API webhooks (sealed)."""
+
+    def __init__(
+        self,
+        home: Home,
+        state: IdentityState,
+        sealer: Sealer,
+        *,
+        audit: AuditLog | None = None,
+    ) -> None:
+        self.home = home
+        self.state = state
+        self.sealer = sealer
+        self.audit = audit
+        with state.write() as db:
+            db.execute(_SCHEMA)
+
+    def configured(self) -> list[Webhook]:
+        path = self.home.config_path
+        try:
+            raw = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read ({exc})") from None
+        items = raw.get("webhooks", [])
+        if not isinstance(items, list):
+            raise ConfigError(f"{path}: webhooks must be an array of tables ([[webhooks]])")
+        out = []
+        for index, spec in enumerate(items):
+            where = f"{path}: [[webhooks]] #{index + 1}"
+            if not isinstance(spec, dict):
+                raise ConfigError(f"{where}: expected a table")
+            if "secret" in spec:
+                raise ConfigError(
+                    f'{where}: do not put the secret in the file: set secret_env = "NAME" '
+                    "and the secret in that environment variable"
+                )
+            unknown = set(spec) - {"url", "format", "events", "secret_env"}
+            if unknown:
+                raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+            fmt = spec.get("format", "json")
+            if fmt not in FORMATS:
+                raise ConfigError(f"{where}: format must be json or slack")
+            env = spec.get("secret_env", "")
+            if not isinstance(env, str) or not env:
+                raise ConfigError(f"{where}: secret_env must name an environment variable")
+            secret = os.environ.get(env, "")
+            if len(secret) < MIN_SECRET:
+                raise ConfigError(
+                    f"{where}: ${env} must hold a secret of at least {MIN_SECRET} characters"
+                )
+            try:
+                url = check_url(str(spec.get("url", "")), where)
+                events = check_events(spec.get("events", list(EVENTS)), where)
+            except InputError as exc:
+                raise ConfigError(str(exc)) from None
+            out.append(Webhook(f"config-{index + 1}", url, fmt, events, "config", secret, env))
+        return out
+
+    def stored(self) -> list[Webhook]:
+        out = []
+        for row in self.state.all("SELECT * FROM server_webhooks ORDER BY created_at"):
+            try:
+                secret = self.sealer.open(bytes(row["secret_sealed"]), _purpose(row["id"]))
+            except InterlockError as exc:
+                log.error("webhook %s: %s", row["id"], exc)
+                continue
+            out.append(
+                Webhook(
+                    row["id"],
+                    row["url"],
+                    row["format"],
+                    frozenset(json.loads(row["events"])),
+                    "api",
+                    secret,
+                    "sealed",
+                )
+            )
+        return out
+
+    def all(self) -> list[Webhook]:
+        return [*self.configured(), *self.stored()]
+
+    def add(self, by: str, url: str, *, format: str, events: list[str], secret: str) -> Webhook:
+        url = check_url(url, "webhook")
+        if format not in FORMATS:
+            raise InputError("webhook: format must be json or slack")
+        chosen = check_events(events, "webhook")
+        if len(secret) < MIN_SECRET:
+            raise InputError(f"webhook: the secret must be at least {MIN_SECRET} characters")
+        webhook_id = ID_PREFIX + secrets.token_hex(6)
+        sealed = self.sealer.seal(secret, _purpose(webhook_id))
+        with self.state.write() as db:
+            db.execute(
+                "INSERT INTO server_webhooks (id, url, format, events, secret_sealed,"
+                " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (webhook_id, url, format, json.dumps(sorted(chosen)), sealed, time.time(), by),
+            )
+        self._log("webhook_added", id=webhook_id, url=url, by=by, events=sorted(chosen))
+        return Webhook(webhook_id, url, format, chosen, "api", secret, "sealed")
+
+    def remove(self, by: str, webhook_id: str) -> None:
+        with self.state.write() as db:
+            gone = db.execute("DELETE FROM server_webhooks WHERE id = ?", (webhook_id,)).rowcount
+        if not gone:
+            raise IdentityError(
+                f"no webhook {webhook_id!r} (webhooks from interlock.toml are "
+                "removed by editing the file)"
+            )
+        self._log("webhook_removed", id=webhook_id, by=by)
+
+    def _log(self, event: str, **body: Any) -> None:
+        if self.audit is not None:
+            self.audit.append("server", {"event": event, **body})
+
+
+def _purpose(webhook_id: str) -> str:
+    return f"webhook:{webhook_id}"
+
+
+# --- payloads ---------------------------------------------------------------------------
+
+
+def payload(event: str, record: AuditRecord, console_url: str) -> dict[str, Any]:
+    """The generic JSON body: the event, the audit record's facts, a link for humans."""
+    body = dict(record.body)
+    out: dict[str, Any] = {
+        "event": event,
+        "audit_seq": record.seq,
+        "at": record.ts,
+    }
+    if event == "suspended":
+        out["agent"] = {"id": body.get("agent_id"), "name": body.get("agent")}
+        out["by"] = body.get("by")
+        out["url"] = f"{console_url}/agents"
+        return out
+    out["request"] = {
+        key: body.get(key)
+        for key in ("id", "agent", "agent_id", "resource", "environment", "summary", "source")
+    }
+    if "by" in body:
+        out["by"] = body["by"]
+        out["comment"] = body.get("comment", "")
+    if "approvers" in body:
+        out["approvers_needed"] = body["approvers"]
+    if "expires_at" in body:
+        out["expires_at"] = body["expires_at"]
+    out["url"] = f"{console_url}/approvals/{body.get('id', '')}"
+    return out
+
+
+_TITLES = {
+    "hold": ":raised_hand: Held for approval",
+    "approved": ":white_check_mark: Approved",
+    "denied": ":no_entry: Denied",
+    "suspended": ":octagonal_sign: Agent suspended",
+    "test": ":bell: Test notification",
+}
+
+
+def slack_payload(generic: Mapping[str, Any]) -> dict[str, Any]:
+    """A Slack incoming-webhook body (text fallback plus one section block)."""
+    event = str(generic.get("event"))
+    title = _TITLES.get(event, event)
+    if event == "suspended":
+        agent = generic.get("agent") or {}
+        line = f"agent *{agent.get('name')}* suspended by {generic.get('by')}"
+    elif event == "test":
+        line = "Interlock can reach this webhook."
+    else:
+        req = generic.get("request") or {}
+        line = (
+            f"*{req.get('agent')}* on *{req.get('resource')}* ({req.get('environment')}): "
+            f"`{str(req.get('summary', ''))[:200]}`"
+        )
+        if generic.get("by"):
+            line += f"\nby {generic['by']}" + (
+                f": {generic.get('comment')}" if generic.get("comment") else ""
+            )
+    link = generic.get("url", "")
+    text = f"{title}: {line}" + (f"\n<{link}|Open in Interlock>" if link else "")
+    return {
+        "text": text,
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
+# --- delivery ---------------------------------------------------------------------------
+
+
+@dataclass(order=True, slots=True)
+class Delivery:
+    due: float
+    id: str = field(compare=False)
+    webhook: Webhook = field(compare=False)
+    event: str = field(compare=False)
+    body: bytes = field(compare=False)
+    attempt: int = field(default=1, compare=False)
+
+
+class WebhookDispatcher:
+    """A queue and one sender thread; retries wait on a heap, not in a sleep."""
+
+    def __init__(
+        self,
+        registry: WebhookRegistry,
+        metrics: Metrics,
+        audit: AuditLog | None,
+        *,
+        console_url: str = "",
+        backoff: float = FIRST_BACKOFF,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.registry = registry
+        self.metrics = metrics
+        self.audit = audit
+        self.console_url = console_url
+        self.backoff = backoff
+        self.max_attempts = max_attempts
+        self._queue: queue.Queue[Delivery | None] = queue.Queue(QUEUE_LIMIT)
+        self._retry: list[Delivery] = []
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(
+                target=self._run, name="interlock-webhooks", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._queue.put(None)
+            self._thread.join(TIMEOUT + 1)
+            self._thread = None
+
+    def notify(self, event: str, record: AuditRecord) -> int:
+        """Queue `event` for every webhook that wants it; returns how many were queued."""
+        try:
+            hooks = [h for h in self.registry.all() if event in h.events]
+        except InterlockError as exc:
+            log.error("webhooks: %s", exc)
+            return 0
+        generic = payload(event, record, self.console_url)
+        return sum(self.enqueue(hook, event, generic) for hook in hooks)
+
+    def enqueue(self, hook: Webhook, event: str, generic: Mapping[str, Any]) -> bool:
+        delivery_id = "dlv_" + secrets.token_hex(8)
+        document = slack_payload(generic) if hook.format == "slack" else dict(generic)
+        if hook.format == "json":
+            document["delivery"] = delivery_id
+        body = json.dumps(document, ensure_ascii=False).encode()
+        try:
+            self._queue.put_nowait(Delivery(time.monotonic(), delivery_id, hook, event, body))
+        except queue.Full:
+            self.metrics.inc("interlock_webhook_deliveries_total", result="dropped")
+            return False
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            timeout = None
+            if self._retry:
+                timeout = max(0.0, self._retry[0].due - time.monotonic())
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            if item is not None:
+                heapq.heappush(self._retry, item)
+            while self._retry and self._retry[0].due <= time.monotonic():
+                if self._stop.is_set():
+                    return
+                self._attempt(heapq.heappop(self._retry))
+
+    def _attempt(self, delivery: Delivery) -> None:
+        ok, why = send(delivery.webhook, delivery.id, delivery.event, delivery.body)
+        if ok:
+            self.metrics.inc("interlock_webhook_deliveries_total", result="delivered")
+            return
+        if delivery.attempt >= self.max_attempts:
+            self.metrics.inc("interlock_webhook_deliveries_total", result="failed")
+            log.warning("webhook %s: giving up on %s (%s)", delivery.webhook.id, delivery.id, why)
+            if self.audit is not None:
+                try:
+                    self.audit.append(
+                        "server",
+                        {
+                            "event": "webhook_failed",
+                            "webhook": delivery.webhook.id,
+                            "delivery": delivery.id,
+                            "notification": delivery.event,
+                            "attempts": delivery.attempt,
+                            "error": why,
+                        },
+                    )
+                except InterlockError as exc:
+                    log.error("webhook failure not recorded: %s", exc)
+            return
+        self.metrics.inc("interlock_webhook_deliveries_total", result="retried")
+        delivery.due = time.monotonic() + self.backoff * 2 ** (delivery.attempt - 1)
+        delivery.attempt += 1
+        heapq.heappush(self._retry, delivery)
+
+
+def send(hook: Webhook, delivery_id: str, event: str, body: bytes) -> tuple[bool, str]:
+    """One POST; (delivered, why not)."""
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(  # noqa: S310 (the scheme is checked: http or https)
+        hook.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "interlock-webhooks",
+            "X-Interlock-Event": event,
+            "X-Interlock-Delivery": delivery_id,
+            "X-Interlock-Timestamp": timestamp,
+            "X-Interlock-Signature": sign(hook.secret, timestamp, body),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            status = int(response.status)
+    except urllib.error.HTTPError as exc:
+        return False, f"status {exc.code}"
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        return False, type(exc).__name__
+    return (200 <= status < 300), f"status {status}"
