@@ -233,3 +233,17 @@ def test_alias_never_changes_the_verb(alias: str, field: str, kind: str) -> None
     plain = verdict(f"{kind} {{ {field} }}")
     aliased = verdict(f"{kind} {{ {alias}: {field} }}")
     assert plain is aliased
+
+
+def test_the_detail_shows_the_exact_call_with_variables_and_masks_credentials() -> None:
+    # An approver must see what will run: the arguments, variables filled in.
+    from interlock.classify.graphql import classify as classify_graphql
+
+    payload = {
+        "query": "mutation($v: String!) { a: volumeDelete(volumeId: $v) "
+        'userCreate(email: "x@y", password: "hunter2-hunter2") }',
+        "variables": {"v": "vol-prod-1"},
+    }
+    delete, create = classify_graphql(payload, 0)
+    assert delete.detail == 'mutation { a: volumeDelete(volumeId: "vol-prod-1") }'
+    assert "hunter2" not in create.detail and "password: [redacted]" in create.detail

@@ -39,6 +39,7 @@ from graphql.language import (
     StringValueNode,
     ValueNode,
     VariableNode,
+    print_ast,
 )
 
 from interlock.classify import MAX_INPUT_CHARS
@@ -46,6 +47,7 @@ from interlock.classify._graphql_doc import Operation, RootField, analyse
 from interlock.classify._words import destructive_word, split_words
 from interlock.errors import PayloadError
 from interlock.model import Action, Verb, unknown_action
+from interlock.redact import is_sensitive_key
 
 __all__ = ["MAX_BATCH", "classify", "is_graphql_document", "loads_strict"]
 
@@ -201,7 +203,8 @@ def _mutation_actions(operation: Operation, variables: Mapping[str, Any]) -> lis
     actions = []
     for root in operation.fields:
         targets = _targets(root, operation, variables)
-        label = f"mutation {root.alias + ': ' if root.alias else ''}{root.name}"
+        alias = f"{root.alias}: " if root.alias else ""
+        label = f"mutation {{ {alias}{root.name}{_arguments(root, variables)} }}"
         if root.name.startswith("__"):
             verb, reason = Verb.READ, f"{root.name} only reads schema metadata"
         elif word := destructive_word(split_words(root.name)):
@@ -243,6 +246,24 @@ def _read_actions(operation: Operation, variables: Mapping[str, Any]) -> list[Ac
         detail = f"{kind} {', '.join(names[:8])}".strip()
         actions.insert(0, _action(kind, Verb.READ, tuple(dict.fromkeys(targets)), reason, detail))
     return actions
+
+
+def _arguments(root: RootField, variables: Mapping[str, Any]) -> str:
+    """The field's arguments as the server will see them (variables filled in), so an
+    approver reads the exact call; values under credential-like names are masked."""
+    if not root.arguments:
+        return ""
+    shown = []
+    for argument in root.arguments[:12]:
+        name, node = argument.name.value, argument.value
+        if is_sensitive_key(name):
+            value = "[redacted]"
+        elif isinstance(node, VariableNode) and node.name.value in variables:
+            value = json.dumps(variables[node.name.value], ensure_ascii=False, default=str)[:80]
+        else:
+            value = print_ast(node)[:80]
+        shown.append(f"{name}: {value}")
+    return "(" + ", ".join(shown) + ")"
 
 
 def _action(
