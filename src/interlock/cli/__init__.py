@@ -23,6 +23,7 @@ from interlock.cli.hooks import hook
 from interlock.cli.init import init
 from interlock.cli.scan import scan
 from interlock.cli.serve import serve
+from interlock.cli.up import up
 
 app = typer.Typer(
     name="interlock",
@@ -38,6 +39,7 @@ app.command()(demo)
 app.command()(scan)
 app.command()(hook)
 app.command()(serve)
+app.command()(up)
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(agent.app, name="agent")

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import ssl
 import threading
 import time
@@ -479,15 +480,21 @@ class ProxyThread:
 
 
 def serve(home: Home, config: ProxyConfig, *, ready: Mapping[str, Any] | None = None) -> None:
-    """Run the proxy until interrupted (what `interlock proxy http` calls)."""
+    """Run the proxy until Ctrl-C or SIGTERM (what `interlock proxy http` calls); either way
+    it closes cleanly: the listener stops, deferred outcome records are written."""
 
     async def main() -> None:
         proxy = HttpProxy(home, config)
         await proxy.start()
+        stop = asyncio.Event()
+        # Without this, SIGTERM (systemd, `interlock up`, a container runtime) would end the
+        # process at once and lose the outcome records still waiting for their flush.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         if ready is not None and callable(ready.get("callback")):
             ready["callback"](proxy)
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
             with contextlib.suppress(Exception):
                 await proxy.close()
