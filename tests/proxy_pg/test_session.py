@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 
 from interlock.proxy.pg import _messages as m
-from interlock.proxy.pg._commands import Close, ConnectUpstream, SendClient, SendServer
+from interlock.proxy.pg._commands import (
+    AwaitApproval,
+    Close,
+    ConnectUpstream,
+    SendClient,
+    SendServer,
+)
 from interlock.proxy.pg._session import (
     ALLOW,
     Login,
@@ -16,18 +22,33 @@ from interlock.proxy.pg._session import (
     Session,
     Upstream,
     Verdict,
+    parse_options,
 )
 from interlock.proxy.pg._shape import read_shape
 
 
 class FakeGate:
+    """Refuses DROP; holds TRUNCATE as request apr_1, settled by `decision`."""
+
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.finished = ""
+        self.decision: Verdict | None = None
+        self.abandoned: list[str] = []
 
     def check(self, text: str, *, extended: bool) -> Verdict:
         self.seen.append(text)
+        if "TRUNCATE" in text:
+            return Verdict(False, "held: apr_1", "wait", held="apr_1")
         return Verdict(False, "no drops", "ask") if "DROP" in text else ALLOW
+
+    def settle(self, request_id: str, text: str, *, extended: bool, final: bool) -> Verdict | None:
+        if self.decision is None and final:
+            return Verdict(False, f"nobody decided {request_id}", "retry")
+        return self.decision
+
+    def abandon(self, request_id: str, reason: str) -> None:
+        self.abandoned.append(request_id)
 
     def safeguard_done(self, summary: str, ok: bool) -> None:
         pass
@@ -37,13 +58,15 @@ class FakeGate:
 
 
 class FakeLogins:
-    def __init__(self) -> None:
+    def __init__(self, wait: float = 0.0) -> None:
         self.gate = FakeGate()
+        self.wait = wait
 
     def login(self, user: str, database: str, password: str, *, tls: bool) -> Login:
         if password != "good":
             raise LoginRefused("password authentication failed")
-        return Login(Upstream("127.0.0.1", 5432, "db", "postgres", None), self.gate)
+        upstream = Upstream("127.0.0.1", 5432, "db", "postgres", None)
+        return Login(upstream, self.gate, wait_for_approval=self.wait, max_wait_for_approval=60)
 
     def refused(self, user: str, database: str, reason: str) -> None:
         pass
@@ -53,10 +76,10 @@ def sent(commands: list[Any], kind: type) -> bytes:
     return b"".join(c.data for c in commands if isinstance(c, kind))
 
 
-def ready_session() -> tuple[Session, FakeLogins]:
-    logins = FakeLogins()
+def ready_session(wait: float = 0.0, **startup: str) -> tuple[Session, FakeLogins]:
+    logins = FakeLogins(wait)
     session = Session(logins, allow_cleartext=True)
-    out = session.client_data(m.startup_message({"user": "a", "database": "r"}))
+    out = session.client_data(m.startup_message({"user": "a", "database": "r", **startup}))
     assert sent(out, SendClient) == m.auth_cleartext()
     out = session.client_data(m.password_message("good"))
     assert out == [ConnectUpstream("127.0.0.1", 5432)]
@@ -181,3 +204,100 @@ def test_read_shape() -> None:
     assert read_shape("SELECT v FROM t2 WHERE s = '42'") is None
     assert read_shape("SELECT e'\\x41' , 1") is None
     assert read_shape("SELECT 1 -- 2") is None
+
+
+# --- wait for approval ---------------------------------------------------------------------
+
+
+def test_interlock_wait_from_options_or_parameter_capped_by_the_maximum() -> None:
+    assert parse_options(r"-c interlock.wait=30 -cfoo=a\ b --bar=1") == {
+        "interlock.wait": "30",
+        "foo": "a b",
+        "bar": "1",
+    }
+    assert ready_session(options="-c interlock.wait=30")[0].wait_seconds == 30
+    assert ready_session(**{"interlock.wait": "90s"})[0].wait_seconds == 60  # the cap
+    assert ready_session(wait=5)[0].wait_seconds == 5  # the configured default
+    assert ready_session(wait=5, options="-c interlock.wait=0")[0].wait_seconds == 0
+
+
+def test_bad_interlock_wait_is_refused_at_startup() -> None:
+    session = Session(FakeLogins(), allow_cleartext=True)
+    out = session.client_data(
+        m.startup_message({"user": "a", "database": "r", "options": "-c interlock.wait=soon"})
+    )
+    assert b"22023" in sent(out, SendClient) and isinstance(out[-1], Close)
+
+
+def test_held_statement_waits_then_runs_when_approved() -> None:
+    session, logins = ready_session(wait=10)
+    out = session.client_data(m.query("TRUNCATE t") + m.query("SELECT 1"))
+    assert sent(out, SendServer) == b""  # nothing forwarded while a human decides
+    assert b"waiting for approval apr_1" in sent(out, SendClient)
+    wait = next(c for c in out if isinstance(c, AwaitApproval))
+    assert wait.seconds == 10 and session.awaiting_approval == wait.wait_id
+    assert session.approval_tick(wait.wait_id, final=False) == []  # still pending
+    logins.gate.decision = ALLOW
+    out = session.approval_tick(wait.wait_id, final=False)
+    # the held statement, then what the client sent while it waited
+    assert sent(out, SendServer) == m.query("TRUNCATE t") + m.query("SELECT 1")
+    assert not session.awaiting_approval
+
+
+def test_held_statement_refused_when_the_wait_ends() -> None:
+    session, _ = ready_session(wait=10)
+    out = session.client_data(m.query("TRUNCATE t"))
+    wait = next(c for c in out if isinstance(c, AwaitApproval))
+    upstream = sent(session.approval_tick(wait.wait_id, final=True), SendServer)
+    assert b"nobody decided apr_1" in upstream and b"TRUNCATE" not in upstream
+
+
+def test_cancel_ends_the_wait_with_57014_and_a_stale_tick_does_nothing() -> None:
+    session, logins = ready_session(wait=10)
+    out = session.client_data(m.parse("", "TRUNCATE t") + m.bind() + m.execute() + m.sync())
+    wait = next(c for c in out if isinstance(c, AwaitApproval))
+    upstream = sent(session.cancel_wait(), SendServer)
+    assert b"57014" in upstream and b"TRUNCATE" not in upstream and upstream.endswith(m.sync())
+    assert logins.gate.abandoned == ["apr_1"]
+    logins.gate.decision = ALLOW
+    assert session.approval_tick(wait.wait_id, final=False) == []
+
+
+def test_client_leaving_while_waiting_abandons_the_request() -> None:
+    session, logins = ready_session(wait=10)
+    session.client_data(m.query("TRUNCATE t"))
+    session.client_closed()
+    assert logins.gate.abandoned == ["apr_1"] and not session.awaiting_approval
+
+
+def test_wait_for_approval_settings_agent_over_resource_over_default(tmp_path: Any) -> None:
+    from interlock.proxy.pg._login import load_settings
+
+    config = tmp_path / "interlock.toml"
+    config.write_text(
+        "[proxy.pg]\nwait_for_approval = 10\nmax_wait_for_approval = 100\n"
+        "[proxy.pg.resources.prod]\nwait_for_approval = 120\n"
+        "[proxy.pg.agents.ci]\nwait_for_approval = 0\n"
+    )
+    settings = load_settings(config)
+    assert settings.max_wait_for_approval == 100
+    assert settings.for_agent("bot", "other").wait_for_approval == 10
+    assert settings.for_agent("bot", "prod").wait_for_approval == 120
+    assert settings.for_agent("ci", "prod").wait_for_approval == 0
+    config.write_text("[proxy.pg]\nwait_for_approval = -1\n")
+    with pytest.raises(Exception, match="wait_for_approval"):
+        load_settings(config)
+
+
+def test_read_shape_fast_path_agrees_with_the_lexer() -> None:
+    """The quote-free fast path (one regex split) gives the general lexer's answer."""
+    import random
+
+    from interlock.proxy.pg._shape import _token_shape
+
+    rng = random.Random(7)
+    atoms = ["SELECT", " ", "a1", "_2", "é3", "t", ".", "5", "1.5", ".5", "1e3", "e5", "(", ")"]
+    atoms += [",", "=", "+", "x9y", "12abc", "\t", "\n", "1..2", "a.1", ";"]
+    for _ in range(20000):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randint(1, 12)))
+        assert read_shape(text) == _token_shape(text), text

@@ -144,7 +144,9 @@ async def _connect(home: Home, resource: str) -> Any:
         fail(f"resource {escape(resource)} is not a postgres resource")
     target = parse_upstream(record.resource, record.upstream)
     password = reveal_credential(home, resource) if record.has_credential else None
-    return await Connection.open(target.host, target.port, target.database, target.user, password)
+    return await Connection.open(
+        target.host, target.port, target.database, target.user, password, tls=target.tls
+    )
 
 
 def undo(

@@ -6,7 +6,8 @@ is classified and decided before the server sees it, the real credential stays i
     _auth        upstream authentication (trust, cleartext, MD5, SCRAM via scramp)
     _login       agent login: token, resource, credential, per-agent limits
     _enforce     the enforcement point: classify → gate → approvals → audit → safeguard
-    _approvals   approval requests for held statements (in the audit log for now)
+    _approvals   approval requests for held statements (and waiting on them)
+    _tls         TLS toward the server: sslmode / sslrootcert as libpq reads them
     _safeguards  snapshot into the vault, soft drop into the trash, undo, purge
     _client      a minimal client for the CLI (undo, trash) on the same code
     _server      the asyncio shell

@@ -3,13 +3,14 @@
 A hold opens (or finds) a request bound to this agent, this resource and this exact
 statement text — a keyed fingerprint, so a changed byte is a different statement the
 approval does not cover. When a human has approved it (`interlock approvals approve ID`) and
-the agent sends the same statement again, the request is claimed (single use) and the
-statement runs, safeguards first.
+the agent sends the same statement again — or while the session still waits for it (wait
+for approval mode) — the request is claimed (single use) and the statement runs, safeguards
+first.
 """
 
 from __future__ import annotations
 
-from interlock.approvals import ApprovalStore, action_fingerprint
+from interlock.approvals import ApprovalRequest, ApprovalStore, Status, action_fingerprint
 from interlock.model import Agent, Decision, Resource
 
 SOURCE = "proxy:pg"
@@ -53,3 +54,15 @@ class ApprovalBook:
             return None
         claimed = self.store.claim(found.id, fingerprint)
         return claimed.id if claimed is not None else None
+
+    def status(self, request_id: str) -> Status:
+        """What a waiting session polls: one indexed read."""
+        return self.store.status(request_id)
+
+    def get(self, request_id: str) -> ApprovalRequest:
+        return self.store.get(request_id)
+
+    def claim(self, request_id: str, agent: Agent, resource: Resource, text: str) -> bool:
+        """Use the approved request `request_id` for this very statement, once."""
+        fingerprint = self.fingerprint(agent, resource, text)
+        return self.store.claim(request_id, fingerprint) is not None

@@ -2,7 +2,8 @@
 
 `interlock undo` and `interlock trash` talk to the resource's server directly with its
 sealed credential (never through the proxy, never as an agent) and run the same plan
-generators the session runs. Simple query protocol only; no TLS upstream yet.
+generators the session runs. Simple query protocol only; TLS as the proxy does it
+(`tls`: from the upstream URL's sslmode, see `_tls`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 from interlock.proxy.pg import _messages as m
 from interlock.proxy.pg._auth import UpstreamAuth, UpstreamAuthError
 from interlock.proxy.pg._results import Plan, PlanFailed, QueryResult
+from interlock.proxy.pg._tls import UpstreamTLS
 
 TIMEOUT = 30.0
 
@@ -28,12 +30,21 @@ class Connection:
 
     @classmethod
     async def open(
-        cls, host: str, port: int, database: str, user: str, password: str | None
+        cls,
+        host: str,
+        port: int,
+        database: str,
+        user: str,
+        password: str | None,
+        *,
+        tls: UpstreamTLS | None = None,
     ) -> Connection:
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), TIMEOUT)
         except (OSError, TimeoutError) as exc:
             raise ClientError(f"cannot reach {host}:{port} ({exc})") from None
+        if tls is not None:
+            await _start_tls(reader, writer, tls)
         conn = cls(reader, writer)
         writer.write(
             m.startup_message({"user": user, "database": database, "application_name": "interlock"})
@@ -90,3 +101,20 @@ class Connection:
             await self._writer.wait_closed()
         except (OSError, ConnectionError):
             pass
+
+
+async def _start_tls(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, tls: UpstreamTLS
+) -> None:
+    writer.write(m.ssl_request())
+    try:
+        answer = await asyncio.wait_for(reader.readexactly(1), TIMEOUT)
+        if answer == b"S":
+            await asyncio.wait_for(
+                writer.start_tls(tls.context, server_hostname=tls.server_hostname), TIMEOUT
+            )
+            return
+    except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
+        raise ClientError(f"TLS with the server failed ({exc})") from None
+    if answer != b"N" or tls.required:
+        raise ClientError(f"the server does not accept TLS (sslmode={tls.mode})")

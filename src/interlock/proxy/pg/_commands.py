@@ -6,7 +6,8 @@ carries them out in order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ssl
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,14 @@ class StartClientTLS:
 
 
 @dataclass(frozen=True, slots=True)
+class StartServerTLS:
+    """Wrap the upstream connection in TLS now (the server answered 'S' to SSLRequest)."""
+
+    context: ssl.SSLContext = field(repr=False)
+    server_hostname: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectUpstream:
     """Open the connection to the resource's server at host:port."""
 
@@ -45,10 +54,28 @@ class ForwardCancel:
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitApproval:
+    """Call `Session.approval_tick(wait_id)` every poll interval, with `final=True` once
+    `seconds` have passed, until the session no longer awaits this wait."""
+
+    wait_id: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class Close:
     """Close both connections: the session is over (`reason` is for the log)."""
 
     reason: str
 
 
-Command = SendClient | SendServer | StartClientTLS | ConnectUpstream | ForwardCancel | Close
+Command = (
+    SendClient
+    | SendServer
+    | StartClientTLS
+    | StartServerTLS
+    | ConnectUpstream
+    | ForwardCancel
+    | AwaitApproval
+    | Close
+)

@@ -9,6 +9,9 @@ and recorded; the session forwards nothing it has not answered. In order:
 2. `classify("sql", text)` (cached per statement text by the registry) → actions;
 3. `Gate.decide(agent, resource, actions)` (memoised per action by the evaluator);
 4. a hold is answered by a granted, unused approval for the very same statement, if any;
+   otherwise it opens a request, which the session may wait on (`settle` answers once a
+   human has decided: approved → on to step 5; denied, expired or not decided in time →
+   the refusal, naming the human and their comment);
 5. the audit record is written before the answer goes back; a safeguard plan is attached
    to an allowed destructive statement.
 
@@ -21,9 +24,11 @@ time, before anything is forwarded.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from interlock.approvals import ApprovalError, Status
 from interlock.audit import AuditLog
 from interlock.classify import classify
 from interlock.errors import InterlockError
@@ -72,6 +77,7 @@ class StatementGate:
     _reads_seen: set[str] = field(default_factory=set)
     _memo: dict[str, Decision] = field(default_factory=dict)
     _pending: dict[str, Any] = field(default_factory=dict)
+    _holds: dict[str, tuple[Decision, int, float]] = field(default_factory=dict)
 
     # -- the one enforcement point
 
@@ -137,15 +143,84 @@ class StatementGate:
         request_id = "(not recorded: no audit log)"
         if self.approvals is not None:
             request_id = self.approvals.request(self.agent, self.resource, text, decision, seq)
-        policies = ", ".join(decision.policies) or "policy"
+        verdict = _hold_verdict(decision, request_id)
+        if self.approvals is None:
+            return verdict
+        if len(self._holds) >= _MEMO_LIMIT:
+            self._holds.clear()
+        self._holds[request_id] = (decision, seq, time.monotonic())
+        return Verdict(False, verdict.message, verdict.hint, held=request_id)
+
+    def settle(self, request_id: str, text: str, *, extended: bool, final: bool) -> Verdict | None:
+        """The verdict on a held statement the session waits on, once a human has decided."""
+        if self.approvals is None or request_id not in self._holds:
+            raise ApprovalError(f"no approval request {request_id!r} is held by this session")
+        try:
+            status = self.approvals.status(request_id)
+        except ApprovalError:
+            status = Status.EXPIRED
+        if status is Status.PENDING and not final:
+            return None
+        decision, seq, since = self._holds.pop(request_id)
+        waited = round(time.monotonic() - since, 1)
+        if status is Status.APPROVED:
+            if self.approvals.claim(request_id, self.agent, self.resource, text):
+                self._outcome(seq, "approved", request_id, waited)
+                new_seq = self._record(text, decision, extended, approval=request_id)
+                return self._with_safeguard(text, decision, new_seq, extended, approved=request_id)
+            status = Status.EXPIRED  # decided, claimed or expired between two reads
+        self.counts.refused += 1
+        if status is Status.PENDING:
+            self._outcome(seq, "held", request_id, waited)
+            held = _hold_verdict(decision, request_id, waited)
+            return Verdict(False, held.message, held.hint)
+        if status in (Status.DENIED, Status.CANCELLED):
+            request = self.approvals.get(request_id)
+            last = request.votes[-1] if request.votes else None
+            self._outcome(seq, status.value, request_id, waited)
+            said = f': "{last.comment}"' if last is not None and last.comment else ""
+            return Verdict(
+                False,
+                f"A human ({last.human if last is not None else 'a human'}) {status.value} "
+                f"approval request {request_id} for {_operations(decision)}{said}. "
+                "It will not run.",
+                "Do not retry it or look for another way to do it; tell the user, and continue "
+                "with other work.",
+            )
+        self._outcome(seq, "expired", request_id, waited)
         return Verdict(
             False,
-            f"Interlock is holding this statement for a human's approval: approval request "
-            f"{request_id} ({policies})",
-            f"Do not look for another way to do this. Wait until a human approves "
-            f"{request_id}, then send the same statement again. Why: "
-            + "; ".join(decision.reasons[:3]),
+            f"Interlock did not run this statement: approval request {request_id} is "
+            f"{status.value}, not approved",
+            "send the same statement again to open a new request, and tell the user",
         )
+
+    def abandon(self, request_id: str, reason: str) -> None:
+        held = self._holds.pop(request_id, None)
+        if held is not None:
+            _, seq, since = held
+            self._outcome(
+                seq, "abandoned", request_id, round(time.monotonic() - since, 1), reason=reason
+            )
+
+    def _outcome(
+        self, seq: int, outcome: str, request_id: str, waited: float, **detail: object
+    ) -> None:
+        if self.audit is None or not seq:
+            return
+        with contextlib.suppress(InterlockError):
+            self.audit.append(
+                "outcome",
+                {
+                    "decision_seq": seq,
+                    "outcome": outcome,
+                    "approval_request": request_id,
+                    "waited_seconds": waited,
+                    "source": "proxy:pg",
+                    "session_id": self.session_id,
+                    **detail,
+                },
+            )
 
     # -- safeguards
 
@@ -303,6 +378,32 @@ def _refusal_decision(actions: tuple[Action, ...], reason: str, rule: str) -> De
         decisions,
         (reason,),
         (rule,),
+    )
+
+
+def _operations(decision: Decision) -> str:
+    held = [d.action for d in decision.actions if d.outcome is decision.outcome]
+    return ", ".join(dict.fromkeys(a.operation for a in held)) or "this statement"
+
+
+def _hold_verdict(decision: Decision, request_id: str, waited: float = 0.0) -> Verdict:
+    policies = ", ".join(decision.policies) or "policy"
+    why = "Why: " + "; ".join(decision.reasons[:3])
+    if waited:
+        return Verdict(
+            False,
+            f"Interlock held this statement for a human's approval and no human decided within "
+            f"{waited:g} s: approval request {request_id} ({policies})",
+            f"Do not look for another way to do this. The request stays open: once a human "
+            f"approves {request_id}, send the same statement again. {why}",
+        )
+    return Verdict(
+        False,
+        f"Interlock is holding this statement for a human's approval: approval request "
+        f"{request_id} ({policies})",
+        f"Do not look for another way to do this. Wait until a human approves "
+        f"{request_id}, then send the same statement again (or connect with "
+        f"options=-c interlock.wait=SECONDS to wait on the connection). {why}",
     )
 
 

@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from interlock.audit import AuditLog
@@ -28,51 +28,91 @@ from interlock.model import Resource, Verb
 from interlock.proxy.pg._approvals import ApprovalBook
 from interlock.proxy.pg._enforce import StatementGate
 from interlock.proxy.pg._session import Login, LoginRefused, Upstream
+from interlock.proxy.pg._tls import UpstreamTLS, upstream_tls
 
 GENERIC_REFUSAL = "password authentication failed for user {user!r}"
 
 
+DEFAULT_MAX_WAIT = 300.0
+_T = TypeVar("_T")
+_LIMIT_KEYS = ("statement_timeout_ms", "row_limit", "wait_for_approval")
+
+
 @dataclass(frozen=True, slots=True)
 class AgentLimits:
-    """Per-agent limits: statement timeout (ms) and row limit (None: none)."""
+    """Per-agent (or per-resource) limits; None: not set here.
+
+    `wait_for_approval`: seconds a held statement waits on the connection for a human's
+    decision before the hold error is returned (0: answer at once, the agent retries).
+    """
 
     statement_timeout_ms: int | None = None
     row_limit: int | None = None
+    wait_for_approval: float | None = None
+
+    def over(self, base: AgentLimits) -> AgentLimits:
+        """These limits, with what they leave unset taken from `base`."""
+        return AgentLimits(
+            _first(self.statement_timeout_ms, base.statement_timeout_ms),
+            _first(self.row_limit, base.row_limit),
+            _first(self.wait_for_approval, base.wait_for_approval),
+        )
+
+
+def _first(value: _T | None, default: _T | None) -> _T | None:
+    return value if value is not None else default
 
 
 @dataclass(frozen=True, slots=True)
 class ProxySettings:
-    """`[proxy.pg]` of interlock.toml, with command-line overrides applied."""
+    """`[proxy.pg]` of interlock.toml, with command-line overrides applied.
+
+    Precedence: `[proxy.pg.agents.NAME]` over `[proxy.pg.resources.NAME]` over `[proxy.pg]`.
+    `max_wait_for_approval` caps what a client asks for itself (`interlock.wait`).
+    """
 
     defaults: AgentLimits = AgentLimits()
     agents: Mapping[str, AgentLimits] = field(default_factory=dict)
+    resources: Mapping[str, AgentLimits] = field(default_factory=dict)
+    max_wait_for_approval: float = DEFAULT_MAX_WAIT
 
-    def for_agent(self, name: str) -> AgentLimits:
+    def for_agent(self, name: str, resource: str = "") -> AgentLimits:
+        limits = self.defaults
+        own_resource = self.resources.get(resource)
+        if own_resource is not None:
+            limits = own_resource.over(limits)
         own = self.agents.get(name)
-        if own is None:
-            return self.defaults
-        return AgentLimits(
-            own.statement_timeout_ms
-            if own.statement_timeout_ms is not None
-            else self.defaults.statement_timeout_ms,
-            own.row_limit if own.row_limit is not None else self.defaults.row_limit,
-        )
+        if own is not None:
+            limits = own.over(limits)
+        return limits
 
 
-def _limits(table: Mapping[str, Any], where: str) -> AgentLimits:
-    unknown = set(table) - {"statement_timeout_ms", "row_limit", "agents"}
+def _limits(table: Mapping[str, Any], where: str, extra: frozenset[str]) -> AgentLimits:
+    unknown = set(table) - set(_LIMIT_KEYS) - extra
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     timeout = table.get("statement_timeout_ms")
     rows = table.get("row_limit")
     for key, value in (("statement_timeout_ms", timeout), ("row_limit", rows)):
-        if value is not None and (not isinstance(value, int) or value < 1):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 1
+        ):
             raise ConfigError(f"{where}: {key} must be a positive integer")
-    return AgentLimits(timeout, rows)
+    return AgentLimits(timeout, rows, _seconds(table, "wait_for_approval", where))
+
+
+def _seconds(table: Mapping[str, Any], key: str, where: str) -> float | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{where}: {key} must be a number of seconds (0 or more)")
+    return float(value)
 
 
 def load_settings(config_path: Path | None) -> ProxySettings:
-    """Read `[proxy.pg]` (and `[proxy.pg.agents.NAME]`); missing means no limits."""
+    """Read `[proxy.pg]`, `[proxy.pg.agents.NAME]`, `[proxy.pg.resources.NAME]`; missing
+    means no limits and no waiting."""
     if config_path is None or not config_path.is_file():
         return ProxySettings()
     try:
@@ -82,16 +122,24 @@ def load_settings(config_path: Path | None) -> ProxySettings:
     table = raw.get("proxy", {}).get("pg", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{config_path}: [proxy.pg] must be a table")
-    agents = table.get("agents", {})
-    if not isinstance(agents, dict):
-        raise ConfigError(f"{config_path}: [proxy.pg.agents] must be a table")
-    return ProxySettings(
-        _limits(table, f"{config_path}: [proxy.pg]"),
-        {
-            name: _limits(spec, f"{config_path}: [proxy.pg.agents.{name}]")
-            for name, spec in agents.items()
+    nested: dict[str, dict[str, AgentLimits]] = {}
+    for section in ("agents", "resources"):
+        specs = table.get(section, {})
+        if not isinstance(specs, dict):
+            raise ConfigError(f"{config_path}: [proxy.pg.{section}] must be a table")
+        nested[section] = {
+            name: _limits(spec, f"{config_path}: [proxy.pg.{section}.{name}]", frozenset())
+            for name, spec in specs.items()
             if isinstance(spec, dict)
-        },
+        }
+    where = f"{config_path}: [proxy.pg]"
+    top = frozenset({"agents", "resources", "max_wait_for_approval"})
+    max_wait = _seconds(table, "max_wait_for_approval", where)
+    return ProxySettings(
+        _limits(table, where, top),
+        nested["agents"],
+        nested["resources"],
+        DEFAULT_MAX_WAIT if max_wait is None else max_wait,
     )
 
 
@@ -105,10 +153,12 @@ class Target:
     database: str
     user: str
     extra: tuple[tuple[str, str], ...] = ()
+    tls: UpstreamTLS | None = None
 
 
 def parse_upstream(resource: Resource, url: str) -> Target:
-    """`postgresql://[user@]host[:port]/database[?user=…]` → a `Target` (no password)."""
+    """`postgresql://[user@]host[:port]/database[?user=…&sslmode=…&sslrootcert=…]` → a
+    `Target` (no password); TLS as in `_tls`."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     host = parts.hostname or query.get("host") or "127.0.0.1"
@@ -118,7 +168,13 @@ def parse_upstream(resource: Resource, url: str) -> Target:
         raise ConfigError(f"resource {resource.name}: upstream port is not a number") from None
     database = unquote(parts.path.lstrip("/")) or query.get("dbname", "") or resource.name
     user = unquote(parts.username or "") or query.get("user", "") or "postgres"
-    return Target(resource, host, port, database, user)
+    tls = upstream_tls(
+        f"resource {resource.name}: upstream URL",
+        host,
+        query.get("sslmode"),
+        query.get("sslrootcert"),
+    )
+    return Target(resource, host, port, database, user, tls=tls)
 
 
 class HomeLogins:
@@ -153,7 +209,15 @@ class HomeLogins:
         if agent.name != user:
             self.refused(user, database, f"user name is not the token's agent ({agent.name})")
             raise LoginRefused(GENERIC_REFUSAL.format(user=user))
-        target = self.targets(database)
+        try:
+            target = self.targets(database)
+        except ConfigError as exc:
+            self.refused(user, database, f"resource misconfigured: {exc}")
+            raise LoginRefused(
+                f"Interlock cannot open resource {database!r}: {exc}",
+                "08004",
+                "tell the operator (interlock resource show)",
+            ) from None
         if target is None:
             self.refused(user, database, "no such postgres resource")
             raise LoginRefused(
@@ -177,7 +241,7 @@ class HomeLogins:
             raise LoginRefused(
                 "Interlock cannot open this resource's credential", "08004"
             ) from None
-        limits = self.settings.for_agent(agent.name)
+        limits = self.settings.for_agent(agent.name, resource.name)
         parameters: list[tuple[str, str]] = [*target.extra]
         if limits.statement_timeout_ms is not None:
             parameters.append(("statement_timeout", str(limits.statement_timeout_ms)))
@@ -197,6 +261,7 @@ class HomeLogins:
                 "read_only": agent.max_verb is Verb.READ,
                 "statement_timeout_ms": limits.statement_timeout_ms,
                 "row_limit": limits.row_limit,
+                "wait_for_approval": limits.wait_for_approval,
             },
         )
         upstream = Upstream(
@@ -206,11 +271,18 @@ class HomeLogins:
             target.user,
             password_upstream,
             tuple(parameters),
+            target.tls,
         )
         gatekeeper = StatementGate(
             self.gate, agent, resource, self.audit, self.approvals, session_id
         )
-        return Login(upstream, gatekeeper, limits.row_limit)
+        return Login(
+            upstream,
+            gatekeeper,
+            limits.row_limit,
+            wait_for_approval=limits.wait_for_approval or 0.0,
+            max_wait_for_approval=self.settings.max_wait_for_approval,
+        )
 
     def refused(self, user: str, database: str, reason: str) -> None:
         self._append(

@@ -340,8 +340,10 @@ def error_response(
     return message(b"E", _fields(severity, code, text, hint, detail))
 
 
-def notice_response(text: str, *, code: str = "01000", severity: str = "WARNING") -> bytes:
-    return message(b"N", _fields(severity, code, text, "", ""))
+def notice_response(
+    text: str, *, code: str = "01000", severity: str = "WARNING", hint: str = ""
+) -> bytes:
+    return message(b"N", _fields(severity, code, text, hint, ""))
 
 
 def parse_fields(body: bytes) -> dict[str, str]:

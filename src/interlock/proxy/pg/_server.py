@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from interlock.proxy.pg import _messages as m
 from interlock.proxy.pg._commands import (
+    AwaitApproval,
     Close,
     Command,
     ConnectUpstream,
@@ -23,6 +24,7 @@ from interlock.proxy.pg._commands import (
     SendClient,
     SendServer,
     StartClientTLS,
+    StartServerTLS,
 )
 from interlock.proxy.pg._session import LoginService, Phase, Session
 
@@ -30,6 +32,7 @@ log = logging.getLogger("interlock.proxy.pg")
 
 CONNECT_TIMEOUT = 10.0
 STARTUP_TIMEOUT = 15.0
+POLL_SECONDS = 0.1  # how often a held statement's approval request is read
 
 
 class _Upstream(asyncio.Protocol):
@@ -40,6 +43,8 @@ class _Upstream(asyncio.Protocol):
         self.link.feed(self.link.session.server_data, data)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.link.upgrading_server:
+            return  # a failed TLS handshake: `_start_server_tls` tells the session why
         self.link.server_transport = None
         self.link.run(self.link.session.server_closed())
 
@@ -67,6 +72,9 @@ class _Link(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+        self.upgrading_server = False
+        self._wait_task: asyncio.Task[None] | None = None
+        self._early: list[bytes] | None = None  # set while the client's TLS starts
 
     # client side
 
@@ -76,6 +84,11 @@ class _Link(asyncio.Protocol):
         self._timer = asyncio.get_running_loop().call_later(STARTUP_TIMEOUT, self._startup_timeout)
 
     def data_received(self, data: bytes) -> None:
+        if self._early is not None:
+            # Decrypted bytes that arrive between the end of the TLS handshake and the
+            # return of start_tls: the session's answers must go out on the TLS transport.
+            self._early.append(data)
+            return
         self.feed(self.session.client_data, data)
 
     def feed(self, event: Callable[[bytes], list[Command]], data: bytes) -> None:
@@ -119,14 +132,24 @@ class _Link(asyncio.Protocol):
             elif isinstance(command, ConnectUpstream):
                 self._spawn(self._connect(command.host, command.port))
             elif isinstance(command, StartClientTLS):
+                if self.client_transport is not None:
+                    # the ClientHello must not reach the session before start_tls takes over
+                    self.client_transport.pause_reading()
                 self._spawn(self._start_tls())
+            elif isinstance(command, StartServerTLS):
+                self._spawn(self._start_server_tls(command))
             elif isinstance(command, ForwardCancel):
                 self._spawn(self.server.cancel(command.process_id, command.secret_key))
+            elif isinstance(command, AwaitApproval):
+                self._wait_task = self._spawn(
+                    self._await_approval(command.wait_id, command.seconds)
+                )
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _connect(self, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()
@@ -143,22 +166,73 @@ class _Link(asyncio.Protocol):
         self.server_transport = transport
         self.run(self.session.upstream_connected())
 
+    async def _await_approval(self, wait_id: int, seconds: float) -> None:
+        """Poll the session's approval request until it is settled (same semantics as the
+        HTTP proxy's `Prefer: wait`); a cancel or a disconnect ends the wait elsewhere."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        session = self.session
+        while session.awaiting_approval == wait_id and not self._closed:
+            left = deadline - loop.time()
+            await asyncio.sleep(max(0.0, min(POLL_SECONDS, left)))
+            if session.awaiting_approval != wait_id or self._closed:
+                return
+            self.feed_event(lambda: session.approval_tick(wait_id, final=loop.time() >= deadline))
+
+    def feed_event(self, event: Callable[[], list[Command]]) -> None:
+        """Run a session event that takes no data, with the same failure handling as `feed`."""
+        self.feed(lambda _: event(), b"")
+
+    async def _start_server_tls(self, command: StartServerTLS) -> None:
+        loop = asyncio.get_running_loop()
+        transport = self.server_transport
+        if transport is None or self._closed:
+            return
+        self.upgrading_server = True
+        try:
+            upgraded = await asyncio.wait_for(
+                loop.start_tls(
+                    transport,
+                    transport.get_protocol(),
+                    command.context,
+                    server_hostname=command.server_hostname,
+                ),
+                CONNECT_TIMEOUT,
+            )
+        except (OSError, ssl.SSLError, ConnectionError, TimeoutError) as exc:
+            # the session's refusal first: closing the transport reports "server closed"
+            self.run(self.session.upstream_failed(f"TLS with the server failed: {exc}"))
+            transport.close()
+            return
+        finally:
+            self.upgrading_server = False
+        if self._closed:
+            upgraded.close()
+            return
+        self.server_transport = cast(asyncio.Transport, upgraded)
+        self.run(self.session.upstream_tls_started())
+
     async def _start_tls(self) -> None:
         loop = asyncio.get_running_loop()
         transport = self.client_transport
         if transport is None or self.server.ssl_context is None:
             return
+        self._early = []
         try:
             upgraded = await loop.start_tls(
                 transport, self, self.server.ssl_context, server_side=True
             )
         except (OSError, ssl.SSLError, ConnectionError) as exc:
             log.info("TLS handshake failed: %s", exc)
+            self._early = None
             self.run(self.session.client_closed())
             transport.close()
             return
         self.client_transport = cast(asyncio.Transport, upgraded)
+        early, self._early = self._early, None
         self.run(self.session.client_tls_started())
+        for data in early:
+            self.feed(self.session.client_data, data)
 
     def _close(self) -> None:
         if self._closed:
@@ -166,6 +240,8 @@ class _Link(asyncio.Protocol):
         self._closed = True
         if self._timer is not None:
             self._timer.cancel()
+        if self._wait_task is not None and self._wait_task is not asyncio.current_task():
+            self._wait_task.cancel()
         self.server.links.discard(self)
         for transport in (self.client_transport, self.server_transport):
             if transport is not None:
@@ -222,6 +298,9 @@ class ProxyServer:
         """Forward a cancel request to the server of the session that owns this key."""
         for link in list(self.links):
             session = link.session
+            if session.client_key == (process_id, secret_key) and session.awaiting_approval:
+                link.feed_event(session.cancel_wait)  # nothing runs upstream: end the wait
+                return
             if session.client_key == (process_id, secret_key) and session.upstream_key:
                 upstream = session.upstream
                 if upstream is None:

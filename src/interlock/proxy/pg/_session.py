@@ -24,6 +24,14 @@ A statement allowed with a safeguard waits until the server has answered everyth
 it, then the safeguard plan runs as internal queries on the same connection (so it sees the
 agent's transaction), and only then is the statement forwarded (or, for a soft drop,
 answered with the DROP's command tag without being forwarded).
+
+A held statement is refused at once, unless the session waits for approval (`[proxy.pg]`
+`wait_for_approval`, or the client's own `interlock.wait` startup setting): then the client
+gets a NoticeResponse naming the request, the session stops reading the client's messages
+(they stay buffered) and asks the shell to `AwaitApproval`; the shell calls
+`approval_tick` until the gatekeeper settles the request (approved: the statement goes on
+as if allowed, safeguard first; denied, expired or not decided in time: the refusal). A
+CancelRequest for the session (`cancel_wait`) or the client going away ends the wait.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from typing import Protocol
 from interlock.proxy.pg import _messages as m
 from interlock.proxy.pg._auth import UpstreamAuth, UpstreamAuthError
 from interlock.proxy.pg._commands import (
+    AwaitApproval,
     Close,
     Command,
     ConnectUpstream,
@@ -45,8 +54,10 @@ from interlock.proxy.pg._commands import (
     SendClient,
     SendServer,
     StartClientTLS,
+    StartServerTLS,
 )
 from interlock.proxy.pg._results import Plan, PlanFailed, QueryResult
+from interlock.proxy.pg._tls import UpstreamTLS
 
 # Startup parameters passed on to the server; anything else (notably `options`, which can
 # carry `-c default_transaction_read_only=off`, and `replication`) is dropped or refused.
@@ -65,12 +76,14 @@ _TERMINAL_EXTENDED = frozenset(b"123nTCIsE")  # the one message that answers P/B
 _STATEMENT_KINDS = frozenset(b"QPF")
 _EXTENDED_COUNTED = frozenset(b"PBDEC")
 _I32 = struct.Struct("!i")
+WAIT_SETTING = "interlock.wait"  # startup parameter, or `-c interlock.wait=N` in `options`
 
 
 class Phase(enum.Enum):
     STARTUP = "startup"
     PASSWORD = "password"  # noqa: S105 (a phase name)
     CONNECTING = "connecting"
+    UPSTREAM_TLS = "upstream-tls"
     UPSTREAM_AUTH = "upstream-auth"
     UPSTREAM_STARTUP = "upstream-startup"
     READY = "ready"
@@ -99,6 +112,10 @@ class Verdict:
     hint: str = ""
     sqlstate: str = "42501"
     safeguard: SafeguardPlan | None = None
+    held: str = ""  # a hold: the approval request a human may still decide
+
+
+CANCELLED = "canceling statement due to user request"  # PostgreSQL's own text for 57014
 
 
 ALLOW = Verdict(True)
@@ -113,6 +130,15 @@ class Gatekeeper(Protocol):
 
     def finish(self, reason: str) -> None: ...
 
+    def settle(self, request_id: str, text: str, *, extended: bool, final: bool) -> Verdict | None:
+        """The verdict once a human has decided `request_id` (None: still pending). With
+        `final` (the wait is over) a pending request gives the hold's refusal."""
+        ...
+
+    def abandon(self, request_id: str, reason: str) -> None:
+        """The wait for `request_id` ended without a verdict (cancel, disconnect)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Upstream:
@@ -124,6 +150,7 @@ class Upstream:
     user: str
     password: str | None = field(repr=False, default=None)
     parameters: tuple[tuple[str, str], ...] = ()
+    tls: UpstreamTLS | None = None  # None: no SSLRequest upstream
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +160,8 @@ class Login:
     upstream: Upstream
     gatekeeper: Gatekeeper
     row_limit: int | None = None
+    wait_for_approval: float = 0.0  # seconds a held statement waits for a human by default
+    max_wait_for_approval: float = 300.0  # the most a client may ask for (`interlock.wait`)
 
 
 class LoginRefused(Exception):
@@ -161,12 +190,70 @@ class _ExtendedRefusal:
     swallow: int = 2  # then: ParseComplete, BindComplete of the injected DO
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A held statement parked on the connection while a human decides."""
+
+    wait_id: int
+    request_id: str
+    text: str
+    raw: bytes
+    kind: int
+
+
 @dataclass(slots=True)
 class _Internal:
     plan: Plan
     then: Callable[[str | None], list[Command]]  # called with the summary or None if failed
     result: QueryResult = field(default_factory=QueryResult)
     failure: str = ""
+
+
+def parse_options(options: str) -> dict[str, str]:
+    """`-c name=value` / `--name=value` settings of the `options` startup parameter, as the
+    server reads them (whitespace separates, backslash escapes the next character)."""
+    words: list[str] = []
+    word: list[str] = []
+    escaped = False
+    for char in options:
+        if escaped:
+            word.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char.isspace():
+            if word:
+                words.append("".join(word))
+                word = []
+        else:
+            word.append(char)
+    if word:
+        words.append("".join(word))
+    settings: dict[str, str] = {}
+    pending_c = False
+    for item in words:
+        if pending_c:
+            setting, pending_c = item, False
+        elif item == "-c":
+            pending_c = True
+            continue
+        elif item.startswith(("-c", "--")):
+            setting = item[2:]
+        else:
+            continue
+        name, sep, value = setting.partition("=")
+        if sep:
+            settings[name] = value
+    return settings
+
+
+def parse_wait(value: str) -> float:
+    """`interlock.wait`: seconds (`60`, `60s`, `1.5`); raises ValueError otherwise."""
+    text = value.strip().lower().removesuffix("s").strip()
+    seconds = float(text)
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(value)
+    return seconds
 
 
 def refusal_sql(message: str, hint: str, sqlstate: str) -> str:
@@ -218,17 +305,34 @@ class Session:
         self._row_limit: int | None = None
         self._rows = 0
         self._truncated = False
+        self._wait_requested: float | None = None  # the client's `interlock.wait`
+        self.wait_seconds = 0.0  # how long a held statement waits for a human
+        self._held: _Held | None = None
+        self._wait_ids = 0
         self.closed_reason = ""
+
+    @property
+    def awaiting_approval(self) -> int:
+        """The id of the wait in progress (see `AwaitApproval`), 0 when none."""
+        return self._held.wait_id if self._held is not None else 0
+
+    def _blocked(self) -> bool:
+        return self._waiting is not None or self._internal is not None or self._held is not None
 
     # --- events -------------------------------------------------------------------------
 
     def client_data(self, data: bytes) -> list[Command]:
         if self.phase is Phase.CLOSED:
             return []
-        self._cbuf += data
         try:
             if self.phase is Phase.READY:
-                return self._relay_client()
+                out = self._relay_client(data)
+                if self._held is not None and len(self._cbuf) > m.MAX_MESSAGE_LENGTH:
+                    return out + self._fatal(
+                        "54000", "too much data sent while a statement waits for approval"
+                    )
+                return out
+            self._cbuf += data
             return self._handshake_client()
         except m.ProtocolViolation as exc:
             return self._fatal("08P01", f"protocol violation: {exc}")
@@ -236,10 +340,10 @@ class Session:
     def server_data(self, data: bytes) -> list[Command]:
         if self.phase is Phase.CLOSED:
             return []
-        self._sbuf += data
         try:
             if self.phase is Phase.READY:
-                return self._relay_server()
+                return self._relay_server(data)
+            self._sbuf += data
             return self._handshake_server()
         except m.ProtocolViolation as exc:
             return self._fatal("08P01", f"the server broke the protocol: {exc}")
@@ -251,6 +355,16 @@ class Session:
         return self._handshake_client() if self._cbuf else []
 
     def upstream_connected(self) -> list[Command]:
+        assert self.upstream is not None
+        if self.upstream.tls is not None:
+            self.phase = Phase.UPSTREAM_TLS
+            return [SendServer(m.ssl_request())]
+        return self._upstream_startup()
+
+    def upstream_tls_started(self) -> list[Command]:
+        return self._upstream_startup()
+
+    def _upstream_startup(self) -> list[Command]:
         assert self.upstream is not None
         self.phase = Phase.UPSTREAM_AUTH
         self._auth = UpstreamAuth(self.upstream.user, self.upstream.password)
@@ -286,6 +400,8 @@ class Session:
                 if isinstance(packet, m.SSLRequest) and any(
                     isinstance(c, StartClientTLS) for c in out
                 ):
+                    if self._cbuf:  # sent before the handshake: could be injected (CVE-2021-23214)
+                        return self._fatal("08P01", "data after SSLRequest, before TLS")
                     return out  # nothing more until the TLS handshake is done
             else:
                 reader = m.FrameReader(max_length=m.MAX_STARTUP_LENGTH)
@@ -327,6 +443,16 @@ class Session:
             return out + self._fatal("28000", "no user name given: connect as your agent's name")
         if "replication" in params and params["replication"].lower() not in ("false", "off", "0"):
             return out + self._fatal("28000", "replication connections are not proxied")
+        wait = params.get(WAIT_SETTING, parse_options(params.get("options", "")).get(WAIT_SETTING))
+        if wait is not None:
+            try:
+                self._wait_requested = parse_wait(wait)
+            except ValueError:
+                return out + self._fatal(
+                    "22023",
+                    f"invalid value for {WAIT_SETTING}: {wait!r}",
+                    hint="seconds to wait for a human's approval: options=-c interlock.wait=60",
+                )
         if not self.tls and not self.allow_cleartext:
             self.logins.refused(self.user, self.database, "no TLS")
             return out + self._fatal(
@@ -345,10 +471,40 @@ class Session:
         self.upstream = login.upstream
         self.gatekeeper = login.gatekeeper
         self._row_limit = login.row_limit
+        if self._wait_requested is not None:
+            self.wait_seconds = min(self._wait_requested, login.max_wait_for_approval)
+        else:
+            self.wait_seconds = login.wait_for_approval
         self.phase = Phase.CONNECTING
         return [ConnectUpstream(login.upstream.host, login.upstream.port)]
 
+    def _tls_answer(self) -> list[Command]:
+        """The server's one-byte answer to our SSLRequest."""
+        tls = self.upstream.tls if self.upstream is not None else None
+        assert tls is not None
+        answer, rest = bytes(self._sbuf[:1]), len(self._sbuf) - 1
+        self._sbuf.clear()
+        if answer == b"S":
+            if rest:  # injectable by a man in the middle (CVE-2021-23222)
+                raise m.ProtocolViolation("data after the answer to SSLRequest")
+            self.phase = Phase.CONNECTING
+            return [StartServerTLS(tls.context, tls.server_hostname)]
+        if answer == b"N" and not rest:
+            if tls.required:
+                return self._fatal(
+                    "08004",
+                    f"the database server does not accept TLS, and the resource's upstream URL "
+                    f"asks for sslmode={tls.mode}",
+                    hint="tell the operator: enable ssl on the server or change sslmode",
+                )
+            return self._upstream_startup()
+        raise m.ProtocolViolation(f"unexpected answer {answer!r} to SSLRequest")
+
     def _handshake_server(self) -> list[Command]:
+        if self.phase is Phase.UPSTREAM_TLS:
+            return self._tls_answer()
+        if self.phase is Phase.CONNECTING:  # TLS handshake under way: nothing may come
+            raise m.ProtocolViolation("data during the TLS handshake")
         out: list[Command] = []
         reader = m.FrameReader()
         reader.feed(bytes(self._sbuf))
@@ -399,14 +555,23 @@ class Session:
 
     # --- relay: client → server ---------------------------------------------------------
 
-    def _relay_client(self) -> list[Command]:
+    def _relay_client(self, data: bytes = b"") -> list[Command]:
+        """Forward the client's messages, deciding each statement on the way.
+
+        The common case costs no copy: with nothing buffered, `data` itself is scanned and
+        runs of messages are forwarded as slices of it (the whole of it, usually)."""
         out: list[Command] = []
-        buf = self._cbuf
+        buf: bytes | bytearray
+        if self._cbuf or not data:
+            self._cbuf += data
+            buf = self._cbuf
+        else:
+            buf = data
         pos = 0
         start = 0  # first byte of the run of messages forwarded as they are
         size = len(buf)
         unpack = _I32.unpack_from
-        while size - pos >= 5 and self._waiting is None and self._internal is None:
+        while size - pos >= 5 and not self._blocked():
             kind = buf[pos]
             (length,) = unpack(buf, pos + 1)
             if length < 4 or length > m.MAX_MESSAGE_LENGTH:
@@ -430,8 +595,16 @@ class Session:
                 if pos > start:
                     out.append(SendServer(bytes(buf[start:pos])))
                 raw = bytes(buf[pos:end])
-                pos = start = end
+                # The rest goes to `_cbuf` first: deciding may re-enter `_relay_client`
+                # (a safeguard plan that ends at once, a wait that ends).
+                if buf is self._cbuf:
+                    del buf[:end]
+                elif end < size:
+                    self._cbuf += buf[end:]
+                buf = self._cbuf
+                pos = start = 0
                 out += self._statement(kind, raw)
+                size = len(buf)
                 continue
             if kind == 0x53:  # Sync
                 self._pending_z += 1
@@ -442,12 +615,15 @@ class Session:
                 if pos > start:
                     out.append(SendServer(bytes(buf[start:pos])))
                 out.append(SendServer(bytes(buf[pos:end])))
-                del buf[:end]
+                self._cbuf.clear()
                 return out + self._close("client terminated")
             pos = end
         if pos > start:
             out.append(SendServer(bytes(buf[start:pos])))
-        del buf[:pos]
+        if buf is self._cbuf:
+            del buf[:pos]
+        elif pos < size:
+            self._cbuf += buf[pos:]
         return out
 
     def _statement(self, kind: int, raw: bytes) -> list[Command]:
@@ -472,6 +648,12 @@ class Session:
                 "refused (fail closed)",
                 "retry later; if it persists, tell the operator",
             )
+        if not verdict.allowed and verdict.held and self.wait_seconds > 0:
+            return self._await_approval(verdict, text, raw, kind)
+        return self._apply(verdict, extended, raw)
+
+    def _apply(self, verdict: Verdict, extended: bool, raw: bytes) -> list[Command]:
+        """Carry out the verdict on one statement message."""
         if not verdict.allowed:
             return self._refuse_extended(verdict) if extended else self._refuse_simple(verdict)
         if verdict.safeguard is None:
@@ -487,6 +669,65 @@ class Session:
             )
         plan = verdict.safeguard
         return self._when_idle(lambda: self._run_safeguard(plan, extended, raw))
+
+    # --- waiting for a human -------------------------------------------------------------
+
+    def _await_approval(self, verdict: Verdict, text: str, raw: bytes, kind: int) -> list[Command]:
+        self._wait_ids += 1
+        self._held = _Held(self._wait_ids, verdict.held, text, raw, kind)
+        seconds = self.wait_seconds
+        notice = m.notice_response(
+            f"waiting for approval {verdict.held}: Interlock holds this statement until a "
+            f"human decides (up to {seconds:g} s)",
+            severity="NOTICE",
+            hint=f"a human approves with: interlock approvals approve {verdict.held}",
+        )
+        return [SendClient(notice), AwaitApproval(self._wait_ids, seconds)]
+
+    def approval_tick(self, wait_id: int, *, final: bool) -> list[Command]:
+        """Ask the gatekeeper whether the human has decided; `final`: the wait is over."""
+        held = self._held
+        if held is None or held.wait_id != wait_id or self.phase is not Phase.READY:
+            return []
+        assert self.gatekeeper is not None
+        extended = held.kind == 0x50
+        try:
+            verdict = self.gatekeeper.settle(
+                held.request_id, held.text, extended=extended, final=final
+            )
+        except Exception as exc:  # the approval store failed: refuse, never forward
+            verdict = Verdict(
+                False,
+                f"Interlock could not learn the decision on {held.request_id} "
+                f"({type(exc).__name__}); refused (fail closed)",
+                "retry later; if it persists, tell the operator",
+            )
+        if verdict is None:
+            return []
+        self._held = None
+        return self._continue(self._apply(verdict, extended, held.raw))
+
+    def cancel_wait(self) -> list[Command]:
+        """A CancelRequest for this session arrived while it waits: end the wait (57014)."""
+        held = self._held
+        if held is None or self.phase is not Phase.READY:
+            return []
+        self._held = None
+        assert self.gatekeeper is not None
+        self.gatekeeper.abandon(held.request_id, "cancelled by the client")
+        verdict = Verdict(
+            False,
+            CANCELLED,
+            f"Interlock stopped waiting for approval request {held.request_id}; the request "
+            "stays open: once a human approves it, send the same statement again",
+            "57014",
+        )
+        return self._continue(self._apply(verdict, held.kind == 0x50, held.raw))
+
+    def _continue(self, out: list[Command]) -> list[Command]:
+        if self._cbuf and not self._blocked() and self.phase is Phase.READY:
+            out += self._relay_client()
+        return out
 
     def _forward_statement(self, extended: bool, raw: bytes) -> list[Command]:
         if extended:
@@ -584,14 +825,19 @@ class Session:
         then = self._internal.then
         out = then(summary)
         self._internal = None
-        if self._cbuf and self._waiting is None:
-            out += self._relay_client()
-        return out
+        return self._continue(out)
 
     # --- relay: server → client ---------------------------------------------------------
 
-    def _relay_server(self) -> list[Command]:
-        buf = self._sbuf
+    def _relay_server(self, data: bytes = b"") -> list[Command]:
+        """Relay the server's messages; as `_relay_client`, `data` is scanned in place and
+        forwarded whole when no message in it needs the proxy's attention."""
+        buf: bytes | bytearray
+        if self._sbuf or not data:
+            self._sbuf += data
+            buf = self._sbuf
+        else:
+            buf = data
         out: list[Command] = []
         size = len(buf)
         pos = 0
@@ -641,7 +887,10 @@ class Session:
                 watch = self._refusal is not None or self._row_limit is not None
         if pos > start:
             out.append(SendClient(bytes(buf[start:pos])))
-        del buf[:pos]
+        if buf is self._sbuf:
+            del buf[:pos]
+        elif pos < size:
+            self._sbuf += buf[pos:]
         return out
 
     def _may_resume(self) -> bool:
@@ -652,10 +901,7 @@ class Session:
     def _resume(self) -> list[Command]:
         then, self._waiting = self._waiting, None
         assert then is not None
-        out = then()
-        if self._cbuf and self._waiting is None and self._internal is None:
-            out += self._relay_client()
-        return out
+        return self._continue(then())
 
     def _watch(self, kind: int) -> bytes | None:
         """None: forward the message; b"": drop it; other bytes: send those instead."""
@@ -702,6 +948,9 @@ class Session:
             return []
         self.phase = Phase.CLOSED
         self.closed_reason = reason
+        held, self._held = self._held, None
         if self.gatekeeper is not None:
+            if held is not None:
+                self.gatekeeper.abandon(held.request_id, reason)
             self.gatekeeper.finish(reason)
         return [Close(reason)]
