@@ -105,3 +105,34 @@ def test_agent_token_in_environment_is_refused(
 def test_unknown_id(cli: Callable[..., Result]) -> None:
     result = cli("approvals", "approve", "apr_nope")
     assert result.code == 1 and "no approval request" in result.err
+
+
+def test_owner_separation_holds_on_the_command_line_too(
+    cli: Callable[..., Result], home: Home
+) -> None:
+    # The console refused an owner approving their own agent's hold; the CLI did not.
+    from interlock.identity import AgentRegistry, local_operator
+
+    operator = local_operator(home)
+    record, _ = AgentRegistry.for_home(home).create(
+        operator, "mine", environments=["production"], task="t", owner=operator.name
+    )
+    request_id = (
+        ApprovalStore.for_home(home)
+        .open_request(
+            fingerprint="fp-own",
+            agent=AGENT.__class__(record.name, id=record.id),
+            resource=PROD,
+            decision=held(),
+            summary="volumeDelete",
+            source="proxy:http",
+        )
+        .id
+    )
+    assert "owns agent" not in cli("approvals", "show", request_id).err
+    with home.config_path.open("a") as config:
+        config.write("\n[server]\nowner_separation = true\n")
+    refused = cli("approvals", "approve", request_id)
+    assert refused.code == 1 and "owns agent 'mine'" in refused.err
+    assert ApprovalStore.for_home(home).get(request_id).status is Status.PENDING
+    assert any(r.body.get("event") == "approval_refused" for r in home.audit_log().records())

@@ -15,8 +15,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from interlock.approvals import ApprovalRequest, ApprovalStore, Status
-from interlock.cli._common import HomeOption, fail_from, out, print_json
+from interlock.approvals import (
+    ApprovalRequest,
+    ApprovalStore,
+    Status,
+    owner_refusal,
+    separation_for,
+)
+from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.model import Human
@@ -61,6 +67,22 @@ def _human(home: Home, user: str | None, code: str | None, action: str) -> Human
     password: str = typer.prompt(f"Password for {user}", hide_input=True)
     totp = code if code is not None else str(typer.prompt("TOTP code"))
     return authenticate_human(user, password, totp, home=home)
+
+
+def _owner_refusal(home: Home, request: ApprovalRequest, human: Human) -> str | None:
+    """The console's owner-separation rule, applied here too (see approvals/_separation)."""
+    from interlock.identity import AgentRegistry, IdentityError
+    from interlock.server import load_server_settings
+
+    everywhere = load_server_settings(home.config_path).owner_separation
+    separation = separation_for(request, home.load_policies().policies, everywhere=everywhere)
+    if not separation.required:
+        return None
+    try:
+        owner = AgentRegistry.for_home(home).get(request.agent_id or request.agent).owner
+    except IdentityError:
+        return None
+    return owner_refusal(request, human, owner, separation)
 
 
 def _age(ts: float) -> str:
@@ -153,7 +175,15 @@ def approve(
     try:
         found = require_home(home)
         human = _human(found, user, code, "approvals approve")
-        request = _store(found).approve(request_id, human, comment)
+        store = _store(found)
+        refusal = _owner_refusal(found, store.get(request_id), human)
+        if refusal is not None:
+            found.audit_log().append(
+                "approval",
+                {"event": "approval_refused", "id": request_id, "by": human.name, "why": refusal},
+            )
+            fail(refusal)
+        request = store.approve(request_id, human, comment)
     except InterlockError as exc:
         fail_from(exc)
     if request.status is Status.APPROVED:

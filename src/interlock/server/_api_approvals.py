@@ -12,11 +12,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from interlock.approvals import ApprovalError, ApprovalRequest, Status
+from interlock.approvals import ApprovalError, ApprovalRequest, Status, owner_refusal
 from interlock.model import Human
 from interlock.server._auth import ApiRefusal, api_human, plane_of
 from interlock.server._models import CommentBody
-from interlock.server._plane import ControlPlane, is_owner
+from interlock.server._plane import ControlPlane
 from interlock.server._views import approval_view
 
 router = APIRouter(prefix="/v1/approvals", tags=["approvals"])
@@ -58,23 +58,14 @@ def decide(
     """Approve, deny or cancel; the refusals as HTTP statuses (404, 403, 409, 410)."""
     current = find(plane, request_id)
     if verb == "approve":
-        separation = plane.separation(current)
         owner, _ = plane.agent_owner(current)
-        if separation.required and is_owner(human, owner):
+        refusal = owner_refusal(current, human, owner, plane.separation(current))
+        if refusal is not None:
             plane.audit.append(
                 "approval",
-                {
-                    "event": "approval_refused",
-                    "id": current.id,
-                    "by": human.name,
-                    "why": f"{human.name} owns agent {current.agent} ({separation.because})",
-                },
+                {"event": "approval_refused", "id": current.id, "by": human.name, "why": refusal},
             )
-            raise ApiRefusal(
-                403,
-                f"{human.name} owns agent {current.agent!r}: another human must approve "
-                f"({separation.because})",
-            )
+            raise ApiRefusal(403, refusal)
     try:
         if verb == "approve":
             return plane.approvals.approve(current.id, human, comment)

@@ -11,11 +11,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 
-from interlock.approvals import ApprovalRequest, ApprovalStore, Status
+from interlock.approvals import (
+    ApprovalRequest,
+    ApprovalStore,
+    Separation,
+    Status,
+    separation_for,
+)
 from interlock.checking import Checker
 from interlock.gate import Gate
 from interlock.home import Home
@@ -31,7 +36,7 @@ from interlock.identity import (
     registered_agents,
     registered_resources,
 )
-from interlock.model import Human, Resource
+from interlock.model import Resource
 from interlock.policy import PolicyBundle
 from interlock.server._auth import LoginGuard, SessionStore
 from interlock.server._events import AuditFollower
@@ -41,15 +46,6 @@ from interlock.server._threads import shared_audit_log
 from interlock.server._webhooks import WebhookDispatcher, WebhookRegistry
 
 CATALOGUE_TTL = 1.0
-SEPARATION_ANNOTATION = "separation"
-
-
-@dataclass(frozen=True, slots=True)
-class Separation:
-    """Whether an approver must not be the agent's owner, and what asks for it."""
-
-    required: bool
-    because: str = ""
 
 
 class ControlPlane:
@@ -146,14 +142,9 @@ class ControlPlane:
 
     def separation(self, request: ApprovalRequest) -> Separation:
         """Must the approver differ from the agent's owner? (config flag or policy annotation)"""
-        if self.settings.owner_separation:
-            return Separation(True, "[server] owner_separation = true")
-        policies = request.detail.get("policies", [])
-        for policy_id in policies if isinstance(policies, list) else []:
-            policy = self.bundle.policies.get(str(policy_id))
-            if policy is not None and policy.annotations.get(SEPARATION_ANNOTATION) == "owner":
-                return Separation(True, f'policy {policy.id} (@separation("owner"))')
-        return Separation(False)
+        return separation_for(
+            request, self.bundle.policies, everywhere=self.settings.owner_separation
+        )
 
     def agent_owner(self, request: ApprovalRequest) -> tuple[str, str]:
         """(owner, task) of the request's agent, or ("", "") for an unregistered one."""
@@ -165,13 +156,3 @@ class ControlPlane:
             except IdentityError:
                 return "", ""
         return record.owner, record.task
-
-
-def is_owner(human: Human, owner: str) -> bool:
-    """A user is the owner when the owner field names them, alone or as an address's local
-    part (`alice` owns an agent whose owner is `alice` or `alice@example.com`)."""
-    owner = owner.strip().lower()
-    if not owner:
-        return False
-    name = human.name.strip().lower()
-    return owner == name or owner.partition("@")[0] == name
