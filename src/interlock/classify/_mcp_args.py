@@ -28,6 +28,7 @@ from interlock.classify import classify_nested
 from interlock.classify._mcp_name import NameReading
 from interlock.classify._mcp_words import word_set
 from interlock.classify._names import split_words
+from interlock.classify.shell._paths import is_critical_path
 from interlock.model import Action, Verb, unknown_action
 
 __all__ = ["Finding", "Inspection", "inspect_arguments", "is_credential_key"]
@@ -83,7 +84,6 @@ _CREDENTIAL_WORDS = word_set(
 _KEY_QUALIFIERS = frozenset({"api", "private", "access", "secret", "signing", "ssh", "license"})
 _FLAG_SKIP = frozenset({"should", "also", "auto", "then", "and", "do"})
 _TRUE = frozenset({"true", "yes", "1", "on"})
-_SAFE_DEVICES = frozenset({"/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/stdin"})
 _SQL_START = word_set(
     """
     select insert update delete drop create alter truncate with grant revoke copy do call
@@ -108,6 +108,10 @@ def is_credential_key(words: tuple[str, ...]) -> bool:
     if any(word in _CREDENTIAL_WORDS for word in words):
         return True
     return "key" in words and any(word in _KEY_QUALIFIERS for word in words)
+
+
+# Writing to these is harmless; moving or copying a file onto /dev/null destroys it.
+_SAFE_DEVICES = frozenset({"/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/stdin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +420,12 @@ class _Walker:
             path = text.strip()
             if path.startswith("/dev/") and path not in _SAFE_DEVICES:
                 self._finding(Verb.DESTRUCTIVE, "a write aimed at a device file", content=False)
+            elif is_critical_path(path):
+                self._finding(
+                    Verb.DESTRUCTIVE,
+                    f"a write aimed at {path}, a system or credential file",
+                    content=False,
+                )
         stripped = text.lstrip()
         if stripped[:1] in {"{", "["} and len(text) <= MAX_JSON_STRING:
             try:

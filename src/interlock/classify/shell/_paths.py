@@ -133,7 +133,19 @@ def is_everything(path: str) -> bool:
     return path.startswith("/") and _normal(path) == "/"
 
 
-def is_system_path(path: str) -> bool:
+# The subset of system roots that hold the machine's own programs and configuration (not
+# application data such as /srv or /var): a tool writing a file there replaces part of the OS.
+_CRITICAL_ROOTS = tuple(
+    root for root in _SYSTEM_ROOTS if root not in ("/srv", "/var", "/opt", "/mnt", "/media")
+)
+
+
+def is_critical_path(path: str) -> bool:
+    """True for the OS's own files and a user's keys and shell start-up files."""
+    return is_system_path(path, roots=_CRITICAL_ROOTS)
+
+
+def is_system_path(path: str, *, roots: tuple[str, ...] = _SYSTEM_ROOTS) -> bool:
     """True for a path whose change can break the machine or its owner's access."""
     if not path:
         return False
@@ -154,7 +166,7 @@ def is_system_path(path: str) -> bool:
                     return True  # a user's whole home directory
                 inner = parts[1]
                 return any(inner == s or inner.startswith(s + "/") for s in _HOME_SENSITIVE)
-        return any(normal == root or normal.startswith(root + "/") for root in _SYSTEM_ROOTS)
+        return any(normal == root or normal.startswith(root + "/") for root in roots)
     for prefix in _HOME_PREFIXES:
         if path.startswith(prefix):
             rest = path[len(prefix) :]
