@@ -307,3 +307,16 @@ def test_the_record_hash_is_the_hash_of_the_canonical_record(body: dict[str, obj
     whole = {"seq": 7, "ts": record.ts, "type": record.type, "body": body, "prev": record.prev}
     assert record.hash == hashlib.sha256(canonical_json(whole).encode()).hexdigest()
     assert record.hash == record_hash(7, record.ts, record.type, body, record.prev)
+
+
+def test_append_all_is_one_ordered_group(
+    db: Path, keys: tuple[CheckpointSigner, CheckpointVerifier]
+) -> None:
+    signer, verifier = keys
+    log = AuditLog(SQLiteAuditStore(db), signer=signer, hmac_key=b"k", checkpoint_every=100)
+    log.defer("outcome", {"n": 0})
+    records = log.append_all([("decision", {"n": 1}), ("decision", {"n": 2})])
+    assert [r.body["n"] for r in records] == [1, 2]  # the deferred record went first
+    assert [r.seq for r in records] == [2, 3]
+    assert log.append_all([]) == []
+    assert log.verify(verifier).ok

@@ -61,6 +61,12 @@ class AuditLog:
         """Write a record now (with any deferred ones before it, in the same transaction)."""
         return self._write([self._maker(type_, body)])[-1]
 
+    def append_all(self, items: list[tuple[str, Mapping[str, Any]]]) -> list[AuditRecord]:
+        """Write several records now, in order, in one transaction (group commit)."""
+        if not items:
+            return []
+        return self._write([self._maker(t, b) for t, b in items])[-len(items) :]
+
     def defer(self, type_: str, body: Mapping[str, Any]) -> None:
         """Queue a record that need not be durable before anything else happens (an outcome
         after the response went out): it is written with the next `append` or `flush`,
@@ -110,6 +116,29 @@ class AuditLog:
         source: str = "",
     ) -> AuditRecord:
         """Write a decision before the action it concerns is forwarded (or refused)."""
+        return self.append(
+            "decision",
+            self.decision_body(
+                principal=principal,
+                resource=resource,
+                kind=kind,
+                payload=payload,
+                decision=decision,
+                source=source,
+            ),
+        )
+
+    def decision_body(
+        self,
+        *,
+        principal: Principal,
+        resource: Resource,
+        kind: str,
+        payload: object,
+        decision: Decision,
+        source: str = "",
+    ) -> dict[str, Any]:
+        """The body of a decision record (for writers that batch their appends)."""
         body: dict[str, Any] = {
             "principal": _principal_json(principal),
             "resource": {"name": resource.name, "environment": resource.environment},
@@ -119,7 +148,7 @@ class AuditLog:
         }
         if source:
             body["source"] = source
-        return self.append("decision", body)
+        return body
 
     def record_outcome(
         self, decision_seq: int, outcome: str, detail: Mapping[str, Any] | None = None

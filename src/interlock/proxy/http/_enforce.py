@@ -20,6 +20,7 @@ from interlock.gate import Gate
 from interlock.home import Home
 from interlock.identity import AgentVerifier, IdentityState, ResourceRegistry, Sealer
 from interlock.model import Action, ActionDecision, Agent, Decision, Outcome, Resource, Verb
+from interlock.proxy.http._batch import DecisionBatcher
 from interlock.proxy.http._config import BeforeHook, ProxyConfig
 from interlock.proxy.http._exchange import Route, classify_payload, describe_request
 
@@ -84,6 +85,7 @@ class Enforcer:
         self.gate = gate
         self.verifier = verifier
         self.audit = audit
+        self._decisions = DecisionBatcher(audit)
         self.approvals = approvals
         self._hmac_key = hmac_key
         self.approval_ttl = approval_ttl
@@ -149,7 +151,7 @@ class Enforcer:
         """The agent behind the token; `AgentTokenRefused` (reason recorded) otherwise."""
         return self.verifier.verify(token).agent
 
-    def decide(
+    async def decide(
         self,
         agent: Agent,
         route: Route,
@@ -167,9 +169,9 @@ class Enforcer:
             hooks = self._hooks_for(route, decision)
             if not hooks and decision.outcome is Outcome.ALLOW:
                 decision = _hold_without_snapshot(decision, route)
-        return self._record(agent, resource, route, method, rest, body, decision, hooks)
+        return await self._record(agent, resource, route, method, rest, body, decision, hooks)
 
-    def refuse_oversized(
+    async def refuse_oversized(
         self, agent: Agent, route: Route, method: str, rest: str, size: int | None, limit: int
     ) -> Verdict:
         """A body too large to classify is an unknown action, refused (and recorded)."""
@@ -190,9 +192,9 @@ class Enforcer:
             (action.reason, why),
             (MAX_BODY_POLICY,),
         )
-        return self._record(agent, resource, route, method, rest, b"", decision, ())
+        return await self._record(agent, resource, route, method, rest, b"", decision, ())
 
-    def _record(
+    async def _record(
         self,
         agent: Agent,
         resource: Resource,
@@ -206,7 +208,7 @@ class Enforcer:
         fingerprint = action_fingerprint(
             self._hmac_key, (agent.id or agent.name, route.resource, method, rest, body)
         )
-        record = self.audit.record_decision(
+        record_body = self.audit.decision_body(
             principal=agent,
             resource=resource,
             kind="http",
@@ -214,6 +216,7 @@ class Enforcer:
             decision=decision,
             source=SOURCE,
         )
+        record = await self._decisions.append("decision", record_body)
         return Verdict(
             decision,
             record.seq,

@@ -146,12 +146,12 @@ class HttpProxy:
         method = request.method
         body = await self._read_body(request)
         if body is None:
-            verdict = enforcer.refuse_oversized(
+            verdict = await enforcer.refuse_oversized(
                 agent, route, method, rest, request.content_length, self.config.max_body
             )
             enforcer.outcome(verdict.seq, "refused", status=413)
             return _reply(too_large_reply(self.config.max_body), close=True)
-        verdict = enforcer.decide(agent, route, method, rest, headers, body)
+        verdict = await enforcer.decide(agent, route, method, rest, headers, body)
         wait = prefer_wait(headers)
         wait = min(route.wait if wait is None else wait, self.config.max_wait)
 
