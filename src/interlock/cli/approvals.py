@@ -9,6 +9,7 @@ from their authenticator), which is how two distinct people approve a request th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -163,6 +164,38 @@ def _render(r: ApprovalRequest) -> None:
     out.print(f"  source     {escape(r.source)}   audit decision #{r.decision_seq or '-'}")
 
 
+def _decide(
+    verb: str,
+    request_id: str,
+    comment: str,
+    user: str | None,
+    code: str | None,
+    home: Path | None,
+) -> tuple[ApprovalRequest, Human]:
+    """Sign the human in and record their approve / deny / cancel; errors exit."""
+    try:
+        found = require_home(home)
+        human = _human(found, user, code, f"approvals {verb}")
+        store = _store(found)
+        if verb == "approve":
+            refusal = _owner_refusal(found, store.get(request_id), human)
+            if refusal is not None:
+                found.audit_log().append(
+                    "approval",
+                    {
+                        "event": "approval_refused",
+                        "id": request_id,
+                        "by": human.name,
+                        "why": refusal,
+                    },
+                )
+                fail(refusal)
+        decide = {"approve": store.approve, "deny": store.deny, "cancel": store.cancel}[verb]
+        return decide(request_id, human, comment), human
+    except InterlockError as exc:
+        fail_from(exc)
+
+
 @app.command()
 def approve(
     request_id: str,
@@ -172,20 +205,7 @@ def approve(
     home: HomeOption = None,
 ) -> None:
     """Approve a pending request (bound to that exact action, single-use, expiring)."""
-    try:
-        found = require_home(home)
-        human = _human(found, user, code, "approvals approve")
-        store = _store(found)
-        refusal = _owner_refusal(found, store.get(request_id), human)
-        if refusal is not None:
-            found.audit_log().append(
-                "approval",
-                {"event": "approval_refused", "id": request_id, "by": human.name, "why": refusal},
-            )
-            fail(refusal)
-        request = store.approve(request_id, human, comment)
-    except InterlockError as exc:
-        fail_from(exc)
+    request, human = _decide("approve", request_id, comment, user, code, home)
     if request.status is Status.APPROVED:
         out.print(
             f"[green]approved[/] {request.id} by {escape(human.name)}: the agent's next identical "
@@ -207,12 +227,7 @@ def deny(
     home: HomeOption = None,
 ) -> None:
     """Refuse a request; the agent is told, with your comment."""
-    try:
-        found = require_home(home)
-        human = _human(found, user, code, "approvals deny")
-        request = _store(found).deny(request_id, human, comment)
-    except InterlockError as exc:
-        fail_from(exc)
+    request, human = _decide("deny", request_id, comment, user, code, home)
     out.print(f"[red]denied[/] {request.id} by {escape(human.name)}")
 
 
@@ -225,10 +240,5 @@ def cancel(
     home: HomeOption = None,
 ) -> None:
     """Stop a scheduled action during its cancel window (or withdraw any request not yet run)."""
-    try:
-        found = require_home(home)
-        human = _human(found, user, code, "approvals cancel")
-        request = _store(found).cancel(request_id, human, comment)
-    except InterlockError as exc:
-        fail_from(exc)
+    request, human = _decide("cancel", request_id, comment, user, code, home)
     out.print(f"[red]cancelled[/] {request.id} by {escape(human.name)}: it will not run")
