@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime
 import http.client
 import ipaddress
 import json
@@ -22,9 +21,8 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests._pki import CA, ca_pem, make_ca, make_leaf
 
 from .conftest import REAL_CREDENTIAL, Upstream, _handler, graphql, setup_home, wait_until
 
@@ -46,99 +44,33 @@ class Pki:
     wrong_name_key: Path
 
 
-def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-
-def _ca(tmp: Path, label: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"Interlock test CA {label}"))
-        .issuer_name(_name(f"Interlock test CA {label}"))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
+def _ca(tmp: Path, label: str) -> tuple[CA, Path]:
+    ca = make_ca(f"Interlock test CA {label}")
     path = tmp / f"ca-{label}.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key, cert, path
+    path.write_bytes(ca_pem(ca))
+    return ca, path
 
 
-def _leaf(
-    tmp: Path,
-    label: str,
-    ca_key: ec.EllipticCurvePrivateKey,
-    ca_cert: x509.Certificate,
-    names: list[x509.GeneralName],
-) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(label))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
+def _leaf(tmp: Path, label: str, ca: CA, names: list[x509.GeneralName]) -> tuple[Path, Path]:
+    cert, key = make_leaf(ca, names, label)
     cert_path, key_path = tmp / f"{label}.crt", tmp / f"{label}.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert_path.write_bytes(cert)
+    key_path.write_bytes(key)
     return cert_path, key_path
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     tmp = tmp_path_factory.mktemp("pki")
-    ca_key, ca_cert, ca_file = _ca(tmp, "trusted")
-    _, _, other_ca_file = _ca(tmp, "other")
+    ca, ca_file = _ca(tmp, "trusted")
+    _, other_ca_file = _ca(tmp, "other")
     cert, key = _leaf(
         tmp,
         "upstream",
-        ca_key,
-        ca_cert,
+        ca,
         [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")],
     )
-    wrong_cert, wrong_key = _leaf(
-        tmp, "elsewhere", ca_key, ca_cert, [x509.DNSName("elsewhere.example")]
-    )
+    wrong_cert, wrong_key = _leaf(tmp, "elsewhere", ca, [x509.DNSName("elsewhere.example")])
     return Pki(ca_file, other_ca_file, cert, key, wrong_cert, wrong_key)
 
 
