@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from interlock._sqlite import immediate_transaction
 from interlock.audit import AuditLog
 from interlock.errors import ConfigError, InterlockError
 from interlock.home import Home
@@ -602,17 +603,12 @@ class ApprovalStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        def refused(exc: sqlite3.Error) -> Exception:
+            return ConfigError(f"{self.path}: cannot write the approval store ({exc})")
+
         with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise ConfigError(f"{self.path}: cannot write the approval store ({exc})") from None
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            with immediate_transaction(self._db, refused) as db:
+                yield db
             # Audit records go to the same SQLite file through another connection: written
             # after our write lock is released, never inside it (that would wait on itself).
             deferred, self._deferred = self._deferred, []

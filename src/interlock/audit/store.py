@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
+from interlock._sqlite import immediate_transaction
 from interlock.audit.chain import GENESIS, AuditRecord, Checkpoint, canonical_json
 from interlock.errors import AuditError
 
@@ -71,10 +72,13 @@ class SQLiteAuditStore:
     def append_many(self, makes: list[MakeRecord]) -> list[AuditRecord]:
         """Append records in order, in one transaction (one lock, one commit)."""
         records: list[AuditRecord] = []
+
+        def refused(exc: sqlite3.Error) -> Exception:
+            return AuditError(f"{self.path}: cannot append to the audit store ({exc})")
+
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute(
+            with immediate_transaction(self._db, refused) as db:
+                row = db.execute(
                     "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
                 seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
@@ -82,7 +86,7 @@ class SQLiteAuditStore:
                     record = make(seq, prev)
                     records.append(record)
                     seq, prev = seq + 1, record.hash
-                self._db.executemany(
+                db.executemany(
                     "INSERT INTO audit_records (seq, ts, type, body, prev, hash) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [
@@ -90,12 +94,8 @@ class SQLiteAuditStore:
                         for r in records
                     ],
                 )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
-            raise AuditError(f"{self.path}: cannot append to the audit store ({exc})") from None
+            raise refused(exc) from None
         return records
 
     def records(self, after_seq: int = 0) -> Iterator[AuditRecord]:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from interlock._sqlite import immediate_transaction
 from interlock.errors import ConfigError
 
 _SCHEMA = """
@@ -111,17 +112,12 @@ class IdentityState:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction holding SQLite's write lock from the start."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise ConfigError(f"{self.path}: cannot write the identity state ({exc})") from None
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+
+        def refused(exc: sqlite3.Error) -> Exception:
+            return ConfigError(f"{self.path}: cannot write the identity state ({exc})")
+
+        with self._lock, immediate_transaction(self._db, refused) as db:
+            yield db
 
     def one(self, sql: str, params: tuple[Any, ...] = ()) -> Row | None:
         with self._lock:
