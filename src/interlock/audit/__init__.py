@@ -1,6 +1,12 @@
 """The tamper-evident audit log: hash-chained records, signed checkpoints, pluggable store."""
 
-from interlock.audit.chain import AuditRecord, Checkpoint, VerifyReport, verify_chain
+from interlock.audit.chain import (
+    AuditRecord,
+    Checkpoint,
+    VerifyReport,
+    canonical_json,
+    verify_chain,
+)
 from interlock.audit.log import AuditLog
 from interlock.audit.signing import CheckpointSigner, CheckpointVerifier, generate_signing_key
 from interlock.audit.store import AuditStore, SQLiteAuditStore
@@ -14,6 +20,7 @@ __all__ = [
     "CheckpointVerifier",
     "SQLiteAuditStore",
     "VerifyReport",
+    "canonical_json",
     "generate_signing_key",
     "verify_chain",
 ]
