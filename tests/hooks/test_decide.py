@@ -201,8 +201,12 @@ def test_an_approved_hold_runs_once(home: Home, event: Event) -> None:
     held = json.loads(decider.answer("claude-code", event("claude-code.bash-incident")).stdout)
     assert held["hookSpecificOutput"]["permissionDecision"] == "ask"
     records = list(decider.audit.records()) if decider.audit else []
-    allowed_record = next(r for r in records if r.body.get("approval_request") == request.id)
-    assert allowed_record.body["verdict"] == "allow"
+    # The retried call's decision is a hold, completed by an "approved" outcome that names
+    # the request it spent.
+    spent = next(r for r in records if r.body.get("approval_request") == request.id)
+    assert spent.type == "outcome" and spent.body["outcome"] == "approved"
+    decided = next(r for r in records if r.seq == spent.body["decision_seq"])
+    assert decided.body["verdict"] == "ask" and decided.body["source"] == "hook:claude-code"
 
 
 def test_a_sensitive_write_hold_is_in_the_queue(home: Home, tmp_path: Path) -> None:
@@ -241,7 +245,8 @@ def test_an_audit_failure_is_a_deny(home: Home, event: Event) -> None:
         def append(self, *args: object) -> None:
             raise OSError("disk full")
 
-    decider.audit = Broken()  # type: ignore[assignment]
+    assert decider.point is not None
+    decider.point.audit = Broken()  # type: ignore[assignment]
     result = decider.answer("claude-code", event("claude-code.bash-ls"))
     assert result.exit_code == 2 and "audit log" in result.stderr
 

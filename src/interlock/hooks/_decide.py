@@ -29,6 +29,7 @@ from typing import Any
 from interlock.approvals import ApprovalStore
 from interlock.audit import AuditLog
 from interlock.checking import Checker, CheckRequest
+from interlock.enforce import ActionRequest, EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
 from interlock.gate import Gate
 from interlock.home import Home, find_home
@@ -52,7 +53,6 @@ from interlock.model import (
     Verb,
     unknown_action,
 )
-from interlock.redact import redact_value
 from interlock.secrets import contains_secret, find_secrets
 
 DEFAULT_READ_LIMIT = 1_000_000
@@ -210,13 +210,18 @@ def _under(path: str, directory: str) -> bool:
 
 @dataclass(slots=True)
 class HookDecider:
-    """Answers hook events with one checker, the hook settings and an optional audit log."""
+    """Answers hook events with one checker and the hook settings; with a home, every verdict
+    goes through the enforcement pipeline (`point`): recorded, and a hold meets the approval
+    store there."""
 
     checker: Checker
     settings: HookSettings = field(default_factory=HookSettings)
-    audit: AuditLog | None = None
+    point: EnforcementPoint | None = None
     home_root: Path | None = None
-    approvals: ApprovalStore | None = None
+
+    @property
+    def audit(self) -> AuditLog | None:
+        return self.point.audit if self.point is not None else None
 
     @classmethod
     def for_home(cls, explicit: Path | None = None) -> HookDecider:
@@ -225,14 +230,15 @@ class HookDecider:
         home = find_home(explicit)
         if home is None:
             return cls(Checker(Gate()))
+        checker = _home_checker(home)
         audit = home.audit_log()
-        return cls(
-            _home_checker(home),
-            load_hook_settings(home.config_path),
-            audit,
-            home.root,
-            ApprovalStore(home.database, audit=audit),
+        point = EnforcementPoint(
+            gate=checker.gate,
+            audit=audit,
+            approvals=ApprovalStore(home.database, audit=audit),
+            hmac_key=home.hmac_key.read_bytes(),
         )
+        return cls(checker, load_hook_settings(home.config_path), point, home.root)
 
     def answer(self, agent: str, raw: bytes, *, deadline: float | None = None) -> HookAnswer:
         """The agent's exact answer to one raw event; never raises."""
@@ -380,7 +386,7 @@ class HookDecider:
     ) -> Verdict:
         reasons = "; ".join(decision.reasons[:3]) or decision.outcome.value
         details: dict[str, Any] = {
-            "decision": decision.to_json(),
+            "gate": decision,
             "kind": kind,
             "environment": env,
             "payload": payload,
@@ -436,109 +442,85 @@ class HookDecider:
         )
 
     def _record(self, agent: str, call: ToolCall | None, verdict: Verdict) -> Verdict:
-        """Write the verdict to the audit log; a hold also opens (or, once a human approved
-        this exact call, claims) a request in the approval store."""
-        if self.audit is None:
+        """Send the verdict through the pipeline: recorded before the tool runs; a hold is
+        allowed once if a human approved exactly this call, else it opens a request."""
+        if self.point is None:
             return verdict
         details = dict(verdict.details)
         payload = details.pop("payload", None)
         held: Decision | None = details.pop("held", None)
         hold = bool(details.pop("hold", False))
-        outcome = _OUTCOME_OF[verdict.permission]
-        decision = dict(details.pop("decision", None) or {})
-        decision.update(
-            decision=outcome,
-            risk=decision.get("risk", details.get("risk", "unknown")),
-            actions=decision.get("actions", []),
-            reasons=[*decision.get("reasons", []), verdict.reason][-4:],
-            policies=decision.get("policies", details.get("policies", [])),
-        )
-        env = details.pop("environment", "workspace")
-        kind = details.pop("kind", call.kind.value if call else "unreadable")
+        details.pop("decision", None)
+        gate_decision: Decision | None = details.pop("gate", None)
+        env = str(details.pop("environment", "workspace"))
+        kind = str(details.pop("kind", call.kind.value if call else "unreadable"))
+        for key in ("policies", "risk"):
+            details.pop(key, None)
+        decision = held if hold and held is not None else gate_decision
+        if decision is None or decision.outcome.value != _OUTCOME_OF[verdict.permission]:
+            decision = _rule_decision(verdict, kind, call)
         principal = self.settings.agent or agent
-        resource = Resource(name=f"{agent}-{call.kind.value if call else 'event'}", environment=env)
-        body: dict[str, Any] = {
-            "source": f"hook:{agent}",
-            "principal": {"type": "agent", "name": principal},
-            "resource": {"name": resource.name, "environment": resource.environment},
-            "decision": decision,
-            "session_id": call.session if call else "",
+        context: dict[str, object] = {
             "event": call.event if call else "",
             "tool": call.tool if call else "",
-            "kind": kind,
             "verdict": verdict.permission.value,
             "reason": verdict.reason,
             **details,
         }
-        if payload is not None:
-            body["payload_hmac"] = self.audit.fingerprint(payload)
         if call is not None and call.cwd:
-            body["cwd"] = call.cwd
-        if not (hold and held is not None and self.approvals is not None):
-            self.audit.append("decision", body)
-            return verdict
-        return self._hold(agent, principal, resource, kind, payload, held, body, verdict)
-
-    def _hold(
-        self,
-        agent: str,
-        principal: str,
-        resource: Resource,
-        kind: str,
-        payload: object,
-        held: Decision,
-        body: dict[str, Any],
-        verdict: Verdict,
-    ) -> Verdict:
-        """A held call: run once if a human approved exactly it, else open a request."""
-        assert self.audit is not None and self.approvals is not None
-        who = self.checker.principal(CheckRequest(kind, "", agent=principal))
-        fingerprint = self.audit.fingerprint(
-            {
-                "agent": who.id or who.name,
-                "resource": resource.name,
-                "kind": kind,
-                "payload": payload,
-            }
-        )
-        approved = self.approvals.find_approved(fingerprint, who.id or who.name)
-        if approved is not None:
-            claimed = self.approvals.claim(approved.id, fingerprint)
-            if claimed is not None:
-                by = ", ".join(claimed.approvals) or "a human"
-                reason = f"approved by {by} ({claimed.id}); allowed once"
-                decision = {**body["decision"], "decision": "allow"}
-                decision["reasons"] = [*decision.get("reasons", []), reason][-4:]
-                self.audit.append(
-                    "decision",
-                    {
-                        **body,
-                        "decision": decision,
-                        "verdict": Permission.ALLOW.value,
-                        "reason": reason,
-                        "approval_request": claimed.id,
-                    },
-                )
-                return Verdict(Permission.ALLOW, reason, claimed.id, verdict.details)
-        record = self.audit.append("decision", body)
-        summary = "; ".join(d.action.detail or d.action.operation for d in held.actions)
-        request = self.approvals.open_request(
-            fingerprint=fingerprint,
-            agent=who,
-            resource=resource,
-            decision=held,
-            summary=str(redact_value(summary)),
+            context["cwd"] = call.cwd
+        request = ActionRequest(
             source=f"hook:{agent}",
-            decision_seq=record.seq,
+            agent=self.checker.principal(CheckRequest(kind, "", agent=principal)),
+            resource=Resource(
+                name=f"{agent}-{call.kind.value if call else 'event'}", environment=env
+            ),
+            kind=kind,
+            payload=payload if payload is not None else "",
+            summary="; ".join(d.action.detail or d.action.operation for d in decision.actions),
+            session_id=call.session if call else "",
+            context=context,
         )
+        if not hold:
+            self.point.record(self.point.verdict(request, decision))
+            return verdict
+        settled = self.point.resolve(self.point.record(self.point.verdict(request, decision)))
+        if settled.approved:
+            return Verdict(Permission.ALLOW, settled.message, settled.approval_id, verdict.details)
+        request_id = settled.approval_id
+        if not request_id:
+            return verdict
         reason = (
-            f"{verdict.reason} Approval request {request.id} was created; do not look for "
-            f"another way to do this: wait for a human to approve {request.id}."
+            f"{verdict.reason} Approval request {request_id} was created; do not look for "
+            f"another way to do this: wait for a human to approve {request_id}."
         )
-        return Verdict(verdict.permission, reason, request.id, verdict.details)
+        return Verdict(verdict.permission, reason, request_id, verdict.details)
 
 
 _OUTCOME_OF = {Permission.ALLOW: "allow", Permission.ASK: "hold", Permission.DENY: "deny"}
+
+
+def _rule_decision(verdict: Verdict, kind: str, call: ToolCall | None) -> Decision:
+    """The decision of a hook rule (a secret read, a sensitive write, a failure), in the
+    gate's shape, so every hook verdict is recorded like any other decision."""
+    outcome = Outcome(_OUTCOME_OF[verdict.permission])
+    details = verdict.details
+    try:
+        risk = Verb(str(details.get("risk", "unknown")))
+    except ValueError:
+        risk = Verb.UNKNOWN
+    policies = tuple(str(p) for p in details.get("policies", ()) or (FAILURE_RULE,))
+    targets = tuple(str(p) for p in details.get("paths", ()))
+    tool = call.tool if call is not None and call.tool else kind
+    action = Action(kind, f"{kind}:{tool}", risk, targets, reason=verdict.reason)
+    return Decision(
+        outcome,
+        risk,
+        (ActionDecision(action, outcome, (verdict.reason,), policies),),
+        (verdict.reason,),
+        policies,
+        approvers=1 if outcome is Outcome.HOLD else 0,
+    )
 
 
 def timeout_verdict(budget: float) -> Verdict:
