@@ -63,7 +63,7 @@ def install(
       interlock hooks install claude-code            # .claude/settings.json here
       interlock hooks install cursor --user          # ~/.cursor/hooks.json
     """
-    from interlock.hooks._install import install as do_install
+    from interlock.hooks import install as do_install
 
     agent = _agent(agent)
     scope = _scope(project, user)
@@ -97,7 +97,7 @@ def uninstall(
     user: UserOption = False,
 ) -> None:
     """Remove Interlock's hook from an agent's settings, leaving the rest as it was."""
-    from interlock.hooks._install import uninstall as do_uninstall
+    from interlock.hooks import uninstall as do_uninstall
 
     agent = _agent(agent)
     try:
@@ -121,7 +121,7 @@ def serve(
     home: HomeOption = None,
 ) -> None:
     """Run the resident process hook clients ask, on <home>/state/hooks.sock (foreground)."""
-    from interlock.hooks._daemon import serve as do_serve
+    from interlock.hooks import serve as do_serve
 
     try:
         found = require_home(home)
@@ -144,9 +144,15 @@ def status(
     home: HomeOption = None,
 ) -> None:
     """Show the resident process, the [hooks] settings and where hooks are installed."""
-    from interlock.hooks._daemon import pid_path, ping, socket_path
-    from interlock.hooks._decide import load_hook_settings, settings_table
-    from interlock.hooks._install import installed, settings_file
+    from interlock.hooks import (
+        installed,
+        load_hook_settings,
+        pid_path,
+        ping,
+        settings_file,
+        settings_table,
+        socket_path,
+    )
 
     try:
         found = find_home(home)
@@ -185,7 +191,7 @@ def hook(
     is the same decision in one process. Every failure is answered with the agent's deny.
     """
     try:
-        from interlock.hooks._local import MAX_EVENT_BYTES, evaluate
+        from interlock.hooks import MAX_EVENT_BYTES, evaluate
 
         stream = getattr(sys.stdin, "buffer", None)
         raw = stream.read(MAX_EVENT_BYTES + 1) if stream is not None else sys.stdin.read().encode()

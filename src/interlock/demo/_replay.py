@@ -22,7 +22,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,13 @@ SNAPSHOT = 'mutation { volumeSnapshotCreate(volumeId: "{target}") { id } }'
 OPERATOR = Human("local:oncall", "admin")
 CANCEL_WINDOW = 2.0
 
+HumanCli = Callable[[Sequence[str]], None]
+"""Runs `interlock ARGS` as the on-call human types it (given by the CLI: no import cycle)."""
 
-def replay(console: Console) -> bool:
-    """Run both acts; True when the production volume survived Act 2."""
+
+def replay(console: Console, human: HumanCli) -> bool:
+    """Run both acts; True when the production volume survived Act 2. `human` runs the
+    `interlock` commands the on-call human types (the CLI passes itself in)."""
     started = time.monotonic()
     console.print(
         Panel.fit(
@@ -65,7 +69,7 @@ def replay(console: Console) -> bool:
     )
     with tempfile.TemporaryDirectory(prefix="interlock-demo-") as tmp:
         act_one(console, Path(tmp) / "act1")
-        survived = act_two(console, Path(tmp) / "act2")
+        survived = act_two(console, Path(tmp) / "act2", human)
     console.print(Rule(style="dim"))
     verdict = "[bold green]survived[/]" if survived else "[bold red]was lost[/]"
     console.print(
@@ -167,18 +171,10 @@ def _home_env(home: Home) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _cli(console: Console, *args: str) -> None:
+def _cli(console: Console, human: HumanCli, *args: str) -> None:
     """Run `interlock ARGS` in-process, as the on-call human would type it."""
-    import typer
-
-    from interlock.cli import approvals, audit
-
-    root = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    root.add_typer(approvals.app, name="approvals")
-    root.add_typer(audit.app, name="audit")
     console.print(f"[magenta]    human[/] │ [bold]$ interlock {escape(' '.join(args))}[/]")
-    with contextlib.suppress(typer.Exit, SystemExit):
-        root(list(args), standalone_mode=False)
+    human(args)
 
 
 def _setup(root: Path, cloud: Cloud) -> tuple[Home, dict[str, str], ProxyThread]:
@@ -279,7 +275,7 @@ def _pending_id(home: Home, timeout: float = 10) -> str:
     raise RuntimeError("no approval request appeared")
 
 
-def act_two(console: Console, root: Path) -> bool:
+def act_two(console: Console, root: Path, human: HumanCli) -> bool:
     console.print(Rule("[bold]Act 2 — with Interlock[/]", align="left"))
     cloud = Cloud(root / "cloud")
     cloud.provision()
@@ -287,7 +283,7 @@ def act_two(console: Console, root: Path) -> bool:
     home, tokens, proxy = _setup(root, cloud)
     try:
         with _home_env(home):
-            return _act_two(console, root, cloud, home, tokens, proxy)
+            return _act_two(console, root, cloud, home, tokens, proxy, human)
     finally:
         proxy.stop()
         cloud.stop()
@@ -300,6 +296,7 @@ def _act_two(
     home: Home,
     tokens: dict[str, str],
     proxy: ProxyThread,
+    human: HumanCli,
 ) -> bool:
     staging_api = f"{proxy.url}/railway-staging/graphql/v2"
     prod_api = f"{proxy.url}/railway/graphql/v2"
@@ -357,9 +354,10 @@ def _act_two(
     waiting = _in_background(graphql, prod_api, ops, DELETE.format(PROD_VOLUME), wait=20)
     request_id = _pending_id(home)
     _say(console, "interlock", f"held as {request_id}; the agent's request is held open")
-    _cli(console, "approvals", "show", request_id)
+    _cli(console, human, "approvals", "show", request_id)
     _cli(
         console,
+        human,
         "approvals",
         "deny",
         request_id,
@@ -376,7 +374,15 @@ def _act_two(
     )
     waiting = _in_background(graphql, prod_api, ops, DELETE.format(OLD_VOLUME), wait=20)
     request_id = _pending_id(home)
-    _cli(console, "approvals", "approve", request_id, "-m", "legacy volume, unused since March")
+    _cli(
+        console,
+        human,
+        "approvals",
+        "approve",
+        request_id,
+        "-m",
+        "legacy volume, unused since March",
+    )
     _say(
         console,
         "interlock",
@@ -392,6 +398,6 @@ def _act_two(
     survived = cloud.volume(PROD_VOLUME).exists()
     _say(console, "cloud", f"{PROD_VOLUME} (production): {cloud.describe(PROD_VOLUME)}")
     _say(console, "cloud", f"{OLD_VOLUME} (production): {cloud.describe(OLD_VOLUME)}")
-    _cli(console, "audit", "checkpoint")
-    _cli(console, "audit", "verify")
+    _cli(console, human, "audit", "checkpoint")
+    _cli(console, human, "audit", "verify")
     return survived

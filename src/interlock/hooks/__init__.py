@@ -9,6 +9,10 @@
 See docs/hooks.md.
 """
 
+from interlock.hooks._daemon import pid_path, ping, serve, socket_path
+from interlock.hooks._decide import HookDecider, load_hook_settings, settings_table
+from interlock.hooks._install import install, installed, settings_file, uninstall
+from interlock.hooks._local import MAX_EVENT_BYTES, evaluate
 from interlock.hooks._protocols import (
     AGENTS,
     HookAnswer,
@@ -23,12 +27,25 @@ from interlock.hooks._protocols import (
 
 __all__ = [
     "AGENTS",
+    "MAX_EVENT_BYTES",
     "HookAnswer",
+    "HookDecider",
     "Permission",
     "ToolCall",
     "ToolKind",
     "Verdict",
     "deny_answer",
+    "evaluate",
+    "install",
+    "installed",
+    "load_hook_settings",
     "parse_event",
+    "pid_path",
+    "ping",
     "render",
+    "serve",
+    "settings_file",
+    "settings_table",
+    "socket_path",
+    "uninstall",
 ]

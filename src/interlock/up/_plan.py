@@ -238,8 +238,7 @@ def _pg_child(home: Home, spec: Any, home_args: tuple[str, ...], warnings: list[
 
 
 def _hooks_child(home: Home, home_args: tuple[str, ...]) -> ChildSpec:
-    from interlock.hooks._daemon import socket_path
-    from interlock.hooks._decide import load_hook_settings
+    from interlock.hooks import load_hook_settings, socket_path
 
     settings = load_hook_settings(home.config_path)
     path = socket_path(home)
