@@ -18,6 +18,7 @@ from interlock.classify import KINDS, classify
 from interlock.errors import InputError, InterlockError
 from interlock.gate import Gate
 from interlock.model import Agent, Decision, Resource
+from interlock.protect import Places, installation_places, tampering_actions
 
 DEFAULT_ENVIRONMENT = "production"
 UNNAMED_AGENT = "unnamed-agent"
@@ -32,6 +33,7 @@ class CheckRequest:
     agent: str | None = None
     resource: str | None = None
     reason: str = ""
+    cwd: str | None = None
 
 
 def parse_batch_line(line: str) -> CheckRequest:
@@ -101,8 +103,10 @@ class Checker:
         resources: Mapping[str, Resource] | None = None,
         audit: AuditLog | None = None,
         agents: Mapping[str, Agent] | None = None,
+        places: Places | None = None,
     ) -> None:
         self.gate = gate if gate is not None else Gate()
+        self.places = places if places is not None else installation_places()
         self.resources = dict(resources or {})
         self.audit = audit
         self.agents = dict(agents or {})
@@ -127,7 +131,12 @@ class Checker:
 
     def check(self, request: CheckRequest) -> Decision:
         """Classify and decide; raises `InputError` only for an unusable payload."""
-        actions = classify(request.kind, coerce_payload(request.kind, request.payload))
+        payload = coerce_payload(request.kind, request.payload)
+        actions = classify(request.kind, payload)
+        cwd = request.cwd or None
+        actions += tuple(
+            tampering_actions(request.kind, payload, self.places, cwd=cwd, actions=actions)
+        )
         principal = self.principal(request)
         resource = self.resource(request)
         decision = self.gate.decide(principal, resource, actions, stated_reason=request.reason)

@@ -37,7 +37,8 @@ from interlock.enforce._request import ActionRequest, _payload_bytes, request_fi
 from interlock.enforce._verdict import Verdict
 from interlock.errors import InterlockError
 from interlock.gate import Gate
-from interlock.model import Action, Decision, Outcome
+from interlock.model import SELF_PROTECTION_RULE, SELF_PROTOCOL, Action, Decision, Outcome
+from interlock.protect import Places, installation_places, tampering_actions
 from interlock.redact import redact_value
 
 log = logging.getLogger("interlock.enforce")
@@ -56,8 +57,10 @@ class EnforcementPoint:
         hmac_key: bytes,
         approval_ttl: float = DEFAULT_TTL,
         wait_hint: str = "",
+        places: Places | None = None,
     ) -> None:
         self.gate = gate
+        self.places = places if places is not None else installation_places()
         self.audit = audit
         self.approvals = approvals
         self._key = hmac_key
@@ -76,10 +79,19 @@ class EnforcementPoint:
         if decision is None:
             if actions is None:
                 actions = classify(request.kind, request.payload)
+            actions = (*actions, *self._tampering(request, actions))
             decision = self.gate.decide(
                 request.agent, request.resource, actions, stated_reason=request.stated_reason
             )
         return self.verdict(request, decision)
+
+    def _tampering(self, request: ActionRequest, actions: Sequence[Action]) -> list[Action]:
+        """Attempts on Interlock itself (never cached: symlinks change between calls)."""
+        if any(a.protocol == SELF_PROTOCOL for a in actions):
+            return []
+        return tampering_actions(
+            request.kind, request.payload, self.places, cwd=request.cwd or None, actions=actions
+        )
 
     def verdict(self, request: ActionRequest, decision: Decision) -> Verdict:
         """The verdict for a decision made elsewhere (a fence, a size limit, a hook rule)."""
@@ -130,7 +142,27 @@ class EnforcementPoint:
         """Write the decision record (before anything runs); raises if it cannot be written."""
         if self.audit is None:
             return verdict
-        return verdict.but(seq=self.audit.append("decision", self.decision_record(verdict)).seq)
+        seq = self.audit.append("decision", self.decision_record(verdict)).seq
+        if SELF_PROTECTION_RULE in verdict.decision.policies:
+            self.audit.append("incident", self._incident(verdict, seq))
+        return verdict.but(seq=seq)
+
+    def _incident(self, verdict: Verdict, seq: int) -> dict[str, Any]:
+        """An attempt on Interlock itself: its own record, for humans and the breaker."""
+        request = verdict.request
+        return {
+            "incident": "self_protection",
+            "decision_seq": seq,
+            "source": request.source,
+            "agent": {"name": request.agent.name, "id": request.agent.id},
+            "session_id": request.session_id,
+            "targets": [
+                t
+                for d in verdict.decision.actions
+                if d.action.protocol == SELF_PROTOCOL
+                for t in (d.action.operation, *d.action.targets)
+            ][:20],
+        }
 
     def decide(
         self,

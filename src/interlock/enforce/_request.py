@@ -39,7 +39,8 @@ class ActionRequest:
     the other parts that change what the action means without being classified (an HTTP
     method, path and query, headers that select a tenant or override the method). `context`
     adds protocol fields to the decision record (the tool, the hook event, the cwd, the
-    PostgreSQL message type).
+    PostgreSQL message type). `cwd` is where a command runs, when the enforcement point
+    knows it (hooks do): relative paths and the scripts a command runs are read from there.
     """
 
     source: str
@@ -51,6 +52,7 @@ class ActionRequest:
     summary: str = ""
     stated_reason: str = ""
     session_id: str = ""
+    cwd: str = ""
     context: Mapping[str, object] = field(default_factory=dict)
 
     @property

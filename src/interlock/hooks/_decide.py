@@ -31,7 +31,7 @@ from interlock.audit import AuditLog
 from interlock.checking import Checker, CheckRequest
 from interlock.enforce import ActionRequest, EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
-from interlock.gate import Gate
+from interlock.gate import SELF_REFUSAL, Gate
 from interlock.home import Home, find_home
 from interlock.hooks._protocols import (
     EventError,
@@ -45,6 +45,7 @@ from interlock.hooks._protocols import (
     render,
 )
 from interlock.model import (
+    SELF_PROTECTION_RULE,
     Action,
     ActionDecision,
     Decision,
@@ -53,6 +54,7 @@ from interlock.model import (
     Verb,
     unknown_action,
 )
+from interlock.protect import as_action, installation_places, scan_paths
 from interlock.secrets import contains_secret, find_secrets
 
 DEFAULT_READ_LIMIT = 1_000_000
@@ -167,8 +169,15 @@ _HOME_ASK = (
     ".gitconfig",
     ".bashrc",
     ".bash_profile",
+    ".bash_login",
     ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
     ".profile",
+    ".config/fish/",
+    ".config/git/",
+    ".config/environment.d/",
 )
 _ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
 
@@ -295,7 +304,9 @@ class HookDecider:
 
     def _shell(self, call: ToolCall) -> Verdict:
         env = self.settings.environment_for(call.command)
-        request = CheckRequest("shell", call.command, env=env, agent=self._principal_name(call))
+        request = CheckRequest(
+            "shell", call.command, env=env, agent=self._principal_name(call), cwd=call.cwd
+        )
         decision = self.checker.check(request)
         if decision.outcome is Outcome.ALLOW:
             # A command that only reads may still read a credential out of a file (`cat .env`).
@@ -313,11 +324,33 @@ class HookDecider:
     def _mcp(self, call: ToolCall) -> Verdict:
         payload = dict(call.mcp or {})
         env = self.settings.environment_for(repr(payload))
-        request = CheckRequest("mcp", payload, env=env, agent=self._principal_name(call))
+        request = CheckRequest(
+            "mcp", payload, env=env, agent=self._principal_name(call), cwd=call.cwd
+        )
         decision = self.checker.check(request)
         return self._from_decision(decision, call, "mcp", payload, env)
 
+    def _self_protection(self, call: ToolCall, *, change: bool) -> Verdict | None:
+        """A file tool aimed at Interlock itself: refused, in every environment."""
+        findings = scan_paths(call.paths, self.checker.places, cwd=call.cwd or None, change=change)
+        if not findings:
+            return None
+        first = findings[0]
+        return Verdict(
+            Permission.DENY,
+            f"{call.tool} on {first.target} is refused: {first.why}. Interlock protects itself; "
+            "ask the user to make this change themselves.",
+            details={
+                "gate": _self_decision(call, [as_action(f) for f in findings]),
+                "kind": "file",
+                "payload": list(call.paths),
+            },
+        )
+
     def _read(self, call: ToolCall) -> Verdict:
+        refused = self._self_protection(call, change=False)
+        if refused is not None:
+            return refused
         if call.content is not None and contains_secret(call.content[: self.settings.read_limit]):
             return self._secret_verdict(call.paths[0] if call.paths else "the file", call)
         leak = self._secret_in(call.paths, call.cwd)
@@ -331,6 +364,9 @@ class HookDecider:
         )
 
     def _write(self, call: ToolCall) -> Verdict:
+        refused = self._self_protection(call, change=True)
+        if refused is not None:
+            return refused
         worst: tuple[Outcome, str, str] | None = None
         for raw in call.paths:
             for path in _candidate_paths(raw, call.cwd):
@@ -500,6 +536,20 @@ class HookDecider:
 _OUTCOME_OF = {Permission.ALLOW: "allow", Permission.ASK: "hold", Permission.DENY: "deny"}
 
 
+def _self_decision(call: ToolCall, actions: list[Action]) -> Decision:
+    decisions = tuple(
+        ActionDecision(a, Outcome.DENY, (a.reason, SELF_REFUSAL), (SELF_PROTECTION_RULE,))
+        for a in actions
+    )
+    return Decision(
+        Outcome.DENY,
+        Verb.DESTRUCTIVE,
+        decisions,
+        (decisions[0].reasons[0], SELF_REFUSAL),
+        (SELF_PROTECTION_RULE,),
+    )
+
+
 def _rule_decision(verdict: Verdict, kind: str, call: ToolCall | None) -> Decision:
     """The decision of a hook rule (a secret read, a sensitive write, a failure), in the
     gate's shape, so every hook verdict is recorded like any other decision."""
@@ -558,6 +608,7 @@ def _home_checker(home: Home) -> Checker:
             Gate(home.load_policies()),
             resources={**registered_resources(home), **home.load_config().resources},
             agents=registered_agents(home),
+            places=installation_places(home.root),
         )
     except InterlockError:
         raise
