@@ -8,7 +8,9 @@ verified and tampered with to show that the tampering is caught.
 from __future__ import annotations
 
 import contextlib
+import io
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,15 +84,21 @@ RESOURCES = {
 }
 
 
-def human_commands(args: Sequence[str]) -> None:
-    """The on-call human's `interlock approvals …` / `interlock audit …`, run in-process."""
+def human_commands(args: Sequence[str], stdin: str = "") -> None:
+    """The on-call human's `interlock approvals …` / `interlock audit …`, run in-process;
+    `stdin` is what they type at the prompts (a password)."""
     from interlock.cli import approvals, audit
 
     root = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     root.add_typer(approvals.app, name="approvals")
     root.add_typer(audit.app, name="audit")
-    with contextlib.suppress(typer.Exit, SystemExit):
-        root(list(args), standalone_mode=False)
+    saved = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.suppress(typer.Exit, SystemExit):
+            root(list(args), standalone_mode=False)
+    finally:
+        sys.stdin = saved
 
 
 def demo(
