@@ -175,10 +175,18 @@ class EnforcementPoint:
 
     # -- holds and approvals
 
-    def resolve(self, verdict: Verdict, *, delay: float = 0.0, **detail: object) -> Verdict:
+    def resolve(
+        self,
+        verdict: Verdict,
+        *,
+        delay: float = 0.0,
+        ttl: float | None = None,
+        **detail: object,
+    ) -> Verdict:
         """A hold meets the approval store: a human's approval of exactly this action is
         claimed (the verdict becomes ALLOW, once); otherwise the request is opened (or the
-        open one found, so retries never pile up requests for humans to read)."""
+        open one found, so retries never pile up requests for humans to read). `ttl` bounds
+        the life of a request opened here (default: the point's approval TTL)."""
         if verdict.outcome is not Outcome.HOLD or self.approvals is None:
             return verdict
         request = verdict.request
@@ -194,7 +202,7 @@ class EnforcementPoint:
             decision=verdict.decision,
             summary=self._summary(verdict),
             source=request.source,
-            ttl=self.approval_ttl,
+            ttl=ttl if ttl is not None else self.approval_ttl,
             decision_seq=verdict.seq or None,
         )
         if opened.status is Status.APPROVED:  # approved between our two reads

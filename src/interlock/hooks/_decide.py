@@ -59,6 +59,7 @@ from interlock.secrets import contains_secret, find_secrets
 
 DEFAULT_READ_LIMIT = 1_000_000
 DEFAULT_BUDGET_SECONDS = 2.0
+DEFAULT_ASK_TTL = 300.0
 MAX_READ_FILES = 50
 SECRET_READ_RULE = "hooks-secret-read"  # noqa: S105 (a rule name)
 SENSITIVE_WRITE_RULE = "hooks-sensitive-write"
@@ -94,6 +95,14 @@ class HookSettings:
     production_markers: tuple[ProductionMarker, ...] = ()
     read_limit: int = DEFAULT_READ_LIMIT
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
+    ask_outside_production: bool = False
+    ask_ttl: float = DEFAULT_ASK_TTL
+
+    def may_ask(self, environment: str) -> bool:
+        """Whether a hold may become the host's own "ask": never on production (hosts
+        auto-approve asks in their auto modes and deny them headless), and elsewhere only
+        when configured."""
+        return self.ask_outside_production and environment != "production"
 
     def environment_for(self, text: str) -> str:
         if any(marker.matches(text) for marker in self.production_markers):
@@ -119,6 +128,8 @@ def load_hook_settings(config_path: Path) -> HookSettings:
         "production_markers",
         "read_limit",
         "budget_seconds",
+        "ask_outside_production",
+        "ask_ttl",
     }
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -145,7 +156,15 @@ def load_hook_settings(config_path: Path) -> HookSettings:
     budget = table.get("budget_seconds", DEFAULT_BUDGET_SECONDS)
     if not isinstance(budget, int | float) or not 0.05 <= budget <= 30:
         raise ConfigError(f"{where}: budget_seconds must be between 0.05 and 30")
-    return HookSettings(environment, agent, tuple(markers), read_limit, float(budget))
+    ask = table.get("ask_outside_production", False)
+    if not isinstance(ask, bool):
+        raise ConfigError(f"{where}: ask_outside_production must be true or false")
+    ask_ttl = table.get("ask_ttl", DEFAULT_ASK_TTL)
+    if not isinstance(ask_ttl, int | float) or not 10 <= ask_ttl <= 86400:
+        raise ConfigError(f"{where}: ask_ttl must be between 10 and 86400 (seconds)")
+    return HookSettings(
+        environment, agent, tuple(markers), read_limit, float(budget), ask, float(ask_ttl)
+    )
 
 
 # --- sensitive places -------------------------------------------------------------------
@@ -481,6 +500,15 @@ class HookDecider:
         """Send the verdict through the pipeline: recorded before the tool runs; a hold is
         allowed once if a human approved exactly this call, else it opens a request."""
         if self.point is None:
+            env = str(verdict.details.get("environment", "workspace"))
+            if verdict.permission is Permission.ASK and not self.settings.may_ask(env):
+                return Verdict(
+                    Permission.DENY,
+                    f"{verdict.reason} It needs a human's approval, and no Interlock home is "
+                    "set up to queue one: ask the user to run it.",
+                    None,
+                    verdict.details,
+                )
             return verdict
         details = dict(verdict.details)
         payload = details.pop("payload", None)
@@ -520,17 +548,34 @@ class HookDecider:
         if not hold:
             self.point.record(self.point.verdict(request, decision))
             return verdict
-        settled = self.point.resolve(self.point.record(self.point.verdict(request, decision)))
+        asking = self.settings.may_ask(env)
+        ttl = self.settings.ask_ttl if asking else None
+        settled = self.point.resolve(
+            self.point.record(self.point.verdict(request, decision)), ttl=ttl
+        )
         if settled.approved:
             return Verdict(Permission.ALLOW, settled.message, settled.approval_id, verdict.details)
         request_id = settled.approval_id
         if not request_id:
-            return verdict
+            return (
+                verdict
+                if asking
+                else Verdict(Permission.DENY, verdict.reason, None, verdict.details)
+            )
+        if asking:
+            reason = (
+                f"{verdict.reason} Approval request {request_id} was created (it expires with "
+                f"this prompt, in {self.settings.ask_ttl:g} s)."
+            )
+            return Verdict(Permission.ASK, reason, request_id, verdict.details)
         reason = (
-            f"{verdict.reason} Approval request {request_id} was created; do not look for "
-            f"another way to do this: wait for a human to approve {request_id}."
+            f"{verdict.reason} Interlock is holding it for a human: approval request "
+            f"{request_id}. Do not look for another way to do this. Tell the user it needs "
+            f"their approval in Interlock (`interlock approvals approve {request_id}` or the "
+            f"console), wait, and run exactly the same command again once it is approved: "
+            f"it will run once."
         )
-        return Verdict(verdict.permission, reason, request_id, verdict.details)
+        return Verdict(Permission.DENY, reason, request_id, verdict.details)
 
 
 _OUTCOME_OF = {Permission.ALLOW: "allow", Permission.ASK: "hold", Permission.DENY: "deny"}
