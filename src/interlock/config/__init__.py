@@ -40,7 +40,12 @@ from interlock.config._proxy_http import (
 )
 from interlock.config._proxy_pg import AgentLimits, ProxySettings
 from interlock.config._server import DEFAULT_PORT, ServerSettings
-from interlock.config._up import UpPgSettings, UpSettings
+from interlock.config._up import (
+    DEFAULT_MAX_RESTARTS,
+    DEFAULT_STOP_TIMEOUT,
+    UpPgSettings,
+    UpSettings,
+)
 from interlock.config._values import Shape, parse_duration, parse_listen, toml_literal
 from interlock.config._webhooks import (
     EVENTS,
@@ -53,8 +58,10 @@ from interlock.config._webhooks import (
 __all__ = [
     "DEFAULT_BUDGET_SECONDS",
     "DEFAULT_HTTP_LISTEN",
+    "DEFAULT_MAX_RESTARTS",
     "DEFAULT_PORT",
     "DEFAULT_READ_LIMIT",
+    "DEFAULT_STOP_TIMEOUT",
     "EVENTS",
     "FORMATS",
     "SECTIONS",
