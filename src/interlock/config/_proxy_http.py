@@ -161,7 +161,7 @@ def _route(name: str, table: Table) -> RouteConfig:
             raise table.bad(
                 "upstream",
                 "must not carry a password or query: credentials are sealed "
-                "with `interlock resource add --credential-…`"
+                "with `interlock resource add --credential-…`",
             )
     credential_format = text["credential_format"] or DEFAULT_CREDENTIAL_FORMAT
     if "{credential}" not in credential_format:
