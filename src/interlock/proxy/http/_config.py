@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from interlock.config import (
-    DEFAULT_HTTP_LISTEN,
     BeforeHook,
     ProxyConfig,
     RouteConfig,
-    parse_listen,
     proxy_http_from,
     read_config,
 )
@@ -39,8 +37,3 @@ def proxy_config_from(table: Any, where: str = _TABLE) -> ProxyConfig:
     """`[proxy.http]` from a table already in hand (`where` names it in messages)."""
     prefix = where.removesuffix(_TABLE) if where.endswith(_TABLE) else f"{where}: "
     return proxy_http_from(table, prefix)
-
-
-def _listen(value: str, where: str) -> tuple[str, int]:
-    """A `--listen HOST:PORT` given on the command line."""
-    return parse_listen(value, where, example=DEFAULT_HTTP_LISTEN)
