@@ -17,11 +17,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from interlock.audit import (
     AuditLog,
@@ -31,8 +28,8 @@ from interlock.audit import (
     generate_signing_key,
 )
 from interlock.audit.signing import write_private_file
+from interlock.config import Config, read_config
 from interlock.errors import ConfigError
-from interlock.model import Resource
 from interlock.policy import PolicyBundle, default_policy_dir, load_policies
 
 HOME_DIR_NAME = ".interlock"
@@ -55,15 +52,6 @@ checkpoint_every = 100
 # environment = "production"
 # tags = ["pii"]
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Config:
-    """What `interlock.toml` says, validated."""
-
-    policy_paths: tuple[Path, ...]
-    checkpoint_every: int = 100
-    resources: Mapping[str, Resource] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,51 +163,6 @@ def init_home(root: Path, *, force: bool = False) -> tuple[Home, list[str]]:
 
 
 def load_config(path: Path) -> Config:
-    try:
-        raw = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    base = path.parent
-    policies = _table(raw, "policies", path)
-    paths = policies.get("paths", ["policies"])
-    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths) or not paths:
-        raise ConfigError(f"{path}: [policies] paths must be a non-empty list of strings")
-    audit = _table(raw, "audit", path)
-    every = audit.get("checkpoint_every", 100)
-    if not isinstance(every, int) or every < 1:
-        raise ConfigError(f"{path}: [audit] checkpoint_every must be a positive integer")
-    resources = {
-        name: _resource(name, spec, path) for name, spec in _table(raw, "resources", path).items()
-    }
-    return Config(tuple(base / p for p in paths), every, resources)
-
-
-def _table(raw: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:
-    value = raw.get(name, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: [{name}] must be a table")
-    return value
-
-
-def _resource(name: str, spec: Any, path: Path) -> Resource:
-    where = f"{path}: [resources.{name}]"
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{where} must be a table")
-    unknown = set(spec) - {"kind", "environment", "tags", "owner", "upstream"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    tags = spec.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ConfigError(f"{where}: tags must be a list of strings")
-    for key in ("kind", "environment", "owner"):
-        if key in spec and not isinstance(spec[key], str):
-            raise ConfigError(f"{where}: {key} must be a string")
-    return Resource(
-        name=name,
-        environment=spec.get("environment", "production"),
-        kind=spec.get("kind", "generic"),
-        tags=frozenset(tags),
-        owner=spec.get("owner", ""),
-    )
+    """The home's interlock.toml, with the tables every command uses checked ([policies],
+    [audit], [resources.NAME]); each component's own table is checked when it asks for it."""
+    return read_config(path).check("policies", "audit", "resources")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import glob
 import os
 import time
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,11 @@ from typing import Any
 from interlock.approvals import ApprovalStore
 from interlock.audit import AuditLog
 from interlock.checking import Checker, CheckRequest
+from interlock.config import DEFAULT_BUDGET_SECONDS as DEFAULT_BUDGET_SECONDS
+from interlock.config import DEFAULT_READ_LIMIT as DEFAULT_READ_LIMIT
+from interlock.config import HookSettings as HookSettings
+from interlock.config import ProductionMarker as ProductionMarker
+from interlock.config import read_config
 from interlock.enforce import ActionRequest, EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
 from interlock.gate import SELF_REFUSAL, Gate
@@ -57,9 +61,6 @@ from interlock.model import (
 from interlock.protect import as_action, installation_places, scan_paths
 from interlock.secrets import contains_secret, find_secrets
 
-DEFAULT_READ_LIMIT = 1_000_000
-DEFAULT_BUDGET_SECONDS = 2.0
-DEFAULT_ASK_TTL = 300.0
 MAX_READ_FILES = 50
 SECRET_READ_RULE = "hooks-secret-read"  # noqa: S105 (a rule name)
 SENSITIVE_WRITE_RULE = "hooks-sensitive-write"
@@ -67,104 +68,9 @@ WORKSPACE_RULE = "hooks-workspace-file"
 FAILURE_RULE = "hooks-fail-closed"
 
 
-@dataclass(frozen=True, slots=True)
-class ProductionMarker:
-    """A declaration that a command or tool call touching something is production.
-
-    `contains`: a substring (a host name, a database name); `variable`: an environment
-    variable name whose use (`$NAME` / `${NAME}`) marks the command as production.
-    """
-
-    contains: str = ""
-    variable: str = ""
-
-    def matches(self, text: str) -> bool:
-        if self.contains and self.contains in text:
-            return True
-        if self.variable:
-            return f"${self.variable}" in text or f"${{{self.variable}}}" in text
-        return False
-
-
-@dataclass(frozen=True, slots=True)
-class HookSettings:
-    """The `[hooks]` table of interlock.toml."""
-
-    environment: str = "production"
-    agent: str | None = None
-    production_markers: tuple[ProductionMarker, ...] = ()
-    read_limit: int = DEFAULT_READ_LIMIT
-    budget_seconds: float = DEFAULT_BUDGET_SECONDS
-    ask_outside_production: bool = False
-    ask_ttl: float = DEFAULT_ASK_TTL
-
-    def may_ask(self, environment: str) -> bool:
-        """Whether a hold may become the host's own "ask": never on production (hosts
-        auto-approve asks in their auto modes and deny them headless), and elsewhere only
-        when configured."""
-        return self.ask_outside_production and environment != "production"
-
-    def environment_for(self, text: str) -> str:
-        if any(marker.matches(text) for marker in self.production_markers):
-            return "production"
-        return self.environment
-
-
 def load_hook_settings(config_path: Path) -> HookSettings:
     """Read `[hooks]` from interlock.toml; raises `ConfigError` naming what is wrong."""
-    try:
-        raw = tomllib.loads(config_path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{config_path}: cannot read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
-    table = raw.get("hooks", {})
-    where = f"{config_path}: [hooks]"
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table")
-    unknown = set(table) - {
-        "environment",
-        "agent",
-        "production_markers",
-        "read_limit",
-        "budget_seconds",
-        "ask_outside_production",
-        "ask_ttl",
-    }
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    environment = table.get("environment", "production")
-    if not isinstance(environment, str) or not environment.strip():
-        raise ConfigError(f"{where}: environment must be a non-empty string")
-    agent = table.get("agent")
-    if agent is not None and (not isinstance(agent, str) or not agent.strip()):
-        raise ConfigError(f"{where}: agent must be a non-empty string")
-    markers = []
-    for index, spec in enumerate(table.get("production_markers", [])):
-        at = f"{config_path}: [[hooks.production_markers]] #{index + 1}"
-        if not isinstance(spec, dict) or set(spec) - {"contains", "variable"}:
-            raise ConfigError(f"{at}: expected a table with `contains` or `variable`")
-        contains, variable = spec.get("contains", ""), spec.get("variable", "")
-        if not isinstance(contains, str) or not isinstance(variable, str):
-            raise ConfigError(f"{at}: `contains` and `variable` must be strings")
-        if not contains and not variable:
-            raise ConfigError(f"{at}: give `contains` or `variable`")
-        markers.append(ProductionMarker(contains, variable))
-    read_limit = table.get("read_limit", DEFAULT_READ_LIMIT)
-    if not isinstance(read_limit, int) or read_limit < 1024:
-        raise ConfigError(f"{where}: read_limit must be an integer of at least 1024 (bytes)")
-    budget = table.get("budget_seconds", DEFAULT_BUDGET_SECONDS)
-    if not isinstance(budget, int | float) or not 0.05 <= budget <= 30:
-        raise ConfigError(f"{where}: budget_seconds must be between 0.05 and 30")
-    ask = table.get("ask_outside_production", False)
-    if not isinstance(ask, bool):
-        raise ConfigError(f"{where}: ask_outside_production must be true or false")
-    ask_ttl = table.get("ask_ttl", DEFAULT_ASK_TTL)
-    if not isinstance(ask_ttl, int | float) or not 10 <= ask_ttl <= 86400:
-        raise ConfigError(f"{where}: ask_ttl must be between 10 and 86400 (seconds)")
-    return HookSettings(
-        environment, agent, tuple(markers), read_limit, float(budget), ask, float(ask_ttl)
-    )
+    return read_config(config_path).hooks
 
 
 # --- sensitive places -------------------------------------------------------------------
