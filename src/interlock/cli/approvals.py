@@ -12,7 +12,6 @@ token (`$INTERLOCK_AGENT_TOKEN`) is refused either way, and the attempt recorded
 from __future__ import annotations
 
 import sys
-import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +28,7 @@ from interlock.approvals import (
     separation_for,
 )
 from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
+from interlock.config import read_config
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.model import Human
@@ -98,11 +98,7 @@ def _human(
 
 def local_operator_allowed(home: Home) -> bool:
     """`[approvals] local_operator` in interlock.toml (default false)."""
-    try:
-        table = tomllib.loads(home.config_path.read_text()).get("approvals", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        return False
-    return isinstance(table, dict) and table.get("local_operator") is True
+    return read_config(home.config_path).approvals.local_operator
 
 
 def _owner_refusal(home: Home, request: ApprovalRequest, human: Human) -> str | None:

@@ -2,6 +2,7 @@
 
     read_config(path) -> Config        the file (parsed once per content)
     Config.policies / .audit / .resources          [policies], [audit], [resources.NAME]
+    Config.approvals                               [approvals]      -> ApprovalSettings
     Config.hooks                                   [hooks]          -> HookSettings
     Config.proxy_http / .proxy_pg                  [proxy.http]     -> ProxyConfig
                                                    [proxy.pg]       -> ProxySettings
@@ -22,6 +23,7 @@ defaults; docs/configuration.md documents exactly those (a test keeps them toget
     _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up: one table each
 """
 
+from interlock.config._approvals import ApprovalSettings
 from interlock.config._core import AuditSettings, PolicySettings
 from interlock.config._file import SECTIONS, SHAPES, TABLES, Config, parse_config, read_config
 from interlock.config._hooks import (
@@ -68,6 +70,7 @@ __all__ = [
     "SHAPES",
     "TABLES",
     "AgentLimits",
+    "ApprovalSettings",
     "AuditSettings",
     "BeforeHook",
     "Config",

@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from interlock.config._approvals import APPROVALS, ApprovalSettings, approvals_from
 from interlock.config._core import (
     AUDIT,
     POLICIES,
@@ -44,6 +45,7 @@ TABLES = (
     "policies",
     "audit",
     "resources",
+    "approvals",
     "hooks",
     "proxy",
     "server",
@@ -57,6 +59,7 @@ SHAPES: tuple[Shape, ...] = (
     POLICIES,
     AUDIT,
     RESOURCE,
+    APPROVALS,
     HOOKS,
     PRODUCTION_MARKER,
     PROXY_HTTP,
@@ -77,6 +80,7 @@ SECTIONS = (
     "policies",
     "audit",
     "resources",
+    "approvals",
     "hooks",
     "proxy_http",
     "proxy_pg",
@@ -125,6 +129,10 @@ class Config:
         return self.audit.checkpoint_every
 
     # -- one table per component
+
+    @cached_property
+    def approvals(self) -> ApprovalSettings:
+        return approvals_from(self.document.get("approvals", {}), self._prefix)
 
     @cached_property
     def hooks(self) -> HookSettings:
