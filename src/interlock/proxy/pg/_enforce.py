@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from interlock.approvals import ApprovalError, Status
@@ -36,16 +37,17 @@ from interlock.gate import Gate
 from interlock.model import Action, Agent, Decision, Outcome, Resource, Verb
 from interlock.proxy.pg._approvals import ApprovalBook
 from interlock.proxy.pg._results import Plan
+from interlock.proxy.pg._ruling import ALLOW, PendingRuling, Ruling, SafeguardPlan
 from interlock.proxy.pg._safeguards import (
     PROTECTED_SCHEMAS,
     SNAPSHOT,
     SNAPSHOT_OPERATIONS,
+    SOFT_DROP,
     SOFT_DROP_NAMES,
     Saved,
     snapshot_plan,
     soft_drop_plan,
 )
-from interlock.proxy.pg._session import ALLOW, SafeguardPlan, Verdict
 from interlock.proxy.pg._shape import read_shape
 
 VAULT_FENCE = "pg-vault-fence"
@@ -63,6 +65,15 @@ class SessionCounts:
     safeguards: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class SafeguardTaking:
+    """A safeguard plan handed to the session: what its record will say once it ran."""
+
+    decision_seq: int
+    mode: str  # snapshot | soft_drop
+    saved: list[Saved]  # filled by the plan as it goes
+
+
 @dataclass(slots=True)
 class StatementGate:
     """The enforcement point bound to one session's agent and resource."""
@@ -76,21 +87,20 @@ class StatementGate:
     counts: SessionCounts = field(default_factory=SessionCounts)
     _reads_seen: set[str] = field(default_factory=set)
     _memo: dict[str, Decision] = field(default_factory=dict)
-    _pending: dict[str, Any] = field(default_factory=dict)
     _holds: dict[str, tuple[Decision, int, float]] = field(default_factory=dict)
 
     # -- the one enforcement point
 
-    def check(self, text: str, *, extended: bool) -> Verdict:
-        """Classify, decide, record; the session forwards only what this allows."""
+    def check(self, text: str, *, extended: bool) -> Ruling | PendingRuling:
+        """Classify and decide on the event loop; what records or reads approvals (SQLite)
+        comes back as a `PendingRuling` that the shell finishes off the loop."""
         self.counts.statements += 1
         decision = self._memo.get(text)
         if decision is not None:  # an allowed read or write seen before in this session
             if decision.risk is Verb.READ:
                 self.counts.reads_unrecorded += 1
                 return ALLOW
-            self._record(text, decision, extended)
-            return ALLOW
+            return PendingRuling(partial(self._allow_recorded, text, decision, extended))
         shape = read_shape(text)
         if shape is not None:
             decision = self._memo.get(shape)
@@ -116,12 +126,19 @@ class StatementGate:
                     self.counts.reads_unrecorded += 1
                     return ALLOW
                 self._reads_seen.add(key)
-            self._record(text, decision, extended)
-            return ALLOW
+            return PendingRuling(partial(self._allow_recorded, text, decision, extended))
+        return PendingRuling(partial(self._decide, text, decision, extended))
+
+    def _allow_recorded(self, text: str, decision: Decision, extended: bool) -> Ruling:
+        self._record(text, decision, extended)
+        return ALLOW
+
+    def _decide(self, text: str, decision: Decision, extended: bool) -> Ruling:
+        """The rest of `check` for a refusal, a hold or a dangerous statement (blocking)."""
         if decision.outcome is Outcome.DENY:
             self._record(text, decision, extended)
             self.counts.refused += 1
-            return _deny_verdict(decision)
+            return _deny_ruling(decision)
         approved_by: str | None = None
         if decision.outcome is Outcome.HOLD:
             approved_by = self._approved(text)
@@ -137,21 +154,21 @@ class StatementGate:
             return None
         return self.approvals.take_granted(self.agent, self.resource, text)
 
-    def _hold(self, text: str, decision: Decision, extended: bool) -> Verdict:
+    def _hold(self, text: str, decision: Decision, extended: bool) -> Ruling:
         self.counts.held += 1
         seq = self._record(text, decision, extended)
         request_id = "(not recorded: no audit log)"
         if self.approvals is not None:
             request_id = self.approvals.request(self.agent, self.resource, text, decision, seq)
-        verdict = _hold_verdict(decision, request_id)
+        verdict = _hold_ruling(decision, request_id)
         if self.approvals is None:
             return verdict
         if len(self._holds) >= _MEMO_LIMIT:
             self._holds.clear()
         self._holds[request_id] = (decision, seq, time.monotonic())
-        return Verdict(False, verdict.message, verdict.hint, held=request_id)
+        return Ruling(False, verdict.message, verdict.hint, held=request_id)
 
-    def settle(self, request_id: str, text: str, *, extended: bool, final: bool) -> Verdict | None:
+    def settle(self, request_id: str, text: str, *, extended: bool, final: bool) -> Ruling | None:
         """The verdict on a held statement the session waits on, once a human has decided."""
         if self.approvals is None or request_id not in self._holds:
             raise ApprovalError(f"no approval request {request_id!r} is held by this session")
@@ -172,14 +189,14 @@ class StatementGate:
         self.counts.refused += 1
         if status is Status.PENDING:
             self._outcome(seq, "held", request_id, waited)
-            held = _hold_verdict(decision, request_id, waited)
-            return Verdict(False, held.message, held.hint)
+            held = _hold_ruling(decision, request_id, waited)
+            return Ruling(False, held.message, held.hint)
         if status in (Status.DENIED, Status.CANCELLED):
             request = self.approvals.get(request_id)
             last = request.votes[-1] if request.votes else None
             self._outcome(seq, status.value, request_id, waited)
             said = f': "{last.comment}"' if last is not None and last.comment else ""
-            return Verdict(
+            return Ruling(
                 False,
                 f"A human ({last.human if last is not None else 'a human'}) {status.value} "
                 f"approval request {request_id} for {_operations(decision)}{said}. "
@@ -188,7 +205,7 @@ class StatementGate:
                 "with other work.",
             )
         self._outcome(seq, "expired", request_id, waited)
-        return Verdict(
+        return Ruling(
             False,
             f"Interlock did not run this statement: approval request {request_id} is "
             f"{status.value}, not approved",
@@ -226,13 +243,12 @@ class StatementGate:
 
     def _with_safeguard(
         self, text: str, decision: Decision, seq: int, extended: bool, *, approved: str | None
-    ) -> Verdict:
+    ) -> Ruling:
         dangerous = [d.action for d in decision.actions if d.action.verb.is_dangerous]
         wanted = set(decision.safeguards)
         if not wanted or not dangerous:
             return ALLOW
         saved: list[Saved] = []
-        self._pending[str(seq)] = saved
         only = dangerous[0] if len(decision.actions) == 1 else None
         if (
             wanted & SOFT_DROP_NAMES
@@ -246,8 +262,8 @@ class StatementGate:
             def soft() -> Plan:
                 return soft_drop_plan(targets, seq, saved)
 
-            self._note_plan(seq, "soft_drop", saved)
-            return Verdict(True, safeguard=SafeguardPlan(soft, True, "DROP TABLE"))
+            done = partial(self._safeguard_done, SafeguardTaking(seq, SOFT_DROP, saved))
+            return Ruling(True, safeguard=SafeguardPlan(soft, True, "DROP TABLE", done))
         if wanted & ({SNAPSHOT} | SOFT_DROP_NAMES) and all(
             a.operation in SNAPSHOT_OPERATIONS and a.targets for a in dangerous
         ):
@@ -257,8 +273,8 @@ class StatementGate:
             def snap() -> Plan:
                 return snapshot_plan(targets, seq, operation, saved)
 
-            self._note_plan(seq, SNAPSHOT, saved)
-            return Verdict(True, safeguard=SafeguardPlan(snap))
+            done = partial(self._safeguard_done, SafeguardTaking(seq, SNAPSHOT, saved))
+            return Ruling(True, safeguard=SafeguardPlan(snap, done=done))
         operations = ", ".join(dict.fromkeys(a.operation for a in dangerous))
         if approved is not None:
             # A human said yes to exactly this statement: irreversible is their call.
@@ -276,7 +292,7 @@ class StatementGate:
         self._append(
             "safeguard", {"decision_seq": seq, "status": "impossible", "operations": operations}
         )
-        return Verdict(
+        return Ruling(
             False,
             "Interlock refused this statement: policy requires a safeguard "
             f"({', '.join(sorted(wanted))}) that it cannot take for {operations} "
@@ -285,26 +301,18 @@ class StatementGate:
             "tables; ask a human to run anything else",
         )
 
-    def _note_plan(self, seq: int, mode: str, saved: list[Saved]) -> None:
-        self._pending["current"] = (seq, mode, saved)
-
-    def safeguard_done(self, summary: str, ok: bool) -> None:
-        current = self._pending.pop("current", None)
-        if current is None:
-            return
-        seq, mode, saved = current
-        self._pending.pop(str(seq), None)
+    def _safeguard_done(self, taking: SafeguardTaking, summary: str, ok: bool) -> None:
         if ok:
             self.counts.safeguards += 1
         self._append(
             "safeguard",
             {
-                "decision_seq": seq,
-                "mode": mode,
+                "decision_seq": taking.decision_seq,
+                "mode": taking.mode,
                 "status": "taken" if ok else "failed",
                 "summary": summary,
                 "resource": {"name": self.resource.name, "environment": self.resource.environment},
-                "tables": [s.to_json() for s in saved],
+                "tables": [s.to_json() for s in taking.saved],
             },
         )
 
@@ -386,18 +394,18 @@ def _operations(decision: Decision) -> str:
     return ", ".join(dict.fromkeys(a.operation for a in held)) or "this statement"
 
 
-def _hold_verdict(decision: Decision, request_id: str, waited: float = 0.0) -> Verdict:
+def _hold_ruling(decision: Decision, request_id: str, waited: float = 0.0) -> Ruling:
     policies = ", ".join(decision.policies) or "policy"
     why = "Why: " + "; ".join(decision.reasons[:3])
     if waited:
-        return Verdict(
+        return Ruling(
             False,
             f"Interlock held this statement for a human's approval and no human decided within "
             f"{waited:g} s: approval request {request_id} ({policies})",
             f"Do not look for another way to do this. The request stays open: once a human "
             f"approves {request_id}, send the same statement again. {why}",
         )
-    return Verdict(
+    return Ruling(
         False,
         f"Interlock is holding this statement for a human's approval: approval request "
         f"{request_id} ({policies})",
@@ -407,10 +415,10 @@ def _hold_verdict(decision: Decision, request_id: str, waited: float = 0.0) -> V
     )
 
 
-def _deny_verdict(decision: Decision) -> Verdict:
+def _deny_ruling(decision: Decision) -> Ruling:
     policies = ", ".join(decision.policies) or "no permitting policy"
     why = "; ".join(decision.reasons[:3]) or "refused"
-    return Verdict(
+    return Ruling(
         False,
         f"Interlock refused this statement ({policies}): {why}",
         "This is enforced by policy, not a transient error: do not retry it or look for "

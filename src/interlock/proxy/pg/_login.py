@@ -27,7 +27,7 @@ from interlock.identity import AgentGrant, AgentTokenRefused
 from interlock.model import Resource, Verb
 from interlock.proxy.pg._approvals import ApprovalBook
 from interlock.proxy.pg._enforce import StatementGate
-from interlock.proxy.pg._session import Login, LoginRefused, Upstream
+from interlock.proxy.pg._handshake import Login, LoginRefused, Upstream
 from interlock.proxy.pg._tls import UpstreamTLS, upstream_tls
 
 GENERIC_REFUSAL = "password authentication failed for user {user!r}"
