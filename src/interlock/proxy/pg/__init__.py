@@ -10,8 +10,7 @@ is classified and decided before the server sees it, the real credential stays i
     _ruling      what the session does with a statement (`Ruling`, `PendingRuling`)
     _auth        upstream authentication (trust, cleartext, MD5, SCRAM via scramp)
     _login       agent login: token, resource, credential, per-agent limits
-    _enforce     the enforcement point: classify → gate → approvals → audit → safeguard
-    _approvals   approval requests for held statements (and waiting on them)
+    _enforce     the enforcement point over `interlock.enforce`: fence, read memo, safeguards
     _tls         TLS toward the server: sslmode / sslrootcert as libpq reads them
     _safeguards  snapshot into the vault, soft drop into the trash, undo, purge
     _results     the result of one query, as plans see it
@@ -102,6 +101,7 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
     The SQLite handles opened here belong to the calling thread: the server calls this on
     its state thread (`ProxyServer.start`)."""
     from interlock.approvals import ApprovalStore
+    from interlock.enforce import EnforcementPoint
     from interlock.gate import Gate
     from interlock.identity import (
         IdentityError,
@@ -110,7 +110,7 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
         reveal_credential,
         verifier_for_home,
     )
-    from interlock.proxy.pg._approvals import ApprovalBook
+    from interlock.proxy.pg._enforce import WAIT_HINT
 
     verifier = verifier_for_home(home)
     audit = home.audit_log()
@@ -134,12 +134,14 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
         verify=verifier.verify,
         targets=targets,
         credential=credential,
-        gate=Gate(home.load_policies()),
-        audit=audit,
-        settings=settings if settings is not None else load_settings(home.config_path),
-        approvals=ApprovalBook(
-            ApprovalStore(home.database, audit=audit), home.hmac_key.read_bytes()
+        point=EnforcementPoint(
+            gate=Gate(home.load_policies()),
+            audit=audit,
+            approvals=ApprovalStore(home.database, audit=audit),
+            hmac_key=home.hmac_key.read_bytes(),
+            wait_hint=WAIT_HINT,
         ),
+        settings=settings if settings is not None else load_settings(home.config_path),
     )
 
 
