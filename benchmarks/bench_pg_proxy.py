@@ -56,9 +56,7 @@ def _psql(sql: str, database: str = "postgres") -> None:
     )
 
 
-def _pgbench(
-    dsn: str, clients: int, seconds: int, mode: str, *extra: str
-) -> tuple[float, float]:
+def _pgbench(dsn: str, clients: int, seconds: int, mode: str, *extra: str) -> tuple[float, float]:
     done = subprocess.run(
         [
             "pgbench",
