@@ -19,17 +19,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from interlock.audit import AuditLog
 from interlock.config import AgentLimits as AgentLimits
 from interlock.config import ProxySettings as ProxySettings
 from interlock.config import read_config
+from interlock.enforce import EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
-from interlock.gate import Gate
 from interlock.identity import AgentGrant, AgentTokenRefused
 from interlock.model import Resource, Verb
-from interlock.proxy.pg._approvals import ApprovalBook
-from interlock.proxy.pg._enforce import StatementGate
-from interlock.proxy.pg._session import Login, LoginRefused, Upstream
+from interlock.proxy.pg._enforce import SOURCE, StatementGate
+from interlock.proxy.pg._handshake import Login, LoginRefused, Upstream
 from interlock.proxy.pg._tls import UpstreamTLS, upstream_tls
 
 GENERIC_REFUSAL = "password authentication failed for user {user!r}"
@@ -86,18 +84,14 @@ class HomeLogins:
         verify: Callable[[str], AgentGrant],
         targets: Callable[[str], Target | None],
         credential: Callable[[str], str | None],
-        gate: Gate,
-        audit: AuditLog | None,
+        point: EnforcementPoint,
         settings: ProxySettings | None = None,
-        approvals: ApprovalBook | None = None,
     ) -> None:
         self.verify = verify
         self.targets = targets
         self.credential = credential
-        self.gate = gate
-        self.audit = audit
+        self.point = point
         self.settings = settings or ProxySettings()
-        self.approvals = approvals
 
     def login(self, user: str, database: str, password: str, *, tls: bool) -> Login:
         try:
@@ -173,9 +167,7 @@ class HomeLogins:
             tuple(parameters),
             target.tls,
         )
-        gatekeeper = StatementGate(
-            self.gate, agent, resource, self.audit, self.approvals, session_id
-        )
+        gatekeeper = StatementGate(self.point, agent, resource, session_id)
         return Login(
             upstream,
             gatekeeper,
@@ -191,6 +183,5 @@ class HomeLogins:
         )
 
     def _append(self, type_: str, body: dict[str, Any]) -> None:
-        if self.audit is not None:
-            with contextlib.suppress(InterlockError):
-                self.audit.append(type_, {"source": "proxy:pg", **body})
+        with contextlib.suppress(InterlockError):
+            self.point.event(type_, {"source": SOURCE, **body})
