@@ -55,6 +55,12 @@ def test_only_allowed_dangerous_actions_are_affected() -> None:
     for decision in (
         _decision(Verb.WRITE, ("snapshot",)),
         _decision(Verb.DESTRUCTIVE, ("snapshot",), Outcome.DENY),
-        _decision(Verb.DESTRUCTIVE, ("delay:30s",)),
     ):
         assert require_safeguards(decision, lambda name: False, "x") is decision
+
+
+def test_a_point_that_cannot_delay_holds_a_delayed_action() -> None:
+    decision = _decision(Verb.DESTRUCTIVE, ("delay:30s",))
+    assert require_safeguards(decision, lambda name: name == "delay", "x") is decision
+    held = require_safeguards(decision, lambda name: False, "a statement")
+    assert held.outcome is Outcome.HOLD and "delay:30s" in held.reasons[-1]

@@ -46,12 +46,10 @@ def delay_seconds(decision: Decision, default: float = 0.0) -> float:
 
 
 def missing_safeguards(decision: Decision, can_take: Callable[[str], bool]) -> tuple[str, ...]:
-    """The safeguards the policy asks for that this point cannot perform (delay always can)."""
-    return tuple(
-        s
-        for s in decision.safeguards
-        if safeguard_name(s) != DELAY and not can_take(safeguard_name(s))
-    )
+    """The safeguards the policy asks for that this point cannot perform. `can_take` is
+    asked about every one, `delay` included (a point that holds connections can delay; one
+    that answers at once, like a hook, cannot)."""
+    return tuple(s for s in decision.safeguards if not can_take(safeguard_name(s)))
 
 
 def require_safeguards(decision: Decision, can_take: Callable[[str], bool], where: str) -> Decision:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -140,7 +140,6 @@ class StatementGate:
             decision = require_safeguards(
                 verdict.decision, _can_take(verdict.decision, extended), WHERE
             )
-            decision = _hold_delays(decision)
             if decision is not verdict.decision:
                 verdict = self.point.verdict(request, decision)
         decision = verdict.decision
@@ -339,23 +338,12 @@ def _can_take(decision: Decision, extended: bool) -> Callable[[str], bool]:
     snapshot = bool(dangerous) and _snapshot_covers(dangerous)
 
     def can_take(name: str) -> bool:
+        # A statement does not wait out a cancel window on the connection: `delay` holds.
         if name in SOFT_DROP_NAMES:
             return snapshot or _soft_drop_target(decision, extended)
         return name == SNAPSHOT and snapshot
 
     return can_take
-
-
-def _hold_delays(decision: Decision) -> Decision:
-    """A `delay:N` safeguard is one this proxy cannot take (a statement does not wait out a
-    cancel window on the connection), so it holds like any other (`require_safeguards`
-    assumes every enforcement point can delay)."""
-    delays = tuple(s for s in decision.safeguards if _name(s) == _DELAY)
-    if not delays or decision.outcome is not Outcome.ALLOW:
-        return decision
-    renamed = replace(decision, safeguards=tuple(f"cancel-window {s}" for s in delays))
-    held = require_safeguards(renamed, lambda name: False, WHERE)
-    return replace(held, safeguards=decision.safeguards)
 
 
 def _refusal_decision(actions: tuple[Action, ...], reason: str, rule: str) -> Decision:
