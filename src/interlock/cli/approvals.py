@@ -11,7 +11,6 @@ token (`$INTERLOCK_AGENT_TOKEN`) is refused either way, and the attempt recorded
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -28,7 +27,7 @@ from interlock.approvals import (
     separation_for,
 )
 from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
-from interlock.config import read_config
+from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, human_proof
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.model import Human
@@ -49,22 +48,6 @@ _STYLE = {
 CommentOption = Annotated[
     str, typer.Option("--comment", "-m", help="Why (recorded in the audit log).")
 ]
-UserOption = Annotated[
-    str | None,
-    typer.Option("--user", help="Sign in as this registered user (password prompt + --code)."),
-]
-CodeOption = Annotated[
-    str | None, typer.Option("--code", help="The user's current TOTP code (with --user).")
-]
-PasswordStdinOption = Annotated[
-    bool,
-    typer.Option("--password-stdin", help="Read the password from standard input (with --user)."),
-]
-NO_PROOF = (
-    "deciding an approval needs a registered human: add --user NAME (password and TOTP code). "
-    "Enrol one with `interlock user add NAME`; a single-person setup can let the local "
-    "operator decide with `[approvals] local_operator = true` in interlock.toml"
-)
 LOCAL_NOT_DISTINCT = (
     "this request needs {n} distinct approvers: the unauthenticated local operator is not one "
     "of them; approve with --user NAME"
@@ -75,30 +58,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 
 def _store(home: Home) -> ApprovalStore:
     return ApprovalStore.for_home(home)
-
-
-def _human(
-    home: Home, user: str | None, code: str | None, action: str, password_stdin: bool
-) -> Human:
-    from interlock.identity import authenticate_human, local_operator
-
-    # An agent token in the environment is refused first, whatever else is given.
-    operator = local_operator(home, action=action)
-    if user is None:
-        if not local_operator_allowed(home):
-            fail(NO_PROOF)
-        return operator
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = str(typer.prompt(f"Password for {user}", hide_input=True))
-    totp = code if code is not None else str(typer.prompt("TOTP code"))
-    return authenticate_human(user, password, totp, home=home)
-
-
-def local_operator_allowed(home: Home) -> bool:
-    """`[approvals] local_operator` in interlock.toml (default false)."""
-    return read_config(home.config_path).approvals.local_operator
 
 
 def _owner_refusal(home: Home, request: ApprovalRequest, human: Human) -> str | None:
@@ -207,7 +166,7 @@ def _decide(
     """Sign the human in and record their approve / deny / cancel; errors exit."""
     try:
         found = require_home(home)
-        human = _human(found, user, code, f"approvals {verb}", password_stdin)
+        human = human_proof(found, user, code, f"approvals {verb}", password_stdin)
         store = _store(found)
         if verb == "approve" and human.name.startswith(LOCAL_PREFIX):
             needed = store.get(request_id).approvers_needed

@@ -1,4 +1,4 @@
-"""`interlock hooks install | uninstall | serve | status` and `interlock hook AGENT`."""
+"""`interlock hooks install | uninstall | pin | serve | status` and `interlock hook AGENT`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import typer
 from rich.markup import escape
 
 from interlock.cli._common import HomeOption, fail, fail_from, out
+from interlock.cli._human import CodeOption, PasswordStdinOption, human_proof
+from interlock.cli._human import UserOption as HumanUserOption
 from interlock.errors import InterlockError
 from interlock.home import find_home, require_home
 from interlock.hooks import AGENTS, deny_answer
@@ -84,6 +86,13 @@ def install(
             "not recorded; run `interlock init`, then install again"
         )
     else:
+        from interlock.hooks import pin as do_pin
+
+        try:
+            do_pin(found, [scope] if scope is not None else [])
+        except (InterlockError, OSError) as exc:
+            fail(escape(f"installed, but the settings could not be pinned: {exc}"))
+        out.print("[dim]pinned: policies, interlock.toml and the agents' hook settings[/]")
         out.print(
             "[dim]start the resident process for fast answers: interlock hooks serve "
             f"--home {escape(str(found.root))}[/]"
@@ -110,6 +119,37 @@ def uninstall(
     out.print(f"removed Interlock's {agent} hook from {escape(str(result.path))}")
     if result.backup is not None:
         out.print(f"[dim]previous settings saved to {escape(str(result.backup))}[/]")
+
+
+@app.command()
+def pin(
+    project: Annotated[
+        list[Path] | None,
+        typer.Option("--project", help="Also watch this project's agent settings (repeatable)."),
+    ] = None,
+    as_user: HumanUserOption = None,
+    code: CodeOption = None,
+    password_stdin: PasswordStdinOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Pin policies, interlock.toml and the agents' hook settings as they are now.
+
+    The hook allows only reads while any of them differs from its pin: a human checks what
+    changed, then pins again. Needs a registered human (--user), like approving.
+    """
+    from interlock.hooks import pin as do_pin
+
+    try:
+        found = require_home(home)
+        human = human_proof(found, as_user, code, "hooks pin", password_stdin)
+        pins = do_pin(found, [p.resolve() for p in project or []])
+        found.audit_log().append(
+            "pins", {"event": "pinned", "by": human.name, "files": len(pins.files)}
+        )
+    except InterlockError as exc:
+        fail_from(exc)
+    out.print(f"pinned {len(pins.files)} files (watched in {len(pins.projects)} project(s))")
+    out.print("[dim]a running `interlock hooks serve` checks them on its next call[/]")
 
 
 @app.command()
@@ -175,6 +215,15 @@ def status(
                 out.print(f"  {key}: {escape(str(value))}")
         except InterlockError as exc:
             out.print(f"[red]{escape(str(exc))}[/]")
+        from interlock.hooks import PinWatch, load_pins
+
+        if load_pins(found) is None:
+            out.print(
+                "pins:    none yet (taken when the hook first runs, or `interlock hooks pin`)"
+            )
+        else:
+            drift = PinWatch(found, load_pins(found) or "").drift()
+            out.print(f"pins:    {'[red]drift: ' + escape(drift) + '[/]' if drift else 'intact'}")
     scope = (project or Path.cwd()).resolve()
     for agent in AGENTS:
         where = [str(settings_file(agent, s)) for s in (scope, None) if installed(agent, s)]

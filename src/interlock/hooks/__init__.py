@@ -13,6 +13,7 @@ from interlock.hooks._daemon import pid_path, ping, serve, socket_path
 from interlock.hooks._decide import HookDecider, load_hook_settings, settings_table
 from interlock.hooks._install import install, installed, settings_file, uninstall
 from interlock.hooks._local import MAX_EVENT_BYTES, evaluate
+from interlock.hooks._pins import PinSet, PinWatch, load_pins, pin
 from interlock.hooks._protocols import (
     AGENTS,
     HookAnswer,
@@ -31,6 +32,8 @@ __all__ = [
     "HookAnswer",
     "HookDecider",
     "Permission",
+    "PinSet",
+    "PinWatch",
     "ToolCall",
     "ToolKind",
     "Verdict",
@@ -39,8 +42,10 @@ __all__ = [
     "install",
     "installed",
     "load_hook_settings",
+    "load_pins",
     "parse_event",
     "pid_path",
+    "pin",
     "ping",
     "render",
     "serve",

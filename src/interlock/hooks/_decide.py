@@ -37,6 +37,7 @@ from interlock.enforce import ActionRequest, EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
 from interlock.gate import SELF_REFUSAL, Gate
 from interlock.home import Home, find_home
+from interlock.hooks._pins import PinWatch
 from interlock.hooks._protocols import (
     EventError,
     HookAnswer,
@@ -66,6 +67,7 @@ SECRET_READ_RULE = "hooks-secret-read"  # noqa: S105 (a rule name)
 SENSITIVE_WRITE_RULE = "hooks-sensitive-write"
 WORKSPACE_RULE = "hooks-workspace-file"
 FAILURE_RULE = "hooks-fail-closed"
+PIN_RULE = "hooks-pinned-configuration"
 
 
 def load_hook_settings(config_path: Path) -> HookSettings:
@@ -152,6 +154,7 @@ class HookDecider:
     settings: HookSettings = field(default_factory=HookSettings)
     point: EnforcementPoint | None = None
     home_root: Path | None = None
+    pins: PinWatch | None = None
 
     @property
     def audit(self) -> AuditLog | None:
@@ -172,7 +175,9 @@ class HookDecider:
             approvals=ApprovalStore(home.database, audit=audit),
             hmac_key=home.hmac_key.read_bytes(),
         )
-        return cls(checker, load_hook_settings(home.config_path), point, home.root)
+        return cls(
+            checker, load_hook_settings(home.config_path), point, home.root, PinWatch.for_home(home)
+        )
 
     def answer(self, agent: str, raw: bytes, *, deadline: float | None = None) -> HookAnswer:
         """The agent's exact answer to one raw event; never raises."""
@@ -186,6 +191,14 @@ class HookDecider:
             verdict = Verdict(
                 Permission.DENY,
                 f"internal error while deciding ({type(exc).__name__}); refused (fail closed)",
+            )
+        try:
+            verdict = self._pinned(verdict)
+        except Exception as exc:  # checking the pins must never let a tool through
+            verdict = Verdict(
+                Permission.DENY,
+                f"the pinned configuration could not be checked ({type(exc).__name__}); "
+                "refused (fail closed)",
             )
         if deadline is not None and time.monotonic() > deadline:
             verdict = timeout_verdict(self.settings.budget_seconds)
@@ -202,6 +215,23 @@ class HookDecider:
             return render(call, agent, verdict)
         except Exception:
             return deny_answer(agent, "internal error while answering; refused (fail closed)")
+
+    def _pinned(self, verdict: Verdict) -> Verdict:
+        """Only reads pass while the guard's own configuration has drifted from its pins."""
+        if self.pins is None or verdict.permission is Permission.DENY:
+            return verdict
+        if verdict.details.get("risk") == "read":
+            return verdict
+        drift = self.pins.drift()
+        if drift is None:
+            return verdict
+        return Verdict(
+            Permission.DENY,
+            f"Interlock's configuration drifted: {drift}. Until a human checks it and pins it "
+            "again (`interlock hooks pin`), only reads are allowed. Tell the user; do not try "
+            "to change it back yourself.",
+            details={"policies": [PIN_RULE], "risk": verdict.details.get("risk", "unknown")},
+        )
 
     def decide(self, call: ToolCall) -> Verdict:
         if call.kind is ToolKind.IGNORED:
