@@ -1,4 +1,4 @@
-"""The `interlock check` contract: requests in, decisions out (see DESIGN.md).
+"""The `interlock check` contract: requests in, decisions out (see docs/check.md).
 
 A `CheckRequest` names the kind and payload and optionally the environment, agent and
 resource. `Checker` classifies the payload, builds the principal and resource, asks the gate

@@ -142,3 +142,20 @@ def test_the_pure_core_imports_no_io_framework() -> None:
                 if n.split(".")[0] in IO_FRAMEWORKS
             ]
     assert offences == []
+
+
+def test_the_readme_map_and_architecture_page_list_every_package() -> None:
+    root = ROOT.parents[1]
+    readme = (root / "README.md").read_text()
+    architecture = (root / "docs" / "architecture.md").read_text()
+    rooms = sorted(
+        p.name + ("/" if p.is_dir() else "")
+        for p in ROOT.iterdir()
+        if not p.name.startswith(("_", "."))
+        and (p.is_dir() or p.suffix == ".py")
+        and p.name != "py.typed"
+    )
+    missing = [r for r in rooms if f"  {r}" not in readme]
+    assert missing == [], f"README.md's map does not list: {missing}"
+    unexplained = [r for r in rooms if f"`{r.rstrip('/').removesuffix('.py')}" not in architecture]
+    assert unexplained == [], f"docs/architecture.md does not explain: {unexplained}"

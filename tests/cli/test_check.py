@@ -1,4 +1,4 @@
-"""`interlock check`: exit codes, JSON fields and the batch contract of DESIGN.md."""
+"""`interlock check`: exit codes, JSON fields and the batch contract of docs/check.md."""
 
 from __future__ import annotations
 
