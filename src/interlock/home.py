@@ -8,8 +8,10 @@
     <home>/keys/identity-master.key  AES-256 key sealing credentials and TOTP secrets (0600)
     <home>/state/interlock.db      the embedded SQLite state (audit log, …)
 
-The home is found from `--home`, then `$INTERLOCK_HOME`, then `.interlock/` in the current
-directory or any parent (as git finds `.git`).
+The home is found from `--home`, then `$INTERLOCK_HOME`, then the current directory or any
+parent that is a home itself (holds `interlock.toml`) or holds `.interlock/` (as git finds
+`.git`), then the user's own home, `$XDG_CONFIG_HOME/interlock` (`~/.config/interlock`):
+where `interlock init` puts it by default, outside every workspace an agent works in.
 """
 
 from __future__ import annotations
@@ -116,10 +118,46 @@ def find_home(explicit: Path | None = None) -> Home | None:
         return find_home(Path(env))
     here = Path.cwd().resolve()
     for directory in (here, *here.parents):
-        candidate = directory / HOME_DIR_NAME
-        if (candidate / CONFIG_NAME).is_file():
-            return Home(candidate)
+        nested = directory / HOME_DIR_NAME
+        if (nested / CONFIG_NAME).is_file():
+            return Home(nested)
+        # A home itself (`interlock init --home X; cd X`): its config next to its keys.
+        if (directory / CONFIG_NAME).is_file() and (directory / "keys").is_dir():
+            return Home(directory)
+    user = user_home_root()
+    if (user / CONFIG_NAME).is_file():
+        return Home(user)
     return None
+
+
+def user_home_root() -> Path:
+    """`$XDG_CONFIG_HOME/interlock`, or `~/.config/interlock`: the default home."""
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".config"
+    return root / "interlock"
+
+
+def ignore_in_repository(root: Path) -> Path | None:
+    """When `root` is inside a git worktree, list it in that worktree's .gitignore (so `git
+    add -A` never commits keys); returns the .gitignore written, or None."""
+    root = root.resolve()
+    for directory in root.parents:
+        if (directory / ".git").exists():
+            break
+    else:
+        return None
+    entry = "/" + root.relative_to(directory).as_posix() + "/"
+    ignore = directory / ".gitignore"
+    try:
+        lines = ignore.read_text().splitlines() if ignore.exists() else []
+    except OSError:
+        return None
+    if any(line.strip() in (entry, entry.rstrip("/"), entry.lstrip("/")) for line in lines):
+        return None
+    prefix = "" if not lines or lines[-1] == "" else "\n"
+    with ignore.open("a") as handle:
+        handle.write(f"{prefix}# the Interlock home: keys and state, never committed\n{entry}\n")
+    return ignore
 
 
 def require_home(explicit: Path | None = None) -> Home:

@@ -114,7 +114,7 @@ def test_batch_from_file(cli: CLI, tmp_path: Path) -> None:
 
 
 def test_registered_resource_environment_wins(cli: CLI, tmp_path: Path) -> None:
-    assert cli("init").code == 0
+    assert cli("init", "--home", str(tmp_path / ".interlock")).code == 0
     config = tmp_path / ".interlock" / "interlock.toml"
     config.write_text(
         config.read_text()

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from interlock.cli._common import fail, fail_from, out
 from interlock.errors import InterlockError
-from interlock.home import HOME_DIR_NAME, init_home
+from interlock.home import HOME_DIR_NAME, ignore_in_repository, init_home, user_home_root
 
 
 def init(
@@ -19,7 +19,8 @@ def init(
         typer.Option(
             "--home",
             envvar="INTERLOCK_HOME",
-            help=f"Where to create the home (default: ./{HOME_DIR_NAME}).",
+            help="Where to create the home (default: ~/.config/interlock, outside every "
+            f"workspace; ./{HOME_DIR_NAME} for one inside a project, git-ignored).",
             show_default=False,
         ),
     ] = None,
@@ -29,7 +30,7 @@ def init(
 ) -> None:
     """Create an Interlock home: interlock.toml, the default policy pack, an Ed25519 key for
     signing audit checkpoints, and the embedded SQLite state. Safe to run twice."""
-    root = home if home is not None else Path.cwd() / HOME_DIR_NAME
+    root = home if home is not None else user_home_root()
     try:
         created, made = init_home(root, force=force)
     except (InterlockError, OSError) as exc:
@@ -40,5 +41,16 @@ def init(
         out.print(f"  [green]created[/] {escape(path)}")
     if not made:
         out.print("  nothing to do: the home already exists (use --force to recreate files)")
+    ignored = ignore_in_repository(created.root)
+    if ignored is not None:
+        out.print(
+            f"  [green]ignored[/] the home in {escape(str(ignored))} (keys are never committed)"
+        )
     out.print(f"Interlock home ready at [bold]{escape(str(created.root))}[/]")
+    if created.root != user_home_root():
+        where = escape(str(created.root))
+        out.print(
+            "Commands find it from inside it (or below its parent); elsewhere pass "
+            f"`--home {where}` or `export INTERLOCK_HOME={where}`"
+        )
     out.print("Next: `interlock policy validate`, `interlock check sql 'DROP TABLE t'`")
