@@ -22,10 +22,12 @@ from pathlib import Path
 
 from interlock.audit import (
     AuditLog,
+    AuditSettings,
     CheckpointSigner,
     CheckpointVerifier,
     SQLiteAuditStore,
     generate_signing_key,
+    load_audit_settings,
 )
 from interlock.audit.signing import write_private_file
 from interlock.config import Config, read_config
@@ -84,8 +86,11 @@ class Home:
     def load_policies(self) -> PolicyBundle:
         return load_policies(self.load_config().policy_paths)
 
+    def audit_settings(self) -> AuditSettings:
+        return load_audit_settings(self.config_path)
+
     def audit_log(self) -> AuditLog:
-        config = self.load_config()
+        settings = self.audit_settings()
         try:
             hmac_key = self.hmac_key.read_bytes()
         except OSError as exc:
@@ -94,7 +99,10 @@ class Home:
             SQLiteAuditStore(self.database),
             signer=CheckpointSigner.from_file(self.signing_key),
             hmac_key=hmac_key,
-            checkpoint_every=config.checkpoint_every,
+            checkpoint_every=settings.checkpoint_every,
+            witnesses=settings.witnesses(),
+            checkpoint_interval=settings.checkpoint_interval,
+            key_pin=settings.key_fingerprint,
         )
 
     def audit_verifier(self) -> CheckpointVerifier:
