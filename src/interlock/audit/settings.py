@@ -29,6 +29,7 @@ from interlock.audit.witness_file import FileWitness
 from interlock.audit.witness_webhook import WebhookWitness
 from interlock.errors import ConfigError
 
+ConfigValue = str | bool | int | float
 _FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
 _AUDIT_KEYS = {"checkpoint_every", "checkpoint_interval", "key_fingerprint", "witness"}
 _WITNESS_KEYS = {"directory", "webhook", "webhook_read"}
@@ -116,7 +117,7 @@ def _no_unknown(table: Mapping[str, Any], known: set[str], where: str) -> None:
 # --- editing the file ---------------------------------------------------------------------
 
 
-def set_config_keys(text: str, table: str, values: Mapping[str, str | bool]) -> str:
+def set_config_keys(text: str, table: str, values: Mapping[str, ConfigValue]) -> str:
     """`text` with `key = value` set in `[table]` (replaced where present, else added at the
     end of the table; the table is appended when missing). Comments and order are kept."""
     lines = text.splitlines()
@@ -148,7 +149,10 @@ def set_config_keys(text: str, table: str, values: Mapping[str, str | bool]) -> 
     return "\n".join(lines) + "\n"
 
 
-def _toml_value(value: str | bool) -> str:
+def _toml_value(value: ConfigValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False)  # a TOML basic string: JSON escapes
+    if isinstance(value, int | float):
+        return repr(value)
+    # A TOML basic string: JSON's escapes, plus DEL, which TOML also forbids raw.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")

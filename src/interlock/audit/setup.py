@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from interlock.audit.settings import AuditSettings, load_audit_settings, set_config_keys
+from interlock.audit.settings import (
+    AuditSettings,
+    ConfigValue,
+    load_audit_settings,
+    set_config_keys,
+)
 from interlock.audit.signing import CheckpointSigner, CheckpointVerifier
 from interlock.audit.witness import Witness, pin_key
 from interlock.audit.witness_file import FileWitness
@@ -71,8 +76,8 @@ def set_up_audit(
     endorser = previous if previous and previous.fingerprint != signer.fingerprint else None
     for witness in witnesses:
         setup.done.append(pin_key(witness, signer, ts, previous=endorser))
-    audit_keys: dict[str, str | bool] = {"key_fingerprint": signer.fingerprint}
-    witness_keys: dict[str, str | bool] = {}
+    audit_keys: dict[str, ConfigValue] = {"key_fingerprint": signer.fingerprint}
+    witness_keys: dict[str, ConfigValue] = {}
     if setup.witness_dir is not None or settings.witness_directory is None:
         witness_keys["directory"] = str(directory) if directory else DEFAULT_WITNESS_DIR
     if webhook and webhook != settings.webhook:
