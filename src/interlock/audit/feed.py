@@ -97,6 +97,7 @@ class WitnessFeed:
     # --- the worker ---------------------------------------------------------------------
 
     def _start(self) -> None:
+        """A worker while there is something to send (called with the lock held)."""
         if self._thread is None and not self._stopping:
             self._thread = threading.Thread(
                 target=self._run, name="interlock-audit-witness", daemon=True
@@ -117,8 +118,9 @@ class WitnessFeed:
                         else:
                             self._cond.wait(wait)
                     else:
-                        self._cond.wait()
+                        break  # all witnessed: the next record starts a new thread
                 if item is None:
+                    self._thread = None
                     return
             self._send(item)
 
