@@ -29,7 +29,7 @@ from interlock.audit.chain import (
 from interlock.audit.feed import WitnessFeed
 from interlock.audit.signing import CheckpointSigner, CheckpointVerifier
 from interlock.audit.store import AuditStore, MakeRecord
-from interlock.audit.witness import Origin, Witness, WitnessError
+from interlock.audit.witness import Origin, Witness, WitnessError, pinned_key
 from interlock.audit.witnessed import WitnessReading, compare_with_witnesses, wanted_seqs
 from interlock.model import Agent, Decision, Principal, Resource
 from interlock.redact import redact_value
@@ -235,11 +235,37 @@ class AuditLog:
         self.flush()
         readings = [_reading(w) for w in self.witnesses]
         local = self.store.checkpoints()
-        report = verify_chain(self.store.records(), local, verifier, keep=wanted_seqs(readings))
+        report = verify_chain(
+            self.store.records(),
+            local,
+            _by_key_id(verifier, readings),
+            keep=wanted_seqs(readings),
+        )
         compare_with_witnesses(
             report, readings, local, public_key=verifier, config_pin=self.key_pin
         )
         return report
+
+
+def _by_key_id(
+    verifier: CheckpointVerifier | None, readings: list[WitnessReading]
+) -> Callable[[Checkpoint], bool] | None:
+    """Checks a checkpoint of the log's table with the key it names: `.pub`, or a key a
+    witness pinned before a rotation (`init --force`), so older checkpoints still verify.
+    A key nobody pinned signs nothing."""
+    if verifier is None:
+        return None
+    keys = {verifier.key_id: verifier}
+    for reading in readings:
+        if reading.view is not None:
+            for key in pinned_key(reading.view).accepted:
+                keys.setdefault(key.key_id, key)
+
+    def check(checkpoint: Checkpoint) -> bool:
+        found = keys.get(checkpoint.key_id)
+        return found is not None and found(checkpoint)
+
+    return check
 
 
 def _reading(witness: Witness) -> WitnessReading:

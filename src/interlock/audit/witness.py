@@ -181,6 +181,7 @@ class PinChain:
 
     verifier: CheckpointVerifier | None = None
     refused: list[str] = field(default_factory=list)
+    accepted: list[CheckpointVerifier] = field(default_factory=list)  # in force, in turn
 
     @property
     def fingerprint(self) -> str:
@@ -193,10 +194,13 @@ class PinChain:
             self.refused.append(f"a pin holds no valid Ed25519 public key ({pin.ts})")
             return False
         if self.verifier is None or self.verifier.public_hex == candidate.public_hex:
-            self.verifier = self.verifier or candidate
+            if self.verifier is None:
+                self.verifier = candidate
+                self.accepted.append(candidate)
             return True
         if pin.endorsement and self.verifier.endorsed(candidate.public_hex, pin.endorsement):
             self.verifier = candidate
+            self.accepted.append(candidate)
             return True
         self.refused.append(
             f"a pin of another key ({candidate.fingerprint}, {pin.ts}) was not signed by the "

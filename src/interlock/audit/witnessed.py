@@ -96,6 +96,7 @@ def compare_with_witnesses(
         return
     _compare_heads(report, seen)
     _find_deleted_checkpoints(report, seen, local)
+    _find_unwitnessed_checkpoints(report, seen, local)
     if report.unwitnessed_tail:
         report.warnings.append(
             f"{report.unwitnessed_tail} record(s) after the last witnessed checkpoint "
@@ -235,6 +236,23 @@ def _find_deleted_checkpoints(
             "holds them",
             gone[0],
             gone[-1],
+        )
+
+
+def _find_unwitnessed_checkpoints(
+    report: VerifyReport, seen: list[_Seen], local: Sequence[Checkpoint]
+) -> None:
+    """Checkpoints of the log's table after the first witnessed one that no witness holds:
+    the witness was down then, or lines were removed from it (a warning: either way those
+    heads are not proven)."""
+    witnessed = {s.seq for s in seen}
+    since = min(witnessed)
+    missing = sorted(c.seq for c in local if c.seq > since and c.seq not in witnessed)
+    if missing:
+        shown = ", ".join(str(s) for s in missing[:8]) + (" …" if len(missing) > 8 else "")
+        report.warnings.append(
+            f"no witness holds the log's checkpoint(s) at seq {shown}: a witness was "
+            "unreachable then, or entries were removed from it"
         )
 
 
