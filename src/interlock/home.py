@@ -22,15 +22,14 @@ from pathlib import Path
 
 from interlock.audit import (
     AuditLog,
-    AuditSettings,
     CheckpointSigner,
     CheckpointVerifier,
     SQLiteAuditStore,
     generate_signing_key,
-    load_audit_settings,
+    witnesses_for,
 )
 from interlock.audit.signing import write_private_file
-from interlock.config import Config, read_config
+from interlock.config import AuditSettings, Config, read_config
 from interlock.errors import ConfigError
 from interlock.policy import PolicyBundle, default_policy_dir, load_policies
 
@@ -87,7 +86,7 @@ class Home:
         return load_policies(self.load_config().policy_paths)
 
     def audit_settings(self) -> AuditSettings:
-        return load_audit_settings(self.config_path)
+        return self.load_config().audit
 
     def audit_log(self) -> AuditLog:
         settings = self.audit_settings()
@@ -100,7 +99,7 @@ class Home:
             signer=CheckpointSigner.from_file(self.signing_key),
             hmac_key=hmac_key,
             checkpoint_every=settings.checkpoint_every,
-            witnesses=settings.witnesses(),
+            witnesses=witnesses_for(settings),
             checkpoint_interval=settings.checkpoint_interval,
             key_pin=settings.key_fingerprint,
         )

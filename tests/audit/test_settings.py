@@ -10,23 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interlock.audit import (
-    CheckpointSigner,
-    FileWitness,
-    KeyPin,
-    WitnessError,
-    load_audit_settings,
-)
+from interlock.audit import CheckpointSigner, FileWitness, KeyPin, WitnessError, witnesses_for
 from interlock.audit.settings import set_config_keys
 from interlock.audit.signing import generate_signing_key
 from interlock.audit.witness import pin_key, pinned_key
+from interlock.config import AuditSettings, read_config
 from interlock.errors import ConfigError
 
 
-def settings_of(tmp_path: Path, text: str) -> object:
+def settings_of(tmp_path: Path, text: str) -> AuditSettings:
     path = tmp_path / "interlock.toml"
     path.write_text(text)
-    return load_audit_settings(path)
+    return read_config(path).audit
 
 
 @pytest.mark.parametrize(
@@ -56,7 +51,7 @@ def test_relative_witness_directory_is_relative_to_the_config(tmp_path: Path) ->
     found = settings_of(
         tmp_path, "[audit.witness]\ndirectory = 'w'\nwebhook = 'https://x.example/a'\n"
     )
-    witnesses = found.witnesses()  # type: ignore[attr-defined]
+    witnesses = witnesses_for(found)
     assert [w.name for w in witnesses] == [f"file:{tmp_path / 'w'}", "webhook:https://x.example/a"]
 
 

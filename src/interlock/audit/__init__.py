@@ -12,7 +12,7 @@ from interlock.audit.chain import (
 from interlock.audit.feed import WitnessFeed
 from interlock.audit.guarantees import Guarantee, assess_guarantees
 from interlock.audit.log import AuditLog
-from interlock.audit.settings import AuditSettings, audit_settings, load_audit_settings
+from interlock.audit.settings import witnesses_for
 from interlock.audit.setup import AuditSetup, set_up_audit
 from interlock.audit.signing import (
     CheckpointSigner,
@@ -37,7 +37,6 @@ from interlock.audit.witness_webhook import WebhookWitness
 __all__ = [
     "AuditLog",
     "AuditRecord",
-    "AuditSettings",
     "AuditSetup",
     "AuditStore",
     "Checkpoint",
@@ -58,12 +57,11 @@ __all__ = [
     "WitnessView",
     "WitnessedCheckpoint",
     "assess_guarantees",
-    "audit_settings",
     "canonical_json",
     "entry_from_json",
     "generate_signing_key",
     "key_fingerprint",
-    "load_audit_settings",
     "set_up_audit",
     "verify_chain",
+    "witnesses_for",
 ]

@@ -13,16 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from interlock.audit.settings import (
-    AuditSettings,
-    ConfigValue,
-    load_audit_settings,
-    set_config_keys,
-)
+from interlock.audit.settings import ConfigValue, set_config_keys
 from interlock.audit.signing import CheckpointSigner, CheckpointVerifier
 from interlock.audit.witness import Witness, pin_key
 from interlock.audit.witness_file import FileWitness
 from interlock.audit.witness_webhook import WebhookWitness
+from interlock.config import AuditSettings, read_config
 from interlock.errors import ConfigError
 
 DEFAULT_WITNESS_DIR = "witness"
@@ -49,7 +45,7 @@ def set_up_audit(
             f"{public_key} is not the public half of {signing_key}: the public key was "
             "replaced; run `interlock audit verify`"
         )
-    settings = load_audit_settings(config_path)
+    settings = read_config(config_path).audit
     before = setup.previous_settings or AuditSettings()
     pinned = settings.key_fingerprint or before.key_fingerprint
     previous = setup.previous_key
@@ -89,7 +85,7 @@ def set_up_audit(
     if text != original:
         config_path.write_text(text)
         try:
-            load_audit_settings(config_path)
+            read_config(config_path).check("audit")
         except ConfigError:
             config_path.write_text(original)
             raise

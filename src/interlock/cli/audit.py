@@ -19,6 +19,7 @@ from interlock.audit import (
     SQLiteAuditStore,
     VerifyReport,
     assess_guarantees,
+    witnesses_for,
 )
 from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, fail, fail_from, out, print_json
 from interlock.errors import ConfigError, InterlockError
@@ -92,7 +93,7 @@ def verify(
     try:
         found = require_home(home)
         settings = found.audit_settings()
-        witnesses = settings.witnesses()
+        witnesses = witnesses_for(settings)
         key_problem = ""
         try:
             verifier: CheckpointVerifier | None = found.audit_verifier()

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.audit import AuditSettings, AuditSetup, CheckpointSigner, set_up_audit
+from interlock.audit import AuditSetup, CheckpointSigner, set_up_audit
 from interlock.cli._common import fail, fail_from, out
+from interlock.config import AuditSettings
 from interlock.errors import InterlockError
 from interlock.home import HOME_DIR_NAME, Home, init_home
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from interlock.audit import AuditLog, CheckpointSigner, SQLiteAuditStore
+from interlock.audit import AuditLog, CheckpointSigner, SQLiteAuditStore, witnesses_for
 from interlock.audit.chain import AuditRecord, Checkpoint
 from interlock.audit.store import MakeRecord
 from interlock.errors import ConfigError
@@ -78,7 +78,7 @@ def shared_audit_log(home: Home) -> AuditLog:
         signer=CheckpointSigner.from_file(home.signing_key),
         hmac_key=hmac_key,
         checkpoint_every=settings.checkpoint_every,
-        witnesses=settings.witnesses(),
+        witnesses=witnesses_for(settings),
         checkpoint_interval=settings.checkpoint_interval,
         key_pin=settings.key_fingerprint,
     )
