@@ -28,9 +28,10 @@ from interlock.audit import (
     CheckpointVerifier,
     SQLiteAuditStore,
     generate_signing_key,
+    witnesses_for,
 )
 from interlock.audit.signing import write_private_file
-from interlock.config import Config, read_config
+from interlock.config import AuditSettings, Config, read_config
 from interlock.errors import ConfigError
 from interlock.policy import PolicyBundle, default_policy_dir, load_policies
 
@@ -86,8 +87,11 @@ class Home:
     def load_policies(self) -> PolicyBundle:
         return load_policies(self.load_config().policy_paths)
 
+    def audit_settings(self) -> AuditSettings:
+        return self.load_config().audit
+
     def audit_log(self) -> AuditLog:
-        config = self.load_config()
+        settings = self.audit_settings()
         try:
             hmac_key = self.hmac_key.read_bytes()
         except OSError as exc:
@@ -96,7 +100,10 @@ class Home:
             SQLiteAuditStore(self.database),
             signer=CheckpointSigner.from_file(self.signing_key),
             hmac_key=hmac_key,
-            checkpoint_every=config.checkpoint_every,
+            checkpoint_every=settings.checkpoint_every,
+            witnesses=witnesses_for(settings),
+            checkpoint_interval=settings.checkpoint_interval,
+            key_pin=settings.key_fingerprint,
         )
 
     def audit_verifier(self) -> CheckpointVerifier:

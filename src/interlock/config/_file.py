@@ -22,6 +22,7 @@ from typing import Any
 from interlock.config._approvals import APPROVALS, ApprovalSettings, approvals_from
 from interlock.config._core import (
     AUDIT,
+    AUDIT_WITNESS,
     POLICIES,
     RESOURCE,
     AuditSettings,
@@ -58,6 +59,7 @@ PROXY = Shape("proxy", {}, nested=("http", "pg"))
 SHAPES: tuple[Shape, ...] = (
     POLICIES,
     AUDIT,
+    AUDIT_WITNESS,
     RESOURCE,
     APPROVALS,
     HOOKS,
@@ -114,7 +116,7 @@ class Config:
 
     @cached_property
     def audit(self) -> AuditSettings:
-        return audit_from(self.document.get("audit", {}), self._prefix)
+        return audit_from(self.document.get("audit", {}), self._prefix, self.path.parent)
 
     @cached_property
     def resources(self) -> Mapping[str, Resource]:
