@@ -165,3 +165,24 @@ def test_the_check_command_says_so_in_every_environment(tmp_path: Path) -> None:
         )
         assert result.returncode == 3, result.stderr
         assert "interlock-self-protection" in json.loads(result.stdout)["policies"]
+
+
+def test_a_witness_outside_the_home_is_protected_too(tmp_path: Path) -> None:
+    from interlock.hooks import HookDecider
+
+    home, _ = init_home(tmp_path / "guard")
+    witness = tmp_path / "elsewhere" / "witness"
+    witness.mkdir(parents=True)
+    home.config_path.write_text(
+        home.config_path.read_text() + f'\n[audit.witness]\ndirectory = "{witness}"\n'
+    )
+    decider = HookDecider.for_home(home.root)
+    event = {
+        "session_id": "s",
+        "cwd": str(tmp_path),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": f"truncate -s 0 {witness}/checkpoints.jsonl"},
+    }
+    answer = json.loads(decider.answer("claude-code", json.dumps(event).encode()).stdout)
+    assert answer["hookSpecificOutput"]["permissionDecision"] == "deny"

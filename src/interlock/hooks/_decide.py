@@ -589,12 +589,18 @@ def _home_checker(home: Home) -> Checker:
             Gate(home.load_policies()),
             resources={**registered_resources(home), **home.load_config().resources},
             agents=registered_agents(home),
-            places=installation_places(home.root),
+            places=installation_places(home.root, _outside_state(home)),
         )
     except InterlockError:
         raise
     except Exception as exc:
         raise ConfigError(f"{home.root}: cannot load the home ({exc})") from None
+
+
+def _outside_state(home: Home) -> list[Path]:
+    """State of the home kept outside it (the audit witness directory)."""
+    witness = home.audit_settings().witness_directory
+    return [witness] if witness is not None else []
 
 
 def settings_table(settings: HookSettings) -> Mapping[str, object]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,9 +44,11 @@ class Places:
     user_home: str = field(default_factory=lambda: os.path.expanduser("~"))
 
 
-def installation_places(home_root: Path | None = None) -> Places:
-    """This process's places: the given home, the package's code and its environment."""
+def installation_places(home_root: Path | None = None, also: Iterable[Path] = ()) -> Places:
+    """This process's places: the given home (and `also`: its audit witness directory, …),
+    the package's code and its environment."""
     state = [str(home_root)] if home_root is not None else []
+    state += [str(p) for p in also]
     user = os.path.expanduser("~")
     for tail in STATE_HOME_TAILS:
         state.append(os.path.join(user, tail))
