@@ -192,3 +192,22 @@ def test_a_home_inside_a_repository_is_git_ignored(cli: CLI, tmp_path: Path) -> 
     assert "app.py" in staged and not [f for f in staged if f.startswith(".interlock")]
     assert cli("init", "--home", str(repo / ".interlock")).code == 0
     assert (repo / ".gitignore").read_text().count("/.interlock/") == 1
+
+
+def test_init_enrols_the_first_human(cli: CLI, tmp_path: Path) -> None:
+    made = cli(
+        "init",
+        "--home",
+        str(tmp_path / "h"),
+        "--admin",
+        "alice",
+        "--password-stdin",
+        stdin="correct horse battery staple\n",
+    )
+    assert made.code == 0, made.err
+    assert "totp secret:" in made.out and "otpauth://" in made.out
+    users = cli("user", "list", "--json", "--home", str(tmp_path / "h"))
+    assert [u["name"] for u in json.loads(users.out)] == ["alice"]
+    # Without --admin and without a terminal: it says how, and enrols nobody.
+    other = cli("init", "--home", str(tmp_path / "other"))
+    assert other.code == 0 and "No human is enrolled yet" in other.out

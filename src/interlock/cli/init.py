@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +43,17 @@ def init(
         str | None,
         typer.Option("--witness-url", help="Also POST audit checkpoints to this URL."),
     ] = None,
+    admin: Annotated[
+        str | None,
+        typer.Option(
+            "--admin",
+            help="Enrol the first human (password + TOTP): deciding approvals needs one.",
+            show_default=False,
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read --admin's password from stdin.")
+    ] = False,
     witness_owner: Annotated[
         str | None,
         typer.Option("--witness-owner", help="Give the witness directory to this OS user."),
@@ -81,7 +93,31 @@ def init(
             "Commands find it from inside it (or below its parent); elsewhere pass "
             f"`--home {where}` or `export INTERLOCK_HOME={where}`"
         )
+    _first_human(created, admin, password_stdin)
     out.print("Next: `interlock policy validate`, `interlock check sql 'DROP TABLE t'`")
+
+
+def _first_human(home: Home, admin: str | None, password_stdin: bool) -> None:
+    """Enrol the first human: `--admin NAME`, or asked at a terminal; otherwise say how."""
+    from interlock.cli.user import enrol
+    from interlock.identity import HumanRegistry
+
+    if HumanRegistry.for_home(home).users():
+        return
+    if admin is None and sys.stdin.isatty() and not password_stdin:
+        admin = (
+            str(
+                typer.prompt("Name of the first human approver (empty to skip)", default="")
+            ).strip()
+            or None
+        )
+    if admin is None:
+        out.print(
+            "[yellow]No human is enrolled yet:[/] deciding approvals needs one "
+            "(`interlock user add NAME`, or `interlock init --admin NAME`)."
+        )
+        return
+    enrol(home, admin, "admin", password_stdin)
 
 
 def _keep_previous_audit(home: Home, setup: AuditSetup) -> None:
