@@ -9,7 +9,7 @@ from interlock.audit.chain import (
     canonical_json,
     verify_chain,
 )
-from interlock.audit.feed import WitnessFeed
+from interlock.audit.feed import WitnessFeed, close_all_feeds
 from interlock.audit.guarantees import Guarantee, assess_guarantees
 from interlock.audit.log import AuditLog
 from interlock.audit.settings import witnesses_for
@@ -58,6 +58,7 @@ __all__ = [
     "WitnessedCheckpoint",
     "assess_guarantees",
     "canonical_json",
+    "close_all_feeds",
     "entry_from_json",
     "generate_signing_key",
     "key_fingerprint",

@@ -155,6 +155,7 @@ _FEEDS: weakref.WeakSet[WitnessFeed] = weakref.WeakSet()
 
 
 @atexit.register
-def _close_all() -> None:
+def close_all_feeds() -> None:
+    """Witness every pending head now (at exit; and before a temporary home is deleted)."""
     for feed in list(_FEEDS):
         feed.close()

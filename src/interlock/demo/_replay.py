@@ -34,6 +34,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.rule import Rule
 
+from interlock.audit import AuditSetup, close_all_feeds, set_up_audit
 from interlock.demo._agent import find_tokens, graphql, shown
 from interlock.demo._cloud import BLANKET_TOKEN, STAGING_TOKEN, Cloud
 from interlock.home import Home, init_home
@@ -73,6 +74,7 @@ def replay(console: Console, human: HumanCli) -> bool:
     with tempfile.TemporaryDirectory(prefix="interlock-demo-") as tmp:
         act_one(console, Path(tmp) / "act1")
         survived = act_two(console, Path(tmp) / "act2", human)
+        close_all_feeds()  # witness the last checkpoints while the demo's home still exists
     console.print(Rule(style="dim"))
     verdict = "[bold green]survived[/]" if survived else "[bold red]was lost[/]"
     console.print(
@@ -210,6 +212,8 @@ def _setup(
     root: Path, cloud: Cloud
 ) -> tuple[Home, dict[str, str], ProxyThread, tuple[OnCall, OnCall]]:
     home, _ = init_home(root / "interlock-home")
+    # As `interlock init` does: the audit key pinned, checkpoints kept by a witness too.
+    set_up_audit(home.config_path, home.signing_key, home.public_key, AuditSetup())
     # Two people on call: a TOTP code is accepted once, so each decides with their own.
     oncall = (_enrol(home, "oncall"), _enrol(home, "lead"))
     resources = ResourceRegistry.for_home(home)
