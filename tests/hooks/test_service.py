@@ -30,12 +30,29 @@ from pathlib import Path
 import pytest
 
 import interlock
-from interlock.hooks import ping
-from tests.hooks.conftest import CLIENT
-
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="service mode needs two OS users: these tests run as root only"
+from interlock.cli.service import (
+    CreateUser,
+    MakeDirectory,
+    RunAs,
+    RunCommand,
+    ServiceLayout,
+    WriteFile,
+    blocked_directory,
+    plan_install,
+    systemd_unit,
 )
+from interlock.errors import ConfigError
+from interlock.home import Home
+from interlock.hooks import (
+    Caller,
+    caller_of,
+    check_socket_directory,
+    deny_answer,
+    evaluate_read_only,
+    ping,
+)
+from interlock.hooks._daemon import HookDaemon
+from tests.hooks.conftest import CLIENT
 
 SERVICE_USER = "ilk-test-svc"
 AGENT_USER = "ilk-test-agent"
@@ -218,6 +235,8 @@ def shared() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def users(shared: Path) -> tuple[OsUser, OsUser]:
+    if os.geteuid() != 0:
+        pytest.skip("service mode needs two OS users: these tests create them, as root only")
     svc_uid, svc_gid = _ensure_user(SERVICE_USER)
     agent_uid, agent_gid = _ensure_user(AGENT_USER)
     agent_home = shared / "agent"
@@ -361,6 +380,233 @@ def _records(home: Path) -> list[tuple[str, dict[str, object]]]:
     return [(kind, json.loads(body)) for kind, body in rows]
 
 
+# --- the parts, in one process (no second user needed) --------------------------------------
+
+
+def _client_module() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hook_client_svc", CLIENT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_both_ends_read_the_peer_from_the_kernel() -> None:
+    import socket
+
+    client = _client_module()
+    left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with left, right:
+        assert client.peer_uid(left) == os.getuid()  # type: ignore[attr-defined]
+        assert caller_of(right) == Caller(uid=os.getuid(), pid=os.getpid())
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--socket", "/run/interlock/hooks.sock"],
+        ["--peer-uid", "0"],
+        ["--socket", "/run/interlock/hooks.sock", "--peer-uid", "root"],
+        ["--socket", "/run/interlock/hooks.sock", "--peer-uid", "-1"],
+        ["--socket", "/run/interlock/hooks.sock", "--peer-uid", "0", "--home", "/tmp"],
+        ["--socket", "/a.sock", "--peer-uid", "0", "--socket", "/b.sock"],
+        ["--home"],
+        ["--home", ""],
+        ["--bogus", "1"],
+    ],
+)
+def test_a_hook_command_written_wrongly_is_a_deny(options: list[str]) -> None:
+    # A service-mode hook that cannot say whom to trust must not fall back to a home of the
+    # agent's choosing: it refuses, byte for byte the client's own deny.
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", str(CLIENT), "claude-code", *options],
+        input=_event("ls", Path("/")),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    expected = deny_answer(
+        "claude-code", "the hook could not reach a decision; refused (fail closed)"
+    )
+    assert (result.returncode, result.stdout) == (2, expected.stdout)
+
+
+@pytest.mark.parametrize(
+    ("tool", "tool_input", "allowed"),
+    [
+        ("Bash", {"command": "ls -la"}, True),
+        ("Bash", {"command": "git status"}, True),
+        ("Bash", {"command": RM}, False),
+        ("Bash", {"command": "psql -c 'DROP TABLE users'"}, False),
+        ("Bash", {"command": "curl -X DELETE https://api.example.com/v1/volumes/1"}, False),
+        ("Write", {"file_path": "/tmp/x.txt", "content": "x"}, False),
+        ("mcp__db__drop_table", {"table": "users"}, False),
+        ("SomeNewTool", {}, False),
+        ("Grep", {"pattern": "x"}, True),
+    ],
+)
+def test_without_the_service_only_reads_pass(
+    tool: str, tool_input: dict[str, object], allowed: bool
+) -> None:
+    event = {
+        "session_id": "s",
+        "cwd": "/",
+        "hook_event_name": "PreToolUse",
+        "tool_name": tool,
+        "tool_input": tool_input,
+    }
+    answer = evaluate_read_only("claude-code", json.dumps(event).encode())
+    decision = json.loads(answer.stdout)["hookSpecificOutput"]["permissionDecision"]
+    if allowed:
+        assert (answer.exit_code, decision) == (0, "allow")
+    else:
+        assert (answer.exit_code, decision) == (2, "deny") and SILENT in answer.stderr
+
+
+def test_without_the_service_a_credential_read_is_still_refused(tmp_path: Path) -> None:
+    from tests.hooks.conftest import railway_plant
+
+    _value, line = railway_plant()
+    (tmp_path / "deploy.json").write_text("{\n  " + line + "\n}\n")
+    event = {
+        "session_id": "s",
+        "cwd": str(tmp_path),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Read",
+        "tool_input": {"file_path": str(tmp_path / "deploy.json")},
+    }
+    answer = evaluate_read_only("claude-code", json.dumps(event).encode())
+    assert answer.exit_code == 2 and "holds a credential" in answer.stderr
+
+
+@pytest.mark.parametrize("raw", [b"", b"{", b"[]", b'{"tool_name": 3}'])
+def test_without_the_service_an_unreadable_event_is_a_deny(raw: bytes) -> None:
+    answer = evaluate_read_only("claude-code", raw)
+    assert answer.exit_code == 2 and SILENT in answer.stderr
+
+
+def test_the_socket_directory_must_be_out_of_other_users_reach(tmp_path: Path) -> None:
+    good = tmp_path / "good"
+    good.mkdir(mode=0o755)
+    check_socket_directory(good)
+    world = tmp_path / "world"
+    world.mkdir()
+    world.chmod(0o1777)
+    with pytest.raises(ConfigError, match="writable by other users"):
+        check_socket_directory(world)
+    with pytest.raises(ConfigError, match="missing"):
+        check_socket_directory(tmp_path / "absent")
+    link = tmp_path / "link"
+    link.symlink_to(good)
+    with pytest.raises(ConfigError, match="not a directory"):
+        check_socket_directory(link)
+
+
+def test_the_daemon_answers_only_allowed_callers(home: Home, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir(mode=0o755)
+    daemon = HookDaemon(home, socket=run / "hooks.sock", allowed_uids={4242})
+    try:
+        request = b"interlock-hook/1 claude-code\n" + _event("ls", tmp_path)
+        refused = daemon.reply(request, Caller(uid=4343, pid=1))
+        assert b"does not answer uid 4343" in refused and refused.startswith(b"2 ")
+        unknown = daemon.reply(request, None)
+        assert b"could not identify the caller" in unknown and unknown.startswith(b"2 ")
+        answered = daemon.reply(request, Caller(uid=4242, pid=1))
+        assert answered.startswith(b"0 ") and b'"allow"' in answered
+    finally:
+        daemon.close()
+
+
+@pytest.fixture
+def open_tmp() -> Iterator[Path]:
+    """A scratch directory every user may traverse (pytest's tmp_path sits in a 0700 one)."""
+    root = Path(tempfile.mkdtemp(prefix="ilk-open-", dir="/tmp"))
+    root.chmod(0o755)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_directory_closed_to_a_user_is_named(open_tmp: Path) -> None:
+    tmp_path = open_tmp
+    closed = tmp_path / "closed"
+    (closed / "inner").mkdir(parents=True)
+    closed.chmod(0o700)
+    target = closed / "inner" / "python"
+    assert blocked_directory(target, 54321, {54321}) == closed
+    assert blocked_directory(target, 0, {0}) is None
+    # Through a symlink: the directories on the way to where it points count too.
+    link = tmp_path / "python"
+    link.symlink_to(target)
+    assert blocked_directory(link, 54321, {54321}) == closed
+
+
+def _layout() -> ServiceLayout:
+    return ServiceLayout(
+        "svc user",
+        "svc",
+        Path("/var/lib/inter lock"),
+        Path("/run/interlock"),
+        ("/opt/interlock/bin/interlock",),
+        (1001, 1002),
+    )
+
+
+def test_the_plan_makes_the_user_then_the_home_then_the_sockets() -> None:
+    layout = _layout()
+    unit = Path("/etc/systemd/system/interlock-hooks.service")
+    steps = plan_install(layout, user_exists=False, unit=unit, plist=None, start=True)
+    kinds = [type(step) for step in steps]
+    assert kinds[0] is CreateUser
+    home = kinds.index(MakeDirectory)
+    assert steps[home] == MakeDirectory(layout.home, "svc user", "svc", 0o700)
+    assert isinstance(steps[home + 1], RunAs) and "init" in steps[home + 1].argv
+    assert steps[home + 2] == MakeDirectory(layout.socket_dir, "root", "svc", 0o775)
+    assert [s.argv for s in steps if isinstance(s, RunCommand)] == [
+        ("systemctl", "daemon-reload"),
+        ("systemctl", "enable", "--now", unit.name),
+    ]
+    existing = plan_install(layout, user_exists=True, unit=unit, plist=None, start=False)
+    assert not any(isinstance(s, (CreateUser, RunCommand)) for s in existing)
+    plist = Path("/Library/LaunchDaemons/dev.interlock.hooks.plist")
+    mac = plan_install(layout, user_exists=True, unit=None, plist=plist, start=True)
+    written = [s for s in mac if isinstance(s, WriteFile)]
+    assert [w.path for w in written] == [plist]
+    import plistlib
+
+    job = plistlib.loads(written[0].text.encode())
+    assert job["UserName"] == "svc user" and job["ProgramArguments"] == layout.serve_argv()
+    assert [s.argv[0] for s in mac if isinstance(s, RunCommand)] == ["launchctl"]
+
+
+def test_the_unit_runs_serve_as_the_user_with_words_quoted() -> None:
+    layout = _layout()
+    text = systemd_unit(layout)
+    lines = dict(line.split("=", 1) for line in text.splitlines() if "=" in line and line[0] != "#")
+    assert lines["User"] == "svc user" and lines["Group"] == "svc"
+    assert lines["ExecStartPre"] == ("+/usr/bin/install -d -o root -g svc -m 0775 /run/interlock")
+    assert shlex.split(lines["ExecStart"]) == [
+        "/opt/interlock/bin/interlock",
+        "hooks",
+        "serve",
+        "--home",
+        "/var/lib/inter lock",
+        "--socket",
+        "/run/interlock/hooks.sock",
+        "--allow-uid",
+        "1001",
+        "--allow-uid",
+        "1002",
+    ]
+    odd = ServiceLayout("u", "u", Path("/srv/100%/$HOME"), Path("/run/i"), ("/bin/interlock",))
+    assert '"/srv/100%%/$$HOME"' not in systemd_unit(odd)  # no quotes needed, only escapes
+    assert "/srv/100%%/$$HOME" in systemd_unit(odd)
+
+
 # --- what install made --------------------------------------------------------------------
 
 
@@ -416,7 +662,6 @@ def test_the_agent_cannot_read_the_keys_or_the_home(
 def test_the_agent_cannot_write_the_state(service: Service, users: tuple[OsUser, OsUser]) -> None:
     _svc, agent = users
     db = service.home / "state" / "interlock.db"
-    before = db.stat().st_size
     result = agent.run(["sh", "-c", f": >> {shlex.quote(str(db))}"])
     assert result.returncode != 0 and b"Permission denied" in result.stderr
     forge = (
@@ -430,7 +675,6 @@ def test_the_agent_cannot_write_the_state(service: Service, users: tuple[OsUser,
     result = agent.run(["touch", str(service.home / "state" / "planted")])
     assert result.returncode != 0
     assert not (service.home / "state" / "planted").exists()
-    assert db.stat().st_size >= before
 
 
 def test_the_agent_cannot_unlink_replace_or_stop_the_service(

@@ -52,7 +52,8 @@ def evaluate(agent: str, raw: bytes, home: Path | None = None) -> HookAnswer:
 
 def evaluate_read_only(agent: str, raw: bytes) -> HookAnswer:
     """The answer when the service cannot be trusted: the built-in policies' allow of a
-    read-only action passes, everything else is a deny saying the service is silent."""
+    read-only action passes, their deny stays a deny, and everything else (a write, a hold,
+    an allow of anything but a read) is a deny saying the service is silent."""
     if agent not in AGENTS:
         return deny_answer(agent, f"unknown agent {agent!r}; refused (fail closed)")
     if len(raw) > MAX_EVENT_BYTES:
@@ -65,7 +66,8 @@ def evaluate_read_only(agent: str, raw: bytes) -> HookAnswer:
         call = parse_event(agent, raw)
         verdict = HookDecider(Checker(Gate())).decide(call)
         reads = verdict.permission is Permission.ALLOW and verdict.details.get("risk") == "read"
-        if reads or call.kind is ToolKind.IGNORED:  # not a tool call: nothing to refuse
+        refused = verdict.permission is Permission.DENY  # its own reason says more
+        if reads or refused or call.kind is ToolKind.IGNORED:  # not a tool call: let it be
             return render(call, agent, verdict)
     except Exception:  # noqa: S110 (an unreadable event, a bug: the deny below)
         pass
