@@ -60,6 +60,7 @@ PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 INTERLOCK = str(Path(sys.executable).parent / "interlock")
 SILENT = "the Interlock service is not answering"
 RM = "rm -rf /srv/data"
+PASSWORD = "correct horse battery staple"
 
 
 @dataclass(frozen=True)
@@ -257,10 +258,12 @@ class Service:
     socket: Path
     unit: Path
     process: subprocess.Popen[bytes]
+    totp_secret: str  # alice's, enrolled in the service's home by `service install --admin`
 
 
-def _install(shared: Path, svc: OsUser, *extra: str) -> tuple[Path, Path]:
-    """`interlock service install` into `shared` (run as root, as an administrator would)."""
+def _install(shared: Path, svc: OsUser, *extra: str, stdin: str = "") -> tuple[Path, Path, str]:
+    """`interlock service install` into `shared` (run as root, as an administrator would):
+    (the socket, the unit, what it printed)."""
     result = subprocess.run(
         [
             INTERLOCK,
@@ -277,13 +280,15 @@ def _install(shared: Path, svc: OsUser, *extra: str) -> tuple[Path, Path]:
             "--no-start",
             *extra,
         ],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=180,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return shared / "run" / "hooks.sock", shared / "units" / "interlock-hooks.service"
+    run, units = shared / "run", shared / "units"
+    return run / "hooks.sock", units / "interlock-hooks.service", result.stdout
 
 
 def _unit_command(unit: Path) -> tuple[str, list[str]]:
@@ -324,12 +329,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def service(shared: Path, users: tuple[OsUser, OsUser]) -> Iterator[Service]:
     svc, _agent = users
-    socket, unit = _install(shared, svc)
+    admin = ["--admin", "alice", "--password-stdin"]
+    socket, unit, printed = _install(shared, svc, *admin, stdin=PASSWORD + "\n")
+    secret = printed.split("totp secret: ", 1)[1].split()[0]
     name, argv = _unit_command(unit)
     assert name == svc.name
     proc = _start_service(svc, argv, socket)
     try:
-        yield Service(svc, svc.home, socket, unit, proc)
+        yield Service(svc, svc.home, socket, unit, proc, secret)
     finally:
         _stop(proc)
 
@@ -776,6 +783,33 @@ def test_the_service_answers_the_agents_client(
     assert kinds.count("decision") == 2 and kinds.count("approval_request") == 1
 
 
+def test_a_human_approves_through_the_service_and_the_agent_cannot(
+    service: Service, users: tuple[OsUser, OsUser]
+) -> None:
+    import pyotp
+
+    svc, agent = users
+    command = "rm -rf /srv/data/approved-once"
+    status, _decision, reason = _hook(agent, command, service.socket, svc.uid)
+    request_id = reason.split("approval request ", 1)[1].split()[0].rstrip(".")
+    assert status == 2 and request_id.startswith("apr_")
+    approve = [INTERLOCK, "approvals", "approve", request_id, "--home", str(service.home)]
+    # The agent's user cannot decide it: the service's home (and its humans) are closed to it.
+    refused = agent.run([*approve, "--user", "alice", "--password-stdin", "--code", "000000"])
+    assert refused.returncode != 0
+    assert _hook(agent, command, service.socket, svc.uid)[0] == 2
+    # A human, as the service's user (sudo -u interlock), with password and TOTP.
+    code = pyotp.TOTP(service.totp_secret).now()
+    approved = svc.run(
+        [*approve, "--user", "alice", "--password-stdin", "--code", code],
+        stdin=(PASSWORD + "\n").encode(),
+        cwd=Path("/"),
+    )
+    assert approved.returncode == 0, approved.stderr
+    assert _hook(agent, command, service.socket, svc.uid)[:2] == (0, "allow")
+    assert _hook(agent, command, service.socket, svc.uid)[0] == 2  # once
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="the daemon passes caller={'uid', 'pid'} to HookDecider.answer; writing it into "
@@ -848,7 +882,7 @@ def test_the_service_answers_only_the_users_it_is_told_to(users: tuple[OsUser, O
     try:
         place.chmod(0o755)
         owner = OsUser(svc.name, svc.uid, svc.gid, place / "home")
-        socket, unit = _install(place, owner, "--allow-user", agent.name)
+        socket, unit, _ = _install(place, owner, "--allow-user", agent.name)
         _name, argv = _unit_command(unit)
         assert argv[argv.index("--allow-uid") + 1] == str(agent.uid)
         proc = _start_service(owner, argv, socket)
@@ -965,7 +999,7 @@ def test_uninstall_removes_the_unit_and_sockets_and_keeps_the_home(
     try:
         place.chmod(0o755)
         owner = OsUser(svc.name, svc.uid, svc.gid, place / "home")
-        socket, unit = _install(place, owner)
+        socket, unit, _ = _install(place, owner)
         assert unit.exists() and socket.parent.is_dir()
         result = subprocess.run(
             [

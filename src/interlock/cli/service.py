@@ -23,7 +23,7 @@ import shutil
 import stat
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -134,11 +134,14 @@ class MakeDirectory:
 
 @dataclass(frozen=True, slots=True)
 class RunAs:
-    """Run a command as the service's user, with its home as $HOME."""
+    """Run a command as the service's user, with its home as $HOME (`stdin` is a password:
+    never shown; `show_output` for what a human must see once, such as a TOTP enrolment)."""
 
     user: str
     home: Path
     argv: tuple[str, ...]
+    stdin: str | None = field(default=None, repr=False)
+    show_output: bool = False
 
     def describe(self) -> str:
         return f"run as {self.user}: {shlex.join(self.argv)}"
@@ -247,15 +250,23 @@ def plan_install(
     start: bool,
     shell: str = "/usr/sbin/nologin",
     install_tool: str = "/usr/bin/install",
+    admin: str | None = None,
+    password: str | None = None,
 ) -> list[Step]:
-    """Every change `service install` makes, in order."""
+    """Every change `service install` makes, in order (with `admin`, `init` enrols that
+    human in the service's home, with `password`)."""
     steps: list[Step] = []
     if not user_exists:
         steps.append(CreateUser(layout.user, layout.home, shell))
     steps.append(CheckRunnable(layout.user, layout.program))
     steps.append(MakeDirectory(layout.home, layout.user, layout.group, HOME_MODE))
     init = (*layout.program, "init", "--home", str(layout.home))
-    steps.append(RunAs(layout.user, layout.home, init))
+    if admin is None:
+        steps.append(RunAs(layout.user, layout.home, init))
+    else:
+        enrol = (*init, "--admin", admin, "--password-stdin")
+        stdin = (password or "") + "\n"
+        steps.append(RunAs(layout.user, layout.home, enrol, stdin=stdin, show_output=True))
     steps.append(MakeDirectory(layout.socket_dir, "root", layout.group, SOCKET_DIR_MODE))
     if unit is not None:
         steps.append(WriteFile(unit, systemd_unit(layout, install_tool)))
@@ -334,7 +345,7 @@ def _ids(user: str) -> tuple[int, int, set[int]]:
 
 
 def run_as(
-    user: str, argv: list[str], *, home: Path, timeout: float = 120
+    user: str, argv: list[str], *, home: Path, timeout: float = 120, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`argv` as `user` (its own groups only, none of root's), with a minimal environment."""
     uid, gid, gids = _ids(user)
@@ -346,6 +357,8 @@ def run_as(
         extra_groups=sorted(gids - {gid}),
         env=env,
         cwd="/",
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -388,7 +401,11 @@ def _apply(step: Step) -> None:
             os.chown(step.path, uid, gid)
             os.chmod(step.path, step.mode)
         case RunAs():
-            _checked(run_as(step.user, list(step.argv), home=step.home))
+            result = run_as(step.user, list(step.argv), home=step.home, stdin=step.stdin)
+            _checked(result)
+            if step.show_output:
+                sys.stdout.write(result.stdout)
+                sys.stdout.flush()
         case WriteFile():
             step.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = step.path.with_name(f".{step.path.name}.tmp")
@@ -490,6 +507,15 @@ def _dirs(home: Path | None, socket_dir: Path | None, launchd: bool) -> tuple[Pa
     return home, socket_dir
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first: str = typer.prompt("Password of the first human", hide_input=True)
+    if first != typer.prompt("Repeat password", hide_input=True):
+        fail("the passwords do not match")
+    return first
+
+
 def _systemd_running() -> bool:
     return Path("/run/systemd/system").is_dir()
 
@@ -512,6 +538,18 @@ def install(
     start: Annotated[
         bool, typer.Option("--start/--no-start", help="Enable and start the service now.")
     ] = True,
+    admin: Annotated[
+        str | None,
+        typer.Option(
+            "--admin",
+            help="Enrol this human in the service's home (password + TOTP, shown once): "
+            "deciding approvals needs one.",
+            show_default=False,
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read --admin's password from stdin.")
+    ] = False,
     dry_run: DryRunOption = False,
 ) -> None:
     """Create the service's user, its home (0700) and socket directory, and the unit that
@@ -541,6 +579,9 @@ def install(
     if not exists and not dry_run and shutil.which("useradd") is None:
         fail(escape(f"no user {user!r}, and no useradd here: create it, then run this again"))
     layout = ServiceLayout(user, group, home, socket_dir, _program(), tuple(allowed))
+    password = None
+    if admin is not None and not dry_run:
+        password = _read_password(password_stdin)
     manager = _systemd_running() if not launchd else Path("/bin/launchctl").exists()
     steps = plan_install(
         layout,
@@ -550,6 +591,8 @@ def install(
         start=start and manager,
         shell=shutil.which("nologin") or "/usr/sbin/nologin",
         install_tool=shutil.which("install") or "/usr/bin/install",
+        admin=admin,
+        password=password,
     )
     _run_plan(steps, dry_run)
     if dry_run:
