@@ -948,6 +948,12 @@ def test_hooks_install_service_writes_a_command_that_asks_the_service(
         cwd=project,
     )
     assert result.returncode == 0, result.stderr
+    assert b"warning" not in result.stdout  # the code it runs is root's, out of the agent's reach
+    # Code the agent's user could change would be a way around the service: named.
+    probe = "import sys; from interlock.hooks import changeable_code as c; print(c(sys.argv[1]))"
+    own = agent.run([sys.executable, "-c", probe, str(agent.home / "python")])
+    assert str(agent.home) in own.stdout.decode()
+    assert agent.run([sys.executable, "-c", probe, sys.executable]).stdout.strip() == b"[]"
     settings = json.loads((project / ".claude" / "settings.json").read_text())
     command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
     words = shlex.split(command)

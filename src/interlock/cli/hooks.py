@@ -123,9 +123,10 @@ def install(
 
 def _install_for_service(agent: str, scope: Path | None, service_user: str, socket: Path) -> None:
     """`install --service`: the hook names the service's socket and its user's uid."""
+    import os
     import pwd
 
-    from interlock.hooks import ServiceEndpoint, ping
+    from interlock.hooks import ServiceEndpoint, changeable_code, ping
     from interlock.hooks import install as do_install
 
     try:
@@ -150,6 +151,14 @@ def _install_for_service(agent: str, scope: Path | None, service_user: str, sock
     )
     if result.backup is not None:
         out.print(f"[dim]previous settings saved to {escape(str(result.backup))}[/]")
+    exposed = changeable_code()
+    if exposed and os.geteuid() != 0:
+        out.print(
+            "[yellow]warning:[/] the hook's own code is writable by you, and so by your agent: "
+            f"{escape(', '.join(str(p) for p in exposed[:3]))}. For the service to hold, "
+            "install Interlock owned by root (e.g. a virtual environment in /opt/interlock) "
+            "and run this command from there"
+        )
     if not ping(socket, peer_uid=uid):
         out.print(
             "[yellow]the service is not answering yet:[/] until it does, the hook allows "

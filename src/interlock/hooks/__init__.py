@@ -22,6 +22,7 @@ from interlock.hooks._daemon import (
 from interlock.hooks._decide import HookDecider, load_hook_settings, settings_table
 from interlock.hooks._install import (
     ServiceEndpoint,
+    changeable_code,
     hook_command,
     install,
     installed,
@@ -56,6 +57,7 @@ __all__ = [
     "ToolKind",
     "Verdict",
     "caller_of",
+    "changeable_code",
     "check_socket_directory",
     "deny_answer",
     "evaluate",

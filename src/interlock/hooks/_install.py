@@ -84,6 +84,16 @@ def hook_command(
     return shlex.join(parts)
 
 
+def changeable_code(python: str | None = None) -> list[Path]:
+    """What the hook command runs that this OS user could change: the client, Interlock's
+    package, the interpreter and its directory. In service mode each is a way around the
+    service, so the installation should belong to root."""
+    interpreter = Path(python or sys.executable)
+    candidates = [CLIENT, CLIENT.parent, CLIENT.parent.parent, interpreter.parent]
+    candidates.append(interpreter.resolve())
+    return [path for path in candidates if os.access(path, os.W_OK)]
+
+
 def is_ours(entry: Any) -> bool:
     return isinstance(entry, dict) and MARKER in str(entry.get("command", ""))
 
