@@ -997,6 +997,27 @@ def test_install_dry_run_changes_nothing(shared: Path) -> None:
         pwd.getpwnam("ilk-test-never-made")
 
 
+def test_install_will_not_take_over_a_directory_in_use(
+    shared: Path, users: tuple[OsUser, OsUser]
+) -> None:
+    svc, agent = users
+    for option, target in (("--home", agent.home), ("--socket-dir", Path("/tmp"))):
+        base = [INTERLOCK, "service", "install", "--user", svc.name, "--no-start"]
+        args = ["--home", str(shared / "unused-home"), "--socket-dir", str(shared / "unused")]
+        args[args.index(option) + 1] = str(target)
+        result = subprocess.run(
+            [*base, *args, "--unit-dir", str(shared / "unused-units")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 1 and option in result.stderr, result.stderr
+    assert agent.home.stat().st_uid == agent.uid
+    assert stat.S_IMODE(Path("/tmp").stat().st_mode) == 0o1777
+    assert not (shared / "unused-units").exists()
+
+
 def test_uninstall_removes_the_unit_and_sockets_and_keeps_the_home(
     tmp_path: Path, users: tuple[OsUser, OsUser]
 ) -> None:

@@ -172,7 +172,8 @@ class RunCommand:
 
 @dataclass(frozen=True, slots=True)
 class RemovePath:
-    """Remove a file, or a directory with what is in it."""
+    """Remove a file, or an empty directory (never a tree: a wrong path must not cost more
+    than an error)."""
 
     path: Path
 
@@ -299,6 +300,7 @@ def plan_uninstall(
                 RunCommand(("launchctl", "bootout", f"system/{LAUNCHD_LABEL}"), required=False)
             )
         steps.append(RemovePath(plist))
+    steps.append(RemovePath(socket_dir / SOCKET_NAME))
     steps.append(RemovePath(socket_dir))
     return steps
 
@@ -418,7 +420,7 @@ def _apply(step: Step) -> None:
                 _checked(result)
         case RemovePath():
             if step.path.is_dir() and not step.path.is_symlink():
-                shutil.rmtree(step.path)
+                step.path.rmdir()
             else:
                 step.path.unlink(missing_ok=True)
 
@@ -516,6 +518,36 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
+def _check_targets(home: Path, socket_dir: Path, uid: int | None) -> None:
+    """Refuse to take over a directory that is someone else's: `install` chowns and chmods
+    the home and the socket directory, which must not be, say, a developer's home or /tmp."""
+    try:
+        info = home.lstat()
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISDIR(info.st_mode):
+            fail(escape(f"--home {home}: exists and is not a directory"))
+        if info.st_uid not in (0, uid) and any(home.iterdir()):
+            fail(
+                escape(
+                    f"--home {home}: not empty and owned by uid {info.st_uid}; give the "
+                    "service a directory of its own"
+                )
+            )
+    if socket_dir.is_symlink() or (socket_dir.exists() and not socket_dir.is_dir()):
+        fail(escape(f"--socket-dir {socket_dir}: exists and is not a directory"))
+    if socket_dir.is_dir():
+        others = sorted(p.name for p in socket_dir.iterdir() if p.name != SOCKET_NAME)
+        if others:
+            fail(
+                escape(
+                    f"--socket-dir {socket_dir}: already holds {', '.join(others[:3])}; give "
+                    "the socket a directory of its own"
+                )
+            )
+
+
 def _systemd_running() -> bool:
     return Path("/run/systemd/system").is_dir()
 
@@ -569,13 +601,16 @@ def install(
             allowed.append(_ids(name)[0])
         except KeyError:
             fail(escape(f"--allow-user {name}: no such user"))
+    uid: int | None = None
     try:
         import grp
 
-        group = grp.getgrgid(_ids(user)[1]).gr_name
+        uid, gid, _gids = _ids(user)
+        group = grp.getgrgid(gid).gr_name
         exists = True
     except KeyError:
         group, exists = user, False  # useradd --user-group names it after the user
+    _check_targets(home, socket_dir, uid)
     if not exists and not dry_run and shutil.which("useradd") is None:
         fail(escape(f"no user {user!r}, and no useradd here: create it, then run this again"))
     layout = ServiceLayout(user, group, home, socket_dir, _program(), tuple(allowed))
