@@ -3,19 +3,26 @@
 The hook command is exactly what `interlock hooks install` writes:
 `<venv>/bin/python -I -S src/interlock/hooks/client.py claude-code --home HOME`. With the
 resident process (`hook_daemon_*`) the client relays the event over the Unix socket; without
-it (`hook_cold_*`) the client falls back to evaluating in its own process. Each figure covers
-a benign command (`ls -la`) and the incident's destructive `curl … volumeDelete`, alternated.
+it (`hook_cold_*`) the client falls back to evaluating in its own process. `hook_service_*` is
+the service-mode command (`--socket S --peer-uid U`): the daemon binds a socket of its own
+(0666, in a directory only its user writes) and the client checks the peer's uid with
+SO_PEERCRED before it trusts the answer; here both run as the same user, which times the
+same code a two-user installation runs. Each figure covers a benign command (`ls -la`) and
+the incident's destructive `curl … volumeDelete`, alternated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,13 +47,18 @@ def _event(command: str, cwd: Path) -> bytes:
     ).encode()
 
 
-def _time_hook(home: Path, events: list[bytes], runs: int) -> list[float]:
+def _time_hook(
+    home: Path, events: list[bytes], runs: int, *, service: Path | None = None
+) -> list[float]:
+    where = ["--home", str(home)]
+    if service is not None:
+        where = ["--socket", str(service), "--peer-uid", str(os.getuid())]
     samples = []
     for i in range(runs):
         event = events[i % len(events)]
         start = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-I", "-S", str(CLIENT), "claude-code", "--home", str(home)],
+            [sys.executable, "-I", "-S", str(CLIENT), "claude-code", *where],
             input=event,
             capture_output=True,
             check=False,
@@ -68,37 +80,53 @@ def _figures(name: str, samples: list[float]) -> dict[str, float]:
 def run() -> dict[str, float]:
     sys.path.insert(0, str(ROOT / "src"))
     from interlock.home import init_home
-    from interlock.hooks._daemon import ping
 
     with tempfile.TemporaryDirectory(prefix="ilhb-") as tmp:
         home, _ = init_home(Path(tmp) / ".interlock")
         events = [_event("ls -la", Path(tmp)), _event(INCIDENT, Path(tmp))]
         results = _figures("cold", _time_hook(home.root, events, RUNS // 2))
-        code = (
-            "import sys; from pathlib import Path; from interlock.home import Home; "
-            "from interlock.hooks._daemon import serve; serve(Home(Path(sys.argv[1])))"
-        )
-        proc = subprocess.Popen(
-            [sys.executable, "-c", code, str(home.root)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not ping(home.root / "state" / "hooks.sock", timeout=0.2):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the hook daemon did not start")
-                time.sleep(0.05)
+        with _daemon(home.root, None):
             _time_hook(home.root, events, 4)  # warm up the daemon's caches
             results.update(_figures("daemon", _time_hook(home.root, events, RUNS)))
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        run_dir = Path(tmp) / "run"
+        run_dir.mkdir(mode=0o755)
+        socket = run_dir / "hooks.sock"
+        with _daemon(home.root, socket):
+            _time_hook(home.root, events, 4, service=socket)
+            results.update(_figures("service", _time_hook(home.root, events, RUNS, service=socket)))
     return results
+
+
+@contextlib.contextmanager
+def _daemon(home: Path, socket: Path | None) -> Iterator[None]:
+    """`interlock hooks serve` on `home` (on `socket` in service mode) until the block ends."""
+    from interlock.hooks import ping
+
+    code = (
+        "import sys; from pathlib import Path; from interlock.home import Home; "
+        "from interlock.hooks import serve; "
+        "serve(Home(Path(sys.argv[1])), socket=Path(sys.argv[2]) if sys.argv[2] else None)"
+    )
+    path = socket or home / "state" / "hooks.sock"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(home), str(socket or "")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not ping(path, timeout=0.2, peer_uid=os.getuid()):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the hook daemon did not start")
+            time.sleep(0.05)
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from rich.markup import escape
 from interlock.cli._common import HomeOption, fail, fail_from, out
 from interlock.cli._human import CodeOption, PasswordStdinOption, human_proof
 from interlock.cli._human import UserOption as HumanUserOption
+from interlock.cli.service import DEFAULT_SERVICE_USER, DEFAULT_SOCKET
 from interlock.errors import InterlockError
 from interlock.home import find_home, require_home
 from interlock.hooks import AGENTS, deny_answer
@@ -35,6 +36,20 @@ ProjectOption = Annotated[
 UserOption = Annotated[
     bool, typer.Option("--user", help="Install into your user-level settings instead.")
 ]
+ServiceOption = Annotated[
+    bool,
+    typer.Option(
+        "--service",
+        help="Ask the Interlock service (`interlock service install`) instead of a home: "
+        "answers are trusted only from its user.",
+    ),
+]
+ServiceUserOption = Annotated[
+    str, typer.Option("--service-user", help="The service's OS user (with --service).")
+]
+ServiceSocketOption = Annotated[
+    Path, typer.Option("--socket", help="The service's socket (with --service).")
+]
 
 
 def _scope(project: Path | None, user: bool) -> Path | None:
@@ -57,6 +72,9 @@ def install(
     project: ProjectOption = None,
     user: UserOption = False,
     home: HomeOption = None,
+    service: ServiceOption = False,
+    service_user: ServiceUserOption = DEFAULT_SERVICE_USER,
+    socket: ServiceSocketOption = DEFAULT_SOCKET,
 ) -> None:
     """Add Interlock's hook to an agent's settings (merged, backed up, idempotent).
 
@@ -64,11 +82,15 @@ def install(
     Examples:
       interlock hooks install claude-code            # .claude/settings.json here
       interlock hooks install cursor --user          # ~/.cursor/hooks.json
+      interlock hooks install claude-code --service  # ask the service on /run/interlock
     """
     from interlock.hooks import install as do_install
 
     agent = _agent(agent)
     scope = _scope(project, user)
+    if service:
+        _install_for_service(agent, scope, service_user, socket)
+        return
     try:
         found = find_home(home)
         result = do_install(agent, project=scope, home=found.root if found else None)
@@ -96,6 +118,51 @@ def install(
         out.print(
             "[dim]start the resident process for fast answers: interlock hooks serve "
             f"--home {escape(str(found.root))}[/]"
+        )
+
+
+def _install_for_service(agent: str, scope: Path | None, service_user: str, socket: Path) -> None:
+    """`install --service`: the hook names the service's socket and its user's uid."""
+    import os
+    import pwd
+
+    from interlock.hooks import ServiceEndpoint, changeable_code, ping
+    from interlock.hooks import install as do_install
+
+    try:
+        uid = pwd.getpwnam(service_user).pw_uid
+    except KeyError:
+        fail(
+            escape(
+                f"no OS user {service_user!r}: run `interlock service install` first "
+                "(or pass --service-user)"
+            )
+        )
+    if not socket.is_absolute():
+        fail(escape(f"{socket}: the service's socket must be an absolute path"))
+    try:
+        result = do_install(agent, project=scope, home=None, service=ServiceEndpoint(socket, uid))
+    except InterlockError as exc:
+        fail_from(exc)
+    verb = "installed" if result.changed else "already installed:"
+    out.print(
+        f"{verb} Interlock's {agent} hook in {escape(str(result.path))}, asking the service on "
+        f"{escape(str(socket))} (answers trusted from {escape(service_user)}, uid {uid} only)"
+    )
+    if result.backup is not None:
+        out.print(f"[dim]previous settings saved to {escape(str(result.backup))}[/]")
+    exposed = changeable_code()
+    if exposed and os.geteuid() != 0:
+        out.print(
+            "[yellow]warning:[/] the hook's own code is writable by you, and so by your agent: "
+            f"{escape(', '.join(str(p) for p in exposed[:3]))}. For the service to hold, "
+            "install Interlock owned by root (e.g. a virtual environment in /opt/interlock) "
+            "and run this command from there"
+        )
+    if not ping(socket, peer_uid=uid):
+        out.print(
+            "[yellow]the service is not answering yet:[/] until it does, the hook allows "
+            "read-only actions only (`interlock service status`)"
         )
 
 
@@ -159,19 +226,39 @@ def serve(
         typer.Option(help="Seconds a decision may take before it is answered with a deny."),
     ] = None,
     home: HomeOption = None,
+    socket: Annotated[
+        Path | None,
+        typer.Option(
+            "--socket",
+            help="Service mode: bind this socket (mode 0666) in a directory only root and the "
+            "service may write, instead of <home>/state/hooks.sock.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_uid: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--allow-uid", help="Answer only callers of this uid (repeatable; default: any)."
+        ),
+    ] = None,
 ) -> None:
     """Run the resident process hook clients ask, on <home>/state/hooks.sock (foreground)."""
     from interlock.hooks import serve as do_serve
 
     try:
         found = require_home(home)
+        where = socket if socket is not None else found.root / "state" / "hooks.sock"
 
         def ready(daemon: object) -> None:
-            print(
-                f"interlock hooks: listening on {found.root / 'state' / 'hooks.sock'}", flush=True
-            )
+            print(f"interlock hooks: listening on {where}", flush=True)
 
-        do_serve(found, budget=budget, on_ready=ready)
+        do_serve(
+            found,
+            budget=budget,
+            on_ready=ready,
+            socket=socket.absolute() if socket is not None else None,
+            allowed_uids=allow_uid or None,
+        )
     except InterlockError as exc:
         fail_from(exc)
     except OSError as exc:

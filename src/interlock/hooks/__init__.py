@@ -4,15 +4,32 @@
     HookDecider.answer(agent, raw) -> HookAnswer  the verdict in the agent's exact protocol
     client.py                                   the tiny stdlib-only hook command
     serve(home)                                 the resident process on <home>/state/hooks.sock
+                                                (or, as a service, on a socket it is given)
     install(agent, scope) / uninstall(...)      the agents' hook settings, merged and backed up
 
 See docs/hooks.md.
 """
 
-from interlock.hooks._daemon import pid_path, ping, serve, socket_path
+from interlock.hooks._daemon import (
+    Caller,
+    caller_of,
+    check_socket_directory,
+    pid_path,
+    ping,
+    serve,
+    socket_path,
+)
 from interlock.hooks._decide import HookDecider, load_hook_settings, settings_table
-from interlock.hooks._install import install, installed, settings_file, uninstall
-from interlock.hooks._local import MAX_EVENT_BYTES, evaluate
+from interlock.hooks._install import (
+    ServiceEndpoint,
+    changeable_code,
+    hook_command,
+    install,
+    installed,
+    settings_file,
+    uninstall,
+)
+from interlock.hooks._local import MAX_EVENT_BYTES, evaluate, evaluate_read_only
 from interlock.hooks._pins import PinSet, PinWatch, load_pins, pin
 from interlock.hooks._protocols import (
     AGENTS,
@@ -29,16 +46,23 @@ from interlock.hooks._protocols import (
 __all__ = [
     "AGENTS",
     "MAX_EVENT_BYTES",
+    "Caller",
     "HookAnswer",
     "HookDecider",
     "Permission",
     "PinSet",
     "PinWatch",
+    "ServiceEndpoint",
     "ToolCall",
     "ToolKind",
     "Verdict",
+    "caller_of",
+    "changeable_code",
+    "check_socket_directory",
     "deny_answer",
     "evaluate",
+    "evaluate_read_only",
+    "hook_command",
     "install",
     "installed",
     "load_hook_settings",

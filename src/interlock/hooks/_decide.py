@@ -179,8 +179,16 @@ class HookDecider:
             checker, load_hook_settings(home.config_path), point, home.root, PinWatch.for_home(home)
         )
 
-    def answer(self, agent: str, raw: bytes, *, deadline: float | None = None) -> HookAnswer:
-        """The agent's exact answer to one raw event; never raises."""
+    def answer(
+        self,
+        agent: str,
+        raw: bytes,
+        *,
+        deadline: float | None = None,
+        caller: Mapping[str, int] | None = None,
+    ) -> HookAnswer:
+        """The agent's exact answer to one raw event; never raises. `caller` is who asked, as
+        the daemon's kernel saw it ({"uid", "pid"}; None in process), for the record."""
         call: ToolCall | None = None
         try:
             call = parse_event(agent, raw)

@@ -12,6 +12,9 @@ Installing never drops a key it did not write: Interlock's entries are recognise
 command (it runs `interlock/hooks/client.py`), replaced in place on a re-install, and removed
 by `uninstall`. A file that changes is first copied to `<file>.interlock-backup-<time>`; a
 file that is not valid JSON is left alone and reported.
+
+With a `ServiceEndpoint` (service mode) the command names the service's socket and the uid
+that must be answering on it, instead of a home: `client.py AGENT --socket S --peer-uid U`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,14 @@ TIMEOUT_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceEndpoint:
+    """Where the Interlock service listens, and the uid its answers must come from."""
+
+    socket: Path
+    uid: int
+
+
+@dataclass(frozen=True, slots=True)
 class InstallResult:
     path: Path
     changed: bool
@@ -56,12 +67,31 @@ def settings_file(agent: str, project: Path | None) -> Path:
     return base / names[agent]
 
 
-def hook_command(agent: str, home: Path | None, python: str | None = None) -> str:
-    """`<python> -I -S <client.py> AGENT [--home HOME]`, quoted for a POSIX shell."""
+def hook_command(
+    agent: str,
+    home: Path | None,
+    python: str | None = None,
+    *,
+    service: ServiceEndpoint | None = None,
+) -> str:
+    """`<python> -I -S <client.py> AGENT [--home HOME | --socket S --peer-uid U]`, quoted for
+    a POSIX shell."""
     parts = [python or sys.executable, "-I", "-S", str(CLIENT), agent]
-    if home is not None:
+    if service is not None:
+        parts += ["--socket", str(service.socket), "--peer-uid", str(service.uid)]
+    elif home is not None:
         parts += ["--home", str(home)]
     return shlex.join(parts)
+
+
+def changeable_code(python: str | None = None) -> list[Path]:
+    """What the hook command runs that this OS user could change: the client, Interlock's
+    package, the interpreter and its directory. In service mode each is a way around the
+    service, so the installation should belong to root."""
+    interpreter = Path(python or sys.executable)
+    candidates = [CLIENT, CLIENT.parent, CLIENT.parent.parent, interpreter.parent]
+    candidates.append(interpreter.resolve())
+    return [path for path in candidates if os.access(path, os.W_OK)]
 
 
 def is_ours(entry: Any) -> bool:
@@ -178,13 +208,19 @@ def _write(path: Path, settings: dict[str, Any]) -> Path | None:
 
 
 def install(
-    agent: str, *, project: Path | None, home: Path | None, python: str | None = None
+    agent: str,
+    *,
+    project: Path | None,
+    home: Path | None,
+    python: str | None = None,
+    service: ServiceEndpoint | None = None,
 ) -> InstallResult:
-    """Add (or refresh) Interlock's hook in `agent`'s settings; idempotent."""
+    """Add (or refresh) Interlock's hook in `agent`'s settings; idempotent. With `service`,
+    the hook asks the Interlock service instead of a home."""
     path = settings_file(agent, project)
     current = _read(path)
     try:
-        wanted = _merge(agent, current, hook_command(agent, home, python))
+        wanted = _merge(agent, current, hook_command(agent, home, python, service=service))
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     if wanted == current and path.exists():

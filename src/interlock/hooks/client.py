@@ -1,14 +1,22 @@
 """The hook command: a tiny standard-library client, run as
 
     <venv>/bin/python -I -S <this file> AGENT [--home DIR]
+    <venv>/bin/python -I -S <this file> AGENT --socket PATH --peer-uid UID   (service mode)
 
 It relays the event on stdin, as raw bytes, to the resident process on
-<home>/state/hooks.sock and writes back its answer. Only built-in modules are imported
-(`_socket`, `posix`, `_signal`, not `socket`, `os` or `json`), so the process starts in about
-a dozen milliseconds. When there is no resident process, or it does not answer in time, or
-its answer is malformed, the event is evaluated in this process instead (importing
-Interlock). When that fails too, the agent gets its explicit deny and exit status 2: coding
-agents run the tool when a hook crashes, so no failure here may end any other way.
+<home>/state/hooks.sock (or the service's socket) and writes back its answer. Only built-in
+modules are imported (`_socket`, `posix`, `_signal`, not `socket`, `os`, `struct` or `json`),
+so the process starts in about a dozen milliseconds. When there is no resident process, or it
+does not answer in time, or its answer is malformed, the event is evaluated in this process
+instead (importing Interlock). When that fails too, the agent gets its explicit deny and exit
+status 2: coding agents run the tool when a hook crashes, so no failure here may end any
+other way.
+
+In service mode the daemon runs as another OS user, and an answer is trusted only from a
+process of that user (the peer's uid, from SO_PEERCRED or LOCAL_PEERCRED, must be UID).
+Without such an answer the fallback allows read-only actions only: the service's home, its
+policies and its approvals are out of this user's reach, and an agent that could make the
+service fall silent must not gain anything by it.
 """
 
 import _signal  # type: ignore[import-not-found]  # (no stubs; `signal` would import enum)
@@ -18,6 +26,7 @@ import sys
 
 PROTOCOL = b"interlock-hook/1"
 SOCKET_NAME = "hooks.sock"
+OPTIONS = ("--home", "--socket", "--peer-uid")
 MAX_EVENT = 8 * 1024 * 1024
 MAX_ANSWER = 1024 * 1024
 SOCKET_TIMEOUT = 5.0  # the daemon bounds its own decisions well below this
@@ -93,18 +102,47 @@ def find_home(explicit: str | None) -> str | None:
         here = here.rsplit("/", 1)[0] or "/"
 
 
-def ask_daemon(state_dir: str, agent: bytes, event: bytes) -> tuple[int, bytes, bytes] | None:
-    """The daemon's (exit status, stdout, stderr), or None when it cannot be trusted."""
+def peer_uid(sock: _socket.socket) -> int | None:
+    """The uid of the process listening on the other end of `sock`, as the kernel saw it."""
+    try:
+        if hasattr(_socket, "SO_PEERCRED"):  # Linux: struct ucred {pid_t; uid_t; gid_t}
+            raw = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
+        elif sys.platform == "darwin" or sys.platform.startswith("freebsd"):
+            # LOCAL_PEERCRED (1) at SOL_LOCAL (0): struct xucred {u_int version; uid_t; ...}
+            raw = sock.getsockopt(0, 1, 76)
+            if raw[:4] != b"\0\0\0\0":  # XUCRED_VERSION 0, whatever the byte order
+                return None
+        else:
+            return None
+    except OSError:
+        return None
+    if len(raw) < 8:
+        return None
+    return int.from_bytes(raw[4:8], sys.byteorder)
+
+
+def ask_daemon(
+    directory: str,
+    agent: bytes,
+    event: bytes,
+    *,
+    name: str = SOCKET_NAME,
+    expected_uid: int | None = None,
+) -> tuple[int, bytes, bytes] | None:
+    """The daemon's (exit status, stdout, stderr), or None when it cannot be trusted: with
+    `expected_uid`, an answer counts only from a process of that user."""
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         sock.settimeout(SOCKET_TIMEOUT)
         # Connect by a relative name: socket paths are limited to ~100 bytes, homes are not.
         here = posix.getcwd()
-        posix.chdir(state_dir)
+        posix.chdir(directory)
         try:
-            sock.connect(SOCKET_NAME)
+            sock.connect(name)
         finally:
             posix.chdir(here)
+        if expected_uid is not None and peer_uid(sock) != expected_uid:
+            return None  # not the service: whatever it would say is not an answer
         sock.sendall(PROTOCOL + b" " + agent + b"\n" + event)
         sock.shutdown(_socket.SHUT_WR)
         chunks = []
@@ -139,16 +177,22 @@ def parse_answer(data: bytes) -> tuple[int, bytes, bytes] | None:
     return code, out, err
 
 
-def evaluate_here(agent: bytes, event: bytes, home: str | None) -> tuple[int, bytes, bytes] | None:
-    """Evaluate in this process: make the virtualenv importable, then ask Interlock itself."""
+def evaluate_here(
+    agent: bytes, event: bytes, home: str | None, *, read_only: bool = False
+) -> tuple[int, bytes, bytes] | None:
+    """Evaluate in this process: make the virtualenv importable, then ask Interlock itself
+    (with `read_only`, the built-in policies, and only reads may pass)."""
     import site
 
     site.main()
     from pathlib import Path
 
-    from interlock.hooks._local import evaluate
+    from interlock.hooks._local import evaluate, evaluate_read_only
 
-    answer = evaluate(agent.decode(), event, Path(home) if home else None)
+    if read_only:
+        answer = evaluate_read_only(agent.decode(), event)
+    else:
+        answer = evaluate(agent.decode(), event, Path(home) if home else None)
     if answer.exit_code not in (0, 2) or not answer.stdout.startswith(b"{"):
         return None
     return answer.exit_code, answer.stdout, answer.stderr.encode()
@@ -158,15 +202,43 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise _Expired()
 
 
+def parse_options(args: list[str]) -> dict[str, str] | None:
+    """`--home DIR`, `--socket PATH`, `--peer-uid UID`, each at most once; None when the
+    command line is anything else (a hook written wrongly refuses rather than guesses)."""
+    if len(args) % 2:
+        return None
+    options: dict[str, str] = {}
+    for i in range(0, len(args), 2):
+        key, value = args[i], args[i + 1]
+        if key not in OPTIONS or key in options or not value:
+            return None
+        options[key] = value
+    service = "--socket" in options
+    if service != ("--peer-uid" in options) or (service and "--home" in options):
+        return None  # service mode needs both, and never reads a home of its own
+    uid = options.get("--peer-uid", "0")
+    if not uid.isdigit() or len(uid) > 10:
+        return None
+    return options
+
+
 def run(argv: list[str]) -> tuple[int, bytes, bytes]:
     agent = argv[1].encode() if len(argv) > 1 else b""
-    home = argv[3] if len(argv) > 3 and argv[2] == "--home" else None
-    if agent not in AGENTS:
+    options = parse_options(argv[2:])
+    if agent not in AGENTS or options is None:
         return deny(agent)
     event = _read_stdin()
     if len(event) > MAX_EVENT:
         return deny(agent)
-    home = find_home(home)
+    service = options.get("--socket")
+    if service is not None:
+        directory, slash, name = service.rpartition("/")
+        uid = int(options["--peer-uid"])
+        answer = ask_daemon(directory or slash or ".", agent, event, name=name, expected_uid=uid)
+        if answer is None:
+            answer = evaluate_here(agent, event, None, read_only=True)
+        return answer if answer is not None else deny(agent)
+    home = find_home(options.get("--home"))
     answer = None
     if home:
         answer = ask_daemon(home.rstrip("/") + "/state", agent, event)
