@@ -810,11 +810,6 @@ def test_a_human_approves_through_the_service_and_the_agent_cannot(
     assert _hook(agent, command, service.socket, svc.uid)[0] == 2  # once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the daemon passes caller={'uid', 'pid'} to HookDecider.answer; writing it into "
-    "the decision record is HookDecider's (to be wired there)",
-)
 def test_each_decision_records_the_callers_uid(
     service: Service, users: tuple[OsUser, OsUser]
 ) -> None:

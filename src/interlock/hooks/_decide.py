@@ -211,7 +211,7 @@ class HookDecider:
         if deadline is not None and time.monotonic() > deadline:
             verdict = timeout_verdict(self.settings.budget_seconds)
         try:
-            verdict = self._record(agent, call, verdict)
+            verdict = self._record(agent, call, verdict, caller)
         except Exception as exc:
             # Nothing runs unrecorded: when the audit log cannot be written, refuse.
             verdict = Verdict(
@@ -440,7 +440,13 @@ class HookDecider:
             details={"policies": [SECRET_READ_RULE], "risk": "read", "paths": [path]},
         )
 
-    def _record(self, agent: str, call: ToolCall | None, verdict: Verdict) -> Verdict:
+    def _record(
+        self,
+        agent: str,
+        call: ToolCall | None,
+        verdict: Verdict,
+        caller: Mapping[str, int] | None = None,
+    ) -> Verdict:
         """Send the verdict through the pipeline: recorded before the tool runs; a hold is
         allowed once if a human approved exactly this call, else it opens a request."""
         if self.point is None:
@@ -477,6 +483,8 @@ class HookDecider:
         }
         if call is not None and call.cwd:
             context["cwd"] = call.cwd
+        if caller:
+            context["caller"] = dict(caller)  # who asked, as the daemon's kernel saw it
         request = ActionRequest(
             source=f"hook:{agent}",
             agent=self.checker.principal(CheckRequest(kind, "", agent=principal)),
