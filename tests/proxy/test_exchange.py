@@ -8,7 +8,7 @@ import pytest
 
 from interlock.errors import ConfigError
 from interlock.proxy.http import CredentialScrubber, Route, load_proxy_config, match_route
-from interlock.proxy.http._exchange import agent_token, prefer_wait, upstream_headers
+from interlock.proxy.http._headers import agent_token, prefer_wait, upstream_headers
 
 ROUTES = [
     Route("a", "/api", "http://up", "a", credential="s3cret-value"),

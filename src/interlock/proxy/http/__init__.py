@@ -4,9 +4,14 @@ real credential, and records the decision before and the outcome after. See
 docs/proxy-http.md.
 
     _config    `[proxy.http]` in interlock.toml
-    _exchange  sans-I/O: routes, headers, the credential scrubber, what the agent is told
+    _routes    which resource a path addresses; the before hooks (snapshots)
+    _headers   header rewriting (token out, credential in), the credential scrubber
+    _action    what the gate is asked about a request (classifier payload, summary)
+    _replies   what the agent is told
+    _exchange  one request as a state machine: events in, commands (_commands) out
     _enforce   the one point that asks the gate (and the approval store)
-    _server    the asyncio shell (aiohttp server and client)
+    _batch     group commit of decision records
+    _server    the asyncio shell (aiohttp server and client): carries out the commands
 """
 
 from interlock.proxy.http._config import (
@@ -17,16 +22,20 @@ from interlock.proxy.http._config import (
     proxy_config_from,
 )
 from interlock.proxy.http._enforce import Enforcer, Verdict
-from interlock.proxy.http._exchange import CredentialScrubber, Route, match_route
+from interlock.proxy.http._exchange import Exchange, RequestHead
+from interlock.proxy.http._headers import CredentialScrubber
+from interlock.proxy.http._routes import Route, match_route
 from interlock.proxy.http._server import HttpProxy, ProxyThread, serve
 
 __all__ = [
     "BeforeHook",
     "CredentialScrubber",
     "Enforcer",
+    "Exchange",
     "HttpProxy",
     "ProxyConfig",
     "ProxyThread",
+    "RequestHead",
     "Route",
     "RouteConfig",
     "Verdict",

@@ -12,65 +12,50 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from interlock.approvals import ApprovalRequest, ApprovalStore, action_fingerprint
+from interlock.approvals import ApprovalRequest, ApprovalStore, Status, action_fingerprint
 from interlock.audit import AuditLog
 from interlock.classify import classify
 from interlock.errors import ConfigError, InterlockError
 from interlock.gate import Gate
 from interlock.home import Home
 from interlock.identity import AgentVerifier, IdentityState, ResourceRegistry, Sealer
-from interlock.model import Action, ActionDecision, Agent, Decision, Outcome, Resource, Verb
+from interlock.model import Agent, Decision, Outcome, Resource
+from interlock.proxy.http._action import classify_payload, describe_request
 from interlock.proxy.http._batch import DecisionBatcher
-from interlock.proxy.http._config import BeforeHook, ProxyConfig
-from interlock.proxy.http._exchange import Route, classify_payload, describe_request
+from interlock.proxy.http._config import ProxyConfig
+from interlock.proxy.http._routes import Route, before_hooks
 
 log = logging.getLogger("interlock.proxy.http")
 SOURCE = "proxy:http"
-MAX_BODY_POLICY = "proxy-max-body"
 NO_SNAPSHOT_POLICY = "proxy-snapshot-unavailable"
-DEFAULT_DELAY = 30.0
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The gate's decision on one request, already recorded as audit record `seq`."""
+    """The gate's decision on one request, recorded as audit record `seq`, and what happens
+    now (`outcome`: a held action a human approved is ALLOW)."""
 
+    outcome: Outcome
     decision: Decision
     seq: int
     agent: Agent
     resource: Resource
-    route: Route
     fingerprint: str
     summary: str
-    hooks: tuple[tuple[BeforeHook, str], ...] = ()  # before hooks to run, with their target
+    approval: ApprovalRequest | None = None
 
     @property
-    def outcome(self) -> Outcome:
-        return self.decision.outcome
-
-    def delay(self) -> float:
-        """Seconds this allowed action must wait (its cancel window), 0 for none."""
-        if not self.decision.risk.is_dangerous:
-            return 0.0
-        seconds = self.route.delay
-        for safeguard in self.decision.safeguards:
-            name, _, value = safeguard.partition(":")
-            if name.strip() == "delay":
-                try:
-                    seconds = max(seconds, float(value.strip().rstrip("s")))
-                except ValueError:
-                    seconds = max(seconds, self.route.delay or DEFAULT_DELAY)
-        return seconds
+    def approval_id(self) -> str:
+        return self.approval.id if self.approval is not None else ""
 
 
 class Enforcer:
-    """Authenticates, classifies, decides and records; opens and claims approvals."""
+    """Authenticates, classifies, decides and records; opens, claims and polls approvals."""
 
     def __init__(
         self,
         *,
         routes: Mapping[str, Route],
-        before: Mapping[str, tuple[BeforeHook, ...]],
         resources: Mapping[str, Resource],
         gate: Gate,
         verifier: AgentVerifier,
@@ -80,13 +65,12 @@ class Enforcer:
         approval_ttl: float = 3600.0,
     ) -> None:
         self.routes = dict(routes)
-        self.before = dict(before)
         self.resources = dict(resources)
         self.gate = gate
         self.verifier = verifier
         self.audit = audit
         self._decisions = DecisionBatcher(audit)
-        self.approvals = approvals
+        self._approvals = approvals
         self._hmac_key = hmac_key
         self.approval_ttl = approval_ttl
 
@@ -101,7 +85,6 @@ class Enforcer:
         catalogue = {**registered_resources(home), **home.load_config().resources}
         records = {r.resource.name: r for r in registry.resources()}
         routes: dict[str, Route] = {}
-        before: dict[str, tuple[BeforeHook, ...]] = {}
         for name, spec in config.routes.items():
             resource = catalogue.get(spec.resource)
             if resource is None:
@@ -130,12 +113,11 @@ class Enforcer:
                 classify_host=spec.classify_host,
                 wait=spec.wait,
                 delay=spec.delay,
+                before=spec.before,
             )
-            before[name] = spec.before
         state.close()
         return cls(
             routes=routes,
-            before=before,
             resources=catalogue,
             gate=Gate(home.load_policies()),
             verifier=AgentVerifier(IdentityState(home.database), audit=audit),
@@ -159,52 +141,20 @@ class Enforcer:
         rest: str,
         headers: Mapping[str, str],
         body: bytes,
+        decision: Decision | None = None,
     ) -> Verdict:
-        """Classify and decide, then record the decision before anything is forwarded."""
+        """Classify and decide (unless `decision` is given), then record the decision before
+        anything is forwarded."""
         resource = self.resources[route.resource]
-        actions = classify("http", classify_payload(method, route, rest, headers, body))
-        decision = self.gate.decide(agent, resource, actions)
-        hooks: tuple[tuple[BeforeHook, str], ...] = ()
-        if "snapshot" in decision.safeguards and decision.outcome is not Outcome.DENY:
-            hooks = self._hooks_for(route, decision)
-            if not hooks and decision.outcome is Outcome.ALLOW:
+        if decision is None:
+            actions = classify("http", classify_payload(method, route, rest, headers, body))
+            decision = self.gate.decide(agent, resource, actions)
+            if (
+                "snapshot" in decision.safeguards
+                and decision.outcome is Outcome.ALLOW
+                and not before_hooks(route, decision)
+            ):
                 decision = _hold_without_snapshot(decision, route)
-        return await self._record(agent, resource, route, method, rest, body, decision, hooks)
-
-    async def refuse_oversized(
-        self, agent: Agent, route: Route, method: str, rest: str, size: int | None, limit: int
-    ) -> Verdict:
-        """A body too large to classify is an unknown action, refused (and recorded)."""
-        resource = self.resources[route.resource]
-        action = Action(
-            "http",
-            f"http:{method}",
-            Verb.UNKNOWN,
-            (route.prefix + rest.split("?", 1)[0],),
-            reason=f"body of {size if size is not None else 'more than ' + str(limit)} bytes "
-            f"is over the {limit}-byte limit: it cannot be classified",
-        )
-        why = f"{MAX_BODY_POLICY}: requests larger than {limit} bytes are not forwarded"
-        decision = Decision(
-            Outcome.DENY,
-            Verb.UNKNOWN,
-            (ActionDecision(action, Outcome.DENY, (action.reason, why), (MAX_BODY_POLICY,)),),
-            (action.reason, why),
-            (MAX_BODY_POLICY,),
-        )
-        return await self._record(agent, resource, route, method, rest, b"", decision, ())
-
-    async def _record(
-        self,
-        agent: Agent,
-        resource: Resource,
-        route: Route,
-        method: str,
-        rest: str,
-        body: bytes,
-        decision: Decision,
-        hooks: tuple[tuple[BeforeHook, str], ...],
-    ) -> Verdict:
         fingerprint = action_fingerprint(
             self._hmac_key, (agent.id or agent.name, route.resource, method, rest, body)
         )
@@ -217,35 +167,21 @@ class Enforcer:
             source=SOURCE,
         )
         record = await self._decisions.append("decision", record_body)
+        summary = describe_request(method, route, rest, decision)
         return Verdict(
-            decision,
-            record.seq,
-            agent,
-            resource,
-            route,
-            fingerprint,
-            describe_request(method, route, rest, decision),
-            hooks,
+            decision.outcome, decision, record.seq, agent, resource, fingerprint, summary
         )
-
-    def _hooks_for(self, route: Route, decision: Decision) -> tuple[tuple[BeforeHook, str], ...]:
-        found = []
-        for item in decision.actions:
-            for hook in self.before.get(route.name, ()):
-                if hook.operation == item.action.operation:
-                    target = item.action.targets[0] if item.action.targets else ""
-                    found.append((hook, target))
-        return tuple(found)
 
     # -- approvals
 
-    def approved_for(self, verdict: Verdict) -> ApprovalRequest | None:
-        return self.approvals.find_approved(
-            verdict.fingerprint, verdict.agent.id or verdict.agent.name
-        )
-
-    def open_request(self, verdict: Verdict) -> ApprovalRequest:
-        return self.approvals.open_request(
+    def resolve(self, verdict: Verdict, delay: float = 0.0) -> Verdict:
+        """A held action: claim the approval granted for exactly it (ALLOW; with `delay`
+        the claim opens its cancel window), or open (or find) a request (HOLD)."""
+        agent_id = verdict.agent.id or verdict.agent.name
+        approval = self._approvals.find_approved(verdict.fingerprint, agent_id)
+        if approval is not None:
+            return self._claim(verdict, approval, delay)
+        approval = self._approvals.open_request(
             fingerprint=verdict.fingerprint,
             agent=verdict.agent,
             resource=verdict.resource,
@@ -255,9 +191,34 @@ class Enforcer:
             ttl=self.approval_ttl,
             decision_seq=verdict.seq,
         )
+        if approval.status is Status.APPROVED:
+            return self._claim(verdict, approval, delay)
+        return replace(verdict, outcome=Outcome.HOLD, approval=approval)
 
-    def schedule(self, verdict: Verdict, delay: float) -> ApprovalRequest:
-        return self.approvals.schedule(
+    def poll(self, verdict: Verdict, *, final: bool, delay: float = 0.0) -> Verdict | None:
+        """A held action being waited on: None while pending (unless `final`), else the
+        settled verdict (approved: claimed, ALLOW; denied or cancelled: DENY)."""
+        assert verdict.approval is not None
+        status = self._approvals.status(verdict.approval.id)
+        if status is Status.PENDING and not final:
+            return None
+        approval = self._approvals.get(verdict.approval.id)
+        if status is Status.APPROVED:
+            return self._claim(verdict, approval, delay)
+        if status in (Status.DENIED, Status.CANCELLED):
+            return replace(verdict, outcome=Outcome.DENY, approval=approval)
+        return replace(verdict, outcome=Outcome.HOLD, approval=approval)
+
+    def _claim(self, verdict: Verdict, approval: ApprovalRequest, delay: float) -> Verdict:
+        claimed = self._approvals.claim(approval.id, verdict.fingerprint, delay=delay)
+        if claimed is None:  # decided, claimed or expired between two reads
+            expired = replace(approval, status=Status.EXPIRED)
+            return replace(verdict, outcome=Outcome.HOLD, approval=expired)
+        return replace(verdict, outcome=Outcome.ALLOW, approval=claimed)
+
+    def schedule(self, verdict: Verdict, delay: float) -> Verdict:
+        """An allowed action with a delay: a scheduled request humans can cancel."""
+        scheduled = self._approvals.schedule(
             fingerprint=verdict.fingerprint,
             agent=verdict.agent,
             resource=verdict.resource,
@@ -267,14 +228,28 @@ class Enforcer:
             delay=delay,
             decision_seq=verdict.seq,
         )
+        return replace(verdict, approval=scheduled)
 
-    def outcome(self, seq: int, outcome: str, **detail: object) -> None:
-        """Complete decision `seq` with what happened; a failure to record is reported, not
+    def still_scheduled(self, verdict: Verdict) -> bool:
+        return self._approvals.status(verdict.approval_id) is Status.SCHEDULED
+
+    def start_scheduled(self, verdict: Verdict) -> bool:
+        """The window is over: True when the action may run now (marked used)."""
+        return self._approvals.start(verdict.approval_id)
+
+    def refresh(self, verdict: Verdict) -> Verdict:
+        """The verdict with its approval request as it is now (who cancelled it)."""
+        return replace(verdict, approval=self._approvals.get(verdict.approval_id))
+
+    # -- records
+
+    def settle(self, verdict: Verdict, outcome: str, detail: Mapping[str, object]) -> None:
+        """Complete the decision with what happened; a failure to record is reported, not
         raised (the response has already gone to the agent)."""
         try:
-            self.audit.defer_outcome(seq, outcome, detail)
+            self.audit.defer_outcome(verdict.seq, outcome, detail)
         except InterlockError as exc:
-            log.error("outcome of audit record %d (%s) not recorded: %s", seq, outcome, exc)
+            log.error("outcome of audit record %d (%s) not recorded: %s", verdict.seq, outcome, exc)
 
     def flush(self) -> None:
         """Write deferred outcome records now."""
@@ -283,12 +258,12 @@ class Enforcer:
         except InterlockError as exc:
             log.error("deferred audit records not written yet: %s", exc)
 
-    def event(self, type_: str, body: dict[str, object]) -> None:
-        self.audit.append(type_, body)
+    def event(self, type_: str, body: Mapping[str, object]) -> None:
+        self.audit.append(type_, dict(body))
 
     def close(self) -> None:
         self.flush()
-        self.approvals.close()
+        self._approvals.close()
         self.audit.store.close()
 
 

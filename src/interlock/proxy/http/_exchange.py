@@ -1,398 +1,393 @@
-"""The HTTP exchange, sans-I/O: what comes in, what goes upstream, what the agent is told.
+"""One agent request as a state machine: events in, commands out, no I/O.
 
-Nothing here touches a socket, the clock or the disk. The server shell (`_server`) feeds a
-parsed request head and body in and carries out the answer; tests call these functions
-directly.
+    request head ──> start() ──┐                     ┌──> Authenticate / ReadBody / Decide
+    the shell's answers  ──────┼──> Exchange ────────┤    Resolve / AwaitApproval / Schedule
+    (authenticated, decided,   │                     │    AwaitWindow / CallHook / Forward
+     approval_settled, …)   ───┘                     └──> Respond / Settle / Detach (_commands)
 
-- `Route` / `match_route`: which registered resource a request path addresses.
-- `agent_token`: the Interlock token the agent presents (`Authorization: Bearer ilk_…`).
-- `upstream_headers` / `downstream_headers`: hop-by-hop headers and the agent's token out,
-  the resource's real credential in; the credential scrubbed from anything coming back.
-- `CredentialScrubber`: masks the real credential in a streamed body, across chunk edges,
-  keeping its length (so `Content-Length` stays true).
-- `Reply` and the `*_reply` builders: the JSON bodies and sentences an agent is given.
+In order:
+
+    route (404) → agent token (401) → body, bounded (413) → classify + gate + audit record
+      deny  → 403 with the reason
+      hold  → an approved request for this exact action? claim it and go on; otherwise
+              open one, wait up to `Prefer: wait=N` for a human, then go on, or 403
+              naming the request (or the human who said no)
+      allow → delay? (cancel window: inline when the agent waits that long, else a 202 now
+              and the rest in the background) → before hooks (snapshot)? → forward
+    → outcome record (`Settle`, after the response: never on the agent's latency path)
+
+Everything the exchange needs later is copied from the request head when it starts, so
+the part that runs after a 202 never depends on the server's request object.
 """
 
 from __future__ import annotations
 
+import enum
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from interlock.model import Decision, Outcome
-
-Headers = Sequence[tuple[str, str]]
-
-# RFC 9110 §7.6.1 connection-specific headers, plus what a reverse proxy sets itself.
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-    }
+from interlock.approvals import Status
+from interlock.model import Agent, Decision, Outcome
+from interlock.proxy.http._action import oversized_decision
+from interlock.proxy.http._commands import (
+    Authenticate,
+    AwaitApproval,
+    AwaitWindow,
+    CallHook,
+    Command,
+    CutConnection,
+    Decide,
+    Detach,
+    Forward,
+    ReadBody,
+    Record,
+    Resolve,
+    Respond,
+    Schedule,
+    Settle,
+    UpstreamRequest,
 )
-INTERLOCK_HEADER_PREFIX = "interlock-"
+from interlock.proxy.http._config import BeforeHook
+from interlock.proxy.http._enforce import Verdict
+from interlock.proxy.http._headers import agent_token, prefer_wait, upstream_headers
+from interlock.proxy.http._replies import (
+    denied_by_human_reply,
+    deny_reply,
+    hold_reply,
+    no_route_reply,
+    safeguard_failed_reply,
+    scheduled_reply,
+    too_large_reply,
+    unauthorized_reply,
+    upstream_failed_reply,
+)
+from interlock.proxy.http._routes import Route, before_hooks, match_route
+
+DEFAULT_DELAY = 30.0
+HOOK_TEXT_LIMIT = 65536  # bytes of a before hook's answer worth reading for `errors`
+
+
+class Phase(enum.Enum):
+    START = "start"
+    AUTHENTICATING = "authenticating"
+    READING = "reading"
+    DECIDING = "deciding"
+    RESOLVING = "resolving"
+    AWAITING_APPROVAL = "awaiting-approval"
+    SCHEDULING = "scheduling"
+    IN_WINDOW = "in-window"
+    HOOKS = "hooks"
+    FORWARDING = "forwarding"
+    DONE = "done"
+
+
+class ExchangeError(Exception):
+    """An event the exchange did not ask for (a bug in the shell, never the agent's input)."""
 
 
 @dataclass(frozen=True, slots=True)
-class Route:
-    """A path prefix fronting one resource's upstream."""
+class RequestHead:
+    """What the server parsed before the body: copied, so nothing later needs the request."""
 
-    name: str
-    prefix: str
-    upstream: str  # scheme://host[:port][/base], no trailing slash
-    resource: str
-    credential: str | None = field(default=None, repr=False)
-    credential_header: str = "Authorization"
-    credential_format: str = "Bearer {credential}"
-    classify_host: str = ""
-    wait: float = 0.0
-    delay: float = 0.0
-
-    def upstream_url(self, rest: str) -> str:
-        return self.upstream + rest
-
-    def classify_url(self, rest: str) -> str:
-        """The URL the classifier sees: the provider's own host when configured, so its
-        route pack applies even when the upstream is a local stand-in or a private mirror."""
-        if not self.classify_host:
-            return self.upstream_url(rest)
-        parts = urlsplit(self.upstream)
-        return f"{parts.scheme or 'https'}://{self.classify_host}{parts.path}{rest}"
-
-    def credential_value(self) -> str | None:
-        if self.credential is None:
-            return None
-        return self.credential_format.replace("{credential}", self.credential)
+    method: str
+    target: str  # path and query, as sent
+    headers: tuple[tuple[str, str], ...]
+    content_length: int | None = None
 
 
-def match_route(routes: Iterable[Route], target: str) -> tuple[Route, str] | None:
-    """The longest-prefix route for a request target and the rest of it (path and query)."""
-    path = target.split("?", 1)[0]
-    best: Route | None = None
-    for route in routes:
-        matches = path == route.prefix or path.startswith(route.prefix + "/")
-        if matches and (best is None or len(route.prefix) > len(best.prefix)):
-            best = route
-    if best is None:
-        return None
-    rest = target[len(best.prefix) :]
-    if not rest.startswith("/"):
-        rest = "/" + rest
-    return best, rest
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_body: int
+    max_wait: float
 
 
-def agent_token(headers: Mapping[str, str]) -> str:
-    """The token from `Authorization: Bearer …` (empty when absent: refused as malformed)."""
-    value = headers.get("authorization", "")
-    scheme, _, token = value.strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
-def prefer_wait(headers: Mapping[str, str]) -> float | None:
-    """`Prefer: wait=N` (RFC 7240) in seconds, or None."""
-    for part in headers.get("prefer", "").split(","):
-        name, _, value = part.strip().partition("=")
-        if name.strip().lower() == "wait":
+def delay_for(decision: Decision, route: Route) -> float:
+    """Seconds an allowed action must wait (its cancel window), 0 for none: the route's
+    `delay` or the policy's `delay:N` safeguard, whichever is longer, for dangerous actions."""
+    if not decision.risk.is_dangerous:
+        return 0.0
+    seconds = route.delay
+    for safeguard in decision.safeguards:
+        name, _, value = safeguard.partition(":")
+        if name.strip() == "delay":
             try:
-                seconds = float(value.strip().strip('"'))
+                seconds = max(seconds, float(value.strip().rstrip("s")))
             except ValueError:
-                return None
-            return seconds if seconds >= 0 else None
-    return None
+                seconds = max(seconds, route.delay or DEFAULT_DELAY)
+    return seconds
 
 
-def upstream_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
-    """The agent's headers minus hop-by-hop ones, its token, `Prefer: wait` and Interlock's
-    own; plus the resource's real credential."""
-    inject = route.credential_value()
-    injected_name = route.credential_header.lower()
-    out = []
-    for name, value in headers:
-        lower = name.lower()
-        if (
-            lower in HOP_BY_HOP
-            or lower == "authorization"
-            or lower == injected_name
-            or lower.startswith(INTERLOCK_HEADER_PREFIX)
-            or (lower == "prefer" and value.strip().lower().startswith("wait"))
-        ):
-            continue
-        out.append((name, value))
-    if inject is not None:
-        out.append((route.credential_header, inject))
-    return out
+def graphql_errors(text: str) -> bool:
+    """True when a (GraphQL) JSON answer reports `errors`, whatever its HTTP status."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(value, dict) and bool(value.get("errors"))
 
 
-def downstream_headers(
-    headers: Iterable[tuple[str, str]], credential: str | None
-) -> list[tuple[str, str]]:
-    """The upstream's response headers for the agent: hop-by-hop out, the credential masked."""
-    out = []
-    for name, value in headers:
-        if name.lower() in HOP_BY_HOP:
-            continue
-        if credential and credential in value:
-            value = value.replace(credential, "*" * len(credential))
-        out.append((name, value))
-    return out
+class Exchange:
+    """One request, from its head to its outcome record."""
 
+    def __init__(self, head: RequestHead, routes: Sequence[Route], limits: Limits) -> None:
+        self.head = head
+        self.routes = routes
+        self.limits = limits
+        self.phase = Phase.START
+        self.route: Route | None = None
+        self.rest = "/"
+        self.headers: dict[str, str] = {}
+        self.agent: Agent | None = None
+        self.body = b""
+        self.wait = 0.0  # how long the agent waits for a human or a cancel window
+        self.verdict: Verdict | None = None
+        self.delay = 0.0
+        self.detached = False  # the agent has its answer (a 202); the rest is background
+        self._oversized = False
+        self._waited = 0.0
+        self._hooks: list[tuple[BeforeHook, str]] = []
+        self._hook: tuple[BeforeHook, str] | None = None
 
-class CredentialScrubber:
-    """Masks every occurrence of a secret in a byte stream fed chunk by chunk.
+    # --- events ---------------------------------------------------------------------------
 
-    It holds back the last `len(secret) - 1` bytes of each chunk (a secret may straddle two
-    chunks) and replaces the secret with as many `*`, so the body's length is unchanged.
-    """
+    def start(self) -> list[Command]:
+        self._expect(Phase.START)
+        found = match_route(self.routes, self.head.target)
+        if found is None:
+            self.phase = Phase.DONE
+            prefixes = (route.prefix for route in self.routes)
+            return [Respond(no_route_reply(self.head.target, prefixes))]
+        self.route, self.rest = found
+        self.headers = {name.lower(): value for name, value in self.head.headers}
+        asked = prefer_wait(self.headers)
+        self.wait = min(self.route.wait if asked is None else asked, self.limits.max_wait)
+        self.phase = Phase.AUTHENTICATING
+        return [Authenticate(agent_token(self.headers))]
 
-    def __init__(self, secret: str | None) -> None:
-        self._secret = secret.encode() if secret and len(secret) >= 4 else b""
-        self._mask = b"*" * len(self._secret)
-        self._tail = b""
+    def unauthorized(self, message: str) -> list[Command]:
+        self._expect(Phase.AUTHENTICATING)
+        self.phase = Phase.DONE
+        return [Respond(unauthorized_reply(message), close=True)]
 
-    def feed(self, chunk: bytes) -> bytes:
-        if not self._secret:
-            return chunk
-        data = (self._tail + chunk).replace(self._secret, self._mask)
-        keep = len(self._secret) - 1
-        self._tail = data[-keep:] if keep else b""
-        return data[: len(data) - len(self._tail)]
+    def authenticated(self, agent: Agent) -> list[Command]:
+        self._expect(Phase.AUTHENTICATING)
+        self.agent = agent
+        length = self.head.content_length
+        if length is not None and length > self.limits.max_body:
+            return self._refuse_oversized()
+        self.phase = Phase.READING
+        return [ReadBody(self.limits.max_body)]
 
-    def flush(self) -> bytes:
-        tail, self._tail = self._tail, b""
-        return tail
+    def body_received(self, body: bytes) -> list[Command]:
+        self._expect(Phase.READING)
+        self.body = body
+        self.phase = Phase.DECIDING
+        route, agent = self._route(), self._agent()
+        return [Decide(agent, route, self.head.method, self.rest, self.headers, body)]
 
+    def body_too_large(self) -> list[Command]:
+        self._expect(Phase.READING)
+        return self._refuse_oversized()
 
-def classify_payload(
-    method: str, route: Route, rest: str, headers: Mapping[str, str], body: bytes
-) -> dict[str, object]:
-    """What the HTTP classifier is given: no credential headers, the body as text."""
-    return {
-        "method": method,
-        "url": route.classify_url(rest),
-        "headers": {
-            k: v
-            for k, v in headers.items()
-            if k
-            in (
-                "content-type",
-                "x-http-method-override",
-                "x-http-method",
-                "x-method-override",
-                "x-amz-target",
-                "soapaction",
+    def decided(self, verdict: Verdict) -> list[Command]:
+        self._expect(Phase.DECIDING)
+        self.verdict = verdict
+        decision = verdict.decision
+        if self._oversized:
+            self.phase = Phase.DONE
+            return [
+                Settle(verdict, "refused", {"status": 413}),
+                Respond(too_large_reply(self.limits.max_body), close=True),
+            ]
+        if verdict.outcome is Outcome.DENY:
+            self.phase = Phase.DONE
+            return [
+                Settle(verdict, "refused", {"status": 403}),
+                Respond(deny_reply(decision, verdict.seq)),
+            ]
+        route = self._route()
+        if "snapshot" in decision.safeguards:
+            self._hooks = list(before_hooks(route, decision))
+        self.delay = delay_for(decision, route)
+        if verdict.outcome is Outcome.HOLD:
+            self.phase = Phase.RESOLVING
+            return [Resolve(verdict, self.delay)]
+        if self.delay > 0:
+            self.phase = Phase.SCHEDULING
+            return [Schedule(verdict, self.delay)]
+        return self._run()
+
+    def resolved(self, verdict: Verdict) -> list[Command]:
+        self._expect(Phase.RESOLVING)
+        self.verdict = verdict
+        pending = verdict.approval is not None and verdict.approval.status is Status.PENDING
+        if verdict.outcome is Outcome.HOLD and pending and self.wait > 0:
+            self.phase = Phase.AWAITING_APPROVAL
+            return [AwaitApproval(verdict, self.wait, self.delay)]
+        return self._after_approval(verdict)
+
+    def approval_settled(self, verdict: Verdict) -> list[Command]:
+        self._expect(Phase.AWAITING_APPROVAL)
+        self.verdict = verdict
+        self._waited = self.wait
+        return self._after_approval(verdict)
+
+    def scheduled(self, verdict: Verdict) -> list[Command]:
+        self._expect(Phase.SCHEDULING)
+        self.verdict = verdict
+        return self._delayed(verdict)
+
+    def window_over(self, verdict: Verdict, may_run: bool) -> list[Command]:
+        self._expect(Phase.IN_WINDOW)
+        self.verdict = verdict
+        if may_run:
+            return self._run()
+        if self.detached:
+            self.phase = Phase.DONE
+            return [Settle(verdict, "cancelled", {"approval_request": verdict.approval_id})]
+        return self._not_approved(verdict, Status.CANCELLED)
+
+    def hook_answered(self, status: int, text: str) -> list[Command]:
+        self._expect(Phase.HOOKS)
+        assert self._hook is not None
+        verdict = self._verdict()
+        hook, target = self._hook
+        ok = 0 < status < 300 and not graphql_errors(text)
+        record = Record(
+            "safeguard",
+            {
+                "decision_seq": verdict.seq,
+                "safeguard": "snapshot",
+                "operation": hook.operation,
+                "target": target,
+                "ok": ok,
+                "status": status,
+            },
+        )
+        if ok:
+            return [record, *self._run()]
+        failure = f"{hook.operation} snapshot of {target or 'the target'}: status {status}"
+        self.phase = Phase.DONE
+        if self.detached:
+            return [record, Settle(verdict, "safeguard_failed", {"detail": failure})]
+        return [
+            record,
+            Settle(verdict, "safeguard_failed", {"detail": failure, "status": 409}),
+            Respond(safeguard_failed_reply(failure, verdict.seq)),
+        ]
+
+    def forwarded(self, status: int, size: int, ms: float) -> list[Command]:
+        self._expect(Phase.FORWARDING)
+        self.phase = Phase.DONE
+        verdict = self._verdict()
+        detail: dict[str, object] = {"status": status, "bytes": size, "ms": ms}
+        if self.detached:
+            detail["approval_request"] = verdict.approval_id
+        return [Settle(verdict, "forwarded", detail)]
+
+    def upstream_failed(self, timed_out: bool, error: str, responded: bool) -> list[Command]:
+        """The upstream could not be reached, or did not answer in time; `responded`: its
+        status line had already been passed on to the agent."""
+        self._expect(Phase.FORWARDING)
+        self.phase = Phase.DONE
+        verdict, route = self._verdict(), self._route()
+        if self.detached:
+            return [Settle(verdict, "upstream_failed", {"error": error})]
+        outcome = "upstream_timeout" if timed_out else "upstream_unreachable"
+        settle = Settle(verdict, outcome, {"error": error, "upstream": route.upstream})
+        if responded:
+            return [settle, CutConnection()]
+        why = "did not answer in time" if timed_out else "is unreachable or closed the connection"
+        status = 504 if timed_out else 502
+        return [settle, Respond(upstream_failed_reply(status, route.resource, why, verdict.seq))]
+
+    # --- the steps --------------------------------------------------------------------------
+
+    def _refuse_oversized(self) -> list[Command]:
+        self._oversized = True
+        self.phase = Phase.DECIDING
+        route, agent, method = self._route(), self._agent(), self.head.method
+        decision = oversized_decision(
+            method, route, self.rest, self.head.content_length, self.limits.max_body
+        )
+        return [Decide(agent, route, method, self.rest, self.headers, b"", decision)]
+
+    def _after_approval(self, verdict: Verdict) -> list[Command]:
+        """A held action once resolved: approved (claimed) runs, else the agent is told."""
+        if verdict.outcome is not Outcome.ALLOW:
+            approval = verdict.approval
+            status = approval.status if approval is not None else Status.EXPIRED
+            return self._not_approved(verdict, status)
+        approved = Settle(verdict, "approved", {"approval_request": verdict.approval_id})
+        if self.delay > 0:  # the claim started the approval's cancel window
+            return [approved, *self._delayed(verdict)]
+        return [approved, *self._run()]
+
+    def _not_approved(self, verdict: Verdict, status: Status) -> list[Command]:
+        self.phase = Phase.DONE
+        request_id = verdict.approval_id
+        if status in (Status.DENIED, Status.CANCELLED):
+            approval = verdict.approval
+            last = approval.votes[-1] if approval is not None and approval.votes else None
+            reply = denied_by_human_reply(
+                verdict.decision,
+                request_id,
+                last.human if last else "a human",
+                last.comment if last else "",
+                status.value,
             )
-        },
-        "body": body.decode("utf-8", "replace"),
-    }
+            detail = {"approval_request": request_id, "status": 403}
+            return [Settle(verdict, status.value, detail), Respond(reply)]
+        reply = hold_reply(verdict.decision, request_id, verdict.seq, self._waited)
+        held = Settle(verdict, "held", {"approval_request": request_id, "status": 403})
+        return [held, Respond(reply)]
 
+    def _delayed(self, verdict: Verdict) -> list[Command]:
+        """The cancel window: inline when the agent waits that long, else a 202 now and the
+        rest in the background."""
+        self.phase = Phase.IN_WINDOW
+        window = AwaitWindow(verdict, self.delay)
+        if self.wait >= self.delay:
+            return [window]
+        self.detached = True
+        request_id = verdict.approval_id
+        return [
+            Settle(verdict, "scheduled", {"approval_request": request_id, "status": 202}),
+            Respond(scheduled_reply(verdict.decision, request_id, self.delay)),
+            Detach(),
+            window,
+        ]
 
-def describe_request(method: str, route: Route, rest: str, decision: Decision) -> str:
-    """One line a human reads in `interlock approvals list`: method, route, operations."""
-    ops = ", ".join(
-        d.action.operation + (f"({', '.join(d.action.targets[:2])})" if d.action.targets else "")
-        for d in decision.actions[:3]
-    )
-    path = rest.split("?", 1)[0]
-    return f"{method} {route.prefix}{path}: {ops}"[:300]
+    def _run(self) -> list[Command]:
+        """The action may run now: its before hooks first (one per call), then itself."""
+        route = self._route()
+        if self._hooks:
+            self._hook = self._hooks.pop(0)
+            hook, target = self._hook
+            self.phase = Phase.HOOKS
+            headers = upstream_headers([("Content-Type", hook.content_type)], route)
+            body = hook.body.replace("{target}", target).encode()
+            return [CallHook(UpstreamRequest(route, hook.method, hook.path, tuple(headers), body))]
+        self.phase = Phase.FORWARDING
+        headers = upstream_headers(self.head.headers, route)
+        request = UpstreamRequest(route, self.head.method, self.rest, tuple(headers), self.body)
+        return [Forward(request, stream=not self.detached)]
 
+    # --- helpers ------------------------------------------------------------------------------
 
-# -- what the agent is told ------------------------------------------------------------------
+    def _expect(self, *phases: Phase) -> None:
+        if self.phase not in phases:
+            raise ExchangeError(f"event in phase {self.phase.value}")
 
+    def _route(self) -> Route:
+        assert self.route is not None
+        return self.route
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A response Interlock writes itself (never the upstream's)."""
+    def _agent(self) -> Agent:
+        assert self.agent is not None
+        return self.agent
 
-    status: int
-    body: dict[str, object]
-    headers: tuple[tuple[str, str], ...] = ()
-
-    def encode(self) -> bytes:
-        return json.dumps(self.body, ensure_ascii=False).encode() + b"\n"
-
-
-def _operations(decision: Decision) -> str:
-    deciding = [d for d in decision.actions if d.outcome is decision.outcome] or list(
-        decision.actions
-    )
-    parts = []
-    for item in deciding[:3]:
-        action = item.action
-        on = f" on {', '.join(action.targets[:3])}" if action.targets else ""
-        parts.append(f"{action.operation}{on} ({action.verb.value})")
-    return "; ".join(parts) or "this request"
-
-
-def _policy_words(decision: Decision) -> str:
-    deciding = [d for d in decision.actions if d.outcome is decision.outcome]
-    reasons = list(dict.fromkeys(r for d in deciding for r in d.policy_reasons))
-    return "; ".join(reasons[:3]) or "; ".join(decision.reasons[:2])
-
-
-def deny_reply(decision: Decision, audit_seq: int | None, *, human_note: str = "") -> Reply:
-    what = _operations(decision)
-    why = human_note or _policy_words(decision)
-    message = (
-        f"Interlock refused this request: {what}. Why: {why}. Do not retry it and do not look "
-        "for another way to do it (other credentials, tokens found in files, other endpoints "
-        "or tools): tell the user what you were trying to do and let a human do it or change "
-        "your grant."
-    )
-    return Reply(
-        403,
-        {
-            "error": "denied_by_interlock",
-            "decision": "deny",
-            "message": message,
-            "policies": list(decision.policies),
-            "reasons": list(decision.reasons),
-            "risk": decision.risk.value,
-            "audit_record": audit_seq,
-        },
-    )
-
-
-def hold_reply(decision: Decision, request_id: str, audit_seq: int | None, waited: float) -> Reply:
-    what = _operations(decision)
-    waited_words = f" Waited {waited:.0f} s without a decision." if waited else ""
-    message = (
-        f"Interlock is holding this request for a human's approval: {what}. Why: "
-        f"{_policy_words(decision)}. Approval request {request_id} was created.{waited_words} "
-        f"Wait for a human to approve {request_id}; do not look for another way to do this "
-        "(other credentials, tokens found in files, other endpoints or tools). Once it is "
-        "approved, send exactly the same request again (or send it with `Prefer: wait=300` "
-        "to wait for the decision); it will run once."
-    )
-    return Reply(
-        403,
-        {
-            "error": "approval_required",
-            "decision": "hold",
-            "approval_request": request_id,
-            "message": message,
-            "policies": list(decision.policies),
-            "reasons": list(decision.reasons),
-            "risk": decision.risk.value,
-            "approvers_needed": max(1, decision.approvers),
-            "audit_record": audit_seq,
-        },
-        (("Interlock-Approval-Request", request_id),),
-    )
-
-
-def denied_by_human_reply(
-    decision: Decision, request_id: str, human: str, comment: str, status: str
-) -> Reply:
-    said = f': "{comment}"' if comment else ""
-    message = (
-        f"A human ({human}) {status} approval request {request_id} for {_operations(decision)}"
-        f"{said}. It will not run. Do not retry it or look for another way to do it; tell the "
-        "user, and continue with other work."
-    )
-    return Reply(
-        403,
-        {
-            "error": f"{status}_by_human",
-            "decision": "deny",
-            "approval_request": request_id,
-            "message": message,
-            "by": human,
-            "comment": comment,
-        },
-        (("Interlock-Approval-Request", request_id),),
-    )
-
-
-def scheduled_reply(decision: Decision, request_id: str, runs_in: float) -> Reply:
-    message = (
-        f"Interlock scheduled this request: {_operations(decision)}. It runs in {runs_in:.0f} s "
-        f"unless a human cancels it (`interlock approvals cancel {request_id}`); its outcome "
-        "is recorded in the audit log. Do not send it again."
-    )
-    return Reply(
-        202,
-        {
-            "status": "scheduled",
-            "approval_request": request_id,
-            "runs_in_seconds": round(runs_in, 1),
-            "message": message,
-        },
-        (("Interlock-Approval-Request", request_id),),
-    )
-
-
-def unauthorized_reply(generic: str) -> Reply:
-    return Reply(
-        401,
-        {
-            "error": "unauthorized",
-            "message": (
-                f"{generic}. Send your own Interlock agent token as `Authorization: Bearer "
-                "ilk_…` (ask the user for one: `interlock agent create`). Do not use other "
-                "credentials."
-            ),
-        },
-        (("WWW-Authenticate", 'Bearer realm="interlock"'),),
-    )
-
-
-def no_route_reply(target: str, prefixes: Iterable[str]) -> Reply:
-    known = ", ".join(sorted(prefixes)) or "none configured"
-    return Reply(
-        404,
-        {
-            "error": "no_such_route",
-            "message": f"Interlock fronts no resource at {target.split('?', 1)[0]!r} "
-            f"(routes: {known}).",
-        },
-    )
-
-
-def too_large_reply(limit: int) -> Reply:
-    return Reply(
-        413,
-        {
-            "error": "body_too_large",
-            "message": f"The request body is larger than Interlock's {limit}-byte limit, so it "
-            "cannot be checked and was not forwarded. Send smaller requests.",
-        },
-    )
-
-
-def upstream_failed_reply(status: int, resource: str, why: str, audit_seq: int | None) -> Reply:
-    return Reply(
-        status,
-        {
-            "error": "upstream_unavailable" if status == 502 else "upstream_timeout",
-            "message": f"Interlock allowed this request but could not complete it: the upstream "
-            f"of {resource} {why}. Nothing was changed by Interlock; retry later.",
-            "audit_record": audit_seq,
-        },
-    )
-
-
-def safeguard_failed_reply(what: str, audit_seq: int | None) -> Reply:
-    return Reply(
-        409,
-        {
-            "error": "safeguard_failed",
-            "decision": "deny",
-            "message": f"Interlock did not forward this request: the safeguard that must run "
-            f"first failed ({what}). Do not retry it or look for another way; tell the user.",
-            "audit_record": audit_seq,
-        },
-    )
-
-
-def outcome_word(decision: Decision) -> str:
-    return {Outcome.ALLOW: "allow", Outcome.HOLD: "hold", Outcome.DENY: "deny"}[decision.outcome]
+    def _verdict(self) -> Verdict:
+        assert self.verdict is not None
+        return self.verdict

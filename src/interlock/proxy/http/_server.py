@@ -4,58 +4,55 @@ Why aiohttp: its HTTP/1.1 parser is C (llhttp), its server does keep-alive and i
 pools upstream connections, verifies TLS and streams bodies, all under Apache-2.0. See
 docs/proxy-http.md for the measurements that chose it.
 
-One request, in order:
-
-    route → agent token (401) → body, bounded (413) → classify + gate + audit record
-      deny  → 403 with the reason
-      hold  → an approved request for this exact action? claim it and go on;
-              otherwise open one, wait up to `Prefer: wait=N` for a human, then go on,
-              or 403 naming the request
-      allow → delay (cancel window)? → before hooks (snapshot)? → forward, stream back
-    → outcome record (after the response has gone: never on the agent's latency path)
+`_exchange.Exchange` decides what happens to a request; this module only carries out its
+commands: read the body, ask the enforcer, wait (timers), send upstream, stream the answer
+back, write the reply. A command list that contains `Detach` hands the rest of the exchange
+to a background task after the agent's reply (a 202) has gone; from there nothing touches
+the aiohttp request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import signal
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from interlock.approvals import Status
 from interlock.home import Home
 from interlock.identity import AgentTokenRefused
-from interlock.model import Outcome
+from interlock.proxy.http._commands import (
+    Authenticate,
+    AwaitApproval,
+    AwaitWindow,
+    CallHook,
+    Command,
+    CutConnection,
+    Decide,
+    Detach,
+    Forward,
+    ReadBody,
+    Record,
+    Resolve,
+    Respond,
+    Schedule,
+    Settle,
+    UpstreamRequest,
+)
 from interlock.proxy.http._config import ProxyConfig
 from interlock.proxy.http._enforce import Enforcer, Verdict
-from interlock.proxy.http._exchange import (
-    CredentialScrubber,
-    Reply,
-    Route,
-    agent_token,
-    denied_by_human_reply,
-    deny_reply,
-    downstream_headers,
-    hold_reply,
-    match_route,
-    no_route_reply,
-    prefer_wait,
-    safeguard_failed_reply,
-    scheduled_reply,
-    too_large_reply,
-    unauthorized_reply,
-    upstream_failed_reply,
-    upstream_headers,
-)
+from interlock.proxy.http._exchange import HOOK_TEXT_LIMIT, Exchange, Limits, RequestHead
+from interlock.proxy.http._headers import CredentialScrubber, downstream_headers
+from interlock.proxy.http._replies import Reply
+from interlock.proxy.http._routes import Route
 
 log = logging.getLogger("interlock.proxy.http")
 POLL_SECONDS = 0.1
@@ -71,15 +68,18 @@ class HttpProxy:
         self.config = config
         self.port = config.port
         self.enforcer: Enforcer | None = None
+        self._routes: tuple[Route, ...] = ()
+        self._limits = Limits(max_body=config.max_body, max_wait=config.max_wait)
         self._session: aiohttp.ClientSession | None = None
         self._server: web.Server | None = None
         self._listener: asyncio.AbstractServer | None = None
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
         self._ssl: dict[str, ssl.SSLContext] = {}
 
     async def start(self) -> None:
         # Built here, in the loop's thread: SQLite connections stay in the thread using them.
         self.enforcer = Enforcer.for_home(self.home, self.config)
+        self._routes = tuple(self.enforcer.routes.values())
         for name, spec in self.config.routes.items():
             if spec.ca_file:
                 self._ssl[name] = ssl.create_default_context(cafile=spec.ca_file)
@@ -99,9 +99,12 @@ class HttpProxy:
             self._server, self.config.host, self.config.port, reuse_address=True
         )
         self.port = self._listener.sockets[0].getsockname()[1]
-        flusher = asyncio.create_task(self._flush_outcomes())
-        self._background.add(flusher)
-        flusher.add_done_callback(self._background.discard)
+        self._spawn(self._flush_outcomes())
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _flush_outcomes(self) -> None:
         """Outcome records ride on the next decision's transaction; when traffic stops,
@@ -126,295 +129,213 @@ class HttpProxy:
 
     @property
     def routes(self) -> list[Route]:
-        assert self.enforcer is not None
-        return list(self.enforcer.routes.values())
+        return list(self._routes)
 
     # -- one request
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        head = RequestHead(
+            request.method,
+            request.raw_path,
+            tuple(request.headers.items()),
+            request.content_length,
+        )
+        exchange = Exchange(head, self._routes, self._limits)
+        response = await self._drive(exchange, exchange.start(), request)
+        assert response is not None, "the exchange ended without answering the agent"
+        return response
+
+    async def _drive(
+        self, exchange: Exchange, commands: list[Command], request: web.BaseRequest | None
+    ) -> web.StreamResponse | None:
+        """Carry out the exchange's commands, feeding each answer back, until it is done.
+        `request` is None once detached (the agent has its reply)."""
         enforcer = self.enforcer
         assert enforcer is not None
-        found = match_route(enforcer.routes.values(), request.raw_path)
-        if found is None:
-            return _reply(no_route_reply(request.raw_path, (r.prefix for r in self.routes)))
-        route, rest = found
-        try:
-            agent = enforcer.authenticate(agent_token(request.headers))
-        except AgentTokenRefused as refused:
-            return _reply(unauthorized_reply(str(refused)), close=True)
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        method = request.method
-        body = await self._read_body(request)
-        if body is None:
-            verdict = await enforcer.refuse_oversized(
-                agent, route, method, rest, request.content_length, self.config.max_body
-            )
-            enforcer.outcome(verdict.seq, "refused", status=413)
-            return _reply(too_large_reply(self.config.max_body), close=True)
-        verdict = await enforcer.decide(agent, route, method, rest, headers, body)
-        wait = prefer_wait(headers)
-        wait = min(route.wait if wait is None else wait, self.config.max_wait)
-
-        if verdict.outcome is Outcome.DENY:
-            enforcer.outcome(verdict.seq, "refused", status=403)
-            return _reply(deny_reply(verdict.decision, verdict.seq))
-
-        if verdict.outcome is Outcome.HOLD:
-            approval = enforcer.approved_for(verdict)
-            if approval is None:
-                approval = enforcer.open_request(verdict)
-                status = approval.status
-                if status is Status.PENDING and wait > 0:
-                    status = await self._wait_for(approval.id, wait)
-                if status is not Status.APPROVED:
-                    return self._not_approved(verdict, approval.id, status, wait)
-            delay = verdict.delay()
-            claimed = enforcer.approvals.claim(approval.id, verdict.fingerprint, delay=delay)
-            if claimed is None:  # decided, claimed or expired between two reads
-                return self._not_approved(verdict, approval.id, Status.EXPIRED, 0)
-            enforcer.outcome(verdict.seq, "approved", approval_request=approval.id)
-            if delay > 0:
-                return await self._delayed(request, verdict, approval.id, delay, wait, body)
-            return await self._forward(request, verdict, rest, body)
-
-        delay = verdict.delay()
-        if delay > 0:
-            scheduled = enforcer.schedule(verdict, delay)
-            return await self._delayed(request, verdict, scheduled.id, delay, wait, body)
-        return await self._forward(request, verdict, rest, body)
-
-    async def _read_body(self, request: web.BaseRequest) -> bytes | None:
-        """The whole body up to the cap, or None when it is larger (nothing is forwarded)."""
-        limit = self.config.max_body
-        length = request.content_length
-        if length is not None and length > limit:
-            return None
-        if not request.body_exists:
-            return b""
-        chunks = []
-        size = 0
-        while True:
-            chunk = await request.content.read(_CHUNK)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    async def _wait_for(self, request_id: str, seconds: float) -> Status:
-        assert self.enforcer is not None
-        deadline = time.monotonic() + seconds
-        status = self.enforcer.approvals.status(request_id)
-        while status is Status.PENDING and time.monotonic() < deadline:
-            await asyncio.sleep(POLL_SECONDS)
-            status = self.enforcer.approvals.status(request_id)
-        return status
-
-    def _not_approved(
-        self, verdict: Verdict, request_id: str, status: Status, waited: float
-    ) -> web.StreamResponse:
-        assert self.enforcer is not None
-        if status in (Status.DENIED, Status.CANCELLED):
-            request = self.enforcer.approvals.get(request_id)
-            last = request.votes[-1] if request.votes else None
-            self.enforcer.outcome(
-                verdict.seq, status.value, approval_request=request_id, status=403
-            )
-            return _reply(
-                denied_by_human_reply(
-                    verdict.decision,
-                    request_id,
-                    last.human if last else "a human",
-                    last.comment if last else "",
-                    status.value,
+        queue = deque(commands)
+        response: web.StreamResponse | None = None
+        while queue:
+            command = queue.popleft()
+            if isinstance(command, Authenticate):
+                try:
+                    agent = enforcer.authenticate(command.token)
+                except AgentTokenRefused as refused:
+                    queue.extend(exchange.unauthorized(str(refused)))
+                else:
+                    queue.extend(exchange.authenticated(agent))
+            elif isinstance(command, ReadBody):
+                assert request is not None
+                body = await _read_body(request, command.limit)
+                queue.extend(
+                    exchange.body_too_large() if body is None else exchange.body_received(body)
                 )
-            )
-        self.enforcer.outcome(verdict.seq, "held", approval_request=request_id, status=403)
-        return _reply(hold_reply(verdict.decision, request_id, verdict.seq, waited))
+            elif isinstance(command, Decide):
+                verdict = await enforcer.decide(
+                    command.agent,
+                    command.route,
+                    command.method,
+                    command.rest,
+                    command.headers,
+                    command.body,
+                    command.decision,
+                )
+                queue.extend(exchange.decided(verdict))
+            elif isinstance(command, Forward):
+                if command.stream:
+                    assert request is not None
+                    response, events = await self._stream(exchange, command.request, request)
+                    queue.extend(events)
+                else:
+                    queue.extend(await self._send_and_drop(exchange, command.request))
+            elif isinstance(command, Settle):
+                enforcer.settle(command.verdict, command.outcome, command.detail)
+            elif isinstance(command, Respond):
+                response = _reply(command.reply, close=command.close)
+            elif isinstance(command, Detach):
+                self._spawn(self._drive(exchange, list(queue), None))
+                queue.clear()
+            elif isinstance(command, Resolve):
+                queue.extend(exchange.resolved(enforcer.resolve(command.verdict, command.delay)))
+            elif isinstance(command, AwaitApproval):
+                settled = await self._await_approval(
+                    command.verdict, command.seconds, command.delay
+                )
+                queue.extend(exchange.approval_settled(settled))
+            elif isinstance(command, Schedule):
+                queue.extend(exchange.scheduled(enforcer.schedule(command.verdict, command.delay)))
+            elif isinstance(command, AwaitWindow):
+                may_run = await self._await_window(command.verdict, command.delay)
+                verdict = command.verdict if may_run else enforcer.refresh(command.verdict)
+                queue.extend(exchange.window_over(verdict, may_run))
+            elif isinstance(command, CallHook):
+                status, text = await self._call_hook(command.request)
+                queue.extend(exchange.hook_answered(status, text))
+            elif isinstance(command, Record):
+                enforcer.event(command.type, command.body)
+            elif isinstance(command, CutConnection):
+                _cut(request)
+        return response
 
-    async def _delayed(
-        self,
-        request: web.BaseRequest,
-        verdict: Verdict,
-        request_id: str,
-        delay: float,
-        wait: float,
-        body: bytes,
-    ) -> web.StreamResponse:
-        """Run after the cancel window: inline when the agent waits that long, else in the
-        background with a 202 now."""
-        assert self.enforcer is not None
-        rest = request.raw_path[len(verdict.route.prefix) :] or "/"
-        if wait >= delay:
-            if not await self._window(request_id, delay):
-                return self._not_approved(verdict, request_id, Status.CANCELLED, 0)
-            return await self._forward(request, verdict, rest, body)
-        task = asyncio.create_task(
-            self._run_later(verdict, request_id, delay, request.method, rest, request, body)
-        )
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        self.enforcer.outcome(verdict.seq, "scheduled", approval_request=request_id, status=202)
-        return _reply(scheduled_reply(verdict.decision, request_id, delay))
+    # -- waiting (the only timers)
 
-    async def _window(self, request_id: str, delay: float) -> bool:
+    async def _await_approval(self, verdict: Verdict, seconds: float, delay: float) -> Verdict:
+        enforcer = self.enforcer
+        assert enforcer is not None
+        deadline = time.monotonic() + seconds
+        while True:
+            final = time.monotonic() >= deadline
+            settled = enforcer.poll(verdict, final=final, delay=delay)
+            if settled is not None:
+                return settled
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def _await_window(self, verdict: Verdict, delay: float) -> bool:
         """Wait out the cancel window; True when the action may now run (marked used)."""
-        assert self.enforcer is not None
+        enforcer = self.enforcer
+        assert enforcer is not None
         deadline = time.monotonic() + delay
         while time.monotonic() < deadline:
             await asyncio.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-            if self.enforcer.approvals.status(request_id) is not Status.SCHEDULED:
+            if not enforcer.still_scheduled(verdict):
                 return False
-        return self.enforcer.approvals.start(request_id)
-
-    async def _run_later(
-        self,
-        verdict: Verdict,
-        request_id: str,
-        delay: float,
-        method: str,
-        rest: str,
-        request: web.BaseRequest,
-        body: bytes,
-    ) -> None:
-        assert self.enforcer is not None
-        if not await self._window(request_id, delay):
-            self.enforcer.outcome(verdict.seq, "cancelled", approval_request=request_id)
-            return
-        headers = upstream_headers(list(request.headers.items()), verdict.route)
-        failure = await self._before_hooks(verdict)
-        if failure is not None:
-            self.enforcer.outcome(verdict.seq, "safeguard_failed", detail=failure)
-            return
-        started = time.perf_counter()
-        try:
-            async with self._send(verdict.route, method, rest, headers, body) as upstream:
-                size = len(await upstream.read())
-                self.enforcer.outcome(
-                    verdict.seq,
-                    "forwarded",
-                    status=upstream.status,
-                    bytes=size,
-                    ms=round((time.perf_counter() - started) * 1000, 2),
-                    approval_request=request_id,
-                )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self.enforcer.outcome(verdict.seq, "upstream_failed", error=type(exc).__name__)
+        return enforcer.start_scheduled(verdict)
 
     # -- talking to the upstream
 
-    def _send(
-        self, route: Route, method: str, rest: str, headers: list[tuple[str, str]], body: bytes
-    ) -> Any:
+    def _send(self, upstream: UpstreamRequest) -> Any:
         assert self._session is not None
+        route = upstream.route
         return self._session.request(
-            method,
-            route.upstream_url(rest),
-            headers=headers,
-            data=body if body else None,
+            upstream.method,
+            route.upstream_url(upstream.target),
+            headers=list(upstream.headers),
+            data=upstream.body if upstream.body else None,
             allow_redirects=False,
             skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type", "Accept"),
             ssl=self._ssl.get(route.name, True),
         )
 
-    async def _before_hooks(self, verdict: Verdict) -> str | None:
-        """Run the route's before hooks (the snapshot first); the first failure, or None."""
-        assert self.enforcer is not None
-        route = verdict.route
-        for hook, target in verdict.hooks:
-            headers = upstream_headers([("Content-Type", hook.content_type)], route)
-            payload = hook.body.replace("{target}", target).encode()
-            try:
-                async with self._send(route, hook.method, hook.path, headers, payload) as up:
-                    text = (await up.read())[:65536].decode("utf-8", "replace")
-                    ok = up.status < 300 and not _graphql_errors(text)
-                    status = up.status
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                ok, status, text = False, 0, type(exc).__name__
-            self.enforcer.event(
-                "safeguard",
-                {
-                    "decision_seq": verdict.seq,
-                    "safeguard": "snapshot",
-                    "operation": hook.operation,
-                    "target": target,
-                    "ok": ok,
-                    "status": status,
-                },
-            )
-            if not ok:
-                return f"{hook.operation} snapshot of {target or 'the target'}: status {status}"
-        return None
+    async def _call_hook(self, hook: UpstreamRequest) -> tuple[int, str]:
+        try:
+            async with self._send(hook) as answer:
+                text = (await answer.read())[:HOOK_TEXT_LIMIT].decode("utf-8", "replace")
+                return answer.status, text
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            return 0, type(exc).__name__
 
-    async def _forward(
-        self, request: web.BaseRequest, verdict: Verdict, rest: str, body: bytes
-    ) -> web.StreamResponse:
-        assert self.enforcer is not None
-        enforcer = self.enforcer
-        route = verdict.route
-        failure = await self._before_hooks(verdict) if verdict.hooks else None
-        if failure is not None:
-            enforcer.outcome(verdict.seq, "safeguard_failed", detail=failure, status=409)
-            return _reply(safeguard_failed_reply(failure, verdict.seq))
-        headers = upstream_headers(list(request.headers.items()), route)
+    async def _send_and_drop(self, exchange: Exchange, upstream: UpstreamRequest) -> list[Command]:
+        """Forward a request whose agent is gone (it had a 202): read the answer, keep none."""
+        started = time.perf_counter()
+        try:
+            async with self._send(upstream) as answer:
+                size = len(await answer.read())
+                status = answer.status
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            timed_out = isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError)
+            return exchange.upstream_failed(timed_out, type(exc).__name__, responded=False)
+        return exchange.forwarded(status, size, _ms_since(started))
+
+    async def _stream(
+        self, exchange: Exchange, upstream: UpstreamRequest, request: web.BaseRequest
+    ) -> tuple[web.StreamResponse | None, list[Command]]:
+        """Forward and stream the upstream's answer to the agent, the credential masked."""
+        route = upstream.route
         started = time.perf_counter()
         response: web.StreamResponse | None = None
         size = 0
         try:
-            async with self._send(route, request.method, rest, headers, body) as upstream:
-                response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
-                raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in upstream.raw_headers]
+            async with self._send(upstream) as answer:
+                response = web.StreamResponse(status=answer.status, reason=answer.reason)
+                raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
                 for name, value in downstream_headers(raw, route.credential):
                     response.headers.add(name, value)
-                length = upstream.headers.get("Content-Length")
-                if length is not None and length.isdigit() and request.method != "HEAD":
+                length = answer.headers.get("Content-Length")
+                if length is not None and length.isdigit() and upstream.method != "HEAD":
                     response.content_length = int(length)
                 await response.prepare(request)
                 scrubber = CredentialScrubber(route.credential)
-                async for chunk in upstream.content.iter_any():
+                async for chunk in answer.content.iter_any():
                     size += len(chunk)
                     await response.write(scrubber.feed(chunk))
                 tail = scrubber.flush()
                 if tail:
                     await response.write(tail)
                 await response.write_eof()
-                status = upstream.status
+                status = answer.status
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             timed_out = isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError)
-            why = (
-                "did not answer in time" if timed_out else "is unreachable or closed the connection"
-            )
-            enforcer.outcome(
-                verdict.seq,
-                "upstream_timeout" if timed_out else "upstream_unreachable",
-                error=type(exc).__name__,
-                upstream=route.upstream,
-            )
-            if response is not None and response.prepared:
-                # Headers already went out: all that is left is to cut the connection.
-                if request.transport is not None:
-                    request.transport.close()
-                return response
-            status = 504 if timed_out else 502
-            return _reply(upstream_failed_reply(status, route.resource, why, verdict.seq))
-        enforcer.outcome(
-            verdict.seq,
-            "forwarded",
-            status=status,
-            bytes=size,
-            ms=round((time.perf_counter() - started) * 1000, 2),
-        )
-        return response
+            responded = response is not None and response.prepared
+            events = exchange.upstream_failed(timed_out, type(exc).__name__, responded)
+            return (response if responded else None), events
+        return response, exchange.forwarded(status, size, _ms_since(started))
 
 
-def _graphql_errors(text: str) -> bool:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return False
-    return isinstance(value, dict) and bool(value.get("errors"))
+async def _read_body(request: web.BaseRequest, limit: int) -> bytes | None:
+    """The whole body up to `limit`, or None when it is larger (nothing is forwarded)."""
+    if not request.body_exists:
+        return b""
+    chunks = []
+    size = 0
+    while True:
+        chunk = await request.content.read(_CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _cut(request: web.BaseRequest | None) -> None:
+    """Close the agent's connection (headers went out; the body cannot be completed)."""
+    transport = request.transport if request is not None else None
+    if transport is not None:
+        transport.close()
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
 
 
 def _reply(reply: Reply, *, close: bool = False) -> web.Response:

@@ -1,0 +1,116 @@
+"""Headers and bodies between the agent, the proxy and the upstream, sans-I/O.
+
+- `agent_token`: the Interlock token the agent presents (`Authorization: Bearer ilk_…`).
+- `prefer_wait`: how long the agent is willing to wait for a human (`Prefer: wait=N`).
+- `upstream_headers` / `downstream_headers`: hop-by-hop headers and the agent's token out,
+  the resource's real credential in; the credential masked in anything coming back.
+- `CredentialScrubber`: masks the real credential in a streamed body, across chunk edges,
+  keeping its length (so `Content-Length` stays true).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from interlock.proxy.http._routes import Route
+
+Headers = Sequence[tuple[str, str]]
+
+# RFC 9110 §7.6.1 connection-specific headers, plus what a reverse proxy sets itself.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+INTERLOCK_HEADER_PREFIX = "interlock-"
+
+
+def agent_token(headers: Mapping[str, str]) -> str:
+    """The token from `Authorization: Bearer …` (empty when absent: refused as malformed)."""
+    value = headers.get("authorization", "")
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def prefer_wait(headers: Mapping[str, str]) -> float | None:
+    """`Prefer: wait=N` (RFC 7240) in seconds, or None."""
+    for part in headers.get("prefer", "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "wait":
+            try:
+                seconds = float(value.strip().strip('"'))
+            except ValueError:
+                return None
+            return seconds if seconds >= 0 else None
+    return None
+
+
+def upstream_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
+    """The agent's headers minus hop-by-hop ones, its token, `Prefer: wait` and Interlock's
+    own; plus the resource's real credential."""
+    inject = route.credential_value()
+    injected_name = route.credential_header.lower()
+    out = []
+    for name, value in headers:
+        lower = name.lower()
+        if (
+            lower in HOP_BY_HOP
+            or lower == "authorization"
+            or lower == injected_name
+            or lower.startswith(INTERLOCK_HEADER_PREFIX)
+            or (lower == "prefer" and value.strip().lower().startswith("wait"))
+        ):
+            continue
+        out.append((name, value))
+    if inject is not None:
+        out.append((route.credential_header, inject))
+    return out
+
+
+def downstream_headers(
+    headers: Iterable[tuple[str, str]], credential: str | None
+) -> list[tuple[str, str]]:
+    """The upstream's response headers for the agent: hop-by-hop out, the credential masked."""
+    out = []
+    for name, value in headers:
+        if name.lower() in HOP_BY_HOP:
+            continue
+        if credential and credential in value:
+            value = value.replace(credential, "*" * len(credential))
+        out.append((name, value))
+    return out
+
+
+class CredentialScrubber:
+    """Masks every occurrence of a secret in a byte stream fed chunk by chunk.
+
+    It holds back the last `len(secret) - 1` bytes of each chunk (a secret may straddle two
+    chunks) and replaces the secret with as many `*`, so the body's length is unchanged.
+    """
+
+    def __init__(self, secret: str | None) -> None:
+        self._secret = secret.encode() if secret and len(secret) >= 4 else b""
+        self._mask = b"*" * len(self._secret)
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        if not self._secret:
+            return chunk
+        data = (self._tail + chunk).replace(self._secret, self._mask)
+        keep = len(self._secret) - 1
+        self._tail = data[-keep:] if keep else b""
+        return data[: len(data) - len(self._tail)]
+
+    def flush(self) -> bytes:
+        tail, self._tail = self._tail, b""
+        return tail
