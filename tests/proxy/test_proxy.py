@@ -80,7 +80,7 @@ def test_grant_denies_production_to_a_staging_agent(env: Env) -> None:
     answer = _json(body)
     assert answer["error"] == "denied_by_interlock" and answer["policies"] == ["grant"]
     assert "not granted the production environment" in answer["message"]
-    assert "Do not retry" in answer["message"]
+    assert "do not retry" in answer["message"].lower()
     assert env.upstream.seen == []
 
 
@@ -90,7 +90,7 @@ def test_hold_then_approve_then_single_use(env: Env) -> None:
     assert status == 403 and answer["error"] == "approval_required"
     request_id = answer["approval_request"]
     assert headers["Interlock-Approval-Request"] == request_id
-    assert "do not look for another way" in answer["message"]
+    assert "do not look for another way" in answer["message"].lower()
     assert env.upstream.seen == []
     # a retry before approval names the same request
     assert (

@@ -9,7 +9,7 @@ docs/proxy-http.md.
     _action    what the gate is asked about a request (classifier payload, summary)
     _replies   what the agent is told
     _exchange  one request as a state machine: events in, commands (_commands) out
-    _enforce   the one point that asks the gate (and the approval store)
+    _enforce   the HTTP side of the pipeline (interlock.enforce): routes, tokens, hooks
     _batch     group commit of decision records
     _server    the asyncio shell (aiohttp server and client): carries out the commands
 """
@@ -21,8 +21,7 @@ from interlock.proxy.http._config import (
     load_proxy_config,
     proxy_config_from,
 )
-from interlock.proxy.http._enforce import Enforcer, Verdict
-from interlock.proxy.http._exchange import Exchange, RequestHead
+from interlock.proxy.http._enforce import Enforcer
 from interlock.proxy.http._headers import CredentialScrubber
 from interlock.proxy.http._routes import Route, match_route
 from interlock.proxy.http._server import HttpProxy, ProxyThread, serve
@@ -31,14 +30,11 @@ __all__ = [
     "BeforeHook",
     "CredentialScrubber",
     "Enforcer",
-    "Exchange",
     "HttpProxy",
     "ProxyConfig",
     "ProxyThread",
-    "RequestHead",
     "Route",
     "RouteConfig",
-    "Verdict",
     "load_proxy_config",
     "match_route",
     "proxy_config_from",

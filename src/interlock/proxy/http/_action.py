@@ -1,19 +1,31 @@
-"""What the gate is asked about one HTTP request, sans-I/O.
+"""What the gate is asked about one HTTP request, sans-I/O: its `ActionRequest`.
 
 - `classify_payload`: what the HTTP classifier reads (method, the provider's URL, the
   headers that change meaning, the body as text; never a credential).
-- `describe_request`: the one line a human reads in the approval queue.
+- `binding`: what else an approval is bound to (see below).
+- `request_line` / `with_operations`: the one line a human reads in the approval queue.
 - `oversized_decision`: a body too large to read cannot be classified: an unknown action,
   refused by the `proxy-max-body` rule.
+
+The fingerprint an approval is bound to (`interlock.enforce.request_fingerprint`) covers the
+agent, the resource, the classifier payload and this binding: the route, the method, the
+path and query exactly as sent, the body's bytes (the payload holds it as text, where two
+binary bodies could read alike), and every forwarded header that changes what the request
+means or where it lands: `bound_header`. An approval for one tenant, method or API version
+does not cover another; headers that only vary between retries (tracing ids, user agents,
+`Accept`) are left out so an approved request sent again still matches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 
-from interlock.model import Action, ActionDecision, Decision, Outcome, Verb
+from interlock.enforce import ActionRequest
+from interlock.model import Action, ActionDecision, Agent, Decision, Outcome, Resource, Verb
 from interlock.proxy.http._routes import Route
 
+SOURCE = "proxy:http"
 MAX_BODY_POLICY = "proxy-max-body"
 
 # Headers that change what a request does, so the classifier sees them.
@@ -25,6 +37,132 @@ CLASSIFIED_HEADERS = (
     "x-amz-target",
     "soapaction",
 )
+
+
+# Headers bound by name: how the body is read, and which operation a generic endpoint runs.
+BOUND_HEADERS = frozenset(
+    {
+        *CLASSIFIED_HEADERS,
+        "content-encoding",
+        "content-language",
+        "forwarded",
+        "depth",  # WebDAV: how much of a tree a DELETE / COPY / MOVE covers
+        "overwrite",
+        "if-match",
+        "if-none-match",
+        "if-unmodified-since",
+    }
+)
+# Headers bound by a word in their name (split on `-` and `_`): the tenant, account or
+# project a request acts in, who it acts as, where it goes, which API version reads it.
+BOUND_NAME_WORDS = frozenset(
+    {
+        # tenant and account selectors
+        "tenant",
+        "account",
+        "org",
+        "organization",
+        "organisation",
+        "project",
+        "workspace",
+        "team",
+        "namespace",
+        "subscription",
+        "customer",
+        "company",
+        "site",
+        "space",
+        "realm",
+        "domain",
+        "instance",
+        "cluster",
+        "database",
+        "db",
+        "shard",
+        "partition",
+        "region",
+        "zone",
+        "env",
+        "environment",
+        "stage",
+        # who the request acts as
+        "impersonate",
+        "sudo",
+        "behalf",
+        "user",
+        "as",
+        "role",
+        "group",
+        "principal",
+        "scope",
+        # what runs, where, and how it is read
+        "method",
+        "override",
+        "target",
+        "destination",
+        "action",
+        "operation",
+        "url",
+        "uri",
+        "path",
+        "host",
+        "range",
+        "version",
+    }
+)
+# Never bound although a word matches: they describe the client, not the request.
+UNBOUND_HEADERS = frozenset(
+    {
+        "user-agent",
+        "sec-fetch-site",
+        "sec-fetch-mode",
+        "sec-fetch-user",
+        "sec-fetch-dest",
+    }
+)
+_NAME_WORDS = re.compile(r"[-_.]+")
+
+
+def bound_header(name: str) -> bool:
+    """True when a header (lower-case name) changes what a request means or where it lands."""
+    if name in BOUND_HEADERS:
+        return True
+    if name in UNBOUND_HEADERS:
+        return False
+    return not BOUND_NAME_WORDS.isdisjoint(_NAME_WORDS.split(name))
+
+
+def binding(
+    route: Route, method: str, rest: str, headers: Iterable[tuple[str, str]], body: bytes
+) -> tuple[str | bytes, ...]:
+    """The parts an approval is bound to besides the payload (see the module docstring).
+    `headers` are the agent's headers that go upstream (`forwarded_headers`: without the
+    injected credential); their order does not matter."""
+    bound = sorted((n.lower(), v) for n, v in headers if bound_header(n.lower()))
+    return (route.name, method, rest, body, *(part for pair in bound for part in pair))
+
+
+def action_request(
+    agent: Agent,
+    resource: Resource,
+    route: Route,
+    method: str,
+    rest: str,
+    headers: Mapping[str, str],
+    forwarded: Iterable[tuple[str, str]],
+    body: bytes,
+) -> ActionRequest:
+    """The request as the pipeline sees it: `headers` lower-cased (for the classifier),
+    `forwarded` the agent's headers that go upstream (for the binding)."""
+    return ActionRequest(
+        source=SOURCE,
+        agent=agent,
+        resource=resource,
+        kind="http",
+        payload=classify_payload(method, route, rest, headers, body),
+        binding=binding(route, method, rest, forwarded, body),
+        summary=request_line(method, route, rest),
+    )
 
 
 def classify_payload(
@@ -39,14 +177,19 @@ def classify_payload(
     }
 
 
-def describe_request(method: str, route: Route, rest: str, decision: Decision) -> str:
-    """One line a human reads in `interlock approvals list`: method, route, operations."""
+def request_line(method: str, route: Route, rest: str) -> str:
+    """`METHOD /prefix/path` (no query: it may carry secrets) for the approval queue."""
+    return f"{method} {route.prefix}{rest.split('?', 1)[0]}"
+
+
+def with_operations(line: str, decision: Decision) -> str:
+    """The one line a human reads in `interlock approvals list`: the request line and the
+    operations the gate found in it."""
     ops = ", ".join(
         d.action.operation + (f"({', '.join(d.action.targets[:2])})" if d.action.targets else "")
         for d in decision.actions[:3]
     )
-    path = rest.split("?", 1)[0]
-    return f"{method} {route.prefix}{path}: {ops}"[:300]
+    return f"{line}: {ops}"[:300]
 
 
 def oversized_decision(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from interlock.model import Agent, Decision
-from interlock.proxy.http._enforce import Verdict
+from interlock.enforce import ActionRequest, Verdict
+from interlock.model import Decision
 from interlock.proxy.http._replies import Reply
 from interlock.proxy.http._routes import Route
 
@@ -54,19 +54,16 @@ class Decide:
     """Classify, ask the gate (unless `decision` is given) and record the decision before
     anything is forwarded: answer `decided(verdict)`."""
 
-    agent: Agent
+    request: ActionRequest = field(repr=False)
     route: Route
-    method: str
-    rest: str
-    headers: Mapping[str, str] = field(repr=False)  # lower-case names
-    body: bytes = field(repr=False)
     decision: Decision | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Resolve:
-    """A held action: claim a human's approval of exactly this action, or open (or find) a
-    request: answer `resolved(verdict)`. `delay`: a claimed approval starts a cancel window."""
+    """A held action: claim a human's approval of exactly this action (recorded), or open
+    (or find) a request: answer `resolved(verdict)`. `delay`: a claimed approval starts a
+    cancel window."""
 
     verdict: Verdict
     delay: float = 0.0
@@ -74,7 +71,8 @@ class Resolve:
 
 @dataclass(frozen=True, slots=True)
 class AwaitApproval:
-    """Wait up to `seconds` for a human to decide the held action: `approval_settled(verdict)`."""
+    """Wait up to `seconds` for a human to decide the held action: answer
+    `approval_settled(verdict)`, its outcome recorded (approved, held, denied, …)."""
 
     verdict: Verdict
     seconds: float
@@ -91,8 +89,8 @@ class Schedule:
 
 @dataclass(frozen=True, slots=True)
 class AwaitWindow:
-    """Wait out the cancel window: answer `window_over(verdict, may_run)`, the verdict
-    refreshed (who cancelled it) when it may not run."""
+    """Wait out the cancel window: answer `window_over(verdict)`, ALLOW when the action may
+    run now, else the refusal (who cancelled it), its outcome recorded."""
 
     verdict: Verdict
     delay: float

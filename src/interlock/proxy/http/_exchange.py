@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from interlock.approvals import Status
-from interlock.model import Agent, Decision, Outcome
-from interlock.proxy.http._action import oversized_decision
+from interlock.enforce import ActionRequest, Verdict, delay_seconds, safeguard_name
+from interlock.model import Agent, Outcome, Resource
+from interlock.proxy.http._action import action_request, oversized_decision
 from interlock.proxy.http._commands import (
     Authenticate,
     AwaitApproval,
@@ -49,22 +50,24 @@ from interlock.proxy.http._commands import (
     UpstreamRequest,
 )
 from interlock.proxy.http._config import BeforeHook
-from interlock.proxy.http._enforce import Verdict
-from interlock.proxy.http._headers import agent_token, prefer_wait, upstream_headers
+from interlock.proxy.http._headers import (
+    agent_token,
+    forwarded_headers,
+    prefer_wait,
+    upstream_headers,
+)
 from interlock.proxy.http._replies import (
-    denied_by_human_reply,
     deny_reply,
-    hold_reply,
     no_route_reply,
     safeguard_failed_reply,
     scheduled_reply,
     too_large_reply,
     unauthorized_reply,
     upstream_failed_reply,
+    verdict_reply,
 )
 from interlock.proxy.http._routes import Route, before_hooks, match_route
 
-DEFAULT_DELAY = 30.0
 HOOK_TEXT_LIMIT = 65536  # bytes of a before hook's answer worth reading for `errors`
 
 
@@ -97,25 +100,13 @@ class RequestHead:
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
+class Site:
+    """What the proxy fronts: its routes, their resources, and its limits."""
+
+    routes: tuple[Route, ...]
+    resources: Mapping[str, Resource]
     max_body: int
     max_wait: float
-
-
-def delay_for(decision: Decision, route: Route) -> float:
-    """Seconds an allowed action must wait (its cancel window), 0 for none: the route's
-    `delay` or the policy's `delay:N` safeguard, whichever is longer, for dangerous actions."""
-    if not decision.risk.is_dangerous:
-        return 0.0
-    seconds = route.delay
-    for safeguard in decision.safeguards:
-        name, _, value = safeguard.partition(":")
-        if name.strip() == "delay":
-            try:
-                seconds = max(seconds, float(value.strip().rstrip("s")))
-            except ValueError:
-                seconds = max(seconds, route.delay or DEFAULT_DELAY)
-    return seconds
 
 
 def graphql_errors(text: str) -> bool:
@@ -130,10 +121,9 @@ def graphql_errors(text: str) -> bool:
 class Exchange:
     """One request, from its head to its outcome record."""
 
-    def __init__(self, head: RequestHead, routes: Sequence[Route], limits: Limits) -> None:
+    def __init__(self, head: RequestHead, site: Site) -> None:
         self.head = head
-        self.routes = routes
-        self.limits = limits
+        self.site = site
         self.phase = Phase.START
         self.route: Route | None = None
         self.rest = "/"
@@ -145,7 +135,6 @@ class Exchange:
         self.delay = 0.0
         self.detached = False  # the agent has its answer (a 202); the rest is background
         self._oversized = False
-        self._waited = 0.0
         self._hooks: list[tuple[BeforeHook, str]] = []
         self._hook: tuple[BeforeHook, str] | None = None
 
@@ -153,15 +142,15 @@ class Exchange:
 
     def start(self) -> list[Command]:
         self._expect(Phase.START)
-        found = match_route(self.routes, self.head.target)
+        found = match_route(self.site.routes, self.head.target)
         if found is None:
             self.phase = Phase.DONE
-            prefixes = (route.prefix for route in self.routes)
+            prefixes = (route.prefix for route in self.site.routes)
             return [Respond(no_route_reply(self.head.target, prefixes))]
         self.route, self.rest = found
         self.headers = {name.lower(): value for name, value in self.head.headers}
         asked = prefer_wait(self.headers)
-        self.wait = min(self.route.wait if asked is None else asked, self.limits.max_wait)
+        self.wait = min(self.route.wait if asked is None else asked, self.site.max_wait)
         self.phase = Phase.AUTHENTICATING
         return [Authenticate(agent_token(self.headers))]
 
@@ -174,17 +163,16 @@ class Exchange:
         self._expect(Phase.AUTHENTICATING)
         self.agent = agent
         length = self.head.content_length
-        if length is not None and length > self.limits.max_body:
+        if length is not None and length > self.site.max_body:
             return self._refuse_oversized()
         self.phase = Phase.READING
-        return [ReadBody(self.limits.max_body)]
+        return [ReadBody(self.site.max_body)]
 
     def body_received(self, body: bytes) -> list[Command]:
         self._expect(Phase.READING)
         self.body = body
         self.phase = Phase.DECIDING
-        route, agent = self._route(), self._agent()
-        return [Decide(agent, route, self.head.method, self.rest, self.headers, body)]
+        return [Decide(self._action_request(body), self._route())]
 
     def body_too_large(self) -> list[Command]:
         self._expect(Phase.READING)
@@ -198,18 +186,15 @@ class Exchange:
             self.phase = Phase.DONE
             return [
                 Settle(verdict, "refused", {"status": 413}),
-                Respond(too_large_reply(self.limits.max_body), close=True),
+                Respond(too_large_reply(self.site.max_body), close=True),
             ]
         if verdict.outcome is Outcome.DENY:
             self.phase = Phase.DONE
-            return [
-                Settle(verdict, "refused", {"status": 403}),
-                Respond(deny_reply(decision, verdict.seq)),
-            ]
+            return [Settle(verdict, "refused", {"status": 403}), Respond(deny_reply(verdict))]
         route = self._route()
-        if "snapshot" in decision.safeguards:
+        if any(safeguard_name(s) == "snapshot" for s in decision.safeguards):
             self._hooks = list(before_hooks(route, decision))
-        self.delay = delay_for(decision, route)
+        self.delay = delay_seconds(decision, route.delay)
         if verdict.outcome is Outcome.HOLD:
             self.phase = Phase.RESOLVING
             return [Resolve(verdict, self.delay)]
@@ -219,34 +204,42 @@ class Exchange:
         return self._run()
 
     def resolved(self, verdict: Verdict) -> list[Command]:
+        """The held action met the approval store: approved (claimed, recorded) or held."""
         self._expect(Phase.RESOLVING)
         self.verdict = verdict
+        if verdict.outcome is Outcome.ALLOW:
+            return self._approved(verdict)
         pending = verdict.approval is not None and verdict.approval.status is Status.PENDING
         if verdict.outcome is Outcome.HOLD and pending and self.wait > 0:
             self.phase = Phase.AWAITING_APPROVAL
             return [AwaitApproval(verdict, self.wait, self.delay)]
-        return self._after_approval(verdict)
+        self.phase = Phase.DONE
+        held = Settle(verdict, "held", {"status": 403})
+        return [held, Respond(verdict_reply(verdict))]
 
     def approval_settled(self, verdict: Verdict) -> list[Command]:
+        """The wait is over (its outcome recorded): approved runs, anything else is told."""
         self._expect(Phase.AWAITING_APPROVAL)
         self.verdict = verdict
-        self._waited = self.wait
-        return self._after_approval(verdict)
+        if verdict.outcome is Outcome.ALLOW:
+            return self._approved(verdict)
+        self.phase = Phase.DONE
+        return [Respond(verdict_reply(verdict))]
 
     def scheduled(self, verdict: Verdict) -> list[Command]:
         self._expect(Phase.SCHEDULING)
         self.verdict = verdict
         return self._delayed(verdict)
 
-    def window_over(self, verdict: Verdict, may_run: bool) -> list[Command]:
+    def window_over(self, verdict: Verdict) -> list[Command]:
+        """ALLOW: the cancel window passed, the action runs now. Else it was cancelled (or
+        lapsed), which is recorded; the agent is told unless it already has its 202."""
         self._expect(Phase.IN_WINDOW)
         self.verdict = verdict
-        if may_run:
+        if verdict.outcome is Outcome.ALLOW:
             return self._run()
-        if self.detached:
-            self.phase = Phase.DONE
-            return [Settle(verdict, "cancelled", {"approval_request": verdict.approval_id})]
-        return self._not_approved(verdict, Status.CANCELLED)
+        self.phase = Phase.DONE
+        return [] if self.detached else [Respond(verdict_reply(verdict))]
 
     def hook_answered(self, status: int, text: str) -> list[Command]:
         self._expect(Phase.HOOKS)
@@ -280,11 +273,8 @@ class Exchange:
     def forwarded(self, status: int, size: int, ms: float) -> list[Command]:
         self._expect(Phase.FORWARDING)
         self.phase = Phase.DONE
-        verdict = self._verdict()
-        detail: dict[str, object] = {"status": status, "bytes": size, "ms": ms}
-        if self.detached:
-            detail["approval_request"] = verdict.approval_id
-        return [Settle(verdict, "forwarded", detail)]
+        detail = {"status": status, "bytes": size, "ms": ms}
+        return [Settle(self._verdict(), "forwarded", detail)]
 
     def upstream_failed(self, timed_out: bool, error: str, responded: bool) -> list[Command]:
         """The upstream could not be reached, or did not answer in time; `responded`: its
@@ -304,44 +294,34 @@ class Exchange:
 
     # --- the steps --------------------------------------------------------------------------
 
+    def _action_request(self, body: bytes) -> ActionRequest:
+        route = self._route()
+        return action_request(
+            self._agent(),
+            self.site.resources[route.resource],
+            route,
+            self.head.method,
+            self.rest,
+            self.headers,
+            forwarded_headers(self.head.headers, route),
+            body,
+        )
+
     def _refuse_oversized(self) -> list[Command]:
         self._oversized = True
         self.phase = Phase.DECIDING
-        route, agent, method = self._route(), self._agent(), self.head.method
+        route = self._route()
         decision = oversized_decision(
-            method, route, self.rest, self.head.content_length, self.limits.max_body
+            self.head.method, route, self.rest, self.head.content_length, self.site.max_body
         )
-        return [Decide(agent, route, method, self.rest, self.headers, b"", decision)]
+        return [Decide(self._action_request(b""), route, decision)]
 
-    def _after_approval(self, verdict: Verdict) -> list[Command]:
-        """A held action once resolved: approved (claimed) runs, else the agent is told."""
-        if verdict.outcome is not Outcome.ALLOW:
-            approval = verdict.approval
-            status = approval.status if approval is not None else Status.EXPIRED
-            return self._not_approved(verdict, status)
-        approved = Settle(verdict, "approved", {"approval_request": verdict.approval_id})
-        if self.delay > 0:  # the claim started the approval's cancel window
-            return [approved, *self._delayed(verdict)]
-        return [approved, *self._run()]
-
-    def _not_approved(self, verdict: Verdict, status: Status) -> list[Command]:
-        self.phase = Phase.DONE
-        request_id = verdict.approval_id
-        if status in (Status.DENIED, Status.CANCELLED):
-            approval = verdict.approval
-            last = approval.votes[-1] if approval is not None and approval.votes else None
-            reply = denied_by_human_reply(
-                verdict.decision,
-                request_id,
-                last.human if last else "a human",
-                last.comment if last else "",
-                status.value,
-            )
-            detail = {"approval_request": request_id, "status": 403}
-            return [Settle(verdict, status.value, detail), Respond(reply)]
-        reply = hold_reply(verdict.decision, request_id, verdict.seq, self._waited)
-        held = Settle(verdict, "held", {"approval_request": request_id, "status": 403})
-        return [held, Respond(reply)]
+    def _approved(self, verdict: Verdict) -> list[Command]:
+        """A human approved exactly this action (the claim is recorded): it runs, after its
+        cancel window when it has a delay (the claim opened it)."""
+        if self.delay > 0:
+            return self._delayed(verdict)
+        return self._run()
 
     def _delayed(self, verdict: Verdict) -> list[Command]:
         """The cancel window: inline when the agent waits that long, else a 202 now and the
@@ -351,10 +331,9 @@ class Exchange:
         if self.wait >= self.delay:
             return [window]
         self.detached = True
-        request_id = verdict.approval_id
         return [
-            Settle(verdict, "scheduled", {"approval_request": request_id, "status": 202}),
-            Respond(scheduled_reply(verdict.decision, request_id, self.delay)),
+            Settle(verdict, "scheduled", {"status": 202}),
+            Respond(scheduled_reply(verdict, self.delay)),
             Detach(),
             window,
         ]

@@ -55,10 +55,9 @@ def prefer_wait(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def upstream_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
-    """The agent's headers minus hop-by-hop ones, its token, `Prefer: wait` and Interlock's
-    own; plus the resource's real credential."""
-    inject = route.credential_value()
+def forwarded_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
+    """The agent's headers that go upstream: not hop-by-hop ones, its token, `Prefer: wait`
+    or Interlock's own, nor any header the route's credential goes in."""
     injected_name = route.credential_header.lower()
     out = []
     for name, value in headers:
@@ -72,6 +71,13 @@ def upstream_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
         ):
             continue
         out.append((name, value))
+    return out
+
+
+def upstream_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
+    """The forwarded headers plus the resource's real credential."""
+    out = forwarded_headers(headers, route)
+    inject = route.credential_value()
     if inject is not None:
         out.append((route.credential_header, inject))
     return out

@@ -1,7 +1,8 @@
 """What the agent is told: every response Interlock writes itself (never the upstream's).
 
-Each reply names what was stopped, why, and what the agent should do next (wait for a
-human, tell the user, do not look for another way).
+The words of a verdict (what was stopped, why, what to do next) come from the pipeline
+(`Verdict.message` and `.hint`, the same for every enforcement point); this module puts
+them, with the facts an agent or its tooling can act on, into a JSON body.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from interlock.model import Decision
+from interlock.approvals import Status
+from interlock.enforce import Verdict
+from interlock.model import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,113 +28,92 @@ class Reply:
         return json.dumps(self.body, ensure_ascii=False).encode() + b"\n"
 
 
-def _operations(decision: Decision) -> str:
-    deciding = [d for d in decision.actions if d.outcome is decision.outcome] or list(
-        decision.actions
-    )
-    parts = []
-    for item in deciding[:3]:
-        action = item.action
-        on = f" on {', '.join(action.targets[:3])}" if action.targets else ""
-        parts.append(f"{action.operation}{on} ({action.verb.value})")
-    return "; ".join(parts) or "this request"
+def verdict_reply(verdict: Verdict) -> Reply:
+    """The 403 for a request that does not run now: refused by policy or by a human, or
+    held for (or lapsed without) a human's approval."""
+    approval = verdict.approval
+    if approval is not None and approval.status in (Status.DENIED, Status.CANCELLED):
+        return refused_by_human_reply(verdict)
+    if verdict.outcome is Outcome.DENY or approval is None:
+        return deny_reply(verdict)
+    return hold_reply(verdict)
 
 
-def _policy_words(decision: Decision) -> str:
-    deciding = [d for d in decision.actions if d.outcome is decision.outcome]
-    reasons = list(dict.fromkeys(r for d in deciding for r in d.policy_reasons))
-    return "; ".join(reasons[:3]) or "; ".join(decision.reasons[:2])
-
-
-def deny_reply(decision: Decision, audit_seq: int | None, *, human_note: str = "") -> Reply:
-    what = _operations(decision)
-    why = human_note or _policy_words(decision)
-    message = (
-        f"Interlock refused this request: {what}. Why: {why}. Do not retry it and do not look "
-        "for another way to do it (other credentials, tokens found in files, other endpoints "
-        "or tools): tell the user what you were trying to do and let a human do it or change "
-        "your grant."
-    )
+def deny_reply(verdict: Verdict) -> Reply:
+    decision = verdict.decision
     return Reply(
         403,
         {
             "error": "denied_by_interlock",
             "decision": "deny",
-            "message": message,
+            "message": verdict.text,
             "policies": list(decision.policies),
             "reasons": list(decision.reasons),
             "risk": decision.risk.value,
-            "audit_record": audit_seq,
+            "audit_record": verdict.seq,
         },
     )
 
 
-def hold_reply(decision: Decision, request_id: str, audit_seq: int | None, waited: float) -> Reply:
-    what = _operations(decision)
-    waited_words = f" Waited {waited:.0f} s without a decision." if waited else ""
-    message = (
-        f"Interlock is holding this request for a human's approval: {what}. Why: "
-        f"{_policy_words(decision)}. Approval request {request_id} was created.{waited_words} "
-        f"Wait for a human to approve {request_id}; do not look for another way to do this "
-        "(other credentials, tokens found in files, other endpoints or tools). Once it is "
-        "approved, send exactly the same request again (or send it with `Prefer: wait=300` "
-        "to wait for the decision); it will run once."
-    )
+def hold_reply(verdict: Verdict) -> Reply:
+    decision = verdict.decision
+    request_id = verdict.approval_id
     return Reply(
         403,
         {
             "error": "approval_required",
             "decision": "hold",
             "approval_request": request_id,
-            "message": message,
+            "message": verdict.text,
             "policies": list(decision.policies),
             "reasons": list(decision.reasons),
             "risk": decision.risk.value,
             "approvers_needed": max(1, decision.approvers),
-            "audit_record": audit_seq,
+            "audit_record": verdict.seq,
         },
         (("Interlock-Approval-Request", request_id),),
     )
 
 
-def denied_by_human_reply(
-    decision: Decision, request_id: str, human: str, comment: str, status: str
-) -> Reply:
-    said = f': "{comment}"' if comment else ""
-    message = (
-        f"A human ({human}) {status} approval request {request_id} for {_operations(decision)}"
-        f"{said}. It will not run. Do not retry it or look for another way to do it; tell the "
-        "user, and continue with other work."
-    )
+def refused_by_human_reply(verdict: Verdict) -> Reply:
+    """A human denied the approval request, or cancelled the action in its delay window."""
+    approval = verdict.approval
+    assert approval is not None
+    last = approval.votes[-1] if approval.votes else None
     return Reply(
         403,
         {
-            "error": f"{status}_by_human",
+            "error": f"{approval.status.value}_by_human",
             "decision": "deny",
-            "approval_request": request_id,
-            "message": message,
-            "by": human,
-            "comment": comment,
+            "approval_request": approval.id,
+            "message": verdict.text,
+            "by": last.human if last is not None else "a human",
+            "comment": last.comment if last is not None else "",
         },
-        (("Interlock-Approval-Request", request_id),),
+        (("Interlock-Approval-Request", approval.id),),
     )
 
 
-def scheduled_reply(decision: Decision, request_id: str, runs_in: float) -> Reply:
-    message = (
-        f"Interlock scheduled this request: {_operations(decision)}. It runs in {runs_in:.0f} s "
-        f"unless a human cancels it (`interlock approvals cancel {request_id}`); its outcome "
-        "is recorded in the audit log. Do not send it again."
-    )
+def scheduled_reply(verdict: Verdict, runs_in: float) -> Reply:
+    """A 202: the action runs after its cancel window, in the background."""
+    message = verdict.text
+    if verdict.approval is not None and verdict.approval.approvals:
+        # A human's approval claimed with a delay: the pipeline's words say it was
+        # approved; say when it runs and how to stop it too.
+        message = (
+            f"{verdict.message}. It runs in {runs_in:.0f} s unless a human cancels it "
+            f"(`interlock approvals cancel {verdict.approval_id}`); its outcome is recorded "
+            "in the audit log. Do not send it again."
+        )
     return Reply(
         202,
         {
             "status": "scheduled",
-            "approval_request": request_id,
+            "approval_request": verdict.approval_id,
             "runs_in_seconds": round(runs_in, 1),
             "message": message,
         },
-        (("Interlock-Approval-Request", request_id),),
+        (("Interlock-Approval-Request", verdict.approval_id),),
     )
 
 

@@ -27,8 +27,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from interlock.enforce import ApprovalWaiter, Verdict
 from interlock.home import Home
 from interlock.identity import AgentTokenRefused
+from interlock.model import Outcome
 from interlock.proxy.http._commands import (
     Authenticate,
     AwaitApproval,
@@ -48,14 +50,13 @@ from interlock.proxy.http._commands import (
     UpstreamRequest,
 )
 from interlock.proxy.http._config import ProxyConfig
-from interlock.proxy.http._enforce import Enforcer, Verdict
-from interlock.proxy.http._exchange import HOOK_TEXT_LIMIT, Exchange, Limits, RequestHead
+from interlock.proxy.http._enforce import Enforcer
+from interlock.proxy.http._exchange import HOOK_TEXT_LIMIT, Exchange, RequestHead, Site
 from interlock.proxy.http._headers import CredentialScrubber, downstream_headers
 from interlock.proxy.http._replies import Reply
 from interlock.proxy.http._routes import Route
 
 log = logging.getLogger("interlock.proxy.http")
-POLL_SECONDS = 0.1
 OUTCOME_FLUSH_SECONDS = 0.2
 _CHUNK = 64 * 1024
 
@@ -68,8 +69,8 @@ class HttpProxy:
         self.config = config
         self.port = config.port
         self.enforcer: Enforcer | None = None
-        self._routes: tuple[Route, ...] = ()
-        self._limits = Limits(max_body=config.max_body, max_wait=config.max_wait)
+        self._site = Site((), {}, config.max_body, config.max_wait)
+        self._waiter: ApprovalWaiter | None = None
         self._session: aiohttp.ClientSession | None = None
         self._server: web.Server | None = None
         self._listener: asyncio.AbstractServer | None = None
@@ -79,7 +80,13 @@ class HttpProxy:
     async def start(self) -> None:
         # Built here, in the loop's thread: SQLite connections stay in the thread using them.
         self.enforcer = Enforcer.for_home(self.home, self.config)
-        self._routes = tuple(self.enforcer.routes.values())
+        self._site = Site(
+            tuple(self.enforcer.routes.values()),
+            self.enforcer.resources,
+            self.config.max_body,
+            self.config.max_wait,
+        )
+        self._waiter = ApprovalWaiter(self.enforcer.point)
         for name, spec in self.config.routes.items():
             if spec.ca_file:
                 self._ssl[name] = ssl.create_default_context(cafile=spec.ca_file)
@@ -129,7 +136,7 @@ class HttpProxy:
 
     @property
     def routes(self) -> list[Route]:
-        return list(self._routes)
+        return list(self._site.routes)
 
     # -- one request
 
@@ -140,7 +147,7 @@ class HttpProxy:
             tuple(request.headers.items()),
             request.content_length,
         )
-        exchange = Exchange(head, self._routes, self._limits)
+        exchange = Exchange(head, self._site)
         response = await self._drive(exchange, exchange.start(), request)
         assert response is not None, "the exchange ended without answering the agent"
         return response
@@ -150,8 +157,9 @@ class HttpProxy:
     ) -> web.StreamResponse | None:
         """Carry out the exchange's commands, feeding each answer back, until it is done.
         `request` is None once detached (the agent has its reply)."""
-        enforcer = self.enforcer
-        assert enforcer is not None
+        enforcer, waiter = self.enforcer, self._waiter
+        assert enforcer is not None and waiter is not None
+        point = enforcer.point
         queue = deque(commands)
         response: web.StreamResponse | None = None
         while queue:
@@ -170,15 +178,7 @@ class HttpProxy:
                     exchange.body_too_large() if body is None else exchange.body_received(body)
                 )
             elif isinstance(command, Decide):
-                verdict = await enforcer.decide(
-                    command.agent,
-                    command.route,
-                    command.method,
-                    command.rest,
-                    command.headers,
-                    command.body,
-                    command.decision,
-                )
+                verdict = await enforcer.decide(command.request, command.route, command.decision)
                 queue.extend(exchange.decided(verdict))
             elif isinstance(command, Forward):
                 if command.stream:
@@ -188,57 +188,33 @@ class HttpProxy:
                 else:
                     queue.extend(await self._send_and_drop(exchange, command.request))
             elif isinstance(command, Settle):
-                enforcer.settle(command.verdict, command.outcome, command.detail)
+                point.settle_later(command.verdict, command.outcome, **command.detail)
             elif isinstance(command, Respond):
                 response = _reply(command.reply, close=command.close)
             elif isinstance(command, Detach):
                 self._spawn(self._drive(exchange, list(queue), None))
                 queue.clear()
             elif isinstance(command, Resolve):
-                queue.extend(exchange.resolved(enforcer.resolve(command.verdict, command.delay)))
+                resolved = point.resolve(command.verdict, delay=command.delay)
+                queue.extend(exchange.resolved(resolved))
             elif isinstance(command, AwaitApproval):
-                settled = await self._await_approval(
-                    command.verdict, command.seconds, command.delay
-                )
+                settled = await waiter.wait(command.verdict, command.seconds, delay=command.delay)
                 queue.extend(exchange.approval_settled(settled))
             elif isinstance(command, Schedule):
-                queue.extend(exchange.scheduled(enforcer.schedule(command.verdict, command.delay)))
+                queue.extend(exchange.scheduled(point.schedule(command.verdict, command.delay)))
             elif isinstance(command, AwaitWindow):
-                may_run = await self._await_window(command.verdict, command.delay)
-                verdict = command.verdict if may_run else enforcer.refresh(command.verdict)
-                queue.extend(exchange.window_over(verdict, may_run))
+                verdict = command.verdict
+                if not await waiter.window(verdict, command.delay):
+                    verdict = _cancelled(enforcer, verdict)
+                queue.extend(exchange.window_over(verdict))
             elif isinstance(command, CallHook):
                 status, text = await self._call_hook(command.request)
                 queue.extend(exchange.hook_answered(status, text))
             elif isinstance(command, Record):
-                enforcer.event(command.type, command.body)
+                point.event(command.type, dict(command.body))
             elif isinstance(command, CutConnection):
                 _cut(request)
         return response
-
-    # -- waiting (the only timers)
-
-    async def _await_approval(self, verdict: Verdict, seconds: float, delay: float) -> Verdict:
-        enforcer = self.enforcer
-        assert enforcer is not None
-        deadline = time.monotonic() + seconds
-        while True:
-            final = time.monotonic() >= deadline
-            settled = enforcer.poll(verdict, final=final, delay=delay)
-            if settled is not None:
-                return settled
-            await asyncio.sleep(POLL_SECONDS)
-
-    async def _await_window(self, verdict: Verdict, delay: float) -> bool:
-        """Wait out the cancel window; True when the action may now run (marked used)."""
-        enforcer = self.enforcer
-        assert enforcer is not None
-        deadline = time.monotonic() + delay
-        while time.monotonic() < deadline:
-            await asyncio.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-            if not enforcer.still_scheduled(verdict):
-                return False
-        return enforcer.start_scheduled(verdict)
 
     # -- talking to the upstream
 
@@ -325,6 +301,13 @@ async def _read_body(request: web.BaseRequest, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _cancelled(enforcer: Enforcer, verdict: Verdict) -> Verdict:
+    """A cancel window that ended without the action: who stopped it, recorded. The
+    pipeline's `poll` says so for a request no longer held (cancelled: a DENY naming the
+    human; anything else: lapsed)."""
+    return enforcer.point.poll(verdict.but(outcome=Outcome.HOLD), final=True) or verdict
 
 
 def _cut(request: web.BaseRequest | None) -> None:
