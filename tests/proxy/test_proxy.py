@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -127,28 +126,27 @@ def _pending(env: Env) -> str:
     return str(found[0].id)
 
 
-def test_prefer_wait_forwards_the_moment_it_is_approved(env: Env) -> None:
+def test_prefer_wait_forwards_once_it_is_approved(env: Env) -> None:
+    # How soon after the approval it runs is measured on a fake clock (test_exchange.py).
     thread, result = _in_thread(
-        env, "POST", "/railway/graphql/v2", DELETE_PROD, headers={"Prefer": "wait=10"}
+        env, "POST", "/railway/graphql/v2", DELETE_PROD, headers={"Prefer": "wait=30"}
     )
     request_id = _pending(env)
-    time.sleep(0.2)
     assert "response" not in result and env.upstream.seen == []
-    approved_at = time.monotonic()
     ApprovalStore.for_home(env.home).approve(request_id, OPERATOR)
-    thread.join(10)
+    thread.join(30)
     status, _, _ = result["response"]
-    assert status == 200 and time.monotonic() - approved_at < 2
+    assert status == 200 and env.upstream.seen[-1].body == DELETE_PROD.encode()
     assert env.upstream.seen[-1].headers.get("prefer") is None
 
 
 def test_prefer_wait_and_a_human_denies(env: Env) -> None:
     thread, result = _in_thread(
-        env, "POST", "/railway/graphql/v2", DELETE_PROD, headers={"Prefer": "wait=10"}
+        env, "POST", "/railway/graphql/v2", DELETE_PROD, headers={"Prefer": "wait=30"}
     )
     request_id = _pending(env)
     ApprovalStore.for_home(env.home).deny(request_id, OPERATOR, "that is the production database")
-    thread.join(10)
+    thread.join(30)
     status, _, body = result["response"]
     answer = _json(body)
     assert status == 403 and answer["error"] == "denied_by_human"
@@ -156,45 +154,49 @@ def test_prefer_wait_and_a_human_denies(env: Env) -> None:
     assert env.upstream.seen == []
 
 
-def test_prefer_wait_times_out_as_a_hold(env: Env) -> None:
-    started = time.monotonic()
+def test_prefer_wait_ends_as_a_hold_when_nobody_decides(env: Env) -> None:
     status, _, body = env.request(
-        "POST", "/railway/graphql/v2", DELETE_PROD, headers={"Prefer": "wait=0.4"}
+        "POST", "/railway/graphql/v2", DELETE_PROD, headers={"Prefer": "wait=0.3"}
     )
-    assert status == 403 and _json(body)["error"] == "approval_required"
-    assert 0.3 < time.monotonic() - started < 3
+    answer = _json(body)
+    assert status == 403 and answer["error"] == "approval_required"
+    assert "no human decided within" in answer["message"]
+    assert env.upstream.seen == []
 
 
 def test_allowed_destructive_runs_after_snapshot_and_delay(make_env: Any) -> None:
-    env: Env = make_env({"routes": {"railway-staging": {"delay": 0.6}}})
-    started = time.monotonic()
+    env: Env = make_env({"routes": {"railway-staging": {"delay": 0.3}}})
     status, _, _ = env.request(
-        "POST", "/railway-staging/graphql/v2", DELETE_STAGING, headers={"Prefer": "wait=5"}
+        "POST", "/railway-staging/graphql/v2", DELETE_STAGING, headers={"Prefer": "wait=30"}
     )
-    assert status == 200 and time.monotonic() - started >= 0.55
+    assert status == 200
     bodies = [s.body.decode() for s in env.upstream.seen]
     assert "volumeSnapshotCreate" in bodies[0] and "vol-stg-1a2b" in bodies[0]
     assert "volumeDelete" in bodies[1]
-    events = [r.body for r in env.home.audit_log().records() if r.type == "safeguard"]
+    records = list(env.home.audit_log().records())
+    events = [r.body for r in records if r.type == "safeguard"]
     assert events and events[0]["ok"] is True
+    # It ran through its cancel window: scheduled, then used, both audited.
+    windows = [r.body["event"] for r in records if r.type == "approval"]
+    assert windows == ["scheduled", "used"]
 
 
 def test_delay_cancel_window(make_env: Any) -> None:
-    env: Env = make_env({"routes": {"railway-staging": {"delay": 1.5}}})
+    env: Env = make_env({"routes": {"railway-staging": {"delay": 30}}})
     status, _, body = env.request("POST", "/railway-staging/graphql/v2", DELETE_STAGING)
     answer = _json(body)
     assert status == 202 and answer["status"] == "scheduled"
     store = ApprovalStore.for_home(env.home)
     assert store.get(answer["approval_request"]).status is Status.SCHEDULED
     store.cancel(answer["approval_request"], OPERATOR, "wrong volume")
-    time.sleep(1.8)
-    assert env.upstream.seen == []
+    # The background task sees the cancel and records it; after that nothing can run.
     wait_until(
         lambda: (
             "cancelled"
             in [r.body["outcome"] for r in env.home.audit_log().records() if r.type == "outcome"]
         )
     )
+    assert env.upstream.seen == []
 
 
 def test_scheduled_request_runs_in_the_background(make_env: Any) -> None:

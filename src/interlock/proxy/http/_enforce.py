@@ -20,7 +20,7 @@ from interlock.errors import ConfigError
 from interlock.gate import Gate
 from interlock.home import Home
 from interlock.identity import AgentVerifier, IdentityState, ResourceRegistry, Sealer
-from interlock.model import Agent, Decision, Resource
+from interlock.model import Agent, Decision, Outcome, Resource
 from interlock.proxy.http._action import with_operations
 from interlock.proxy.http._batch import DecisionBatcher
 from interlock.proxy.http._config import ProxyConfig
@@ -131,6 +131,9 @@ class Enforcer:
             if safe is not decided:
                 verdict = self.point.verdict(request, safe)
         record = await self._decisions.append("decision", self.point.decision_record(verdict))
+        if verdict.outcome is Outcome.ALLOW and not verdict.decision.risk.is_dangerous:
+            return verdict.but(seq=record.seq)  # no approval request can come of it
+        # The line a human reads if an approval request is opened or the action scheduled.
         summary = with_operations(request.summary, verdict.decision)
         return verdict.but(seq=record.seq, request=replace(request, summary=summary))
 
