@@ -41,7 +41,6 @@ class Enforcer:
         point: EnforcementPoint,
         verifier: AgentVerifier,
         audit: AuditLog,
-        approvals: ApprovalStore | None = None,
     ) -> None:
         self.routes = dict(routes)
         self.resources = dict(resources)
@@ -49,7 +48,6 @@ class Enforcer:
         self.verifier = verifier
         self.audit = audit
         self._decisions = DecisionBatcher(audit)
-        self._approvals = approvals  # owned here only to be closed
 
     @classmethod
     def for_home(cls, home: Home, config: ProxyConfig) -> Enforcer:
@@ -93,11 +91,10 @@ class Enforcer:
                 before=spec.before,
             )
         state.close()
-        approvals = ApprovalStore(home.database, audit=audit)
         point = EnforcementPoint(
             gate=Gate(home.load_policies()),
             audit=audit,
-            approvals=approvals,
+            approvals=ApprovalStore(home.database, audit=audit),
             hmac_key=home.hmac_key.read_bytes(),
             approval_ttl=config.approval_ttl,
             wait_hint=WAIT_HINT,
@@ -108,7 +105,6 @@ class Enforcer:
             point=point,
             verifier=AgentVerifier(IdentityState(home.database), audit=audit),
             audit=audit,
-            approvals=approvals,
         )
 
     # -- the checks, in order
@@ -143,8 +139,8 @@ class Enforcer:
 
     def close(self) -> None:
         self.flush()
-        if self._approvals is not None:
-            self._approvals.close()
+        if self.point.approvals is not None:
+            self.point.approvals.close()
         self.audit.store.close()
 
 
