@@ -8,6 +8,8 @@ generator is wrk (installed with apt-get when missing; a Python client otherwise
 - `http_direct_rps`, `http_proxy_rps`: 8 connections, 5 s each, keep-alive, an allowed GET.
 - `http_direct_p50_ms`, `http_proxy_p50_ms`, `http_added_p50_ms`: one connection, 3 s each
   (latency without queueing), p50 through the proxy minus p50 direct.
+- `http_approval_to_forward_ms`: a held request waiting with `Prefer: wait=30`, from the
+  moment a human approves it to its response (median of 5; the proxy polls every 0.1 s).
 
 Every proxied request is a full decision: token check, classification, Cedar, an audit
 record before forwarding and an outcome record after.
@@ -27,6 +29,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -93,7 +96,7 @@ def _home(tmp: Path, upstream_port: int, proxy_port: int) -> tuple[str, str]:
     sys.path.insert(0, str(ROOT / "src"))
     from interlock.home import init_home
     from interlock.identity import AgentRegistry, ResourceRegistry
-    from interlock.model import Human
+    from interlock.model import Human, Verb
 
     home, _ = init_home(tmp / "home")
     operator = Human("local:bench", "admin")
@@ -106,7 +109,12 @@ def _home(tmp: Path, upstream_port: int, proxy_port: int) -> tuple[str, str]:
         credential="bench-upstream-secret-0123456789",
     )
     _, minted = AgentRegistry.for_home(home).create(
-        operator, "bench-agent", environments=["staging"], task="bench", owner="bench"
+        operator,
+        "bench-agent",
+        environments=["staging"],
+        task="bench",
+        owner="bench",
+        max_verb=Verb.DESTRUCTIVE,  # a DELETE is held (no snapshot hook), not refused
     )
     with home.config_path.open("a") as config:
         config.write(
@@ -197,6 +205,7 @@ def run() -> dict[str, float]:
             proxy_rps, _ = load(proxied, token, 8, LOAD_SECONDS)
             _, direct_p50 = load(direct, token, 1, LATENCY_SECONDS)
             _, proxy_p50 = load(proxied, token, 1, LATENCY_SECONDS)
+            approval_ms = _approval_to_forward(home, proxy_port, token)
         finally:
             for process in processes:
                 process.send_signal(signal.SIGINT)
@@ -212,9 +221,54 @@ def run() -> dict[str, float]:
         "http_direct_p50_ms": round(direct_p50, 3),
         "http_proxy_p50_ms": round(proxy_p50, 3),
         "http_added_p50_ms": round(proxy_p50 - direct_p50, 3),
+        "http_approval_to_forward_ms": round(approval_ms, 1),
         "http_proxy_audit_records": float(records),
         "http_load_generator_wrk": 1.0 if wrk else 0.0,
     }
+
+
+def _approval_to_forward(home: str, port: int, token: str, rounds: int = 5) -> float:
+    """Median ms from a human's approval to the response of the request waiting for it."""
+    import statistics
+    import threading
+
+    from interlock.approvals import ApprovalStore, Status
+    from interlock.home import Home
+    from interlock.model import Human
+
+    store = ApprovalStore.for_home(Home(Path(home)))
+    human = Human("local:approver", "admin")
+    latencies = []
+    for i in range(rounds):
+        done = threading.Event()
+        statuses: list[int] = []
+        threading.Thread(
+            target=_send_waiting,
+            args=(port, token, f"/api/api/items/{i}", statuses, done),
+            daemon=True,
+        ).start()
+        deadline = time.monotonic() + 20
+        while not (pending := store.requests([Status.PENDING])):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the held request never reached the approval queue")
+            time.sleep(0.01)
+        approved = time.perf_counter()
+        store.approve(pending[0].id, human)
+        if not done.wait(30) or statuses != [200]:
+            raise RuntimeError(f"the approved request did not run: {statuses}")
+        latencies.append((time.perf_counter() - approved) * 1000)
+    store.close()
+    return statistics.median(latencies)
+
+
+def _send_waiting(port: int, token: str, path: str, statuses: list[int], done: Any) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("DELETE", path, headers={"Authorization": f"Bearer {token}", "Prefer": "wait=30"})
+    statuses.append(conn.getresponse().status)
+    conn.close()
+    done.set()
 
 
 def _count_records(home: str) -> int:

@@ -102,7 +102,11 @@ class Kit:
 
     def decide(self, command: Command) -> Verdict:
         assert isinstance(command, Decide)
-        return asyncio.run(self.enforcer.decide(command.request, command.route, command.decision))
+        return asyncio.run(
+            self.enforcer.decide(
+                command.request, command.route, command.classified, command.decision
+            )
+        )
 
     def until_decided(
         self, head: RequestHead, body: bytes = b"", agent: Agent | None = None

@@ -20,6 +20,7 @@ from interlock.proxy.http._action import (
     action_request,
     binding,
     bound_header,
+    classify_payload,
 )
 from interlock.proxy.http._headers import agent_token, prefer_wait, upstream_headers
 
@@ -149,7 +150,8 @@ def _fingerprint(
 ) -> str:
     agent = Agent("bot", id="a1")
     lowered = {name.lower(): value for name, value in headers}
+    classified = classify_payload(method, ROUTE, rest, lowered, body)
     request = action_request(
-        agent, Resource("api", "production"), ROUTE, method, rest, lowered, headers, body
+        agent, Resource("api", "production"), ROUTE, method, rest, classified, headers, body
     )
     return request_fingerprint(b"k" * 32, request)

@@ -18,9 +18,11 @@ does not cover another; headers that only vary between retries (tracing ids, use
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
+from interlock.audit import canonical_json
 from interlock.enforce import ActionRequest
 from interlock.model import Action, ActionDecision, Agent, Decision, Outcome, Resource, Verb
 from interlock.proxy.http._routes import Route
@@ -123,6 +125,7 @@ UNBOUND_HEADERS = frozenset(
 _NAME_WORDS = re.compile(r"[-_.]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def bound_header(name: str) -> bool:
     """True when a header (lower-case name) changes what a request means or where it lands."""
     if name in BOUND_HEADERS:
@@ -138,7 +141,10 @@ def binding(
     """The parts an approval is bound to besides the payload (see the module docstring).
     `headers` are the agent's headers that go upstream (`forwarded_headers`: without the
     injected credential); their order does not matter."""
-    bound = sorted((n.lower(), v) for n, v in headers if bound_header(n.lower()))
+    bound = [(lower, v) for n, v in headers if bound_header(lower := n.lower())]
+    if not bound:
+        return (route.name, method, rest, body)
+    bound.sort()
     return (route.name, method, rest, body, *(part for pair in bound for part in pair))
 
 
@@ -148,18 +154,19 @@ def action_request(
     route: Route,
     method: str,
     rest: str,
-    headers: Mapping[str, str],
+    classified: Mapping[str, object],
     forwarded: Iterable[tuple[str, str]],
     body: bytes,
 ) -> ActionRequest:
-    """The request as the pipeline sees it: `headers` lower-cased (for the classifier),
-    `forwarded` the agent's headers that go upstream (for the binding)."""
+    """The request as the pipeline sees it. `classified` is what the classifier reads
+    (`classify_payload`); the payload is its canonical JSON, serialised once here for the
+    fingerprint and the record. `forwarded`: the agent's headers that go upstream."""
     return ActionRequest(
         source=SOURCE,
         agent=agent,
         resource=resource,
         kind="http",
-        payload=classify_payload(method, route, rest, headers, body),
+        payload=canonical_json(classified),
         binding=binding(route, method, rest, forwarded, body),
         summary=request_line(method, route, rest),
     )

@@ -54,8 +54,9 @@ class Decide:
     """Classify, ask the gate (unless `decision` is given) and record the decision before
     anything is forwarded: answer `decided(verdict)`."""
 
-    request: ActionRequest = field(repr=False)
+    request: ActionRequest = field(repr=False)  # its payload: `classified` as JSON
     route: Route
+    classified: Mapping[str, object] = field(repr=False)  # what the classifier reads
     decision: Decision | None = None
 
 

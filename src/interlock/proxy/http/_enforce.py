@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from interlock.approvals import ApprovalStore
 from interlock.audit import AuditLog
+from interlock.classify import classify
 from interlock.enforce import ActionRequest, EnforcementPoint, Verdict, require_safeguards
 from interlock.errors import ConfigError
 from interlock.gate import Gate
@@ -114,11 +115,18 @@ class Enforcer:
         return self.verifier.verify(token).agent
 
     async def decide(
-        self, request: ActionRequest, route: Route, decision: Decision | None = None
+        self,
+        request: ActionRequest,
+        route: Route,
+        classified: Mapping[str, object],
+        decision: Decision | None = None,
     ) -> Verdict:
-        """Classify and decide (unless `decision` is given), then record the decision, in
-        the group commit of this loop turn, before anything is forwarded."""
-        verdict = self.point.judge(request, decision=decision)
+        """Classify `classified` and decide (unless `decision` is given), then record the
+        decision, in the group commit of this loop turn, before anything is forwarded."""
+        if decision is None:
+            verdict = self.point.judge(request, classify("http", classified))
+        else:
+            verdict = self.point.judge(request, decision=decision)
         if decision is None:
             decided = verdict.decision
             safe = require_safeguards(

@@ -28,9 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from interlock.approvals import Status
-from interlock.enforce import ActionRequest, Verdict, delay_seconds, safeguard_name
-from interlock.model import Agent, Outcome, Resource
-from interlock.proxy.http._action import action_request, oversized_decision
+from interlock.enforce import Verdict, delay_seconds, safeguard_name
+from interlock.model import Agent, Decision, Outcome, Resource
+from interlock.proxy.http._action import action_request, classify_payload, oversized_decision
 from interlock.proxy.http._commands import (
     Authenticate,
     AwaitApproval,
@@ -54,7 +54,7 @@ from interlock.proxy.http._headers import (
     agent_token,
     forwarded_headers,
     prefer_wait,
-    upstream_headers,
+    with_credential,
 )
 from interlock.proxy.http._replies import (
     deny_reply,
@@ -121,6 +121,25 @@ def graphql_errors(text: str) -> bool:
 class Exchange:
     """One request, from its head to its outcome record."""
 
+    __slots__ = (
+        "_forwarded",
+        "_hook",
+        "_hooks",
+        "_oversized",
+        "agent",
+        "body",
+        "delay",
+        "detached",
+        "head",
+        "headers",
+        "phase",
+        "rest",
+        "route",
+        "site",
+        "verdict",
+        "wait",
+    )
+
     def __init__(self, head: RequestHead, site: Site) -> None:
         self.head = head
         self.site = site
@@ -135,6 +154,7 @@ class Exchange:
         self.delay = 0.0
         self.detached = False  # the agent has its answer (a 202); the rest is background
         self._oversized = False
+        self._forwarded: list[tuple[str, str]] = []  # the agent's headers that go upstream
         self._hooks: list[tuple[BeforeHook, str]] = []
         self._hook: tuple[BeforeHook, str] | None = None
 
@@ -149,6 +169,7 @@ class Exchange:
             return [Respond(no_route_reply(self.head.target, prefixes))]
         self.route, self.rest = found
         self.headers = {name.lower(): value for name, value in self.head.headers}
+        self._forwarded = forwarded_headers(self.head.headers, self.route)
         asked = prefer_wait(self.headers)
         self.wait = min(self.route.wait if asked is None else asked, self.site.max_wait)
         self.phase = Phase.AUTHENTICATING
@@ -172,7 +193,7 @@ class Exchange:
         self._expect(Phase.READING)
         self.body = body
         self.phase = Phase.DECIDING
-        return [Decide(self._action_request(body), self._route())]
+        return self._decide(body)
 
     def body_too_large(self) -> list[Command]:
         self._expect(Phase.READING)
@@ -294,18 +315,21 @@ class Exchange:
 
     # --- the steps --------------------------------------------------------------------------
 
-    def _action_request(self, body: bytes) -> ActionRequest:
+    def _decide(self, body: bytes, decision: Decision | None = None) -> list[Command]:
         route = self._route()
-        return action_request(
+        method = self.head.method
+        classified = classify_payload(method, route, self.rest, self.headers, body)
+        request = action_request(
             self._agent(),
             self.site.resources[route.resource],
             route,
-            self.head.method,
+            method,
             self.rest,
-            self.headers,
-            forwarded_headers(self.head.headers, route),
+            classified,
+            self._forwarded,
             body,
         )
+        return [Decide(request, route, classified, decision)]
 
     def _refuse_oversized(self) -> list[Command]:
         self._oversized = True
@@ -314,7 +338,7 @@ class Exchange:
         decision = oversized_decision(
             self.head.method, route, self.rest, self.head.content_length, self.site.max_body
         )
-        return [Decide(self._action_request(b""), route, decision)]
+        return self._decide(b"", decision)
 
     def _approved(self, verdict: Verdict) -> list[Command]:
         """A human approved exactly this action (the claim is recorded): it runs, after its
@@ -345,12 +369,12 @@ class Exchange:
             self._hook = self._hooks.pop(0)
             hook, target = self._hook
             self.phase = Phase.HOOKS
-            headers = upstream_headers([("Content-Type", hook.content_type)], route)
+            headers = with_credential([("Content-Type", hook.content_type)], route)
             body = hook.body.replace("{target}", target).encode()
-            return [CallHook(UpstreamRequest(route, hook.method, hook.path, tuple(headers), body))]
+            return [CallHook(UpstreamRequest(route, hook.method, hook.path, headers, body))]
         self.phase = Phase.FORWARDING
-        headers = upstream_headers(self.head.headers, route)
-        request = UpstreamRequest(route, self.head.method, self.rest, tuple(headers), self.body)
+        headers = with_credential(self._forwarded, route)
+        request = UpstreamRequest(route, self.head.method, self.rest, headers, self.body)
         return [Forward(request, stream=not self.detached)]
 
     # --- helpers ------------------------------------------------------------------------------

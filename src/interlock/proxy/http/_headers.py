@@ -33,6 +33,7 @@ HOP_BY_HOP = frozenset(
     }
 )
 INTERLOCK_HEADER_PREFIX = "interlock-"
+_NEVER_FORWARDED = HOP_BY_HOP | {"authorization"}  # the agent's token
 
 
 def agent_token(headers: Mapping[str, str]) -> str:
@@ -63,8 +64,7 @@ def forwarded_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
     for name, value in headers:
         lower = name.lower()
         if (
-            lower in HOP_BY_HOP
-            or lower == "authorization"
+            lower in _NEVER_FORWARDED
             or lower == injected_name
             or lower.startswith(INTERLOCK_HEADER_PREFIX)
             or (lower == "prefer" and value.strip().lower().startswith("wait"))
@@ -76,11 +76,15 @@ def forwarded_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
 
 def upstream_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
     """The forwarded headers plus the resource's real credential."""
-    out = forwarded_headers(headers, route)
+    return list(with_credential(forwarded_headers(headers, route), route))
+
+
+def with_credential(forwarded: Headers, route: Route) -> tuple[tuple[str, str], ...]:
+    """Headers already filtered for the upstream, plus the resource's real credential."""
     inject = route.credential_value()
-    if inject is not None:
-        out.append((route.credential_header, inject))
-    return out
+    if inject is None:
+        return tuple(forwarded)
+    return (*forwarded, (route.credential_header, inject))
 
 
 def downstream_headers(

@@ -178,7 +178,9 @@ class HttpProxy:
                     exchange.body_too_large() if body is None else exchange.body_received(body)
                 )
             elif isinstance(command, Decide):
-                verdict = await enforcer.decide(command.request, command.route, command.decision)
+                verdict = await enforcer.decide(
+                    command.request, command.route, command.classified, command.decision
+                )
                 queue.extend(exchange.decided(verdict))
             elif isinstance(command, Forward):
                 if command.stream:
