@@ -20,8 +20,10 @@ import pytest
 
 from interlock.approvals import ApprovalStore, Status
 from interlock.enforce import ApprovalWaiter, Verdict
+from interlock.gate import Gate
 from interlock.home import Home
 from interlock.model import Agent, Outcome
+from interlock.policy import load_policy_texts
 from interlock.proxy.http import Enforcer, proxy_config_from
 from interlock.proxy.http._commands import (
     Authenticate,
@@ -392,6 +394,24 @@ def test_an_approved_hold_with_a_delay_opens_the_window_on_the_same_request(kit:
     status, body = _reply(commands)
     assert status == 202 and body["approval_request"] == held.approval_id
     assert "runs in 5 s" in str(body["message"]) and "approved" in str(body["message"])
+
+
+DELAY_POLICY = """
+@id("reads") permit (principal is Agent, action == Action::"read", resource);
+@id("destructive-after-a-delay")
+@safeguard("delay:45s")
+permit (principal is Agent, action in Action::"dangerous", resource);
+"""
+
+
+def test_a_policy_delay_is_a_cancel_window_not_a_hold(kit: Kit) -> None:
+    # The proxy can take a delay (it holds the connection or runs the action later), so a
+    # policy asking for one must not turn the action into a hold for a human.
+    kit.enforcer.point.gate = Gate(load_policy_texts([("delay.cedar", DELAY_POLICY)]))
+    head = kit.head("POST", "/railway/graphql/v2", DELETE_PROD)
+    _, (schedule,) = kit.until_decided(head, DELETE_PROD)
+    assert isinstance(schedule, Schedule) and schedule.delay == 45
+    assert schedule.verdict.outcome is Outcome.ALLOW
 
 
 def test_a_failed_snapshot_refuses_the_request(kit: Kit) -> None:

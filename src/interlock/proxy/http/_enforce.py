@@ -153,5 +153,8 @@ class Enforcer:
 
 
 def _can_take(safeguard: str, route: Route, decision: Decision) -> bool:
-    """The HTTP proxy takes a snapshot with the route's before hook for the operation."""
+    """The HTTP proxy delays (a cancel window, inline or in the background) and takes a
+    snapshot with the route's before hook for the operation; nothing else."""
+    if safeguard == "delay":
+        return True
     return safeguard == "snapshot" and bool(before_hooks(route, decision))
