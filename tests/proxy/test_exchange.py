@@ -25,23 +25,7 @@ from interlock.home import Home
 from interlock.model import Agent, Outcome
 from interlock.policy import load_policy_texts
 from interlock.proxy.http import Enforcer, proxy_config_from
-from interlock.proxy.http._commands import (
-    Authenticate,
-    AwaitApproval,
-    AwaitWindow,
-    CallHook,
-    Command,
-    CutConnection,
-    Decide,
-    Detach,
-    Forward,
-    ReadBody,
-    Record,
-    Resolve,
-    Respond,
-    Schedule,
-    Settle,
-)
+from interlock.proxy.http import _commands as do
 from interlock.proxy.http._exchange import Exchange, ExchangeError, Phase, RequestHead, Site
 
 from .conftest import OPERATOR, REAL_CREDENTIAL, graphql, setup_home
@@ -102,8 +86,8 @@ class Kit:
             sent.setdefault("Content-Type", "application/json")
         return RequestHead(method, target, tuple(sent.items()), len(body) if body else None)
 
-    def decide(self, command: Command) -> Verdict:
-        assert isinstance(command, Decide)
+    def decide(self, command: do.Command) -> Verdict:
+        assert isinstance(command, do.Decide)
         return asyncio.run(
             self.enforcer.decide(
                 command.request, command.route, command.classified, command.decision
@@ -112,11 +96,11 @@ class Kit:
 
     def until_decided(
         self, head: RequestHead, body: bytes = b"", agent: Agent | None = None
-    ) -> tuple[Exchange, list[Command]]:
+    ) -> tuple[Exchange, list[do.Command]]:
         """start → authenticated → body_received → decided: the commands after the verdict."""
         exchange = Exchange(head, self.site)
-        assert isinstance(exchange.start()[0], Authenticate)
-        assert exchange.authenticated(agent or self.agent()) == [ReadBody(self.site.max_body)]
+        assert isinstance(exchange.start()[0], do.Authenticate)
+        assert exchange.authenticated(agent or self.agent()) == [do.ReadBody(self.site.max_body)]
         (decide,) = exchange.body_received(body)
         return exchange, exchange.decided(self.decide(decide))
 
@@ -141,14 +125,14 @@ def kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kit]:
     enforcer.close()
 
 
-def _one(commands: list[Command], kind: type[Any]) -> Any:
+def _one(commands: list[do.Command], kind: type[Any]) -> Any:
     found = [c for c in commands if isinstance(c, kind)]
     assert len(found) == 1, commands
     return found[0]
 
 
-def _reply(commands: list[Command]) -> tuple[int, dict[str, Any]]:
-    respond = _one(commands, Respond)
+def _reply(commands: list[do.Command]) -> tuple[int, dict[str, Any]]:
+    respond = _one(commands, do.Respond)
     return respond.reply.status, respond.reply.body
 
 
@@ -158,21 +142,21 @@ def _reply(commands: list[Command]) -> tuple[int, dict[str, Any]]:
 def test_an_allowed_request_goes_upstream_with_the_credential_and_is_settled(kit: Kit) -> None:
     head = kit.head("POST", "/railway/graphql/v2?x=1", LIST_VOLUMES, {"Prefer": "wait=5"})
     exchange = Exchange(head, kit.site)
-    assert exchange.start() == [Authenticate(kit.prod_token)]
-    assert exchange.authenticated(kit.agent()) == [ReadBody(4096)]
+    assert exchange.start() == [do.Authenticate(kit.prod_token)]
+    assert exchange.authenticated(kit.agent()) == [do.ReadBody(4096)]
     (decide,) = exchange.body_received(LIST_VOLUMES)
     assert decide.route.name == "railway" and decide.request.source == "proxy:http"
     verdict = kit.decide(decide)
     assert verdict.outcome is Outcome.ALLOW and verdict.seq > 0
     (forward,) = exchange.decided(verdict)
-    assert isinstance(forward, Forward) and forward.stream
+    assert isinstance(forward, do.Forward) and forward.stream
     sent = forward.request
     assert (sent.method, sent.target, sent.body) == ("POST", "/graphql/v2?x=1", LIST_VOLUMES)
     assert ("Authorization", f"Bearer {REAL_CREDENTIAL}") in sent.headers
     assert kit.prod_token not in json.dumps(sent.headers)
     assert all(name.lower() != "prefer" for name, _ in sent.headers)
     (settle,) = exchange.forwarded(200, 17, 1.5)
-    assert settle == Settle(verdict, "forwarded", {"status": 200, "bytes": 17, "ms": 1.5})
+    assert settle == do.Settle(verdict, "forwarded", {"status": 200, "bytes": 17, "ms": 1.5})
     assert exchange.phase is Phase.DONE
 
 
@@ -190,7 +174,7 @@ def test_no_route_and_a_refused_token_are_answered_at_once(kit: Kit) -> None:
 def test_a_denied_request_is_settled_and_refused(kit: Kit) -> None:
     head = kit.head("POST", "/railway/graphql/v2", DELETE_PROD)
     _, commands = kit.until_decided(head, DELETE_PROD, kit.agent(kit.staging_token))
-    assert [type(c) for c in commands] == [Settle, Respond]
+    assert [type(c) for c in commands] == [do.Settle, do.Respond]
     assert commands[0].outcome == "refused"  # type: ignore[union-attr]
     status, body = _reply(commands)
     assert status == 403 and body["error"] == "denied_by_interlock"
@@ -204,8 +188,8 @@ def test_an_announced_oversized_body_is_never_read(kit: Kit) -> None:
     (decide,) = exchange.authenticated(kit.agent())  # no ReadBody: refused unread
     assert decide.decision is not None and decide.decision.policies == ("proxy-max-body",)
     commands = exchange.decided(kit.decide(decide))
-    assert [type(c) for c in commands] == [Settle, Respond]
-    respond = _one(commands, Respond)
+    assert [type(c) for c in commands] == [do.Settle, do.Respond]
+    respond = _one(commands, do.Respond)
     assert respond.reply.status == 413 and respond.close
 
 
@@ -236,24 +220,24 @@ def test_a_hold_without_waiting_names_the_request_and_is_settled(kit: Kit) -> No
         kit.head("POST", "/railway/graphql/v2", DELETE_PROD), DELETE_PROD
     )
     (resolve,) = commands
-    assert isinstance(resolve, Resolve)
+    assert isinstance(resolve, do.Resolve)
     resolved = kit.enforcer.point.resolve(resolve.verdict, delay=resolve.delay)
     commands = exchange.resolved(resolved)
-    assert [type(c) for c in commands] == [Settle, Respond]
+    assert [type(c) for c in commands] == [do.Settle, do.Respond]
     status, body = _reply(commands)
     assert status == 403 and body["error"] == "approval_required"
     assert body["approval_request"] == resolved.approval_id
     assert ("Interlock-Approval-Request", resolved.approval_id) in _one(
-        commands, Respond
+        commands, do.Respond
     ).reply.headers
     assert "Prefer: wait=300" in str(body["message"])
 
 
-def _held_and_waiting(kit: Kit, wait: str = "30") -> tuple[Exchange, AwaitApproval]:
+def _held_and_waiting(kit: Kit, wait: str = "30") -> tuple[Exchange, do.AwaitApproval]:
     head = kit.head("POST", "/railway/graphql/v2", DELETE_PROD, {"Prefer": f"wait={wait}"})
     exchange, (resolve,) = kit.until_decided(head, DELETE_PROD)
     (await_approval,) = exchange.resolved(kit.enforcer.point.resolve(resolve.verdict))
-    assert isinstance(await_approval, AwaitApproval) and await_approval.seconds == float(wait)
+    assert isinstance(await_approval, do.AwaitApproval) and await_approval.seconds == float(wait)
     return exchange, await_approval
 
 
@@ -264,7 +248,7 @@ def test_prefer_wait_forwards_the_moment_a_human_approves(kit: Kit) -> None:
     assert settled.outcome is Outcome.ALLOW and settled.approved
     assert kit.clock.slept == 7.0  # the first poll after the approval, not the deadline
     (forward,) = exchange.approval_settled(settled)
-    assert isinstance(forward, Forward) and forward.request.body == DELETE_PROD
+    assert isinstance(forward, do.Forward) and forward.request.body == DELETE_PROD
     assert kit.humans.get(waiting.verdict.approval_id).status is Status.USED
     assert "approved" in [o["outcome"] for o in kit.outcomes()]
 
@@ -274,7 +258,9 @@ def test_prefer_wait_and_a_human_denies(kit: Kit) -> None:
     request_id = waiting.verdict.approval_id
     kit.clock.at(3, lambda: kit.humans.deny(request_id, OPERATOR, "that is the production db"))
     commands = exchange.approval_settled(asyncio.run(kit.waiter.wait(waiting.verdict, 30)))
-    assert not any(isinstance(c, Forward | Settle) for c in commands)  # recorded by the pipeline
+    assert not any(
+        isinstance(c, do.Forward | do.Settle) for c in commands
+    )  # recorded by the pipeline
     status, body = _reply(commands)
     assert status == 403 and body["error"] == "denied_by_human"
     assert body["comment"] == "that is the production db" and body["by"] == OPERATOR.name
@@ -314,19 +300,19 @@ def test_an_approval_is_for_exactly_one_action_and_used_once(kit: Kit) -> None:
 def test_a_delayed_action_the_agent_waits_for_runs_after_its_snapshot(kit: Kit) -> None:
     head = kit.head("POST", "/railway-staging/graphql/v2", DELETE_STAGING, {"Prefer": "wait=60"})
     exchange, (schedule,) = kit.until_decided(head, DELETE_STAGING)
-    assert isinstance(schedule, Schedule) and schedule.delay == 30
+    assert isinstance(schedule, do.Schedule) and schedule.delay == 30
     (window,) = exchange.scheduled(kit.enforcer.point.schedule(schedule.verdict, schedule.delay))
-    assert isinstance(window, AwaitWindow)
+    assert isinstance(window, do.AwaitWindow)
     assert asyncio.run(kit.waiter.window(window.verdict, window.delay))
     assert kit.clock.slept == pytest.approx(30)
     (hook,) = exchange.window_over(window.verdict)
-    assert isinstance(hook, CallHook)
+    assert isinstance(hook, do.CallHook)
     assert b"volumeSnapshotCreate" in hook.request.body and b"vol-stg-1a2b" in hook.request.body
     assert ("Authorization", f"Bearer {REAL_CREDENTIAL}") in hook.request.headers
     record, forward = exchange.hook_answered(200, SNAPSHOT_OK)
-    assert isinstance(record, Record) and record.body["ok"] is True
+    assert isinstance(record, do.Record) and record.body["ok"] is True
     assert record.body["target"] == "vol-stg-1a2b" and record.type == "safeguard"
-    assert isinstance(forward, Forward) and forward.stream
+    assert isinstance(forward, do.Forward) and forward.stream
     assert forward.request.body == DELETE_STAGING
 
 
@@ -335,16 +321,16 @@ def test_a_delayed_action_answers_202_and_runs_detached(kit: Kit) -> None:
     exchange, (schedule,) = kit.until_decided(head, DELETE_STAGING)
     scheduled = kit.enforcer.point.schedule(schedule.verdict, schedule.delay)
     commands = exchange.scheduled(scheduled)
-    assert [type(c) for c in commands] == [Settle, Respond, Detach, AwaitWindow]
+    assert [type(c) for c in commands] == [do.Settle, do.Respond, do.Detach, do.AwaitWindow]
     status, body = _reply(commands)
     assert status == 202 and body["approval_request"] == scheduled.approval_id
     assert body["runs_in_seconds"] == 30 and "cancel" in str(body["message"])
     # From here on nothing reads the request or writes to the agent.
     assert asyncio.run(kit.waiter.window(scheduled, 30))
     (hook,) = exchange.window_over(scheduled)
-    assert isinstance(hook, CallHook)
+    assert isinstance(hook, do.CallHook)
     record, forward = exchange.hook_answered(200, SNAPSHOT_OK)
-    assert isinstance(record, Record) and isinstance(forward, Forward) and not forward.stream
+    assert isinstance(record, do.Record) and isinstance(forward, do.Forward) and not forward.stream
     (settle,) = exchange.forwarded(204, 0, 3.0)
     assert settle.outcome == "forwarded" and settle.verdict.approval_id == scheduled.approval_id
 
@@ -387,9 +373,9 @@ def test_an_approved_hold_with_a_delay_opens_the_window_on_the_same_request(kit:
     held = kit.enforcer.point.resolve(resolve.verdict, delay=resolve.delay)
     kit.humans.approve(held.approval_id, OPERATOR)
     exchange, (resolve,) = kit.until_decided(head, DELETE_PROD)  # sent again once approved
-    assert isinstance(resolve, Resolve) and resolve.delay == 5.0
+    assert isinstance(resolve, do.Resolve) and resolve.delay == 5.0
     commands = exchange.resolved(kit.enforcer.point.resolve(resolve.verdict, delay=5.0))
-    assert [type(c) for c in commands] == [Settle, Respond, Detach, AwaitWindow]
+    assert [type(c) for c in commands] == [do.Settle, do.Respond, do.Detach, do.AwaitWindow]
     assert kit.humans.get(held.approval_id).status is Status.SCHEDULED
     status, body = _reply(commands)
     assert status == 202 and body["approval_request"] == held.approval_id
@@ -410,7 +396,7 @@ def test_a_policy_delay_is_a_cancel_window_not_a_hold(kit: Kit) -> None:
     kit.enforcer.point.gate = Gate(load_policy_texts([("delay.cedar", DELAY_POLICY)]))
     head = kit.head("POST", "/railway/graphql/v2", DELETE_PROD)
     _, (schedule,) = kit.until_decided(head, DELETE_PROD)
-    assert isinstance(schedule, Schedule) and schedule.delay == 45
+    assert isinstance(schedule, do.Schedule) and schedule.delay == 45
     assert schedule.verdict.outcome is Outcome.ALLOW
 
 
@@ -421,11 +407,11 @@ def test_a_failed_snapshot_refuses_the_request(kit: Kit) -> None:
     exchange.window_over(window.verdict)
     errors = json.dumps({"errors": [{"message": "volume busy"}]})
     commands = exchange.hook_answered(200, errors)  # GraphQL reports errors with a 200
-    assert [type(c) for c in commands] == [Record, Settle, Respond]
-    assert _one(commands, Record).body["ok"] is False
+    assert [type(c) for c in commands] == [do.Record, do.Settle, do.Respond]
+    assert _one(commands, do.Record).body["ok"] is False
     status, body = _reply(commands)
     assert status == 409 and body["error"] == "safeguard_failed"
-    assert not any(isinstance(c, Forward) for c in commands)
+    assert not any(isinstance(c, do.Forward) for c in commands)
 
 
 def test_a_hook_that_could_not_be_sent_is_a_failure(kit: Kit) -> None:
@@ -434,7 +420,7 @@ def test_a_hook_that_could_not_be_sent_is_a_failure(kit: Kit) -> None:
     (window,) = exchange.scheduled(kit.enforcer.point.schedule(schedule.verdict, 30))
     exchange.window_over(window.verdict)
     commands = exchange.hook_answered(0, "ClientConnectorError")
-    assert _one(commands, Settle).outcome == "safeguard_failed"
+    assert _one(commands, do.Settle).outcome == "safeguard_failed"
 
 
 # --- the upstream failing ---------------------------------------------------------------
@@ -447,9 +433,9 @@ def test_a_hook_that_could_not_be_sent_is_a_failure(kit: Kit) -> None:
 def test_upstream_failures(kit: Kit, timed_out: bool, responded: bool, expected: int) -> None:
     exchange, _ = kit.until_decided(kit.head("GET", "/railway/items"))
     commands = exchange.upstream_failed(timed_out, "ServerTimeoutError", responded)
-    settle = _one(commands, Settle)
+    settle = _one(commands, do.Settle)
     assert settle.outcome == ("upstream_timeout" if timed_out else "upstream_unreachable")
     if expected is None:  # the headers are out: all that is left is to cut the connection
-        assert [type(c) for c in commands] == [Settle, CutConnection]
+        assert [type(c) for c in commands] == [do.Settle, do.CutConnection]
     else:
         assert _reply(commands)[0] == expected

@@ -31,24 +31,7 @@ from interlock.enforce import ApprovalWaiter, Verdict
 from interlock.home import Home
 from interlock.identity import AgentTokenRefused
 from interlock.model import Outcome
-from interlock.proxy.http._commands import (
-    Authenticate,
-    AwaitApproval,
-    AwaitWindow,
-    CallHook,
-    Command,
-    CutConnection,
-    Decide,
-    Detach,
-    Forward,
-    ReadBody,
-    Record,
-    Resolve,
-    Respond,
-    Schedule,
-    Settle,
-    UpstreamRequest,
-)
+from interlock.proxy.http import _commands as do
 from interlock.proxy.http._config import ProxyConfig
 from interlock.proxy.http._enforce import Enforcer
 from interlock.proxy.http._exchange import HOOK_TEXT_LIMIT, Exchange, RequestHead, Site
@@ -153,7 +136,7 @@ class HttpProxy:
         return response
 
     async def _drive(
-        self, exchange: Exchange, commands: list[Command], request: web.BaseRequest | None
+        self, exchange: Exchange, commands: list[do.Command], request: web.BaseRequest | None
     ) -> web.StreamResponse | None:
         """Carry out the exchange's commands, feeding each answer back, until it is done.
         `request` is None once detached (the agent has its reply)."""
@@ -164,63 +147,63 @@ class HttpProxy:
         response: web.StreamResponse | None = None
         while queue:
             command = queue.popleft()
-            if isinstance(command, Authenticate):
+            if isinstance(command, do.Authenticate):
                 try:
                     agent = enforcer.authenticate(command.token)
                 except AgentTokenRefused as refused:
                     queue.extend(exchange.unauthorized(str(refused)))
                 else:
                     queue.extend(exchange.authenticated(agent))
-            elif isinstance(command, ReadBody):
+            elif isinstance(command, do.ReadBody):
                 assert request is not None
                 body = await _read_body(request, command.limit)
                 queue.extend(
                     exchange.body_too_large() if body is None else exchange.body_received(body)
                 )
-            elif isinstance(command, Decide):
+            elif isinstance(command, do.Decide):
                 verdict = await enforcer.decide(
                     command.request, command.route, command.classified, command.decision
                 )
                 queue.extend(exchange.decided(verdict))
-            elif isinstance(command, Forward):
+            elif isinstance(command, do.Forward):
                 if command.stream:
                     assert request is not None
                     response, events = await self._stream(exchange, command.request, request)
                     queue.extend(events)
                 else:
                     queue.extend(await self._send_and_drop(exchange, command.request))
-            elif isinstance(command, Settle):
+            elif isinstance(command, do.Settle):
                 point.settle_later(command.verdict, command.outcome, **command.detail)
-            elif isinstance(command, Respond):
+            elif isinstance(command, do.Respond):
                 response = _reply(command.reply, close=command.close)
-            elif isinstance(command, Detach):
+            elif isinstance(command, do.Detach):
                 self._spawn(self._drive(exchange, list(queue), None))
                 queue.clear()
-            elif isinstance(command, Resolve):
+            elif isinstance(command, do.Resolve):
                 resolved = point.resolve(command.verdict, delay=command.delay)
                 queue.extend(exchange.resolved(resolved))
-            elif isinstance(command, AwaitApproval):
+            elif isinstance(command, do.AwaitApproval):
                 settled = await waiter.wait(command.verdict, command.seconds, delay=command.delay)
                 queue.extend(exchange.approval_settled(settled))
-            elif isinstance(command, Schedule):
+            elif isinstance(command, do.Schedule):
                 queue.extend(exchange.scheduled(point.schedule(command.verdict, command.delay)))
-            elif isinstance(command, AwaitWindow):
+            elif isinstance(command, do.AwaitWindow):
                 verdict = command.verdict
                 if not await waiter.window(verdict, command.delay):
                     verdict = _cancelled(enforcer, verdict)
                 queue.extend(exchange.window_over(verdict))
-            elif isinstance(command, CallHook):
+            elif isinstance(command, do.CallHook):
                 status, text = await self._call_hook(command.request)
                 queue.extend(exchange.hook_answered(status, text))
-            elif isinstance(command, Record):
+            elif isinstance(command, do.Record):
                 point.event(command.type, dict(command.body))
-            elif isinstance(command, CutConnection):
+            elif isinstance(command, do.CutConnection):
                 _cut(request)
         return response
 
     # -- talking to the upstream
 
-    def _send(self, upstream: UpstreamRequest) -> Any:
+    def _send(self, upstream: do.UpstreamRequest) -> Any:
         assert self._session is not None
         route = upstream.route
         return self._session.request(
@@ -233,7 +216,7 @@ class HttpProxy:
             ssl=self._ssl.get(route.name, True),
         )
 
-    async def _call_hook(self, hook: UpstreamRequest) -> tuple[int, str]:
+    async def _call_hook(self, hook: do.UpstreamRequest) -> tuple[int, str]:
         try:
             async with self._send(hook) as answer:
                 text = (await answer.read())[:HOOK_TEXT_LIMIT].decode("utf-8", "replace")
@@ -241,7 +224,9 @@ class HttpProxy:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return 0, type(exc).__name__
 
-    async def _send_and_drop(self, exchange: Exchange, upstream: UpstreamRequest) -> list[Command]:
+    async def _send_and_drop(
+        self, exchange: Exchange, upstream: do.UpstreamRequest
+    ) -> list[do.Command]:
         """Forward a request whose agent is gone (it had a 202): read the answer, keep none."""
         started = time.perf_counter()
         try:
@@ -254,8 +239,8 @@ class HttpProxy:
         return exchange.forwarded(status, size, _ms_since(started))
 
     async def _stream(
-        self, exchange: Exchange, upstream: UpstreamRequest, request: web.BaseRequest
-    ) -> tuple[web.StreamResponse | None, list[Command]]:
+        self, exchange: Exchange, upstream: do.UpstreamRequest, request: web.BaseRequest
+    ) -> tuple[web.StreamResponse | None, list[do.Command]]:
         """Forward and stream the upstream's answer to the agent, the credential masked."""
         route = upstream.route
         started = time.perf_counter()
