@@ -95,6 +95,7 @@ class HttpProxy:
         task = asyncio.create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        task.add_done_callback(_report_failure)
 
     async def _flush_outcomes(self) -> None:
         """Outcome records ride on the next decision's transaction; when traffic stops,
@@ -288,6 +289,13 @@ async def _read_body(request: web.BaseRequest, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _report_failure(task: asyncio.Task[Any]) -> None:
+    """A background exchange (an action run after its 202) that failed: say so in the log
+    (its decision is recorded; its outcome could not be)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a scheduled request failed: %s", task.exception())
 
 
 def _cancelled(enforcer: Enforcer, verdict: Verdict) -> Verdict:
