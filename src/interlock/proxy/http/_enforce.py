@@ -127,7 +127,7 @@ class Enforcer:
             verdict = self.point.judge(request, classify("http", classified))
         else:
             verdict = self.point.judge(request, decision=decision)
-        if decision is None:
+        if decision is None and verdict.decision.safeguards:
             decided = verdict.decision
             safe = require_safeguards(
                 decided, lambda name: _can_take(name, route, decided), f"route {route.name!r}"
