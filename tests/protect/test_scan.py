@@ -167,3 +167,9 @@ def test_a_redirect_into_the_guard_is_found_whatever_comes_before(
 def test_places_are_case_folded() -> None:
     places = Places(state_roots=("/srv/guard",), guard_roots=())
     assert {f.kind for f in scan_shell("cat /SRV/Guard/keys/x", places)} == {"state"}
+
+
+def test_a_home_directory_word_with_a_nul_byte_is_judged_not_raised() -> None:
+    # Hypothesis found `~a\x00b`: expanding `~user` asked the password database with a NUL.
+    assert kinds("cat ~a\x00b/.claude/settings.json", reads_only=True) == set()
+    assert kinds("cp x ~a\x00b/.claude/settings.json") == {"guard"}

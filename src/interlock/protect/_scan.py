@@ -237,7 +237,12 @@ def _expand(path: str) -> str:
     for prefix in ("$HOME", "${HOME}"):
         if path.startswith(prefix):
             return home + path[len(prefix) :]
-    return os.path.expanduser(path) if path.startswith("~") else path
+    if not path.startswith("~"):
+        return path
+    try:
+        return os.path.expanduser(path)
+    except (ValueError, KeyError):  # `~user` with a NUL or an unknown name: as written
+        return path
 
 
 def _path_finding(raw: str, places: Places, cwd: str | None, *, reads_only: bool) -> Finding | None:
