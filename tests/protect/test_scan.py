@@ -172,4 +172,5 @@ def test_places_are_case_folded() -> None:
 def test_a_home_directory_word_with_a_nul_byte_is_judged_not_raised() -> None:
     # Hypothesis found `~a\x00b`: expanding `~user` asked the password database with a NUL.
     assert kinds("cat ~a\x00b/.claude/settings.json", reads_only=True) == set()
-    assert kinds("cp x ~a\x00b/.claude/settings.json") == {"guard"}
+    assert kinds("cp x ~a\x00b/.claude/settings.json") == set()  # the program sees `~a`
+    assert kinds("cp x .claude/settings.json\x00junk") == {"guard"}

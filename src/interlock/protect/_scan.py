@@ -246,7 +246,8 @@ def _expand(path: str) -> str:
 
 
 def _path_finding(raw: str, places: Places, cwd: str | None, *, reads_only: bool) -> Finding | None:
-    if not raw or len(raw) > 4096 or "\0" in raw:
+    raw = raw.split("\0", 1)[0]  # a program sees its argument up to the first NUL
+    if not raw or len(raw) > 4096:
         return None
     path = _expand(raw.strip())
     kinds = {classify_path(path, places)}
