@@ -11,6 +11,7 @@ from interlock.enforce._point import NOT_RECORDED, EnforcementPoint
 from interlock.enforce._request import ActionRequest, keyed_digest, request_fingerprint
 from interlock.enforce._safeguards import (
     DEFAULT_DELAY,
+    DELAY,
     SAFEGUARD_UNAVAILABLE,
     delay_seconds,
     missing_safeguards,
@@ -22,6 +23,7 @@ from interlock.enforce._waiter import ApprovalWaiter
 
 __all__ = [
     "DEFAULT_DELAY",
+    "DELAY",
     "NOT_RECORDED",
     "SAFEGUARD_UNAVAILABLE",
     "ActionRequest",

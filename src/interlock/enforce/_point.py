@@ -101,14 +101,12 @@ class EnforcementPoint:
             message, hint = say.held(decision, request.noun, NOT_RECORDED)
         else:
             message, hint = say.allowed(decision, request.noun)
-        return Verdict(
-            decision.outcome,
-            decision,
-            request,
-            request_fingerprint(self._key, request),
-            message=message,
-            hint=hint,
+        # Only a request that may meet the approval store needs its fingerprint: an allowed
+        # one gets it when it is scheduled (a delay), never on the hot path of reads.
+        fingerprint = (
+            "" if decision.outcome is Outcome.ALLOW else request_fingerprint(self._key, request)
         )
+        return Verdict(decision.outcome, decision, request, fingerprint, message=message, hint=hint)
 
     # -- recording
 
@@ -292,6 +290,8 @@ class EnforcementPoint:
         if self.approvals is None:
             return verdict
         request = verdict.request
+        if not verdict.fingerprint:
+            verdict = verdict.but(fingerprint=request_fingerprint(self._key, request))
         scheduled = self.approvals.schedule(
             fingerprint=verdict.fingerprint,
             agent=request.agent,
@@ -368,6 +368,12 @@ class EnforcementPoint:
             self.audit.flush()
         except InterlockError as exc:
             log.error("deferred audit records not written yet: %s", exc)
+
+    def close(self) -> None:
+        """Write deferred records and let go of the approval store (at shutdown)."""
+        self.flush()
+        if self.approvals is not None:
+            self.approvals.close()
 
     def _summary(self, verdict: Verdict) -> str:
         request = verdict.request

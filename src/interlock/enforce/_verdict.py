@@ -23,7 +23,7 @@ class Verdict:
     outcome: Outcome
     decision: Decision
     request: ActionRequest
-    fingerprint: str
+    fingerprint: str  # `request_fingerprint`; "" for an allowed request until it is scheduled
     seq: int = 0
     approval: ApprovalRequest | None = None
     message: str = ""

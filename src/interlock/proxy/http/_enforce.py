@@ -16,7 +16,7 @@ from dataclasses import replace
 from interlock.approvals import ApprovalStore
 from interlock.audit import AuditLog
 from interlock.classify import classify
-from interlock.enforce import ActionRequest, EnforcementPoint, Verdict, require_safeguards
+from interlock.enforce import DELAY, ActionRequest, EnforcementPoint, Verdict, require_safeguards
 from interlock.errors import ConfigError
 from interlock.gate import Gate
 from interlock.home import Home
@@ -146,15 +146,13 @@ class Enforcer:
         self.point.flush()
 
     def close(self) -> None:
-        self.flush()
-        if self.point.approvals is not None:
-            self.point.approvals.close()
+        self.point.close()
         self.audit.store.close()
 
 
 def _can_take(safeguard: str, route: Route, decision: Decision) -> bool:
     """The HTTP proxy delays (a cancel window, inline or in the background) and takes a
     snapshot with the route's before hook for the operation; nothing else."""
-    if safeguard == "delay":
+    if safeguard == DELAY:
         return True
     return safeguard == "snapshot" and bool(before_hooks(route, decision))
