@@ -1,6 +1,7 @@
 """One runner for every classifier's adversarial corpus (`cases/<kind>.yaml`).
 
-A case is a mapping:
+A file's name starts with the kind it holds (`shell.yaml`, `shell-git.yaml`). A case is a
+mapping:
 
     payload: <the input, exactly as `interlock check <kind>` would take it>
     risk: read | write | destructive | unknown     # the most severe verb expected
@@ -31,7 +32,7 @@ CASES_DIR = Path(__file__).parent / "cases"
 def _load_cases() -> list[Any]:
     params = []
     for path in sorted(CASES_DIR.glob("*.yaml")):
-        kind = path.stem
+        kind = path.stem.split("-", 1)[0]  # `shell-git.yaml` holds shell cases
         cases = yaml.safe_load(path.read_text()) or []
         for index, case in enumerate(cases):
             note = str(case.get("note", ""))[:60]

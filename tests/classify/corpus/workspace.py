@@ -20,7 +20,9 @@ FILES: dict[str, str] = {
     ".env.example": "DATABASE_URL=postgres://localhost/app\n",
     "src/app/__init__.py": "",
     "src/app/models.py": "def resolve(path):\n    return path.rsplit('/', 1)[-1]\n",
-    "src/app/views.py": "from app.models import resolve\n\n\ndef index():\n    return resolve('a/b')\n",
+    "src/app/views.py": (
+        "from app.models import resolve\n\n\ndef index():\n    return resolve('a/b')\n"
+    ),
     "tests/test_models.py": (
         "from app.models import resolve\n\n\ndef test_resolve():\n"
         "    assert resolve('a/b') == 'b'\n"
@@ -57,8 +59,11 @@ FILES: dict[str, str] = {
         "os.environ.setdefault('APP_SETTINGS', 'tests.settings')\n"
         "sys.exit(subprocess.call(['python', '-m', 'pytest', *args.labels]))\n"
     ),
-    "bin/test": "#!/bin/sh\nset -e\ncd \"$(dirname \"$0\")/..\"\nexec python -m pytest \"$@\"\n",
-    "build.sh": "#!/bin/bash\nset -euo pipefail\nrm -rf build\nmkdir -p build\ncp -r src build/\necho built\n",
+    "bin/test": '#!/bin/sh\nset -e\ncd "$(dirname "$0")/.."\nexec python -m pytest "$@"\n',
+    "build.sh": (
+        "#!/bin/bash\nset -euo pipefail\nrm -rf build\nmkdir -p build\ncp -r src build/\n"
+        "echo built\n"
+    ),
     "scripts/setup.sh": (
         "#!/bin/sh\npython -m venv .venv\n.venv/bin/pip install -e .\n"
         "cp -n .env.example .env || true\n"
@@ -77,7 +82,8 @@ FILES: dict[str, str] = {
         "build:\n\tmkdir -p build\n\t$(PY) -m compileall -q src\n\n"
         "test: build\n\t$(PY) -m pytest -q\n\n"
         "lint:\n\truff check src tests\n\n"
-        "clean:\n\trm -rf build dist *.egg-info\n\tfind . -name __pycache__ -type d -exec rm -rf {} +\n"
+        "clean:\n\trm -rf build dist *.egg-info\n"
+        "\tfind . -name __pycache__ -type d -exec rm -rf {} +\n"
     ),
     "package.json": (
         '{\n  "name": "web",\n  "version": "1.0.0",\n  "scripts": {\n'
@@ -94,6 +100,7 @@ FILES: dict[str, str] = {
     "input.txt": "in\n",
     "logs/app.log": "started\n",
 }
+EXECUTABLES = ("tests/runtests.py", "bin/test", "build.sh", "scripts/setup.sh", "manage.py")
 
 
 def build(root: Path) -> Path:
@@ -102,7 +109,7 @@ def build(root: Path) -> Path:
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    for executable in ("tests/runtests.py", "bin/test", "build.sh", "scripts/setup.sh", "manage.py"):
+    for executable in EXECUTABLES:
         (root / executable).chmod(0o755)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.test", "-C", str(root)]
     subprocess.run([*git, "init", "-q", "-b", "main"], check=True)

@@ -310,7 +310,11 @@ def _watch(name: str, args: list[Word], ctx: Context) -> Answer:
         return [ctx.action(name, Verb.READ, "watch without a command")]
     if opts.flags & {"-x", "--exec"}:
         return Run(rest, "watch")
-    return _shell_text(_join(rest), "watch", ctx, rest)
+    # watch joins its arguments with spaces and gives them to `sh -c`, so the quoting of
+    # `watch sh -c 'git reset --hard'` is lost; versions and habits differ, so judge both
+    # readings: the joined text and the words as given.
+    joined = _shell_text(_join(rest), "watch", ctx, rest)
+    return [*joined, *ctx.judge(rest, ctx)] if len(rest) > 1 else joined
 
 
 # --- shells and shell-text carriers -------------------------------------------------------
