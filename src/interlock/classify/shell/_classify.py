@@ -15,7 +15,8 @@ from interlock.classify import MAX_DEPTH, classify_nested
 from interlock.classify.shell._carriers import CARRIERS
 from interlock.classify.shell._context import PROTOCOL, Context, Run
 from interlock.classify.shell._environment import judge_assignments
-from interlock.classify.shell._handlers import HANDLERS
+from interlock.classify.shell._handlers import HANDLERS, INTERPRETERS
+from interlock.classify.shell._idioms import TASK_RUNNERS, asks_for_help
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
 from interlock.classify.shell._paths import is_device, is_harmless_sink, is_system_path
 from interlock.classify.shell._redact import detail_for
@@ -34,6 +35,9 @@ _TRUSTED_DIRS = frozenset(
 )  # fmt: skip
 # Tool directories of a project: `.venv/bin/pytest` is `pytest`.
 _TOOL_DIR_SUFFIXES = (".venv/bin", "venv/bin", "node_modules/.bin", ".tox/bin")
+# Programs whose first argument names code to run (a script, a make target): `--help` is
+# then that code's business, so the help idiom does not apply.
+_RUNS_NAMED_CODE = INTERPRETERS | TASK_RUNNERS
 # Build-tool wrappers projects commit at their root by convention: `./gradlew test` is Gradle.
 _PROJECT_WRAPPERS = frozenset({"gradlew", "mvnw"})
 
@@ -125,6 +129,10 @@ def _judge_words(words: list[Word], ctx: Context) -> list[Action]:
                 continue
             if answer is not None:
                 return _annotate(answer, vias)
+        if name not in _RUNS_NAMED_CODE and asks_for_help(words[1:]):
+            shown = " ".join(w.value or "" for w in words[:4])
+            reason = f"{shown} only prints usage or version information"
+            return _annotate([ctx.action(name, Verb.READ, reason)], vias)
         special = CARRIERS.get(name) or HANDLERS.get(name)
         if special is not None:
             return _annotate(special(name, words[1:], ctx), vias)

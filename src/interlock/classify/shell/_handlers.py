@@ -12,6 +12,12 @@ from collections.abc import Callable
 
 from interlock.classify import classify_nested
 from interlock.classify.shell._context import Context
+from interlock.classify.shell._idioms import (
+    asks_for_help,
+    development_pattern,
+    selects_development_processes,
+    substituted_command,
+)
 from interlock.classify.shell._paths import is_device, is_system_path
 from interlock.classify.shell._words import Word, fanout_word, literal
 from interlock.model import Action, Verb
@@ -88,10 +94,17 @@ def _dd(name: str, args: list[Word], ctx: Context) -> list[Action]:
 
 
 def _kill(name: str, args: list[Word], ctx: Context) -> list[Action]:
-    """`kill PID` is a write; `kill 1` (init) and `kill -9 -1` (every process) are destructive."""
+    """`kill PID` is a write; `kill 1` (init) and `kill -9 -1` (every process) are destructive.
+
+    PIDs chosen at run time are a write when they come from a selection of the developer's
+    own processes (`kill $(lsof -ti:3000)`, `lsof -ti:3000 | xargs kill`), unknown otherwise.
+    """
     targets: list[str] = []
     for index, word in enumerate(args):
         if word.value is None:
+            if _selected_pids(word, ctx):
+                targets.append(word.text)
+                continue
             return [
                 ctx.unknown("kill", f"kill targets a process known only at run time ({word.text})")
             ]
@@ -108,6 +121,61 @@ def _kill(name: str, args: list[Word], ctx: Context) -> list[Action]:
             "kill", Verb.WRITE, "kill stops processes {}".format(", ".join(targets)), targets
         )
     ]
+
+
+def _selected_pids(word: Word, ctx: Context) -> bool:
+    """Whether a run-time word holds PIDs printed by a selection of development processes."""
+    if word.fanout:
+        stdin = ctx.stdin
+        producer = stdin.producer if stdin is not None and stdin.kind == "pipe" else None
+        if producer is None or any(w.value is None for w in producer.words):
+            return False
+        return selects_development_processes([w.value or "" for w in producer.words])
+    words = substituted_command(word)
+    return words is not None and selects_development_processes(words)
+
+
+_PKILL_VALUES = frozenset(
+    {"-s", "--signal", "-u", "--euid", "-U", "--uid", "-g", "--pgroup", "-G", "--group",
+     "-P", "--parent", "-t", "--terminal", "--session", "--ns", "--nslist", "-o", "-n",
+     "--older"}
+)  # fmt: skip
+_PKILL_SCOPES = frozenset(
+    {"-u", "--euid", "-U", "--uid", "-g", "--pgroup", "-G", "--group", "-P", "--parent",
+     "-t", "--terminal", "--session", "--ns", "--user", "-a", "--all"}
+)  # fmt: skip
+
+
+def _pkill(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`pkill`/`killall` by name: a write for the processes of a developer's session (dev
+    servers, watchers, test runners), destructive for anything else or a whole user's."""
+    patterns: list[Word] = []
+    scoped = False
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        if value is not None and value.startswith("-") and len(value) > 1:
+            option = value.split("=", 1)[0]
+            if option in _PKILL_SCOPES or (option[:2] in _PKILL_SCOPES and len(option) > 2):
+                scoped = True
+            if option in _PKILL_VALUES and "=" not in value:
+                i += 1
+            i += 1
+            continue
+        patterns.append(word)
+        i += 1
+    shown = tuple(w.shown for w in patterns)
+    if any(w.value is None for w in patterns):
+        reason = f"{name} kills processes matching a pattern known only at run time"
+        return [ctx.unknown(name, reason, shown)]
+    if not patterns:
+        return [ctx.unknown(name, f"{name} without a pattern Interlock can see")]
+    if not scoped and all(development_pattern(w.value or "") for w in patterns):
+        reason = f"{name} stops the developer's own processes matching {', '.join(shown)}"
+        return [ctx.action(name, Verb.WRITE, reason, shown)]
+    reason = f"{name} kills every process matching {', '.join(shown)}"
+    return [ctx.action(name, Verb.DESTRUCTIVE, reason, shown)]
 
 
 def _awk(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -215,7 +283,9 @@ _PYTHON_MODULES = {
     "sysconfig": "ls",
     "timeit": "make",
 }
-_VERSION_FLAGS = frozenset({"-V", "--version", "-h", "--help", "-v", "-VV"})
+_VERSION_FLAGS = frozenset(
+    {"-V", "--version", "-h", "--help", "-v", "-VV", "-version", "-help", "--help-all"}
+)
 
 
 def _python(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -229,6 +299,9 @@ def _python(name: str, args: list[Word], ctx: Context) -> list[Action]:
         if value == "-m" and i + 1 < len(args):
             module = args[i + 1].value
             alias = _PYTHON_MODULES.get(module or "")
+            if alias is None and asks_for_help(args[i + 2 :]):
+                reason = f"{name} -m {args[i + 1].shown} only prints usage or version information"
+                return [ctx.action(name, Verb.READ, reason)]
             if alias is None:
                 reason = f"{name} -m {args[i + 1].shown} runs a module Interlock does not know"
                 return [ctx.unknown(name, reason)]
@@ -349,6 +422,8 @@ HANDLERS: dict[str, Handler] = {
     "find": _find,
     "dd": _dd,
     "kill": _kill,
+    "pkill": _pkill,
+    "killall": _pkill,
     "awk": _awk,
     "gawk": _awk,
     "mawk": _awk,
@@ -373,3 +448,8 @@ HANDLERS: dict[str, Handler] = {
         _interpreter,
     ),
 }  # fmt: skip
+
+# Programs that run code named by their first argument (a script file).
+INTERPRETERS = frozenset(
+    name for name, handler in HANDLERS.items() if handler in (_python, _node, _interpreter)
+)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from interlock.classify.shell._context import Context, Run, stdin_text
+from interlock.classify.shell._idioms import runs_environment_setup
 from interlock.classify.shell._words import Word, fanout_word, literal
 from interlock.model import Action, Verb
 
@@ -357,6 +358,11 @@ def _from_stdin(name: str, ctx: Context, what: str) -> list[Action]:
 def _eval(name: str, args: list[Word], ctx: Context) -> Answer:
     if not args:
         return [ctx.action(name, Verb.READ, "eval of nothing")]
+    if len(args) == 1:
+        setup = runs_environment_setup(args[0])
+        if setup is not None:
+            reason = f"eval runs the shell set-up that `{setup}` prints"
+            return [ctx.action(name, Verb.WRITE, reason, (setup,))]
     return _shell_text(_join(args), "eval", ctx, args)
 
 
@@ -389,6 +395,10 @@ def _source(name: str, args: list[Word], ctx: Context) -> Answer:
         return [ctx.unknown(name, f"{name} without a file")]
     path = args[0]
     shown = path.shown
+    setup = runs_environment_setup(path) if path.value is None else None
+    if setup is not None:
+        reason = f"{name} runs the shell set-up that `{setup}` prints"
+        return [ctx.action(name, Verb.WRITE, reason, (setup,))]
     if path.value is not None and _is_environment_setup(path.value):
         return [
             ctx.action(name, Verb.WRITE, f"{name} {shown} sets up a tool environment", (shown,))
