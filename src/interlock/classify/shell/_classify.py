@@ -15,6 +15,7 @@ from interlock.classify import MAX_DEPTH, classify_nested
 from interlock.classify.shell._carriers import CARRIERS
 from interlock.classify.shell._context import PROTOCOL, Context, Run
 from interlock.classify.shell._environment import judge_assignments
+from interlock.classify.shell._frameworks import FRAMEWORK_HANDLERS
 from interlock.classify.shell._handlers import HANDLERS, INTERPRETERS
 from interlock.classify.shell._idioms import TASK_RUNNERS, asks_for_help
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
@@ -40,6 +41,8 @@ _TOOL_DIR_SUFFIXES = (".venv/bin", "venv/bin", "node_modules/.bin", ".tox/bin")
 _RUNS_NAMED_CODE = INTERPRETERS | TASK_RUNNERS
 # Build-tool wrappers projects commit at their root by convention: `./gradlew test` is Gradle.
 _PROJECT_WRAPPERS = frozenset({"gradlew", "mvnw"})
+# Framework binstubs generated into a project's bin/ (`bin/rails db:drop` is `rails db:drop`).
+_BINSTUBS = frozenset({"rails", "rake", "bundle", "rspec", "spring"})
 
 
 def classify(payload: object, depth: int) -> list[Action]:
@@ -141,7 +144,11 @@ def _judge_words(words: list[Word], ctx: Context) -> list[Action]:
             reason = f"{name} is not a command Interlock knows"
             return _annotate([ctx.unknown(name, reason, (name,))], vias)
         if verdict.entry.handler:
-            handler = HANDLERS.get(verdict.entry.handler) or CARRIERS.get(verdict.entry.handler)
+            handler = (
+                HANDLERS.get(verdict.entry.handler)
+                or CARRIERS.get(verdict.entry.handler)
+                or FRAMEWORK_HANDLERS.get(verdict.entry.handler)
+            )
             if handler is not None:
                 return _annotate(handler(verdict.operation, list(verdict.args), ctx), vias)
         return _annotate([_verdict_action(verdict, ctx)], vias)
@@ -173,6 +180,8 @@ def command_name(value: str) -> str | None:
     if directory in _TRUSTED_DIRS or directory.endswith(_TOOL_DIR_SUFFIXES):
         return base
     if directory == "." and base in _PROJECT_WRAPPERS:
+        return base
+    if directory in ("bin", "./bin") and base in _BINSTUBS:
         return base
     return None
 

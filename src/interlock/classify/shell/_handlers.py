@@ -351,6 +351,9 @@ def _interpreter(name: str, args: list[Word], ctx: Context) -> list[Action]:
                 ctx.unknown(name, f"{name} {word.value} runs inline code Interlock cannot judge")
             ]
     positional = [w for w in args if not (w.value or "x").startswith("-")]
+    if name == "php" and positional and positional[0].value == "artisan":
+        # Laravel's console: `php artisan migrate:fresh` is judged as that task.
+        return ctx.judge([literal("artisan"), *args[args.index(positional[0]) + 1 :]], ctx)
     return _script(name, positional, ctx)
 
 
