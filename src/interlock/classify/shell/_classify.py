@@ -18,8 +18,14 @@ from interlock.classify.shell._environment import judge_assignments
 from interlock.classify.shell._frameworks import FRAMEWORK_HANDLERS
 from interlock.classify.shell._handlers import HANDLERS, INTERPRETERS
 from interlock.classify.shell._idioms import TASK_RUNNERS, asks_for_help
+from interlock.classify.shell._options import FINDERS
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
-from interlock.classify.shell._paths import is_device, is_harmless_sink, is_system_path
+from interlock.classify.shell._paths import (
+    is_device,
+    is_harmless_sink,
+    is_system_path,
+    runs_code_later,
+)
 from interlock.classify.shell._redact import detail_for
 from interlock.classify.shell._table import Verdict, evaluate
 from interlock.classify.shell._words import Word
@@ -107,6 +113,13 @@ def _via(action: Action, via: str) -> Action:
 
 
 def _judge_words(words: list[Word], ctx: Context) -> list[Action]:
+    """Judge one argument vector: the command it runs, and the commands its options run."""
+    extras: list[Action] = []
+    actions = _unwrap(words, ctx, extras)
+    return [*extras, *actions]
+
+
+def _unwrap(words: list[Word], ctx: Context, extras: list[Action]) -> list[Action]:
     """The unwrap loop: see through wrappers, then ask carriers, handlers and the table."""
     vias: list[str] = []
     for _ in range(MAX_UNWRAP):
@@ -123,6 +136,9 @@ def _judge_words(words: list[Word], ctx: Context) -> list[Action]:
         if name in ctx.functions:
             reason = f"calls the function {name} defined in this command line (judged there)"
             return _annotate([ctx.action(f"function {name}", Verb.READ, reason)], vias)
+        finder = FINDERS.get(name)
+        if finder is not None:
+            extras.extend(_annotate(finder(name, words[1:], ctx), vias))
         wrapper = WRAPPERS.get(name)
         if wrapper is not None:
             answer = wrapper(name, words[1:], ctx)
@@ -207,6 +223,9 @@ def _judge_redirects(redirects: list[Redirect], ctx: Context) -> list[Action]:
             actions.append(ctx.action("redirect", Verb.WRITE, reason, (target.text,)))
         elif is_harmless_sink(value):
             continue
+        elif runs_code_later(value):
+            reason = f"output {verb_text} {value}, which git runs or obeys on its next command"
+            actions.append(ctx.unknown("redirect", reason, (value,)))
         elif is_device(value):
             reason = f"output {verb_text} the device {value}, destroying what is on it"
             actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))

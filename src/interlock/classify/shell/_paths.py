@@ -183,3 +183,14 @@ def is_device(path: str) -> bool:
 def is_harmless_sink(path: str) -> bool:
     """Redirecting output here destroys nothing (`/dev/null`, the terminal, stderr)."""
     return _normal(path) in _HARMLESS if path.startswith("/") else False
+
+
+def runs_code_later(path: str) -> bool:
+    """A file that git reads to decide what to run: a hook, or the repository configuration
+    (which can name a hooks directory, an SSH command, a pager)."""
+    normal = posixpath.normpath(path) if path else path
+    parts = normal.split("/")
+    for index in range(len(parts) - 1):
+        if parts[index] == ".git" and parts[index + 1] in ("hooks", "config"):
+            return True
+    return False

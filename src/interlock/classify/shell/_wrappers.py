@@ -436,7 +436,7 @@ def _ssh(name: str, args: list[Word], ctx: Context) -> Answer:
     # Options may also follow the host (`ssh host -t cmd`).
     more = split_options(remote, _SSH_VALUES)
     remote = remote[more.index :]
-    if opts.flags & {"-N", "-O"} or more.flags & {"-N"}:
+    if opts.flags & {"-N", "-O", "-W"} or more.flags & {"-N"}:
         return [ctx.action(name, Verb.WRITE, f"ssh to {host} only forwards ports", (host,))]
     if not remote:
         text = stdin_text(ctx.stdin)
