@@ -151,7 +151,8 @@ def _git(name: str, args: list[Word], ctx: Context) -> list[Action]:
         index = [w.value for w in more].index("foreach")
         command = [w for w in more[index + 1 :] if not (w.value or "").startswith("--")]
         if command:
-            text = " ".join(w.value for w in command) if all(w.value for w in command) else None
+            values = [w.value for w in command]
+            text = None if None in values else " ".join(v or "" for v in values)
             actions.extend(_run(text, command[0], "git submodule foreach", ctx))
     elif sub in ("clone", "fetch", "pull", "ls-remote", "push", "archive"):
         for _, word in _option_values(
