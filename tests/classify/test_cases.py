@@ -9,6 +9,9 @@ mapping:
     operations: [sql:DROP TABLE]   # optional: operations that must be among the actions
     targets: [users]               # optional: targets that must be among the actions'
     note: why the case exists
+    files: {Makefile: "…"}         # optional: the case runs in a fresh git repository
+                                   # holding these files (its cwd), so code is read
+    cwd: true                      # optional: run in the everyday corpus's workspace
 
 Every case is also run through the gate with the default policy on production: an input whose
 expected risk is destructive or unknown must be held or denied, and a benign one allowed.
@@ -16,6 +19,7 @@ expected risk is destructive or unknown must be held or denied, and a benign one
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,7 @@ import yaml
 from interlock.classify import classify
 from interlock.gate import Gate
 from interlock.model import Agent, Outcome, Resource, most_severe
+from tests.classify.corpus import workspace
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -45,9 +50,28 @@ GATE = Gate()
 PRODUCTION = Resource("prod", "production")
 
 
+def _cwd_for(case: dict[str, Any], tmp_path: Path) -> str | None:
+    if case.get("cwd"):
+        return str(workspace.build(tmp_path))
+    files = case.get("files")
+    if not files:
+        return None
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        if text.startswith("#!"):
+            path.chmod(0o755)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.test", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "case"], check=True)
+    return str(tmp_path)
+
+
 @pytest.mark.parametrize(("kind", "case"), CASES)
-def test_classifier_case(kind: str, case: dict[str, Any]) -> None:
-    actions = classify(kind, case["payload"])
+def test_classifier_case(kind: str, case: dict[str, Any], tmp_path: Path) -> None:
+    actions = classify(kind, case["payload"], cwd=_cwd_for(case, tmp_path))
     got = most_severe(a.verb for a in actions).value
     assert got == case["risk"], [a.to_json() for a in actions]
     operations = {a.operation for a in actions}

@@ -1,11 +1,31 @@
-"""Reading the code a command will run (placeholder, filled in by the code reader)."""
+"""Reading the code a command will run, and what the places it touches mean.
+
+- `Workspace`: the command's working directory, with bounded reads of files and git facts;
+  set for a whole classification with `using_workspace` (the registry does this when a check
+  carries a `cwd`) and read with `current_workspace`.
+- `judge_python`: Python source judged with `ast` (commands it runs, files it deletes or
+  writes, SQL and HTTP it sends, dynamic features that make it unknown).
+- `judge_delete` / `judge_overwrite`: what deleting or overwriting a path can lose (scratch,
+  recoverable from git, the workspace's own work, home-directory data, system paths).
+
+See docs/classifiers/code.md.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from interlock.classify.code._places import Place, judge_delete, judge_overwrite, regenerable
+from interlock.classify.code._python import CodeSink, framework_command, judge_python
+from interlock.classify.code._workspace import Workspace, current_workspace, using_workspace
 
-from interlock.model import Action
-
-
-def judge_python_source(source: str, via: str, ctx: Any) -> list[Action]:
-    return [ctx.unknown(via, f"{via} runs Python code Interlock cannot judge")]
+__all__ = [
+    "CodeSink",
+    "Place",
+    "Workspace",
+    "current_workspace",
+    "framework_command",
+    "judge_delete",
+    "judge_overwrite",
+    "judge_python",
+    "regenerable",
+    "using_workspace",
+]

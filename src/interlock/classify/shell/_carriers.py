@@ -13,9 +13,9 @@ import json
 from collections.abc import Callable
 
 from interlock.classify import classify_nested
+from interlock.classify.paths import is_system_path
 from interlock.classify.shell._context import Context, stdin_text
 from interlock.classify.shell._lists import LISTS
-from interlock.classify.shell._paths import is_system_path
 from interlock.classify.shell._redact import redact_url
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import split_options

@@ -12,7 +12,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from interlock.classify import MAX_DEPTH, classify_nested
+from interlock.classify.code import current_workspace, using_workspace
+from interlock.classify.paths import (
+    is_device,
+    is_harmless_sink,
+    is_system_path,
+    runs_code_later,
+)
 from interlock.classify.shell._carriers import CARRIERS
+from interlock.classify.shell._code import (
+    after_cd,
+    conftests,
+    package_script,
+    program_file,
+    remember_writes,
+)
 from interlock.classify.shell._context import PROTOCOL, Context, Run
 from interlock.classify.shell._environment import judge_assignments
 from interlock.classify.shell._frameworks import FRAMEWORK_HANDLERS
@@ -20,13 +34,8 @@ from interlock.classify.shell._handlers import HANDLERS, INTERPRETERS
 from interlock.classify.shell._idioms import TASK_RUNNERS, asks_for_help
 from interlock.classify.shell._options import FINDERS
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
-from interlock.classify.shell._paths import (
-    is_device,
-    is_harmless_sink,
-    is_system_path,
-    runs_code_later,
-)
 from interlock.classify.shell._redact import detail_for
+from interlock.classify.shell._removal import judge_removal
 from interlock.classify.shell._table import Verdict, evaluate
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import WRAPPERS
@@ -45,6 +54,8 @@ _TOOL_DIR_SUFFIXES = (".venv/bin", "venv/bin", "node_modules/.bin", ".tox/bin")
 # Programs whose first argument names code to run (a script, a make target): `--help` is
 # then that code's business, so the help idiom does not apply.
 _RUNS_NAMED_CODE = INTERPRETERS | TASK_RUNNERS
+_PACKAGE_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
+_TEST_RUNNERS = frozenset({"pytest", "py.test"})
 # Build-tool wrappers projects commit at their root by convention: `./gradlew test` is Gradle.
 _PROJECT_WRAPPERS = frozenset({"gradlew", "mvnw"})
 # Framework binstubs generated into a project's bin/ (`bin/rails db:drop` is `rails db:drop`).
@@ -67,8 +78,15 @@ def classify(payload: object, depth: int) -> list[Action]:
         actions.append(
             unknown_action(PROTOCOL, f"the command line runs more than {MAX_COMMANDS} commands")
         )
+    workspace = current_workspace()
     for command in script.commands:
-        actions.extend(_judge_command(command, depth, script.functions))
+        if workspace is None:
+            actions.extend(_judge_command(command, depth, script.functions))
+            continue
+        with using_workspace(workspace):
+            actions.extend(_judge_command(command, depth, script.functions))
+        remember_writes(command, workspace)
+        workspace = after_cd(command, workspace)
     if not actions:
         actions.append(
             Action(
@@ -131,6 +149,9 @@ def _unwrap(words: list[Word], ctx: Context, extras: list[Action]) -> list[Actio
             return _annotate([ctx.unknown("dynamic", reason, (head.text,))], vias)
         name = command_name(head.value)
         if name is None:
+            found = program_file(head.value, words[1:], ctx)
+            if found is not None:
+                return _annotate(found, vias)
             reason = f"runs {head.value}, a program Interlock cannot see into"
             return _annotate([ctx.unknown("program", reason, (head.value,))], vias)
         if name in ctx.functions:
@@ -152,6 +173,12 @@ def _unwrap(words: list[Word], ctx: Context, extras: list[Action]) -> list[Actio
             shown = " ".join(w.value or "" for w in words[:4])
             reason = f"{shown} only prints usage or version information"
             return _annotate([ctx.action(name, Verb.READ, reason)], vias)
+        if name in _PACKAGE_MANAGERS:
+            scripted = package_script(name, words[1:], ctx)
+            if scripted is not None:
+                return _annotate(scripted, vias)
+        if name in _TEST_RUNNERS:
+            extras.extend(_annotate(conftests(words[1:], ctx), vias))
         special = CARRIERS.get(name) or HANDLERS.get(name)
         if special is not None:
             return _annotate(special(name, words[1:], ctx), vias)
@@ -179,6 +206,9 @@ def _annotate(actions: list[Action], vias: list[str]) -> list[Action]:
 
 
 def _verdict_action(verdict: Verdict, ctx: Context) -> Action:
+    removal = judge_removal(verdict, ctx)
+    if removal is not None:
+        return removal
     return ctx.action(verdict.operation, verdict.verb, verdict.reason(), verdict.targets)
 
 

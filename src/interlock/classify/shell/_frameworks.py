@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from interlock.classify import classify_nested
+from interlock.classify.shell._code import python_source
 from interlock.classify.shell._context import Context, stdin_text
 from interlock.classify.shell._words import Word
 from interlock.model import Action, Verb
@@ -40,8 +41,6 @@ def _ruby_code(operation: str, args: list[Word], ctx: Context) -> list[Action]:
 def _django_shell(operation: str, args: list[Word], ctx: Context) -> list[Action]:
     """`manage.py shell -c CODE` is Python, judged by the code reader; a bare shell reads
     its commands from standard input (judged when fixed) or is interactive."""
-    from interlock.classify.code import judge_python_source
-
     code: Word | None = None
     for index, word in enumerate(args):
         if word.value in ("-c", "--command") and index + 1 < len(args):
@@ -55,7 +54,7 @@ def _django_shell(operation: str, args: list[Word], ctx: Context) -> list[Action
         code = Word(value=text, text=text)
     if code.value is None:
         return [ctx.unknown(operation, f"{operation} runs Python built at run time")]
-    return judge_python_source(code.value, f"{operation} -c", ctx)
+    return python_source(code.value, f"{operation} -c", ctx)
 
 
 def _django_dbshell(operation: str, args: list[Word], ctx: Context) -> list[Action]:

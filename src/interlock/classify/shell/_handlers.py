@@ -8,17 +8,20 @@ is in the command table.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 
 from interlock.classify import classify_nested
-from interlock.classify.shell._context import Context
+from interlock.classify.code import current_workspace, judge_delete, regenerable
+from interlock.classify.paths import is_device, is_system_path
+from interlock.classify.shell._code import make, python_module, python_script, python_source
+from interlock.classify.shell._context import Context, stdin_text
 from interlock.classify.shell._idioms import (
     asks_for_help,
     development_pattern,
     selects_development_processes,
     substituted_command,
 )
-from interlock.classify.shell._paths import is_device, is_system_path
 from interlock.classify.shell._words import Word, fanout_word, literal
 from interlock.model import Action, Verb
 
@@ -40,6 +43,7 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
         roots.append(args[i].shown)
         i += 1
     shown_roots = tuple(roots) or (".",)
+    scratch = _finds_scratch(shown_roots, args[i:])
     actions: list[Action] = []
     while i < len(args):
         word = args[i]
@@ -48,8 +52,12 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
             i += 1
             continue
         if value == "-delete":
-            reason = f"find -delete deletes every match under {', '.join(shown_roots)}"
-            actions.append(ctx.action("find -delete", Verb.DESTRUCTIVE, reason, shown_roots))
+            if scratch:
+                reason = f"find -delete deletes {scratch} under {', '.join(shown_roots)}"
+                actions.append(ctx.action("find -delete", Verb.WRITE, reason, shown_roots))
+            else:
+                reason = f"find -delete deletes every match under {', '.join(shown_roots)}"
+                actions.append(ctx.action("find -delete", Verb.DESTRUCTIVE, reason, shown_roots))
         elif value in _FIND_EXEC:
             end = i + 1
             while end < len(args) and args[end].value not in (";", "+"):
@@ -62,7 +70,11 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
             ]
             if not any(w.fanout for w in inner):
                 inner.append(fanout_word("the files find matches"))
-            actions.extend(ctx.judge(inner, ctx) if inner else [])
+            if scratch and inner and inner[0].value in ("rm", "unlink", "rmdir"):
+                reason = f"find runs {inner[0].value} on {scratch} under {', '.join(shown_roots)}"
+                actions.append(ctx.action(inner[0].value or "rm", Verb.WRITE, reason, shown_roots))
+            else:
+                actions.extend(ctx.judge(inner, ctx) if inner else [])
             i = end
         elif value in _FIND_WRITES and i + 1 < len(args):
             target = args[i + 1].shown
@@ -75,6 +87,31 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
     if not actions:
         actions.append(ctx.action("find", Verb.READ, "find only lists files", shown_roots))
     return actions
+
+
+def _finds_scratch(roots: tuple[str, ...], expression: list[Word]) -> str:
+    """The generated files a find expression selects (`-name __pycache__`, `-name '*.pyc'`)
+    when every root lies in the workspace; "" when it may select anything else."""
+    workspace = current_workspace()
+    if workspace is None:
+        return ""
+    patterns: list[str] = []
+    values = [w.value for w in expression]
+    for index, value in enumerate(values):
+        if value in ("-o", "-or", "!", "-not", "-path", "-wholename", "-regex", "-iregex"):
+            return ""  # alternatives and negations make the selection wider than its names
+        if value in ("-name", "-iname") and index + 1 < len(values):
+            pattern = values[index + 1]
+            if pattern is None:
+                return ""
+            patterns.append(pattern)
+    if not patterns or not all(regenerable(p) for p in patterns):
+        return ""
+    for root in roots:
+        place = judge_delete(posixpath.join(root, patterns[0]), recursive=True, workspace=workspace)
+        if place is None or place.verb is not Verb.WRITE:
+            return ""
+    return "generated files (" + ", ".join(patterns) + ")"
 
 
 def _dd(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -252,19 +289,19 @@ _PYTHON_MODULES = {
     "flake8": "flake8",
     "pylint": "pylint",
     "coverage": "coverage",
-    "build": "make",
-    "twine": "make",
-    "venv": "make",
+    "build": "python-tool",
+    "twine": "python-tool",
+    "venv": "python-tool",
     "virtualenv": "virtualenv",
-    "unittest": "make",
+    "unittest": "python-tool",
     "tox": "tox",
     "nox": "nox",
     "uvicorn": "uvicorn",
     "gunicorn": "gunicorn",
-    "http.server": "make",
+    "http.server": "python-tool",
     "json.tool": "jq",
     "pydoc": "man",
-    "ensurepip": "make",
+    "ensurepip": "python-tool",
     "pyright": "pyright",
     "poetry": "poetry",
     "uv": "uv",
@@ -275,13 +312,13 @@ _PYTHON_MODULES = {
     "jupyter": "jupyter",
     "streamlit": "streamlit",
     "flask": "flask",
-    "compileall": "make",
-    "py_compile": "make",
+    "compileall": "python-tool",
+    "py_compile": "python-tool",
     "tabnanny": "ls",
     "site": "ls",
     "platform": "ls",
     "sysconfig": "ls",
-    "timeit": "make",
+    "timeit": "python-tool",
 }
 _VERSION_FLAGS = frozenset(
     {"-V", "--version", "-h", "--help", "-v", "-VV", "-version", "-help", "--help-all"}
@@ -303,18 +340,30 @@ def _python(name: str, args: list[Word], ctx: Context) -> list[Action]:
                 reason = f"{name} -m {args[i + 1].shown} only prints usage or version information"
                 return [ctx.action(name, Verb.READ, reason)]
             if alias is None:
+                local = python_module(name, module or "", args[i + 2 :], ctx) if module else None
+                if local is not None:
+                    return local
                 reason = f"{name} -m {args[i + 1].shown} runs a module Interlock does not know"
                 return [ctx.unknown(name, reason)]
             return ctx.judge([literal(alias), *args[i + 2 :]], ctx)
         if value.startswith("-m") and len(value) > 2:
             return _python(name, [literal("-m"), literal(value[2:]), *args[i + 1 :]], ctx)
-        if value in ("-c",) or value.startswith("-c"):
-            return [ctx.unknown(name, f"{name} -c runs inline code Interlock cannot judge")]
+        if value == "-c" or (value.startswith("-c") and len(value) > 2):
+            code = args[i + 1] if value == "-c" and i + 1 < len(args) else literal(value[2:])
+            if code.value is None:
+                return [ctx.unknown(name, f"{name} -c runs code built at run time ({code.text})")]
+            return python_source(code.value, f"{name} -c", ctx)
         if value.startswith("-") and value != "-":
             i += 2 if value in ("-W", "-X", "--check-hash-based-pycs") else 1
             continue
         break
-    return _script(name, args[i:], ctx)
+    rest = args[i:]
+    if rest and rest[0].value != "-":
+        return python_script(name, rest[0], rest[1:], ctx)
+    text = stdin_text(ctx.stdin)
+    if text is not None:
+        return python_source(text, f"{name} reading standard input", ctx)
+    return _script(name, rest, ctx)
 
 
 def _node(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -425,6 +474,8 @@ HANDLERS: dict[str, Handler] = {
     "find": _find,
     "dd": _dd,
     "kill": _kill,
+    "make": make,
+    "gmake": make,
     "pkill": _pkill,
     "killall": _pkill,
     "awk": _awk,

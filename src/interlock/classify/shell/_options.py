@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from interlock.classify.paths import is_device, is_system_path
 from interlock.classify.shell._context import Context, stdin_text
-from interlock.classify.shell._paths import is_device, is_system_path
 from interlock.classify.shell._words import Word
 from interlock.model import Action, Verb
 
@@ -155,9 +155,11 @@ def _git(name: str, args: list[Word], ctx: Context) -> list[Action]:
             text = None if None in values else " ".join(v or "" for v in values)
             actions.extend(_run(text, command[0], "git submodule foreach", ctx))
     elif sub in ("clone", "fetch", "pull", "ls-remote", "push", "archive"):
-        for _, word in _option_values(
-            more, frozenset({"--upload-pack", "-u", "--receive-pack", "--exec", "--remote-none"})
-        ):
+        # `-u` is --upload-pack for clone; for push it is --set-upstream.
+        programs = {"--upload-pack", "--receive-pack", "--exec"}
+        if sub in ("clone", "ls-remote"):
+            programs.add("-u")
+        for _, word in _option_values(more, frozenset(programs)):
             actions.extend(_run(word.value, word, f"git {sub} --upload-pack", ctx))
         for word in more:
             if (word.value or "").startswith("ext::"):

@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from importlib import resources
 from typing import Any
 
-from interlock.classify.shell._paths import is_everything, is_system_path, runs_code_later
+from interlock.classify.paths import is_everything, is_system_path, runs_code_later
 from interlock.classify.shell._words import Word
 from interlock.model import Verb
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from interlock.classify.shell._code import shell_script
 from interlock.classify.shell._context import Context, Run, stdin_text
 from interlock.classify.shell._idioms import runs_environment_setup
 from interlock.classify.shell._words import Word, fanout_word, literal
@@ -334,9 +335,11 @@ def _shell(name: str, args: list[Word], ctx: Context) -> Answer:
             return [ctx.unknown(via, f"{via} without a command")]
         return _shell_text(text.value, via, ctx, [text])
     if rest and "-s" not in opts.flags:
-        script = rest[0].shown
-        return [ctx.unknown(name, f"{name} runs the script {script}, which Interlock cannot see",
-                            (script,))]  # fmt: skip
+        script = rest[0]
+        if script.value is None:
+            reason = f"{name} runs a script named at run time ({script.text})"
+            return [ctx.unknown(name, reason)]
+        return shell_script(name, script.value, None, ctx, rest[1:])
     return _from_stdin(name, ctx, "shell commands")
 
 
@@ -403,6 +406,8 @@ def _source(name: str, args: list[Word], ctx: Context) -> Answer:
         return [
             ctx.action(name, Verb.WRITE, f"{name} {shown} sets up a tool environment", (shown,))
         ]
+    if path.value is not None:
+        return shell_script(name, path.value, None, ctx, args[1:])
     return [
         ctx.unknown(
             name, f"{name} runs the commands in {shown}, which Interlock cannot see", (shown,)

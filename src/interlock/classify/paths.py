@@ -1,4 +1,5 @@
-"""Which paths are too important to overwrite, delete or re-permission casually.
+"""Which paths are too important to overwrite, delete or re-permission casually (shared by
+the shell classifier and the code reader).
 
 A write to a project file is ordinary work; the same write to `/etc/passwd`, a block device
 or `~/.ssh/authorized_keys` can take a machine down or lock its owner out. One list serves
