@@ -88,7 +88,7 @@ def test_environment_decides_destructive_commands(gate: Gate, tmp_path: Path) ->
     assert _permission(staging, _bash("rm -rf build", tmp_path)) == "allow"
     assert _permission(staging, _bash("psql -h prod-db -c 'DROP TABLE t'", tmp_path)) == "ask"
     production = HookDecider(Checker(gate))
-    assert _permission(production, _bash("rm -rf build", tmp_path)) == "ask"
+    assert _permission(production, _bash("rm -rf src", tmp_path)) == "ask"
 
 
 def test_a_shell_read_of_a_credential_file_is_denied(decider: HookDecider, workspace: Path) -> None:

@@ -289,7 +289,9 @@ class HookDecider:
 
     def _shell(self, call: ToolCall) -> Verdict:
         env = self.settings.environment_for(call.command)
-        request = CheckRequest("shell", call.command, env=env, agent=self._principal_name(call))
+        request = CheckRequest(
+            "shell", call.command, env=env, agent=self._principal_name(call), cwd=call.cwd or None
+        )
         decision = self.checker.check(request)
         if decision.outcome is Outcome.ALLOW:
             # A command that only reads may still read a credential out of a file (`cat .env`).
