@@ -79,14 +79,16 @@ def classify(payload: object, depth: int) -> list[Action]:
             unknown_action(PROTOCOL, f"the command line runs more than {MAX_COMMANDS} commands")
         )
     workspace = current_workspace()
+    tracking = workspace is not None
     for command in script.commands:
-        if workspace is None:
+        if not tracking:
             actions.extend(_judge_command(command, depth, script.functions))
             continue
-        with using_workspace(workspace):
+        with using_workspace(workspace):  # None once a `cd` went somewhere unknown
             actions.extend(_judge_command(command, depth, script.functions))
-        remember_writes(command, workspace)
-        workspace = after_cd(command, workspace)
+        if workspace is not None:
+            remember_writes(command, workspace)
+            workspace = after_cd(command, workspace)
     if not actions:
         actions.append(
             Action(
