@@ -194,7 +194,8 @@ def test_shell_scripts_are_read_recursively_with_their_arguments(tmp_path: Path)
 
 def test_make_runs_the_recipes_of_the_goal_and_its_prerequisites(tmp_path: Path) -> None:
     (tmp_path / "Makefile").write_text(
-        "DB := prod\n.PHONY: test deploy\n\ntest: build\n\tpytest -q\n\nbuild:\n\tcc -o app main.c\n"
+        "DB := prod\n.PHONY: test deploy\n\ntest: build\n\tpytest -q\n\n"
+        "build:\n\tcc -o app main.c\n"
         "\ndeploy: test\n\t@psql -h $(DB) -c 'DROP TABLE sessions'\n\nall:\n\t$(MAKE) test\n"
     )
     assert verb("make test", tmp_path) is Verb.WRITE
