@@ -299,3 +299,22 @@ def test_the_cli_takes_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert json.loads(with_cwd.stdout)["risk"] == "write", with_cwd.stdout
     without = runner.invoke(app, ["check", "shell", "python x.py", "--json"])
     assert json.loads(without.stdout)["risk"] == "unknown", without.stdout
+
+
+# --- secret reads ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["awk 1 .env", "cat < .env", "git show HEAD:.env", "cp .env x && cat x", "tar cf - .env | cat"],
+)
+def test_every_way_of_printing_a_file_names_it_as_read(command: str) -> None:
+    # The hooks look inside the files that read actions name (and refuse credentials).
+    actions = classify("shell", command)
+    assert any(a.verb is Verb.READ and ".env" in a.targets for a in actions), actions
+
+
+def test_printing_the_whole_environment_is_not_a_plain_read() -> None:
+    assert verb("env") is Verb.UNKNOWN
+    assert verb("printenv") is Verb.UNKNOWN
+    assert verb("printenv PATH") is Verb.READ

@@ -9,6 +9,7 @@ dynamic command name, a script file, an unknown program, a syntax error — is `
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import replace
 
 from interlock.classify import MAX_DEPTH, classify_nested
@@ -27,7 +28,8 @@ from interlock.classify.shell._code import (
     program_file,
     remember_writes,
 )
-from interlock.classify.shell._context import PROTOCOL, Context, Run
+from interlock.classify.shell._context import PROTOCOL, Context, Run, static_output
+from interlock.classify.shell._lists import is_critical_configuration
 from interlock.classify.shell._environment import judge_assignments
 from interlock.classify.shell._frameworks import FRAMEWORK_HANDLERS
 from interlock.classify.shell._handlers import HANDLERS, INTERPRETERS
@@ -239,9 +241,25 @@ def command_name(value: str) -> str | None:
 _WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>", "<>", ">&"})
 
 
+def _visible_configuration(path: str, ctx: Context) -> bool:
+    """An application's configuration under /etc written with text the human can read
+    (`cat <<'EOF' > /etc/nginx/conf.d/app.conf`); not the files that decide logins, boot,
+    schedules or name resolution."""
+    normal = posixpath.normpath(path)
+    if not normal.startswith("/etc/") or is_critical_configuration(normal):
+        return False
+    return static_output(ctx.command, 0) is not None
+
+
 def _judge_redirects(redirects: list[Redirect], ctx: Context) -> list[Action]:
     actions: list[Action] = []
     for redirect in redirects:
+        if redirect.op in ("<", "<>") and redirect.target is not None:
+            source = redirect.target.value
+            if source is not None and not source.startswith("/dev/"):
+                # `cat < .env` reads the file as surely as `cat .env` (the hooks look inside).
+                reason = f"input is read from {source}"
+                actions.append(ctx.action("redirect <", Verb.READ, reason, (source,)))
         if redirect.op not in _WRITE_OPS or redirect.target is None:
             continue
         target = redirect.target
@@ -261,6 +279,9 @@ def _judge_redirects(redirects: list[Redirect], ctx: Context) -> list[Action]:
         elif is_device(value):
             reason = f"output {verb_text} the device {value}, destroying what is on it"
             actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))
+        elif is_system_path(value) and _visible_configuration(value, ctx):
+            reason = f"output {verb_text} {value} with content shown in the command line"
+            actions.append(ctx.action("redirect", Verb.WRITE, reason, (value,)))
         elif is_system_path(value):
             reason = f"output {verb_text} {value}, a system or credential file"
             actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))

@@ -230,6 +230,7 @@ def _awk(name: str, args: list[Word], ctx: Context) -> list[Action]:
     }
     program: Word | None = None
     files: list[str] = []
+    inputs: list[str] = []
     i = 0
     while i < len(args):
         value = args[i].value
@@ -254,6 +255,8 @@ def _awk(name: str, args: list[Word], ctx: Context) -> list[Action]:
             continue
         if program is None:
             program = args[i]
+        elif value is not None and "=" not in value:
+            inputs.append(value)  # an input file (`var=value` operands are assignments)
         i += 1
     if program is None or program.value is None:
         return [ctx.unknown(name, f"{name} runs a program Interlock cannot see")]
@@ -264,7 +267,7 @@ def _awk(name: str, args: list[Word], ctx: Context) -> list[Action]:
         return [ctx.action(name, Verb.WRITE, f"{name} program writes to files")]
     if files:
         return [ctx.action(name, Verb.WRITE, f"{name} -i inplace edits files in place")]
-    return [ctx.action(name, Verb.READ, f"{name} only transforms text")]
+    return [ctx.action(name, Verb.READ, f"{name} only transforms text", tuple(inputs))]
 
 
 def _awk_redirects(code: str) -> bool:

@@ -24,6 +24,7 @@ class Lists:
     mongo_destructive: frozenset[str]
     development_processes: frozenset[str]
     environment_setup: tuple[tuple[str, ...], ...]
+    critical_configuration: tuple[str, ...]
 
 
 def _words(raw: Any, where: str) -> frozenset[str]:
@@ -48,6 +49,9 @@ def _load() -> Lists:
         mongo_write=_words(mongo["write"], "mongo.write"),
         mongo_destructive=_words(mongo["destructive"], "mongo.destructive"),
         development_processes=_words(raw["processes"]["development"], "processes.development"),
+        critical_configuration=tuple(
+            sorted(_words(raw["system"]["critical_configuration"], "system"))
+        ),
         environment_setup=tuple(
             tuple(entry.split())
             for entry in sorted(_words(raw["environment_setup"]["commands"], "environment_setup"))
@@ -64,3 +68,8 @@ def is_environment_setup(words: list[str]) -> bool:
         len(words) == len(entry) and all(e in ("*", w) for e, w in zip(entry, words, strict=True))
         for entry in LISTS.environment_setup
     )
+
+
+def is_critical_configuration(path: str) -> bool:
+    """A file under /etc whose change decides logins, boot, schedules or name resolution."""
+    return any(path == c or path.startswith(c + "/") for c in LISTS.critical_configuration)

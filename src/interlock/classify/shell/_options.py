@@ -164,6 +164,17 @@ def _git(name: str, args: list[Word], ctx: Context) -> list[Action]:
         for word in more:
             if (word.value or "").startswith("ext::"):
                 actions.extend(_run((word.value or "")[5:], word, "git ext:: transport", ctx))
+    elif sub in ("show", "cat-file"):
+        # `git show HEAD:.env` prints a file's committed text: a read of that file.
+        paths = [
+            (w.value or "").split(":", 1)[1]
+            for w in more
+            if w.value is not None and ":" in w.value and not w.value.startswith("-")
+        ]
+        paths = [p for p in paths if p]
+        if paths:
+            reason = f"git {sub} prints the committed text of {', '.join(paths[:3])}"
+            actions.append(ctx.action(f"git {sub}", Verb.READ, reason, tuple(paths)))
     elif sub == "grep":
         for _, word in _option_values(more, frozenset({"--open-files-in-pager", "-O"})):
             actions.extend(_run(word.value, word, "git grep -O", ctx))
@@ -381,15 +392,60 @@ def _at(name: str, args: list[Word], ctx: Context) -> list[Action]:
     return _run(text, None, f"{name} (scheduled)", ctx)
 
 
+# --- copies and archives of files ------------------------------------------------------------
+
+_COPIERS = frozenset({"cp", "scp", "rsync", "install", "ditto"})
+_ARCHIVERS = frozenset({"tar", "zip", "7z", "gzip", "bzip2", "xz", "zstd", "base64", "xxd"})
+
+
+def _sources(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """The files a copy or an archive reads: `cp .env x && cat x` and `tar cf - .env | cat`
+    print a file as surely as `cat .env` does, so the sources are reads (the hooks look
+    inside read files for credentials)."""
+    values = [w.value for w in args if w.value is not None and not w.value.startswith("-")]
+    if name in _COPIERS:
+        values = values[:-1]
+    elif name == "tar" and values and not any((w.value or "").startswith("-") for w in args):
+        values = values[1:]  # `tar cf archive files…`: the first word holds the flags
+    files = [v for v in values if "=" not in v and ":" not in v]
+    if not files:
+        return []
+    reason = f"{name} reads {', '.join(files[:3])}"
+    return [ctx.action(f"{name} sources", Verb.READ, reason, tuple(files))]
+
+
+def _tar_all(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    return [*_tar(name, args, ctx), *_sources(name, args, ctx)]
+
+
+def _rsync_all(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    return [*_rsync(name, args, ctx), *_sources(name, args, ctx)]
+
+
+def _zip_all(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    return [*_zip(name, args, ctx), *_sources(name, args, ctx)]
+
+
+def _scp_all(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    return [*_ssh_like(name, args, ctx), *_sources(name, args, ctx)]
+
+
 FINDERS: dict[str, Finder] = {
     "git": _git,
-    "tar": _tar,
-    "gtar": _tar,
-    "bsdtar": _tar,
-    "rsync": _rsync,
-    "zip": _zip,
+    "tar": _tar_all,
+    "gtar": _tar_all,
+    "bsdtar": _tar_all,
+    "rsync": _rsync_all,
+    "zip": _zip_all,
     "ssh": _ssh_like,
-    "scp": _ssh_like,
+    "scp": _scp_all,
+    "cp": _sources,
+    "install": _sources,
+    "7z": _sources,
+    "gzip": _sources,
+    "bzip2": _sources,
+    "xz": _sources,
+    "zstd": _sources,
     "sftp": _ssh_like,
     "sed": _sed,
     "gsed": _sed,

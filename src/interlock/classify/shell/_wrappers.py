@@ -136,7 +136,10 @@ def _env(name: str, args: list[Word], ctx: Context) -> Answer:
 
     extra = judge_assignments(assignments, ctx)
     if not rest:
-        return [*extra, ctx.action(name, Verb.READ, "env prints the environment")]
+        if opts.flags or assignments:
+            return [*extra, ctx.action(name, Verb.READ, "env prints a chosen environment")]
+        reason = "env prints every environment variable, which commonly hold credentials"
+        return [ctx.unknown(name, reason)]
     if extra:
         return [*extra, *ctx.judge(rest, ctx)]
     return Run(rest, name)
