@@ -29,11 +29,11 @@ from interlock.classify.shell._code import (
     remember_writes,
 )
 from interlock.classify.shell._context import PROTOCOL, Context, Run, static_output
-from interlock.classify.shell._lists import is_critical_configuration
 from interlock.classify.shell._environment import judge_assignments
 from interlock.classify.shell._frameworks import FRAMEWORK_HANDLERS
 from interlock.classify.shell._handlers import HANDLERS, INTERPRETERS
 from interlock.classify.shell._idioms import TASK_RUNNERS, asks_for_help
+from interlock.classify.shell._lists import is_critical_configuration
 from interlock.classify.shell._options import FINDERS
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
 from interlock.classify.shell._redact import detail_for
