@@ -15,12 +15,18 @@ from __future__ import annotations
 
 from interlock.classify.code._places import Place, judge_delete, judge_overwrite, regenerable
 from interlock.classify.code._python import CodeSink, framework_command, judge_python
-from interlock.classify.code._workspace import Workspace, current_workspace, using_workspace
+from interlock.classify.code._workspace import (
+    Workspace,
+    command_line_state,
+    current_workspace,
+    using_workspace,
+)
 
 __all__ = [
     "CodeSink",
     "Place",
     "Workspace",
+    "command_line_state",
     "current_workspace",
     "framework_command",
     "judge_delete",

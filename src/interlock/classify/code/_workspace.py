@@ -45,14 +45,21 @@ class Workspace:
 
     cwd: str
     shared: _Shared
+    grounded: bool = True
 
     @classmethod
     def at(cls, cwd: str) -> Workspace:
         return cls(posixpath.normpath(cwd), _Shared(deadline=time.monotonic() + BUDGET_SECONDS))
 
+    @classmethod
+    def detached(cls) -> Workspace:
+        """A command line's own files only, for a check without a cwd: nothing on disk is
+        read and no path has meaning, but `cat > t.py <<'EOF' … EOF; python t.py` is seen."""
+        return cls("/", _Shared(deadline=time.monotonic() + BUDGET_SECONDS), grounded=False)
+
     def moved(self, directory: str) -> Workspace:
         """The workspace after `cd directory` (relative to this one)."""
-        return Workspace(self.resolve(directory), self.shared)
+        return Workspace(self.resolve(directory), self.shared, self.grounded)
 
     def resolve(self, path: str) -> str:
         """An absolute, normalised path for `path` as the command would name it."""
@@ -77,6 +84,8 @@ class Workspace:
         full = self.resolve(path)
         if full in self.shared.written:
             return self.shared.written[full]
+        if not self.grounded:
+            return None
         if self.shared.files_read >= MAX_FILES or time.monotonic() > self.shared.deadline:
             return None
         self.shared.files_read += 1
@@ -93,16 +102,18 @@ class Workspace:
         full = self.resolve(path)
         if full in self.shared.written:
             return True
-        return os.path.lexists(full)
+        return self.grounded and os.path.lexists(full)
 
     def is_file(self, path: str) -> bool:
         full = self.resolve(path)
-        return full in self.shared.written or os.path.isfile(full)
+        return full in self.shared.written or (self.grounded and os.path.isfile(full))
 
     # -- git -------------------------------------------------------------------------------
 
     def git_root(self) -> str | None:
         """The top of the git worktree holding the cwd, found without running git."""
+        if not self.grounded:
+            return None
         if self.cwd in self.shared.git_root:
             return self.shared.git_root[self.cwd]
         root: str | None = None
@@ -171,7 +182,14 @@ _CURRENT: ContextVar[Workspace | None] = ContextVar("interlock_workspace", defau
 
 
 def current_workspace() -> Workspace | None:
-    """The workspace of the check being classified, or None when the check has no cwd."""
+    """The workspace of the check being classified, or None when the check has no cwd (a
+    detached workspace, holding only the files the command line writes, counts as none)."""
+    workspace = _CURRENT.get()
+    return workspace if workspace is not None and workspace.grounded else None
+
+
+def command_line_state() -> Workspace | None:
+    """The workspace, grounded or detached, that remembers what the command line wrote."""
     return _CURRENT.get()
 
 

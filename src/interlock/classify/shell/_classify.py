@@ -13,7 +13,7 @@ import posixpath
 from dataclasses import replace
 
 from interlock.classify import MAX_DEPTH, classify_nested
-from interlock.classify.code import current_workspace, using_workspace
+from interlock.classify.code import Workspace, command_line_state, using_workspace
 from interlock.classify.paths import (
     is_device,
     is_harmless_sink,
@@ -80,12 +80,10 @@ def classify(payload: object, depth: int) -> list[Action]:
         actions.append(
             unknown_action(PROTOCOL, f"the command line runs more than {MAX_COMMANDS} commands")
         )
-    workspace = current_workspace()
-    tracking = workspace is not None
+    # The command line's own state: the cwd's workspace, or one that only remembers the
+    # files this command line writes (so a script written here and run here is read).
+    workspace = command_line_state() or Workspace.detached()
     for command in script.commands:
-        if not tracking:
-            actions.extend(_judge_command(command, depth, script.functions))
-            continue
         with using_workspace(workspace):  # None once a `cd` went somewhere unknown
             actions.extend(_judge_command(command, depth, script.functions))
         if workspace is not None:

@@ -19,6 +19,7 @@ from interlock.classify import classify_nested
 from interlock.classify.code import (
     CodeSink,
     Workspace,
+    command_line_state,
     current_workspace,
     framework_command,
     judge_python,
@@ -56,10 +57,12 @@ def python_source(source: str, label: str, ctx: Context, script: str | None = No
 
 
 def read_file(path: str) -> tuple[Workspace | None, str | None]:
-    workspace = current_workspace()
-    if workspace is None:
+    """The text of a file the command runs: from the command line's own writes, or from the
+    workspace on disk (None without a cwd)."""
+    state = command_line_state()
+    if state is None:
         return None, None
-    return workspace, workspace.read_text(path)
+    return current_workspace(), state.read_text(path)
 
 
 def python_script(name: str, script: Word, args: list[Word], ctx: Context) -> list[Action]:
