@@ -82,7 +82,7 @@ def classify(payload: object, depth: int) -> list[Action]:
         )
     # The command line's own state: the cwd's workspace, or one that only remembers the
     # files this command line writes (so a script written here and run here is read).
-    workspace = command_line_state() or Workspace.detached()
+    workspace: Workspace | None = command_line_state() or Workspace.detached()
     for command in script.commands:
         with using_workspace(workspace):  # None once a `cd` went somewhere unknown
             actions.extend(_judge_command(command, depth, script.functions))
