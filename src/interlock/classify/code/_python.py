@@ -62,11 +62,34 @@ TEMP = _Temp()
 PathValue = str | _Temp | None
 
 
+def _nodes(tree: ast.AST) -> list[ast.AST] | None:
+    """Every node of `tree` in breadth-first order, or None past `MAX_NODES` (one pass,
+    without the generator overhead of `ast.walk`)."""
+    out: list[ast.AST] = [tree]
+    index = 0
+    while index < len(out):
+        node = out[index]
+        index += 1
+        for name in node._fields:
+            if name == "ctx":
+                continue  # Load/Store markers: a third of all nodes, never a call
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                out.extend(v for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                out.append(value)
+        if len(out) > MAX_NODES:
+            return None
+    return out
+
+
 @dataclass(slots=True)
 class _Reader:
     sink: CodeSink
     tree: ast.Module
     source: str
+    nodes: list[ast.AST] = field(default_factory=list)
+    shell_seen: dict[str, list[Action]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     assigned: dict[str, list[ast.expr]] = field(default_factory=dict)
     temp_names: set[str] = field(default_factory=set)
@@ -93,7 +116,7 @@ class _Reader:
     # -- names ----------------------------------------------------------------------------
 
     def collect(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     local = alias.asname or alias.name.split(".")[0]
@@ -267,7 +290,7 @@ class _Reader:
     # -- calls ----------------------------------------------------------------------------
 
     def judge(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if isinstance(node, ast.Call):
                 self.call(node)
 
@@ -412,7 +435,9 @@ class _Reader:
         if text.startswith(_PLACEHOLDER) or text.startswith(f'"{_PLACEHOLDER}"'):
             self.add("python run", Verb.UNKNOWN, f"{via} runs a command built at run time")
             return
-        self.extend(self.sink.shell(text, via))
+        if text not in self.shell_seen:  # the same command run from many places
+            self.shell_seen[text] = self.sink.shell(text, via)
+            self.extend(self.shell_seen[text])
 
     def _list_value(self, node: ast.expr) -> str | None:
         if isinstance(node, ast.Name):
@@ -547,12 +572,10 @@ def judge_python(source: str, sink: CodeSink) -> list[Action]:
         return [
             sink.action("python", Verb.UNKNOWN, f"{label}: the code does not parse as Python 3", ())
         ]
-    for count, _ in enumerate(ast.walk(tree)):
-        if count > MAX_NODES:
-            return [
-                sink.action("python", Verb.UNKNOWN, f"{label}: the code is too large to read", ())
-            ]
-    reader = _Reader(sink=sink, tree=tree, source=source)
+    nodes = _nodes(tree)
+    if nodes is None:
+        return [sink.action("python", Verb.UNKNOWN, f"{label}: the code is too large to read", ())]
+    reader = _Reader(sink=sink, tree=tree, source=source, nodes=nodes)
     try:
         reader.collect()
         reader.judge()
