@@ -83,6 +83,13 @@ def git_repo(path: Path, files: dict[str, str]) -> Path:
         ),
         ("import pandas as pd\ndf = pd.DataFrame()\ndf.drop_duplicates()", Verb.WRITE),
         ("print 'python 2'", Verb.UNKNOWN),
+        ("import os\nf = os.system\nf('rm -rf /srv')", Verb.DESTRUCTIVE),
+        ("import os\ngetattr(os, 'system')('rm -rf /srv')", Verb.DESTRUCTIVE),
+        ("getattr(__import__('os'), 'system')('rm -rf /srv')", Verb.DESTRUCTIVE),
+        ("__import__('shutil').rmtree('/srv')", Verb.DESTRUCTIVE),
+        ("from subprocess import *\nrun('rm -rf /srv', shell=True)", Verb.DESTRUCTIVE),
+        ("import sys\nsys.modules['os'].system('ls')", Verb.UNKNOWN),
+        ("vars(os)['system']('ls')", Verb.UNKNOWN),
     ],
 )
 def test_python_is_judged_by_its_calls(source: str, expected: Verb, tmp_path: Path) -> None:
@@ -318,3 +325,22 @@ def test_printing_the_whole_environment_is_not_a_plain_read() -> None:
     assert verb("env") is Verb.UNKNOWN
     assert verb("printenv") is Verb.UNKNOWN
     assert verb("printenv PATH") is Verb.READ
+
+
+def test_writing_onto_the_path_or_home_data_is_destructive(tmp_path: Path) -> None:
+    assert verb("cat > ~/.local/bin/ls <<'EOF'\nrm -rf ~\nEOF") is Verb.DESTRUCTIVE
+    assert verb("cp tool ~/.local/bin/git", tmp_path) is Verb.DESTRUCTIVE
+    assert verb("echo note > ~/notes-of-the-user.txt") is Verb.DESTRUCTIVE
+    assert verb("cp ~/notes.txt .", tmp_path) is Verb.WRITE
+    assert (
+        verb(
+            "python -m evil --help",
+            _with(tmp_path, "evil.py", "import os\nos.system('rm -rf /srv')\n"),
+        )
+        is Verb.DESTRUCTIVE
+    )
+
+
+def _with(root: Path, name: str, text: str) -> Path:
+    (root / name).write_text(text)
+    return root

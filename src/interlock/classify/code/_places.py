@@ -31,6 +31,7 @@ _DATA = tomllib.loads(resources.files(__package__).joinpath("places.toml").read_
 _REGENERABLE_NAMES = tuple(_DATA["regenerable"]["names"])
 _REGENERABLE_PATTERNS = tuple(_DATA["regenerable"]["patterns"])
 _HOME_CACHES = tuple(_DATA["home"]["caches"])
+_HOME_PROGRAMS = tuple(_DATA["home"]["programs"])
 _KEPT = tuple(_DATA["kept"]["patterns"])
 _TEMP_ROOTS = (
     "/tmp",
@@ -184,6 +185,8 @@ def judge_overwrite(path: str, workspace: Workspace | None) -> Place | None:
     inner = full[len(home) + 1 :]
     if any(_under(inner, cache) for cache in _HOME_CACHES):
         return Place(Verb.WRITE, f"{path} is a cache that tools refill")
+    if any(_under(inner, directory) and inner != directory for directory in _HOME_PROGRAMS):
+        return Place(Verb.DESTRUCTIVE, f"{path} is on the PATH: it would run as a command")
     if workspace is not None and not workspace.exists(full):
         return Place(Verb.WRITE, f"{path} is a new file")
     return Place(Verb.DESTRUCTIVE, f"{path} is the home directory's own data")

@@ -31,6 +31,10 @@ MAX_ACTIONS = 24
 
 _DATA = tomllib.loads(resources.files(__package__).joinpath("python.toml").read_text("utf-8"))
 _CALLS = {key: frozenset(values) for key, values in _DATA["calls"].items()}
+_KNOWN = frozenset().union(*_CALLS.values()) | {
+    "open", "io.open", "codecs.open", "builtins.open", "getattr", "__import__",
+    "importlib.import_module",
+}  # fmt: skip
 _SQL_METHODS = frozenset(_DATA["methods"]["sql"])
 _DESTRUCTIVE_METHODS = frozenset(_DATA["methods"]["destructive"])
 _DESTRUCTIVE_PREFIXES = tuple(_DATA["methods"]["destructive_prefixes"])
@@ -90,6 +94,7 @@ class _Reader:
     source: str
     nodes: list[ast.AST] = field(default_factory=list)
     shell_seen: dict[str, list[Action]] = field(default_factory=dict)
+    star_modules: list[str] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
     assigned: dict[str, list[ast.expr]] = field(default_factory=dict)
     temp_names: set[str] = field(default_factory=set)
@@ -123,6 +128,9 @@ class _Reader:
                     self.aliases[local] = alias.name if alias.asname else local
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
+                    if alias.name == "*":
+                        self.star_modules.append(node.module)
+                        continue
                     self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
@@ -148,13 +156,36 @@ class _Reader:
             s in text for s in _DATABASE_SERVERS
         )
 
-    def dotted(self, node: ast.expr) -> str | None:
-        """`shutil.rmtree`, `os.path.join`, … for a name or attribute chain, via imports."""
+    def dotted(self, node: ast.expr, depth: int = 0) -> str | None:
+        """`shutil.rmtree`, `os.path.join`, … for a name or attribute chain, via imports,
+        star imports, names bound to such a chain (`f = os.system`) and `getattr(x, "n")`."""
+        if depth > 8:
+            return None
         if isinstance(node, ast.Name):
-            return self.aliases.get(node.id, node.id)
+            if node.id in self.aliases:
+                return self.aliases[node.id]
+            for value in self.assigned.get(node.id, []):
+                if isinstance(value, ast.Name | ast.Attribute | ast.Call):
+                    bound = self.dotted(value, depth + 1)
+                    if bound is not None and bound in _KNOWN:
+                        return bound
+            for module in self.star_modules:
+                if f"{module}.{node.id}" in _KNOWN:
+                    return f"{module}.{node.id}"
+            return node.id
         if isinstance(node, ast.Attribute):
-            base = self.dotted(node.value)
+            base = self.dotted(node.value, depth + 1)
             return None if base is None else f"{base}.{node.attr}"
+        if not isinstance(node, ast.Call) or not node.args:
+            return None
+        function = self.dotted(node.func, depth + 1)
+        if function in ("__import__", "importlib.import_module"):
+            return self.text(node.args[0])  # `__import__("os")` is the module os
+        if function in ("getattr", "builtins.getattr") and len(node.args) >= 2:
+            name = self.text(node.args[1])
+            base = self.dotted(node.args[0], depth + 1)
+            if name is not None and base is not None:
+                return f"{base}.{name}"
         return None
 
     def _is_tempfile(self, node: ast.expr) -> bool:
@@ -297,6 +328,10 @@ class _Reader:
     def call(self, node: ast.Call) -> None:
         name = self.dotted(node.func)
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if _reaches_by_name(node.func, self):
+            reason = f"{self.sink.label} reaches a function through a namespace by name"
+            self.add("python dynamic", Verb.UNKNOWN, reason)
+            return
         if name is not None and self._call_by_name(name, node):
             return
         if method is not None:
@@ -540,6 +575,28 @@ class _Reader:
             )
             return
         self.extend(self.sink.nested("http", {"method": method, "url": url, "headers": {}}))
+
+
+_NAMESPACES = frozenset(
+    {"vars", "globals", "locals", "sys.modules", "builtins.__dict__", "__builtins__"}
+)
+
+
+def _reaches_by_name(func: ast.expr, reader: _Reader) -> bool:
+    """`sys.modules["os"].system(...)`, `vars(os)["system"](...)`, `x.__dict__[n](...)`:
+    a function found in a namespace by a name, which the reader cannot follow."""
+    node = func.value if isinstance(func, ast.Attribute) else func
+    while isinstance(node, ast.Attribute | ast.Call):
+        node = node.value if isinstance(node, ast.Attribute) else node.func
+        if isinstance(node, ast.Subscript):
+            break
+    if not isinstance(node, ast.Subscript):
+        return False
+    container = node.value
+    if isinstance(container, ast.Call):
+        container = container.func
+    name = reader.dotted(container) or ""
+    return name in _NAMESPACES or name.endswith(("__dict__", ".modules")) or "__" in name
 
 
 def _keyword(node: ast.Call, name: str) -> ast.expr | None:

@@ -13,7 +13,13 @@ import posixpath
 from dataclasses import replace
 
 from interlock.classify import MAX_DEPTH, classify_nested
-from interlock.classify.code import Workspace, command_line_state, using_workspace
+from interlock.classify.code import (
+    Workspace,
+    command_line_state,
+    current_workspace,
+    judge_overwrite,
+    using_workspace,
+)
 from interlock.classify.paths import (
     is_device,
     is_harmless_sink,
@@ -37,7 +43,7 @@ from interlock.classify.shell._lists import is_critical_configuration
 from interlock.classify.shell._options import FINDERS
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
 from interlock.classify.shell._redact import detail_for
-from interlock.classify.shell._removal import judge_removal
+from interlock.classify.shell._removal import judge_overwrite_targets, judge_removal
 from interlock.classify.shell._table import Verdict, evaluate
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import WRAPPERS
@@ -208,7 +214,7 @@ def _annotate(actions: list[Action], vias: list[str]) -> list[Action]:
 
 
 def _verdict_action(verdict: Verdict, ctx: Context) -> Action:
-    removal = judge_removal(verdict, ctx)
+    removal = judge_removal(verdict, ctx) or judge_overwrite_targets(verdict, ctx)
     if removal is not None:
         return removal
     return ctx.action(verdict.operation, verdict.verb, verdict.reason(), verdict.targets)
@@ -284,6 +290,11 @@ def _judge_redirects(redirects: list[Redirect], ctx: Context) -> list[Action]:
             reason = f"output {verb_text} {value}, a system or credential file"
             actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))
         else:
+            place = judge_overwrite(value, current_workspace())
+            if place is not None and place.verb is Verb.DESTRUCTIVE:
+                reason = f"output {verb_text} {value}: {place.why}"
+                actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))
+                continue
             reason = f"output {verb_text} {value}"
             actions.append(ctx.action("redirect", Verb.WRITE, reason, (value,)))
     return actions

@@ -339,13 +339,13 @@ def _python(name: str, args: list[Word], ctx: Context) -> list[Action]:
         if value == "-m" and i + 1 < len(args):
             module = args[i + 1].value
             alias = _PYTHON_MODULES.get(module or "")
+            local = python_module(name, module, args[i + 2 :], ctx) if module else None
+            if alias is None and local is not None:
+                return local  # a module of the workspace: its code, even for `--help`
             if alias is None and asks_for_help(args[i + 2 :]):
                 reason = f"{name} -m {args[i + 1].shown} only prints usage or version information"
                 return [ctx.action(name, Verb.READ, reason)]
             if alias is None:
-                local = python_module(name, module or "", args[i + 2 :], ctx) if module else None
-                if local is not None:
-                    return local
                 reason = f"{name} -m {args[i + 1].shown} runs a module Interlock does not know"
                 return [ctx.unknown(name, reason)]
             return ctx.judge([literal(alias), *args[i + 2 :]], ctx)

@@ -10,7 +10,7 @@ time and `--no-preserve-root` keep the table's verdict.
 
 from __future__ import annotations
 
-from interlock.classify.code import current_workspace, judge_delete
+from interlock.classify.code import current_workspace, judge_delete, judge_overwrite
 from interlock.classify.paths import is_everything
 from interlock.classify.shell._context import Context
 from interlock.classify.shell._table import Verdict, scan
@@ -52,3 +52,29 @@ def judge_removal(verdict: Verdict, ctx: Context) -> Action | None:
     flag = " -r" if recursive else ""
     reason = f"{name}{flag} deletes {', '.join(targets[:4])}: {'; '.join(reasons[:3])}"
     return ctx.action(name, verb, reason, tuple(targets))
+
+
+# Commands whose last argument is the destination; the others write every path they name.
+_COPIES = frozenset({"cp", "mv", "install", "ln", "rsync", "scp", "ditto", "gcp"})
+_WRITERS = frozenset({"tee", "touch", "truncate", "chmod", "chown", "chgrp", "mkdir"})
+
+
+def judge_overwrite_targets(verdict: Verdict, ctx: Context) -> Action | None:
+    """A write that lands on the home directory's own data or on the PATH is destructive
+    (`cp tool ~/.local/bin/`, `tee ~/.config/app.toml`); None: keep the table's verdict."""
+    name = verdict.path[0]
+    if verdict.verb is not Verb.WRITE or len(verdict.path) != 1:
+        return None
+    if name not in _COPIES and name not in _WRITERS:
+        return None
+    found = scan(verdict.args, verdict.entry)
+    values = [w.value for _, w in found.positionals if w.value is not None]
+    if name in _COPIES:
+        values = values[-1:] if len(values) > 1 else []
+    workspace = current_workspace()
+    for value in values:
+        place = judge_overwrite(value, workspace)
+        if place is not None and place.verb is Verb.DESTRUCTIVE:
+            reason = f"{name} writes {value}: {place.why}"
+            return ctx.action(name, Verb.DESTRUCTIVE, reason, (value,))
+    return None
