@@ -56,6 +56,7 @@ class CodeSink:
     workspace: Workspace | None
     label: str
     script_path: str | None = None
+    imports: list[str] | None = None  # filled with the top-level modules the code imports
 
 
 class _Temp:
@@ -635,6 +636,8 @@ def judge_python(source: str, sink: CodeSink) -> list[Action]:
     reader = _Reader(sink=sink, tree=tree, source=source, nodes=nodes)
     try:
         reader.collect()
+        if sink.imports is not None:
+            sink.imports.extend(_top_level_imports(nodes))
         reader.judge()
     except RecursionError:
         return [
@@ -649,6 +652,17 @@ def judge_python(source: str, sink: CodeSink) -> list[Action]:
         )
         return [sink.action("python", Verb.WRITE, reason, ())]
     return reader.actions
+
+
+def _top_level_imports(nodes: list[ast.AST]) -> list[str]:
+    """The first component of every absolute import (`import helpers`, `from util import x`)."""
+    names: list[str] = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names.extend(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module.split(".")[0])
+    return list(dict.fromkeys(names))
 
 
 _MANAGE_CALL = re.compile(r"\bexecute_from_command_line\s*\(")

@@ -34,8 +34,15 @@ MAX_MAKE_TARGETS = 16
 MAX_SCRIPT_CHARS = 64 * 1024
 
 
-def python_source(source: str, label: str, ctx: Context, script: str | None = None) -> list[Action]:
-    """Judge Python `source` (a file's text, `-c` code, a heredoc)."""
+MAX_IMPORTED_MODULES = 4
+
+
+def python_source(
+    source: str, label: str, ctx: Context, script: str | None = None, *, follow: bool = True
+) -> list[Action]:
+    """Judge Python `source` (a file's text, `-c` code, a heredoc), and the helper modules
+    beside it that it imports (`import helpers` of a `helpers.py` the agent wrote), one level
+    deep: their code runs too."""
     workspace = current_workspace()
     script_path = workspace.resolve(script) if workspace is not None and script else script
 
@@ -52,8 +59,29 @@ def python_source(source: str, label: str, ctx: Context, script: str | None = No
         workspace=workspace,
         label=label,
         script_path=script_path,
+        imports=[] if follow else None,
     )
-    return judge_python(source, sink)
+    actions = judge_python(source, sink)
+    state = command_line_state()
+    if not sink.imports or state is None:
+        return actions
+    directory = posixpath.dirname(script) if script else "."
+    followed = 0
+    for module in sink.imports:
+        candidate = posixpath.join(directory, module + ".py")
+        text = state.read_text(candidate) if state.is_file(candidate) else None
+        if text is None:
+            continue  # a package or an installed module: the project's or a library's code
+        followed += 1
+        if followed > MAX_IMPORTED_MODULES:
+            actions.append(
+                ctx.unknown("python", f"{label} imports more helper modules than Interlock reads")
+            )
+            break
+        actions.extend(
+            python_source(text, f"{label} (imports {candidate})", ctx, candidate, follow=False)
+        )
+    return actions
 
 
 def read_file(path: str) -> tuple[Workspace | None, str | None]:
