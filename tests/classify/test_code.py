@@ -344,3 +344,30 @@ def test_writing_onto_the_path_or_home_data_is_destructive(tmp_path: Path) -> No
 def _with(root: Path, name: str, text: str) -> Path:
     (root / name).write_text(text)
     return root
+
+
+def test_a_fifo_is_never_read(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "script.py")  # reading it would block the check forever
+    assert verb("python script.py", tmp_path) is Verb.UNKNOWN
+
+
+def test_git_is_not_run_where_the_repository_names_programs(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "repo", {"src/app.py": "x = 1\n", ".gitattributes": "* filter=x\n"})
+    marker = tmp_path / "ran"
+    for key in ("core.fsmonitor", "filter.x.clean"):
+        subprocess.run(["git", "-C", str(repo), "config", key, f"touch {marker}"], check=True)
+    (repo / "src" / "app.py").write_text("x = 2\n")  # a change git would hash through the filter
+    assert verb("rm -rf src", repo) is Verb.DESTRUCTIVE  # no git facts: fail closed
+    assert not marker.exists()
+
+
+def test_help_belongs_to_the_program_named(tmp_path: Path) -> None:
+    assert verb("kubectl delete --help") is Verb.READ
+    assert verb("npx some-package --help") is Verb.UNKNOWN  # npx runs the package
+    assert verb("go run main.go --help") is not Verb.READ  # go runs main.go
+    assert (
+        verb("yarn dev --help", _with(tmp_path, "package.json", '{"scripts": {"dev": "vite"}}'))
+        is Verb.WRITE
+    )

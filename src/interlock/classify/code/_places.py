@@ -24,7 +24,12 @@ from fnmatch import fnmatchcase
 from importlib import resources
 
 from interlock.classify.code._workspace import Workspace
-from interlock.classify.paths import is_everything, is_system_path
+from interlock.classify.paths import (
+    is_critical_path,
+    is_everything,
+    is_system_path,
+    runs_code_later,
+)
 from interlock.model import Verb
 
 _DATA = tomllib.loads(resources.files(__package__).joinpath("places.toml").read_text("utf-8"))
@@ -126,6 +131,8 @@ def judge_delete(path: str, *, recursive: bool, workspace: Workspace | None) -> 
     full = _expand(path)
     if full is None and workspace is not None:
         full = workspace.resolve(path)
+    if full is not None and is_critical_path(full) and not _under(full, _home()):
+        return Place(Verb.DESTRUCTIVE, f"{path} is part of the operating system")
     if workspace is not None and full is not None and not _outside_workspace(full, workspace):
         # A project is a project wherever it is checked out (even under /tmp).
         return _inside(path, full, recursive, workspace)
@@ -171,6 +178,8 @@ def judge_overwrite(path: str, workspace: Workspace | None) -> Place | None:
     if not path:
         return None
     full = _expand(path)
+    if runs_code_later(path):
+        return Place(Verb.UNKNOWN, f"{path} is what git runs or obeys on its next command")
     if workspace is not None and not _outside_workspace(workspace.resolve(path), workspace):
         return None  # the project's own files: ordinary work
     if is_system_path(path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -90,6 +91,8 @@ class Workspace:
             return None
         self.shared.files_read += 1
         try:
+            if not stat.S_ISREG(os.stat(full).st_mode):
+                return None  # a FIFO, a device or /dev/stdin would block or never end
             with open(full, "rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
         except OSError:
@@ -141,7 +144,7 @@ class Workspace:
         if time.monotonic() < self.shared.deadline:
             try:
                 done = subprocess.run(
-                    ["git", "-C", root, *args],
+                    ["git", "-C", root, "-c", "core.fsmonitor=false", *args],
                     capture_output=True,
                     text=True,
                     timeout=GIT_TIMEOUT_SECONDS,
@@ -158,10 +161,18 @@ class Workspace:
         full = self.resolve(path)
         return root is not None and (full == root or full.startswith(root + "/"))
 
+    def _runs_repository_programs(self) -> bool:
+        """Whether the repository's own configuration names programs that `git status`
+        would run (clean filters, textconv, fsmonitor): an agent may have written them, so
+        Interlock does not run git there and knows nothing (fail closed)."""
+        pattern = r"^(filter\..*\.(clean|process)|diff\..*\.textconv|core\.fsmonitor)$"
+        answer = self._git("config", "--local", "--name-only", "--get-regexp", pattern)
+        return answer is None or bool(answer.strip())
+
     def unsaved_work(self, path: str) -> bool | None:
         """Whether deleting `path` loses work git cannot bring back: untracked files that
         git does not ignore, or uncommitted changes. None when git cannot say."""
-        if not self.in_worktree(path):
+        if not self.in_worktree(path) or self._runs_repository_programs():
             return None
         full = self.resolve(path)
         status = self._git("status", "--porcelain", "--untracked-files=all", "--", full)

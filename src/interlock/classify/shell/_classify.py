@@ -44,7 +44,7 @@ from interlock.classify.shell._options import FINDERS
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
 from interlock.classify.shell._redact import detail_for
 from interlock.classify.shell._removal import judge_overwrite_targets, judge_removal
-from interlock.classify.shell._table import Verdict, evaluate
+from interlock.classify.shell._table import TABLE, Verdict, evaluate
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import WRAPPERS
 from interlock.errors import PayloadError
@@ -177,7 +177,8 @@ def _unwrap(words: list[Word], ctx: Context, extras: list[Action]) -> list[Actio
                 continue
             if answer is not None:
                 return _annotate(answer, vias)
-        if name not in _RUNS_NAMED_CODE and asks_for_help(words[1:]):
+        fetched = bool(vias) and name not in TABLE  # `npx pkg --help` runs the package
+        if name not in _RUNS_NAMED_CODE and not fetched and asks_for_help(words[1:]):
             shown = " ".join(w.value or "" for w in words[:4])
             reason = f"{shown} only prints usage or version information"
             return _annotate([ctx.action(name, Verb.READ, reason)], vias)

@@ -351,6 +351,7 @@ def make(name: str, args: list[Word], ctx: Context) -> list[Action]:
     directory = "."
     makefile: str | None = None
     targets: list[str] = []
+    overrides: dict[str, str] = {}
     dry_run = False
     i = 0
     while i < len(args):
@@ -394,6 +395,9 @@ def make(name: str, args: list[Word], ctx: Context) -> list[Action]:
             dry_run = True
         elif not value.startswith("-") and "=" not in value:
             targets.append(value)
+        elif not value.startswith("-"):
+            key, _, setting = value.partition("=")
+            overrides[key.strip()] = setting  # `make deploy ENV=prod` overrides the Makefile
         i += 1
     if dry_run:
         return [ctx.action(name, Verb.READ, f"{name} -n only prints the recipes")]
@@ -414,6 +418,7 @@ def make(name: str, args: list[Word], ctx: Context) -> list[Action]:
     if text is None:
         return [ctx.unknown(name, f"{name} runs recipes of a Makefile Interlock cannot read")]
     parsed = _Makefile(text)
+    parsed.variables.update(overrides)
     goals = targets or ([parsed.first] if parsed.first else [])
     if not goals:
         return [ctx.unknown(name, f"{name}: the Makefile has no target Interlock can find")]

@@ -18,7 +18,11 @@ from interlock.classify.shell._words import Word
 
 HELP_FLAGS = frozenset({"--help", "-help", "--version", "-version", "--usage", "-help-all"})
 SHORT_HELP = frozenset({"-h", "-V", "-?", "-v"})
-_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,40}$")
+# A subcommand-like word: no dots or slashes (which would make it a file to run, as in
+# `go run main.go --help`).
+_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_:-]{0,40}$")
+# Subcommands that run something else, whose `--help` belongs to that something.
+_RUNS_SOMETHING = frozenset({"run", "exec", "x", "dlx", "start", "serve", "watch", "dev"})
 # Programs whose `help` word is a name the repository defines (a make target, a task).
 TASK_RUNNERS = frozenset({"make", "gmake", "just", "task", "rake", "invoke", "inv", "mage"})
 
@@ -37,6 +41,8 @@ def asks_for_help(args: list[Word]) -> bool:
         return True
     if words[0] == "help":
         return all(_PLAIN.match(v) for v in words[1:])
+    if any(v in _RUNS_SOMETHING for v in words):
+        return False
     flags = [v for v in words if v.startswith("-")]
     if not flags or not all(f in HELP_FLAGS for f in flags) or words[-1] not in HELP_FLAGS:
         return False
