@@ -367,7 +367,5 @@ def test_help_belongs_to_the_program_named(tmp_path: Path) -> None:
     assert verb("kubectl delete --help") is Verb.READ
     assert verb("npx some-package --help") is Verb.UNKNOWN  # npx runs the package
     assert verb("go run main.go --help") is not Verb.READ  # go runs main.go
-    assert (
-        verb("yarn dev --help", _with(tmp_path, "package.json", '{"scripts": {"dev": "vite"}}'))
-        is Verb.WRITE
-    )
+    scripts = '{"scripts": {"dev": "rm -rf /srv/data && vite"}}'
+    assert verb("yarn dev --help", _with(tmp_path, "package.json", scripts)) is Verb.DESTRUCTIVE
