@@ -22,6 +22,7 @@ from interlock.classify.code import (
     command_line_state,
     current_workspace,
     framework_command,
+    judge_javascript,
     judge_python,
 )
 from interlock.classify.shell._context import Context, static_output, stdin_text
@@ -82,6 +83,44 @@ def python_source(
             python_source(text, f"{label} (imports {candidate})", ctx, candidate, follow=False)
         )
     return actions
+
+
+def javascript_source(
+    source: str, label: str, ctx: Context, script: str | None = None
+) -> list[Action]:
+    """Judge JavaScript `source` (a file's text, `node -e` code)."""
+    workspace = current_workspace()
+    script_path = workspace.resolve(script) if workspace is not None and script else script
+
+    def action(operation: str, verb: Verb, reason: str, targets: tuple[str, ...]) -> Action:
+        return ctx.action(operation, verb, reason, targets)
+
+    def shell(text: str, via: str) -> list[Action]:
+        return ctx.shell(text, via, ctx)
+
+    sink = CodeSink(
+        action=action,
+        shell=shell,
+        nested=lambda kind, payload: classify_nested(kind, payload, ctx.depth),
+        workspace=workspace,
+        label=label,
+        script_path=script_path,
+    )
+    return judge_javascript(source, sink)
+
+
+def javascript_script(name: str, script: Word, ctx: Context) -> list[Action]:
+    """`node SCRIPT`: the script's code when it can be read, else unknown."""
+    shown = script.shown
+    if script.value is None:
+        return [ctx.unknown(name, f"{name} runs a script named at run time ({script.text})")]
+    workspace, source = read_file(script.value)
+    if source is None:
+        why = "no working directory was given" if workspace is None else "it cannot be read"
+        return [
+            ctx.unknown(name, f"{name} runs {shown}, code Interlock cannot see ({why})", (shown,))
+        ]
+    return javascript_source(source, f"{name} {shown}", ctx, script.value)
 
 
 def read_file(path: str) -> tuple[Workspace | None, str | None]:

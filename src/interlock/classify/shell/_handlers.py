@@ -14,7 +14,14 @@ from collections.abc import Callable
 from interlock.classify import classify_nested
 from interlock.classify.code import current_workspace, judge_delete, regenerable
 from interlock.classify.paths import is_device, is_system_path
-from interlock.classify.shell._code import make, python_module, python_script, python_source
+from interlock.classify.shell._code import (
+    javascript_script,
+    javascript_source,
+    make,
+    python_module,
+    python_script,
+    python_source,
+)
 from interlock.classify.shell._context import Context, stdin_text
 from interlock.classify.shell._idioms import (
     asks_for_help,
@@ -376,6 +383,11 @@ def _node(name: str, args: list[Word], ctx: Context) -> list[Action]:
             break
         if value in _VERSION_FLAGS and len(args) == 1:
             return [ctx.action(name, Verb.READ, f"{name} {value} only prints information")]
+        if value in ("-e", "--eval", "-p", "--print") and name in ("node", "nodejs"):
+            code = args[index + 1] if index + 1 < len(args) else None
+            if code is None or code.value is None:
+                return [ctx.unknown(name, f"{name} {value} runs code built at run time")]
+            return javascript_source(code.value, f"{name} {value}", ctx)
         if value in ("-e", "--eval", "-p", "--print", "-r", "--require", "--import", "--loader"):
             return [ctx.unknown(name, f"{name} {value} runs code Interlock cannot judge")]
         if value == "--test" and name == "node":
@@ -389,6 +401,8 @@ def _node(name: str, args: list[Word], ctx: Context) -> list[Action]:
                 ctx.action(f"{name} {value}", Verb.WRITE, f"{name} {value} runs a project step")
             ]
         if not value.startswith("-"):
+            if name in ("node", "nodejs") and value.endswith((".js", ".mjs", ".cjs")):
+                return javascript_script(name, word, ctx)
             return _script(name, args[index:], ctx)
     return _script(name, [], ctx)
 
