@@ -30,6 +30,7 @@ from interlock.classify.shell._carriers import CARRIERS
 from interlock.classify.shell._code import (
     after_cd,
     conftests,
+    local_builds,
     package_script,
     program_file,
     remember_writes,
@@ -188,6 +189,8 @@ def _unwrap(words: list[Word], ctx: Context, extras: list[Action]) -> list[Actio
                 return _annotate(scripted, vias)
         if name in _TEST_RUNNERS:
             extras.extend(_annotate(conftests(words[1:], ctx), vias))
+        if name in ("pip", "pip3"):
+            extras.extend(_annotate(local_builds(words[1:], ctx), vias))
         special = CARRIERS.get(name) or HANDLERS.get(name)
         if special is not None:
             return _annotate(special(name, words[1:], ctx), vias)

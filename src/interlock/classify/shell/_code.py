@@ -748,3 +748,36 @@ def conftests(args: list[Word], ctx: Context) -> list[Action]:
         )
         actions.extend(a for a in found if a.verb is not Verb.WRITE or a.targets)
     return actions
+
+
+# --- installing a local project -------------------------------------------------------------
+
+_PIP_VALUES = frozenset({"-r", "--requirement", "-c", "--constraint", "-t", "--target",
+                         "--prefix", "--root", "-i", "--index-url", "--extra-index-url",
+                         "-f", "--find-links", "--python", "--src", "--upgrade-strategy",
+                         "--config-settings", "-C"})  # fmt: skip
+
+
+def local_builds(args: list[Word], ctx: Context) -> list[Action]:
+    """`pip install .` / `-e ./pkg`: a local project's setup.py runs during the build, so it
+    is read (with a cwd); other build backends are the backend's own code."""
+    if not args or args[0].value != "install":
+        return []
+    state = command_line_state()
+    if state is None:
+        return []
+    actions: list[Action] = []
+    i = 1
+    while i < len(args):
+        value = args[i].value
+        if value in _PIP_VALUES:
+            i += 2
+            continue
+        path = (value or "").split("[", 1)[0]
+        if value is not None and (path in (".", "..") or path.startswith(("./", "../", "/"))):
+            setup = posixpath.join(path, "setup.py")
+            source = state.read_text(setup) if state.is_file(setup) else None
+            if source is not None:
+                actions.extend(python_source(source, f"pip install {value} (setup.py)", ctx, setup))
+        i += 1
+    return actions
