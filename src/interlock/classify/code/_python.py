@@ -367,6 +367,10 @@ class _Reader:
         if name in calls["run"]:
             self._run(name, node)
             return True
+        if name in calls["run_argv"]:
+            argv = ast.List(elts=list(args), ctx=ast.Load())
+            self._run(name, ast.Call(func=node.func, args=[argv], keywords=[]))
+            return True
         if name in calls["delete"] or name in calls["delete_tree"]:
             self._delete(
                 name, args[0] if args else _keyword(node, "path"), name in calls["delete_tree"]

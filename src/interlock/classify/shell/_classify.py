@@ -34,6 +34,7 @@ from interlock.classify.shell._code import (
     package_script,
     program_file,
     remember_writes,
+    task_files,
 )
 from interlock.classify.shell._context import PROTOCOL, Context, Run, static_output
 from interlock.classify.shell._environment import judge_assignments
@@ -191,6 +192,8 @@ def _unwrap(words: list[Word], ctx: Context, extras: list[Action]) -> list[Actio
             extras.extend(_annotate(conftests(words[1:], ctx), vias))
         if name in ("pip", "pip3"):
             extras.extend(_annotate(local_builds(words[1:], ctx), vias))
+        if name in ("tox", "nox") and not asks_for_help(words[1:]):
+            extras.extend(_annotate(task_files(name, words[1:], ctx), vias))
         special = CARRIERS.get(name) or HANDLERS.get(name)
         if special is not None:
             return _annotate(special(name, words[1:], ctx), vias)

@@ -781,3 +781,42 @@ def local_builds(args: list[Word], ctx: Context) -> list[Action]:
                 actions.extend(python_source(source, f"pip install {value} (setup.py)", ctx, setup))
         i += 1
     return actions
+
+
+def task_files(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`nox` runs noxfile.py (Python) and `tox` the `commands` of tox.ini: both are read."""
+    state = command_line_state()
+    if state is None:
+        return []
+    if name == "nox":
+        source = state.read_text("noxfile.py")
+        if source is None:
+            return [ctx.unknown(name, "nox runs noxfile.py, which Interlock cannot read")]
+        return python_source(source, "nox (noxfile.py)", ctx, "noxfile.py")
+    text = state.read_text("tox.ini")
+    if text is None:
+        return []  # tox configured in pyproject.toml or setup.cfg: not read
+    actions: list[Action] = []
+    for command in _tox_commands(text):
+        actions.extend(ctx.shell(command, "tox", ctx))
+    return actions
+
+
+def _tox_commands(text: str) -> list[str]:
+    """The lines of every `commands =` (and `commands_pre`/`_post`) of tox.ini."""
+    out: list[str] = []
+    inside = False
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        key = line.split("=", 1)[0].strip()
+        if not raw[:1].isspace() and "=" in line:
+            inside = key in ("commands", "commands_pre", "commands_post")
+            value = line.split("=", 1)[1].strip()
+            if inside and value:
+                out.append(value)
+            continue
+        if raw[:1].isspace() and inside and line.strip():
+            out.append(line.strip())
+        elif not raw[:1].isspace():
+            inside = False
+    return [re.sub(r"\{[^}]*\}", '"$INTERLOCK_TOX_VALUE"', c) for c in out[:64]]
