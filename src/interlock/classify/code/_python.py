@@ -44,6 +44,9 @@ _DATABASE_SERVERS = tuple(_DATA["scratch"]["servers"])
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
 _PLACEHOLDER = "$INTERLOCK_RUNTIME_VALUE"
+_PYTHON = "\0python"  # `sys.executable` in an argument vector
+# Helpers that only convert a path between str and bytes (`six.text_type(path)`).
+_TEXT_CONVERSIONS = ("six.text_type", "upath", "force_str", "force_text", "smart_str")
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +290,10 @@ class _Reader:
         args = node.args
         if name in ("os.path.join", "posixpath.join", "os.path.normpath", "os.path.abspath",
                     "os.path.realpath", "pathlib.Path", "pathlib.PurePath", "Path",
-                    "pathlib.PosixPath", "os.fspath", "str", "os.path.expanduser"):  # fmt: skip
+                    "pathlib.PosixPath", "os.fspath", "str", "os.path.expanduser",
+                    "unicode", "os.fsencode", "os.fsdecode") or name.endswith(
+            _TEXT_CONVERSIONS
+        ):  # fmt: skip
             if not args:
                 return "." if name.endswith("Path") else None
             parts = [self.path(a, depth + 1) for a in args]
@@ -302,7 +308,15 @@ class _Reader:
             return joined
         if name in ("os.path.dirname",) and args:
             inner = self.path(args[0], depth + 1)
-            return inner.rsplit("/", 1)[0] or "/" if isinstance(inner, str) else inner
+            # The directory holding a temporary one is the temp root itself: not scratch.
+            return inner.rsplit("/", 1)[0] or "/" if isinstance(inner, str) else None
+        if (
+            len(args) == 1
+            and isinstance(args[0], ast.Name)
+            and args[0].id == "__file__"
+            and not name.startswith(("os.path.dirname", "os.path.basename"))
+        ):
+            return self.sink.script_path  # `upath(__file__)`, `str(__file__)`: the script
         if name in ("os.getcwd", "pathlib.Path.cwd", "Path.cwd"):
             return "."
         if name == "tempfile.gettempdir":
@@ -356,7 +370,7 @@ class _Reader:
                     f"{self.sink.label} imports a module whose name is computed",
                 )
             return True
-        if name in ("getattr", "setattr", "delattr", "builtins.getattr"):
+        if name in ("getattr", "builtins.getattr"):
             if len(args) < 2 or self.text(args[1]) is None:
                 self.add(
                     "python dynamic",
@@ -457,21 +471,18 @@ class _Reader:
         if command is None:
             self.add("python run", Verb.UNKNOWN, f"{via} runs a command Interlock cannot see")
             return
-        if isinstance(command, ast.List | ast.Tuple):
-            words = []
-            for element in command.elts:
-                if isinstance(element, ast.Starred):
-                    words.append(_PLACEHOLDER)
-                    continue
-                if self.dotted(element) == "sys.executable":
-                    words.append("python")
-                    continue
-                fixed = self.text(element)
-                words.append(shlex.quote(fixed) if fixed is not None else f'"{_PLACEHOLDER}"')
-            text = " ".join(words)
+        argv = self.argv(command)
+        if argv is not None:
+            if self._runs_itself(argv):
+                return  # the script starting itself again: nothing it has not already done
+            text = " ".join(
+                "python"
+                if w == _PYTHON
+                else (shlex.quote(w) if w is not None else f'"{_PLACEHOLDER}"')
+                for w in argv
+            )
         else:
-            fixed_list = self._list_value(command)
-            text = fixed_list if fixed_list is not None else self.shell_text(command)
+            text = self.shell_text(command)
         if text.startswith(_PLACEHOLDER) or text.startswith(f'"{_PLACEHOLDER}"'):
             self.add("python run", Verb.UNKNOWN, f"{via} runs a command built at run time")
             return
@@ -479,15 +490,44 @@ class _Reader:
             self.shell_seen[text] = self.sink.shell(text, via)
             self.extend(self.shell_seen[text])
 
-    def _list_value(self, node: ast.expr) -> str | None:
+    def argv(self, node: ast.expr, depth: int = 0) -> list[str | None] | None:
+        """The words of a list-valued expression (None for a word computed at run time), or
+        None when the expression is not a list: `[sys.executable, __file__, "-v"]`, a name
+        bound once to a list, `base + extra` (its unknown tail as one run-time word)."""
+        if depth > 8:
+            return None
+        if isinstance(node, ast.List | ast.Tuple):
+            words: list[str | None] = []
+            for element in node.elts:
+                if isinstance(element, ast.Starred):
+                    words.append(None)
+                elif self.dotted(element) == "sys.executable":
+                    words.append(_PYTHON)
+                else:
+                    fixed = self.text(element)
+                    if fixed is None and self.path(element) == self.sink.script_path is not None:
+                        fixed = self.sink.script_path
+                    words.append(fixed)
+            return words
         if isinstance(node, ast.Name):
             values = self.assigned.get(node.id, [])
-            if len(values) == 1 and isinstance(values[0], ast.List | ast.Tuple):
-                fixed = [self.text(e) for e in values[0].elts]
-                if None not in fixed:
-                    return " ".join(shlex.quote(f or "") for f in fixed)
+            return self.argv(values[0], depth + 1) if len(values) == 1 else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left = self.argv(node.left, depth + 1)
+            if left is None:
                 return None
+            right = self.argv(node.right, depth + 1)
+            return left + (right if right is not None else [None])
         return None
+
+    def _runs_itself(self, argv: list[str | None]) -> bool:
+        script = self.sink.script_path
+        return (
+            script is not None
+            and len(argv) > 1
+            and (argv[0] == _PYTHON or (argv[0] or "").startswith("python"))
+            and argv[1] == script
+        )
 
     def _delete(
         self, name: str, target: ast.expr | None, recursive: bool, moving: bool = False
