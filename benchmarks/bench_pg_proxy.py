@@ -3,6 +3,9 @@
     pg_{direct,interlock,pgbouncer}_tps_{8,32}     transactions per second
     pg_added_latency_ms_{8,32}                       Interlock's average latency minus direct
     …_prepared_…                                     the same with `-M prepared`
+    pg_{direct,interlock}_connect_tps_8               `-C`: a new connection per transaction
+                                                     (login, session records, first read:
+                                                     the part that reads and writes SQLite)
 
 Each run lasts INTERLOCK_BENCH_PG_SECONDS (default 10 s, not the issue's 30 s, so that the
 whole benchmark stays near three minutes; set it to 30 for the full figure). The default
@@ -53,12 +56,13 @@ def _psql(sql: str, database: str = "postgres") -> None:
     )
 
 
-def _pgbench(dsn: str, clients: int, seconds: int, mode: str) -> tuple[float, float]:
+def _pgbench(dsn: str, clients: int, seconds: int, mode: str, *extra: str) -> tuple[float, float]:
     done = subprocess.run(
         [
             "pgbench",
             "-n",
             "-S",
+            *extra,
             "-M",
             mode,
             "-c",
@@ -168,11 +172,15 @@ def run() -> dict[str, float]:
             }
             if bouncer is not None:
                 targets["pgbouncer"] = f"postgresql://postgres@{HOST}:{BOUNCER_PORT}/{DATABASE}"
-            for mode, suffix in (("simple", ""), ("prepared", "_prepared")):
-                for clients in (8, 32):
+            for mode, suffix, extra, counts in (
+                ("simple", "", (), (8, 32)),
+                ("prepared", "_prepared", (), (8, 32)),
+                ("simple", "_connect", ("-C",), (8,)),
+            ):
+                for clients in counts:
                     latency: dict[str, float] = {}
                     for target, dsn in targets.items():
-                        tps, lat = _pgbench(dsn, clients, seconds, mode)
+                        tps, lat = _pgbench(dsn, clients, seconds, mode, *extra)
                         results[f"pg_{target}{suffix}_tps_{clients}"] = round(tps, 1)
                         latency[target] = lat
                     results[f"pg_added_latency_ms{suffix}_{clients}"] = round(

@@ -1,4 +1,4 @@
-"""The `interlock check` contract: requests in, decisions out (see DESIGN.md).
+"""The `interlock check` contract: requests in, decisions out (see docs/check.md).
 
 A `CheckRequest` names the kind and payload and optionally the environment, agent,
 resource and the directory the input runs in (`cwd`: the classifiers may then read the code a
@@ -20,6 +20,7 @@ from interlock.classify import KINDS, classify
 from interlock.errors import InputError, InterlockError
 from interlock.gate import Gate
 from interlock.model import Agent, Decision, Resource
+from interlock.protect import Places, installation_places, tampering_actions
 
 DEFAULT_ENVIRONMENT = "production"
 UNNAMED_AGENT = "unnamed-agent"
@@ -108,8 +109,10 @@ class Checker:
         resources: Mapping[str, Resource] | None = None,
         audit: AuditLog | None = None,
         agents: Mapping[str, Agent] | None = None,
+        places: Places | None = None,
     ) -> None:
         self.gate = gate if gate is not None else Gate()
+        self.places = places if places is not None else installation_places()
         self.resources = dict(resources or {})
         self.audit = audit
         self.agents = dict(agents or {})
@@ -135,7 +138,11 @@ class Checker:
     def check(self, request: CheckRequest) -> Decision:
         """Classify and decide; raises `InputError` only for an unusable payload."""
         payload = coerce_payload(request.kind, request.payload)
-        actions = classify(request.kind, payload, cwd=request.cwd)
+        cwd = request.cwd or None
+        actions = classify(request.kind, payload, cwd=cwd)
+        actions += tuple(
+            tampering_actions(request.kind, payload, self.places, cwd=cwd, actions=actions)
+        )
         principal = self.principal(request)
         resource = self.resource(request)
         decision = self.gate.decide(principal, resource, actions, stated_reason=request.reason)

@@ -13,10 +13,13 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from interlock.model import (
+    SELF_PROTECTION_RULE,
+    SELF_PROTOCOL,
     Action,
     ActionDecision,
     Agent,
     Decision,
+    Human,
     Outcome,
     Principal,
     Resource,
@@ -26,6 +29,10 @@ from interlock.model import (
 from interlock.policy import PolicyBundle, PolicyEvaluator, load_policies
 
 GRANT_POLICY = "grant"
+SELF_REFUSAL = (
+    f"{SELF_PROTECTION_RULE}: agents may not change, read the secrets of, switch off or "
+    "administer Interlock; only a human does that, outside the agent's session"
+)
 
 
 class Baseline(Protocol):
@@ -66,6 +73,12 @@ class Gate:
     def _decide_one(
         self, principal: Principal, resource: Resource, action: Action, stated_reason: str
     ) -> ActionDecision:
+        if action.protocol == SELF_PROTOCOL and not isinstance(principal, Human):
+            # Built in, not a policy file: no edit of the policy directory removes it, no
+            # grant or approval covers it, and it holds in every environment.
+            return ActionDecision(
+                action, Outcome.DENY, (_describe(action), SELF_REFUSAL), (SELF_PROTECTION_RULE,)
+            )
         refusal = grant_refusal(principal, resource, action)
         if refusal is not None:
             return ActionDecision(

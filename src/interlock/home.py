@@ -8,8 +8,10 @@
     <home>/keys/identity-master.key  AES-256 key sealing credentials and TOTP secrets (0600)
     <home>/state/interlock.db      the embedded SQLite state (audit log, …)
 
-The home is found from `--home`, then `$INTERLOCK_HOME`, then `.interlock/` in the current
-directory or any parent (as git finds `.git`).
+The home is found from `--home`, then `$INTERLOCK_HOME`, then the current directory or any
+parent that is a home itself (holds `interlock.toml`) or holds `.interlock/` (as git finds
+`.git`), then the user's own home, `$XDG_CONFIG_HOME/interlock` (`~/.config/interlock`):
+where `interlock init` puts it by default, outside every workspace an agent works in.
 """
 
 from __future__ import annotations
@@ -17,11 +19,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from interlock.audit import (
     AuditLog,
@@ -29,10 +28,11 @@ from interlock.audit import (
     CheckpointVerifier,
     SQLiteAuditStore,
     generate_signing_key,
+    witnesses_for,
 )
 from interlock.audit.signing import write_private_file
+from interlock.config import AuditSettings, Config, read_config
 from interlock.errors import ConfigError
-from interlock.model import Resource
 from interlock.policy import PolicyBundle, default_policy_dir, load_policies
 
 HOME_DIR_NAME = ".interlock"
@@ -55,15 +55,6 @@ checkpoint_every = 100
 # environment = "production"
 # tags = ["pii"]
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Config:
-    """What `interlock.toml` says, validated."""
-
-    policy_paths: tuple[Path, ...]
-    checkpoint_every: int = 100
-    resources: Mapping[str, Resource] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +87,11 @@ class Home:
     def load_policies(self) -> PolicyBundle:
         return load_policies(self.load_config().policy_paths)
 
+    def audit_settings(self) -> AuditSettings:
+        return self.load_config().audit
+
     def audit_log(self) -> AuditLog:
-        config = self.load_config()
+        settings = self.audit_settings()
         try:
             hmac_key = self.hmac_key.read_bytes()
         except OSError as exc:
@@ -106,7 +100,10 @@ class Home:
             SQLiteAuditStore(self.database),
             signer=CheckpointSigner.from_file(self.signing_key),
             hmac_key=hmac_key,
-            checkpoint_every=config.checkpoint_every,
+            checkpoint_every=settings.checkpoint_every,
+            witnesses=witnesses_for(settings),
+            checkpoint_interval=settings.checkpoint_interval,
+            key_pin=settings.key_fingerprint,
         )
 
     def audit_verifier(self) -> CheckpointVerifier:
@@ -128,10 +125,46 @@ def find_home(explicit: Path | None = None) -> Home | None:
         return find_home(Path(env))
     here = Path.cwd().resolve()
     for directory in (here, *here.parents):
-        candidate = directory / HOME_DIR_NAME
-        if (candidate / CONFIG_NAME).is_file():
-            return Home(candidate)
+        nested = directory / HOME_DIR_NAME
+        if (nested / CONFIG_NAME).is_file():
+            return Home(nested)
+        # A home itself (`interlock init --home X; cd X`): its config next to its keys.
+        if (directory / CONFIG_NAME).is_file() and (directory / "keys").is_dir():
+            return Home(directory)
+    user = user_home_root()
+    if (user / CONFIG_NAME).is_file():
+        return Home(user)
     return None
+
+
+def user_home_root() -> Path:
+    """`$XDG_CONFIG_HOME/interlock`, or `~/.config/interlock`: the default home."""
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".config"
+    return root / "interlock"
+
+
+def ignore_in_repository(root: Path) -> Path | None:
+    """When `root` is inside a git worktree, list it in that worktree's .gitignore (so `git
+    add -A` never commits keys); returns the .gitignore written, or None."""
+    root = root.resolve()
+    for directory in root.parents:
+        if (directory / ".git").exists():
+            break
+    else:
+        return None
+    entry = "/" + root.relative_to(directory).as_posix() + "/"
+    ignore = directory / ".gitignore"
+    try:
+        lines = ignore.read_text().splitlines() if ignore.exists() else []
+    except OSError:
+        return None
+    if any(line.strip() in (entry, entry.rstrip("/"), entry.lstrip("/")) for line in lines):
+        return None
+    prefix = "" if not lines or lines[-1] == "" else "\n"
+    with ignore.open("a") as handle:
+        handle.write(f"{prefix}# the Interlock home: keys and state, never committed\n{entry}\n")
+    return ignore
 
 
 def require_home(explicit: Path | None = None) -> Home:
@@ -175,51 +208,6 @@ def init_home(root: Path, *, force: bool = False) -> tuple[Home, list[str]]:
 
 
 def load_config(path: Path) -> Config:
-    try:
-        raw = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    base = path.parent
-    policies = _table(raw, "policies", path)
-    paths = policies.get("paths", ["policies"])
-    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths) or not paths:
-        raise ConfigError(f"{path}: [policies] paths must be a non-empty list of strings")
-    audit = _table(raw, "audit", path)
-    every = audit.get("checkpoint_every", 100)
-    if not isinstance(every, int) or every < 1:
-        raise ConfigError(f"{path}: [audit] checkpoint_every must be a positive integer")
-    resources = {
-        name: _resource(name, spec, path) for name, spec in _table(raw, "resources", path).items()
-    }
-    return Config(tuple(base / p for p in paths), every, resources)
-
-
-def _table(raw: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:
-    value = raw.get(name, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: [{name}] must be a table")
-    return value
-
-
-def _resource(name: str, spec: Any, path: Path) -> Resource:
-    where = f"{path}: [resources.{name}]"
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{where} must be a table")
-    unknown = set(spec) - {"kind", "environment", "tags", "owner", "upstream"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    tags = spec.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ConfigError(f"{where}: tags must be a list of strings")
-    for key in ("kind", "environment", "owner"):
-        if key in spec and not isinstance(spec[key], str):
-            raise ConfigError(f"{where}: {key} must be a string")
-    return Resource(
-        name=name,
-        environment=spec.get("environment", "production"),
-        kind=spec.get("kind", "generic"),
-        tags=frozenset(tags),
-        owner=spec.get("owner", ""),
-    )
+    """The home's interlock.toml, with the tables every command uses checked ([policies],
+    [audit], [resources.NAME]); each component's own table is checked when it asks for it."""
+    return read_config(path).check("policies", "audit", "resources")

@@ -82,6 +82,12 @@ class Action:
         return out
 
 
+SELF_PROTOCOL = "interlock"
+"""The protocol of actions aimed at Interlock itself (see `interlock.protect`): the gate
+refuses them before any grant or policy is consulted."""
+SELF_PROTECTION_RULE = "interlock-self-protection"
+
+
 def unknown_action(protocol: str, reason: str, detail: str = "") -> Action:
     """The action a classifier returns when it cannot tell what the input does."""
     return Action(

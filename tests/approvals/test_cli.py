@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pyotp
 import pytest
 import typer
 from typer.exceptions import Abort, Exit, TyperException
@@ -27,6 +29,23 @@ class Result:
 
 @pytest.fixture
 def cli(
+    home: Home, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    """The CLI on a single-person home: the local operator may decide (an explicit opt-in)."""
+    with home.config_path.open("a") as config:
+        config.write("\n[approvals]\nlocal_operator = true\n")
+    return _runner(home, capsys, monkeypatch)
+
+
+@pytest.fixture
+def strict_cli(
+    home: Home, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    """The CLI on a home as `init` makes it: only registered humans decide."""
+    return _runner(home, capsys, monkeypatch)
+
+
+def _runner(
     home: Home, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., Result]:
     root = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
@@ -136,3 +155,66 @@ def test_owner_separation_holds_on_the_command_line_too(
     assert refused.code == 1 and "owns agent 'mine'" in refused.err
     assert ApprovalStore.for_home(home).get(request_id).status is Status.PENDING
     assert any(r.body.get("event") == "approval_refused" for r in home.audit_log().records())
+
+
+def _enrol(home: Home, name: str, password: str) -> pyotp.TOTP:
+    from interlock.identity import HumanRegistry, local_operator
+
+    enrolment = HumanRegistry.for_home(home).add(
+        local_operator(home), name, role="approver", password=password
+    )
+    return pyotp.TOTP(enrolment.totp_secret)
+
+
+def test_without_proof_the_os_user_cannot_decide(
+    strict_cli: Callable[..., Result], home: Home
+) -> None:
+    # The agent runs shell commands as this same OS user: the OS user is no proof.
+    request_id = _pending(home)
+    for verb in ("approve", "deny", "cancel"):
+        refused = strict_cli("approvals", verb, request_id)
+        assert refused.code == 1 and "--user NAME" in refused.err
+    assert ApprovalStore.for_home(home).get(request_id).status is Status.PENDING
+
+
+def test_a_registered_human_approves_with_password_and_totp(
+    strict_cli: Callable[..., Result], home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    totp = _enrol(home, "alice", "correct horse battery staple")
+    request_id = _pending(home)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("wrong password entirely\n"))
+    args = ("approvals", "approve", request_id, "--user", "alice", "--password-stdin")
+    wrong = strict_cli(*args, "--code", totp.now())
+    assert wrong.code == 1
+    assert ApprovalStore.for_home(home).get(request_id).status is Status.PENDING
+    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
+    right = strict_cli(*args, "--code", totp.now())
+    assert right.code == 0, right.err
+    request = ApprovalStore.for_home(home).get(request_id)
+    assert request.status is Status.APPROVED and request.approvals == ("alice",)
+
+
+def test_the_local_operator_is_never_a_distinct_approver(
+    cli: Callable[..., Result], home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    totp = _enrol(home, "root", "correct horse battery staple")
+    request_id = (
+        ApprovalStore.for_home(home)
+        .open_request(
+            fingerprint="fp-two",
+            agent=AGENT,
+            resource=PROD,
+            decision=held(approvers=2),
+            summary="volumeDelete",
+            source="proxy:http",
+        )
+        .id
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
+    args = ("approvals", "approve", request_id, "--user", "root", "--password-stdin")
+    assert cli(*args, "--code", totp.now()).code == 0
+    # `local:root` plus `--user root` once counted as two people.
+    refused = cli("approvals", "approve", request_id)
+    assert refused.code == 1 and "distinct approvers" in refused.err
+    request = ApprovalStore.for_home(home).get(request_id)
+    assert request.status is Status.PENDING and request.approvals == ("root",)

@@ -1,4 +1,4 @@
-"""`interlock check`: exit codes, JSON fields and the batch contract of DESIGN.md."""
+"""`interlock check`: exit codes, JSON fields and the batch contract of docs/check.md."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def test_batch_from_file(cli: CLI, tmp_path: Path) -> None:
 
 
 def test_registered_resource_environment_wins(cli: CLI, tmp_path: Path) -> None:
-    assert cli("init").code == 0
+    assert cli("init", "--home", str(tmp_path / ".interlock")).code == 0
     config = tmp_path / ".interlock" / "interlock.toml"
     config.write_text(
         config.read_text()

@@ -14,7 +14,9 @@ from tests.cli.conftest import CLI
 def test_init_creates_a_home_once(cli: CLI, tmp_path: Path) -> None:
     first = cli("init")
     assert first.code == 0
-    home = tmp_path / ".interlock"
+    # By default outside every workspace: the user's config directory.
+    home = Path(os.environ["XDG_CONFIG_HOME"]) / "interlock"
+    assert not (tmp_path / ".interlock").exists()
     assert (home / "interlock.toml").is_file()
     assert (home / "policies" / "protect-production.cedar").is_file()
     key = home / "keys" / "audit-signing.key"
@@ -35,7 +37,7 @@ def test_init_elsewhere_and_use_it_with_home(cli: CLI, tmp_path: Path) -> None:
 
 
 def test_home_is_found_from_a_subdirectory(cli: CLI, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    cli("init")
+    cli("init", "--home", str(tmp_path / ".interlock"))
     sub = tmp_path / "a" / "b"
     sub.mkdir(parents=True)
     monkeypatch.chdir(sub)
@@ -128,7 +130,7 @@ def test_policy_explain_shows_the_deciding_policy(cli: CLI) -> None:
 
 def test_audit_verify_tail_export(cli: CLI, tmp_path: Path) -> None:
     assert cli("audit", "verify").code == 1  # no home
-    cli("init")
+    cli("init", "--home", str(tmp_path / ".interlock"))
     for _ in range(3):
         cli("check", "sql", "DROP TABLE users", "--record")
     assert cli("audit", "checkpoint").code == 0
@@ -153,3 +155,59 @@ def test_version_and_help(cli: CLI) -> None:
     result = cli("--help")
     assert result.code == 0 and "check" in result.out
     assert cli().code == 0
+
+
+def test_the_default_home_is_found_from_anywhere(cli: CLI, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert cli("init").code == 0
+    elsewhere = tmp_path / "some" / "project"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    assert cli("audit", "verify").code == 0
+
+
+def test_a_home_is_found_from_inside_it(cli: CLI, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "guard-home"
+    made = cli("init", "--home", str(target))
+    assert made.code == 0 and "INTERLOCK_HOME" in made.out
+    monkeypatch.chdir(target)
+    assert cli("audit", "verify").code == 0
+
+
+def test_a_home_inside_a_repository_is_git_ignored(cli: CLI, tmp_path: Path) -> None:
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    assert cli("init", "--home", str(repo / ".interlock")).code == 0
+    assert "/.interlock/" in (repo / ".gitignore").read_text().splitlines()
+    (repo / "app.py").write_text("print(1)\n")
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    staged = subprocess.run(
+        ["git", "-C", str(repo), "diff", "--cached", "--name-only"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "app.py" in staged and not [f for f in staged if f.startswith(".interlock")]
+    assert cli("init", "--home", str(repo / ".interlock")).code == 0
+    assert (repo / ".gitignore").read_text().count("/.interlock/") == 1
+
+
+def test_init_enrols_the_first_human(cli: CLI, tmp_path: Path) -> None:
+    made = cli(
+        "init",
+        "--home",
+        str(tmp_path / "h"),
+        "--admin",
+        "alice",
+        "--password-stdin",
+        stdin="correct horse battery staple\n",
+    )
+    assert made.code == 0, made.err
+    assert "totp secret:" in made.out and "otpauth://" in made.out
+    users = cli("user", "list", "--json", "--home", str(tmp_path / "h"))
+    assert [u["name"] for u in json.loads(users.out)] == ["alice"]
+    # Without --admin and without a terminal: it says how, and enrols nobody.
+    other = cli("init", "--home", str(tmp_path / "other"))
+    assert other.code == 0 and "No human is enrolled yet" in other.out

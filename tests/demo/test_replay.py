@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from interlock.cli.demo import human_commands
 from interlock.demo import replay
 from interlock.demo._cloud import BLANKET_TOKEN, STAGING_TOKEN
 
@@ -20,7 +21,7 @@ def test_replay_tells_the_story(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.delenv("INTERLOCK_HOME", raising=False)
     buffer = io.StringIO()
     started = time.monotonic()
-    assert replay(Console(file=buffer, width=200, color_system=None)) is True
+    assert replay(Console(file=buffer, width=200, color_system=None), human_commands) is True
     assert time.monotonic() - started < 30
     text = " ".join(buffer.getvalue().split())
     act1, act2 = text.split("Act 2")

@@ -30,8 +30,10 @@ def test_hook_answers_in_the_agents_protocol(runner: CliRunner, home: Home, even
         ["hook", "claude-code", "--home", str(home.root)],
         input=event("claude-code.bash-incident"),
     )
-    assert result.exit_code == 0
-    assert json.loads(result.stdout)["hookSpecificOutput"]["permissionDecision"] == "ask"
+    assert result.exit_code == 2  # a production hold is a deny naming its request
+    held = json.loads(result.stdout)["hookSpecificOutput"]
+    assert held["permissionDecision"] == "deny"
+    assert "approval request apr_" in held["permissionDecisionReason"]
     result = runner.invoke(
         app, ["hook", "gemini", "--home", str(home.root)], input=event("gemini.read-secret")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -86,9 +87,17 @@ def test_environment_decides_destructive_commands(gate: Gate, tmp_path: Path) ->
         HookSettings(environment="staging", production_markers=(ProductionMarker("prod-db"),)),
     )
     assert _permission(staging, _bash("rm -rf build", tmp_path)) == "allow"
-    assert _permission(staging, _bash("psql -h prod-db -c 'DROP TABLE t'", tmp_path)) == "ask"
+    # A hold on production is a deny (no home here to queue it): never the host's "ask".
+    assert _permission(staging, _bash("psql -h prod-db -c 'DROP TABLE t'", tmp_path)) == "deny"
     production = HookDecider(Checker(gate))
-    assert _permission(production, _bash("rm -rf src", tmp_path)) == "ask"
+    assert _permission(production, _bash("rm -rf src", tmp_path)) == "deny"
+    asking = HookDecider(
+        Checker(gate), HookSettings(environment="staging", ask_outside_production=True)
+    )
+    assert _permission(asking, _bash("curl -X DELETE https://api.example.com/x", tmp_path)) in (
+        "ask",
+        "allow",
+    )
 
 
 def test_a_shell_read_of_a_credential_file_is_denied(decider: HookDecider, workspace: Path) -> None:
@@ -135,7 +144,7 @@ def test_dot_dot_and_symlinks_do_not_hide_a_sensitive_path(
                 "tool_input": {"file_path": path, "content": "x"},
             }
         ).encode()
-        assert _permission(decider, raw) == "ask", path
+        assert _permission(decider, raw) == "deny", path
 
 
 def test_every_decision_is_recorded_with_the_session(home: Home, event: Event) -> None:
@@ -158,7 +167,9 @@ def test_a_hold_creates_an_approval_request_the_agent_is_told(home: Home, event:
     decider = HookDecider.for_home(home.root)
     result = decider.answer("claude-code", event("claude-code.bash-incident"))
     out = json.loads(result.stdout)["hookSpecificOutput"]
-    assert out["permissionDecision"] == "ask"
+    # On production the host's "ask" is never used: a deny that names the request.
+    assert out["permissionDecision"] == "deny" and result.exit_code == 2
+    assert "wait" in out["permissionDecisionReason"]
     records = list(decider.audit.records()) if decider.audit else []
     assert [r.type for r in records] == ["decision", "approval_request"]
     decision, opened = records[0].body, records[1].body
@@ -181,7 +192,9 @@ def test_a_retried_hold_is_the_same_request(home: Home, event: Event) -> None:
     first = decider.answer("claude-code", event("claude-code.bash-incident"))
     again = decider.answer("claude-code", event("claude-code.bash-incident"))
     ids = [
-        json.loads(r.stdout)["hookSpecificOutput"]["permissionDecisionReason"].split()[-1]
+        re.findall(
+            r"apr_[0-9a-f]+", json.loads(r.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+        )
         for r in (first, again)
     ]
     assert ids[0] == ids[1]
@@ -199,10 +212,15 @@ def test_an_approved_hold_runs_once(home: Home, event: Event) -> None:
     assert allowed["hookSpecificOutput"]["permissionDecision"] == "allow"
     assert store.get(request.id).status is Status.USED
     held = json.loads(decider.answer("claude-code", event("claude-code.bash-incident")).stdout)
-    assert held["hookSpecificOutput"]["permissionDecision"] == "ask"
+    assert held["hookSpecificOutput"]["permissionDecision"] == "deny"
     records = list(decider.audit.records()) if decider.audit else []
-    allowed_record = next(r for r in records if r.body.get("approval_request") == request.id)
-    assert allowed_record.body["verdict"] == "allow"
+    # The retried call's decision is a hold, completed by an "approved" outcome that names
+    # the request it spent.
+    spent = next(r for r in records if r.body.get("approval_request") == request.id)
+    assert spent.type == "outcome" and spent.body["outcome"] == "approved"
+    decided = next(r for r in records if r.seq == spent.body["decision_seq"])
+    assert decided.body["verdict"] == "ask" and decided.body["source"] == "hook:claude-code"
+    assert decided.body["decision"]["decision"] == "hold"
 
 
 def test_a_sensitive_write_hold_is_in_the_queue(home: Home, tmp_path: Path) -> None:
@@ -215,7 +233,7 @@ def test_a_sensitive_write_hold_is_in_the_queue(home: Home, tmp_path: Path) -> N
         "tool_input": {"file_path": str(tmp_path / ".env"), "content": "A=1"},
     }
     answer = json.loads(decider.answer("claude-code", json.dumps(event).encode()).stdout)
-    assert answer["hookSpecificOutput"]["permissionDecision"] == "ask"
+    assert answer["hookSpecificOutput"]["permissionDecision"] == "deny"
     (request,) = ApprovalStore.for_home(home).requests()
     assert request.summary == f"write {tmp_path / '.env'}"
     assert request.detail["policies"] == ["hooks-sensitive-write"]
@@ -241,7 +259,8 @@ def test_an_audit_failure_is_a_deny(home: Home, event: Event) -> None:
         def append(self, *args: object) -> None:
             raise OSError("disk full")
 
-    decider.audit = Broken()  # type: ignore[assignment]
+    assert decider.point is not None
+    decider.point.audit = Broken()  # type: ignore[assignment]
     result = decider.answer("claude-code", event("claude-code.bash-ls"))
     assert result.exit_code == 2 and "audit log" in result.stderr
 
@@ -258,3 +277,25 @@ def test_registered_agent_grant_applies(home: Home, tmp_path: Path) -> None:
     decider = HookDecider.for_home(home.root)
     assert decider.settings.agent == "coder"
     assert _permission(decider, _bash("rm -rf build", tmp_path)) == "allow"
+
+
+def test_ask_is_used_only_where_configured_and_expires_with_the_prompt(
+    home: Home, tmp_path: Path
+) -> None:
+    config = home.config_path
+    config.write_text(
+        config.read_text()
+        + '\n[hooks]\nenvironment = "staging"\nask_outside_production = true\nask_ttl = 60\n'
+    )
+    decider = HookDecider.for_home(home.root)
+    event = {
+        "session_id": "s",
+        "cwd": str(tmp_path),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Write",
+        "tool_input": {"file_path": str(tmp_path / ".env"), "content": "A=1"},
+    }
+    answer = json.loads(decider.answer("claude-code", json.dumps(event).encode()).stdout)
+    assert answer["hookSpecificOutput"]["permissionDecision"] == "ask"
+    (request,) = ApprovalStore.for_home(home).requests()
+    assert request.expires_at - request.created_at == pytest.approx(60)

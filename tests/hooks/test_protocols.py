@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from interlock.hooks import ToolKind, deny_answer, parse_event
+from interlock.hooks import Permission, ToolKind, Verdict, deny_answer, parse_event, render
 from interlock.hooks._decide import HookDecider
 from interlock.hooks._protocols import EventError, patch_paths
 from tests.hooks.conftest import Event, railway_plant
@@ -43,16 +43,17 @@ def test_the_fixture_holds_the_incident_command_verbatim(event: Event) -> None:
 # --- Claude Code ------------------------------------------------------------------------
 
 
-def test_claude_code_incident_curl_is_held_as_ask(decider: HookDecider, event: Event) -> None:
+def test_claude_code_incident_curl_is_held_as_a_deny(decider: HookDecider, event: Event) -> None:
+    # On production a hold is never the host's "ask" (auto modes approve asks by themselves).
     body, code, _ = answer(decider, "claude-code", event("claude-code.bash-incident"))
     out = body["hookSpecificOutput"]
     assert isinstance(out, dict)
     assert set(out) == {"hookEventName", "permissionDecision", "permissionDecisionReason"}
     assert out["hookEventName"] == "PreToolUse"
-    assert out["permissionDecision"] == "ask"
+    assert out["permissionDecision"] == "deny"
     assert "graphql:volumeDelete" in out["permissionDecisionReason"]
     assert "vol-prod-123" in out["permissionDecisionReason"]
-    assert code == 0
+    assert code == 2
 
 
 def test_claude_code_benign_command_is_allowed(decider: HookDecider, event: Event) -> None:
@@ -98,7 +99,7 @@ def test_claude_code_read_of_a_missing_file_is_allowed(decider: HookDecider, eve
     [
         ("claude-code.write-ssh", "deny", 2),
         ("claude-code.write-own-hooks", "deny", 2),
-        ("claude-code.edit-env", "ask", 0),
+        ("claude-code.edit-env", "deny", 2),
         ("claude-code.multiedit-src", "allow", 0),
     ],
 )
@@ -112,7 +113,7 @@ def test_claude_code_file_writes(
 
 def test_claude_code_mcp_tools(decider: HookDecider, event: Event) -> None:
     body, code, _ = answer(decider, "claude-code", event("claude-code.mcp-delete"))
-    assert body["hookSpecificOutput"]["permissionDecision"] == "ask"  # type: ignore[index]
+    assert body["hookSpecificOutput"]["permissionDecision"] == "deny"  # type: ignore[index]
     assert "mcp:volume_delete" in body["hookSpecificOutput"]["permissionDecisionReason"]  # type: ignore[index]
     body, code, _ = answer(decider, "claude-code", event("claude-code.mcp-list"))
     assert body["hookSpecificOutput"]["permissionDecision"] == "allow"  # type: ignore[index]
@@ -123,8 +124,8 @@ def test_claude_code_read_only_and_unknown_tools(decider: HookDecider, event: Ev
     body, code, _ = answer(decider, "claude-code", event("claude-code.glob"))
     assert body == claude("allow", "Interlock: Glob only reads or searches")
     body, code, _ = answer(decider, "claude-code", event("claude-code.unknown-tool"))
-    assert body["hookSpecificOutput"]["permissionDecision"] == "ask"  # type: ignore[index]
-    assert code == 0
+    assert body["hookSpecificOutput"]["permissionDecision"] == "deny"  # type: ignore[index]
+    assert code == 2
 
 
 def test_claude_code_other_events_are_not_decided(decider: HookDecider, event: Event) -> None:
@@ -154,12 +155,59 @@ def test_unreadable_events_are_denied(decider: HookDecider, raw: bytes) -> None:
 # --- Cursor -----------------------------------------------------------------------------
 
 
-def test_cursor_incident_curl_asks(decider: HookDecider, event: Event) -> None:
+def test_cursor_incident_curl_is_held_as_a_deny(decider: HookDecider, event: Event) -> None:
     body, code, _ = answer(decider, "cursor", event("cursor.shell-incident"))
     assert set(body) == {"permission", "user_message", "agent_message"}
-    assert body["permission"] == "ask"
+    assert body["permission"] == "deny"
     assert "graphql:volumeDelete" in str(body["agent_message"])
-    assert code == 0
+    assert code == 2
+
+
+@pytest.mark.parametrize(
+    ("agent", "expected"),
+    [
+        (
+            "claude-code",
+            {
+                "hookSpecificOutput": {
+                    "hookEventName": "PreToolUse",
+                    "permissionDecision": "ask",
+                    "permissionDecisionReason": "Interlock: held",
+                }
+            },
+        ),
+        (
+            "cursor",
+            {
+                "permission": "ask",
+                "user_message": "Interlock: held",
+                "agent_message": "Interlock: held",
+            },
+        ),
+    ],
+)
+def test_an_ask_renders_in_each_hosts_format(agent: str, expected: dict[str, object]) -> None:
+    # Where asking is configured (outside production), a hold is the host's own prompt.
+    call = parse_event(agent, json.dumps(_SHELL_EVENTS[agent]).encode())
+    answered = render(call, agent, Verdict(Permission.ASK, "held"))
+    assert json.loads(answered.stdout) == expected and answered.exit_code == 0
+
+
+_SHELL_EVENTS: dict[str, dict[str, object]] = {
+    "claude-code": {
+        "session_id": "s",
+        "cwd": "/w",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "ls"},
+    },
+    "cursor": {
+        "conversation_id": "c",
+        "hook_event_name": "beforeShellExecution",
+        "command": "ls",
+        "cwd": "/w",
+    },
+}
 
 
 def test_cursor_benign_and_camel_case_commands(decider: HookDecider, event: Event) -> None:
@@ -182,7 +230,7 @@ def test_cursor_mcp_tool_input_as_string_or_object(decider: HookDecider, event: 
         "arguments": {"database": "orders"},
     }
     body, _, _ = answer(decider, "cursor", event("cursor.mcp-string-input"))
-    assert body["permission"] == "ask"
+    assert body["permission"] == "deny"
     body, code, _ = answer(decider, "cursor", event("cursor.mcp-object-input"))
     assert body["permission"] == "allow" and code == 0
 

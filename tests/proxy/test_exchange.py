@@ -51,7 +51,7 @@ def test_scrubber_masks_across_chunk_edges(cut: int) -> None:
 def test_config_errors_name_the_table(tmp_path: Path) -> None:
     path = tmp_path / "interlock.toml"
     path.write_text('[proxy.http]\nlisten = "nowhere"\n')
-    with pytest.raises(ConfigError, match=r"\[proxy.http\]: listen"):
+    with pytest.raises(ConfigError, match=r"\[proxy.http\] listen"):
         load_proxy_config(path)
     path.write_text('[proxy.http.routes.x]\nupstream = "https://u:pw@host"\n')
     with pytest.raises(ConfigError, match="must not carry a password"):

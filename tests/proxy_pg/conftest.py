@@ -116,6 +116,22 @@ class Proxy:
 
         return asyncio.run_coroutine_threadsafe(count(), self.loop).result(5)
 
+    def waiting_for_approval(self) -> int:
+        """Sessions whose statement is parked while a human decides."""
+
+        async def count() -> int:
+            return sum(1 for link in self.server.links if link.session.awaiting_approval)
+
+        return asyncio.run_coroutine_threadsafe(count(), self.loop).result(5)
+
+    def running(self, query: str) -> bool:
+        """The server runs `query` for some session now (pg_stat_activity)."""
+        found = self.direct(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+            f"AND query = {quote(query)}"
+        )
+        return found != "0"
+
 
 def start_in_thread(
     make: Callable[[], ProxyServer],
@@ -237,7 +253,8 @@ def has_tool(name: str) -> bool:
     return shutil.which(name) is not None
 
 
-def wait_until(predicate: object, timeout: float = 5.0) -> bool:
+def wait_until(predicate: object, timeout: float = 10.0) -> bool:
+    """Wait for a condition (polled), up to a generous timeout; never a fixed sleep."""
     assert callable(predicate)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -245,6 +262,10 @@ def wait_until(predicate: object, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return bool(predicate())
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,56 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 import pytest
 
 from interlock.proxy.pg import _messages as m
 from interlock.proxy.pg._commands import (
+    Authenticate,
     AwaitApproval,
     Close,
+    Command,
     ConnectUpstream,
+    Decide,
+    Record,
     SendClient,
     SendServer,
 )
-from interlock.proxy.pg._session import (
-    ALLOW,
-    Login,
-    LoginRefused,
-    Phase,
-    Session,
-    Upstream,
-    Verdict,
-    parse_options,
-)
+from interlock.proxy.pg._handshake import Login, LoginRefused, Phase, Upstream, parse_options
+from interlock.proxy.pg._results import QueryResult
+from interlock.proxy.pg._ruling import ALLOW, PendingRuling, Ruling, SafeguardPlan
+from interlock.proxy.pg._session import Session
 from interlock.proxy.pg._shape import read_shape
 
 
 class FakeGate:
-    """Refuses DROP; holds TRUNCATE as request apr_1, settled by `decision`."""
+    """Refuses DROP; holds TRUNCATE as request apr_1 (settled by `decision`); anything
+    with INSERT needs the state (a `PendingRuling` whose finish gives `pending`)."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.finished = ""
-        self.decision: Verdict | None = None
+        self.decision: Ruling | None = None
+        self.pending = ALLOW
         self.abandoned: list[str] = []
 
-    def check(self, text: str, *, extended: bool) -> Verdict:
+    def check(self, text: str, *, extended: bool) -> Ruling | PendingRuling:
         self.seen.append(text)
+        if "INSERT" in text:
+            return PendingRuling(lambda: self.pending)
         if "TRUNCATE" in text:
-            return Verdict(False, "held: apr_1", "wait", held="apr_1")
-        return Verdict(False, "no drops", "ask") if "DROP" in text else ALLOW
+            return Ruling(False, "held: apr_1", "wait", held="apr_1")
+        return Ruling(False, "no drops", "ask") if "DROP" in text else ALLOW
 
-    def settle(self, request_id: str, text: str, *, extended: bool, final: bool) -> Verdict | None:
+    def settle(self, request_id: str, text: str, *, extended: bool, final: bool) -> Ruling | None:
         if self.decision is None and final:
-            return Verdict(False, f"nobody decided {request_id}", "retry")
+            return Ruling(False, f"nobody decided {request_id}", "retry")
         return self.decision
 
     def abandon(self, request_id: str, reason: str) -> None:
         self.abandoned.append(request_id)
-
-    def safeguard_done(self, summary: str, ok: bool) -> None:
-        pass
 
     def finish(self, reason: str) -> None:
         self.finished = reason
@@ -61,6 +61,7 @@ class FakeLogins:
     def __init__(self, wait: float = 0.0) -> None:
         self.gate = FakeGate()
         self.wait = wait
+        self.refusals: list[str] = []
 
     def login(self, user: str, database: str, password: str, *, tls: bool) -> Login:
         if password != "good":
@@ -69,11 +70,36 @@ class FakeLogins:
         return Login(upstream, self.gate, wait_for_approval=self.wait, max_wait_for_approval=60)
 
     def refused(self, user: str, database: str, reason: str) -> None:
-        pass
+        self.refusals.append(reason)
 
 
 def sent(commands: list[Any], kind: type) -> bytes:
     return b"".join(c.data for c in commands if isinstance(c, kind))
+
+
+def one(commands: list[Command], kind: type[Any]) -> Any:
+    found = [c for c in commands if isinstance(c, kind)]
+    assert len(found) == 1, commands
+    return found[0]
+
+
+def records(commands: list[Command]) -> None:
+    """Write the records the session asked for, as the shell's state thread would."""
+    for command in commands:
+        if isinstance(command, Record):
+            command.write()
+
+
+def log_in(session: Session, password: str) -> list[Command]:
+    """Send the password; run the `Authenticate` the session asks for, as the shell would."""
+    out = session.client_data(m.password_message(password))
+    login = one(out, Authenticate)
+    assert password not in repr(login)  # the token never shows in a command's repr
+    try:
+        result: Login | Exception = login.login()
+    except LoginRefused as refused:
+        result = refused
+    return session.logged_in(result)
 
 
 def ready_session(wait: float = 0.0, **startup: str) -> tuple[Session, FakeLogins]:
@@ -81,8 +107,7 @@ def ready_session(wait: float = 0.0, **startup: str) -> tuple[Session, FakeLogin
     session = Session(logins, allow_cleartext=True)
     out = session.client_data(m.startup_message({"user": "a", "database": "r", **startup}))
     assert sent(out, SendClient) == m.auth_cleartext()
-    out = session.client_data(m.password_message("good"))
-    assert out == [ConnectUpstream("127.0.0.1", 5432)]
+    assert log_in(session, "good") == [ConnectUpstream("127.0.0.1", 5432)]
     out = session.upstream_connected()
     assert b"user\x00postgres\x00" in sent(out, SendServer)
     out = session.server_data(
@@ -126,8 +151,41 @@ def test_ssl_request_answered_n_without_tls() -> None:
 def test_bad_password_is_fatal() -> None:
     session = Session(FakeLogins(), allow_cleartext=True)
     session.client_data(m.startup_message({"user": "a", "database": "r"}))
-    out = session.client_data(m.password_message("bad"))
+    out = log_in(session, "bad")
+    assert b"password authentication failed" in sent(out, SendClient)
     assert sent(out, SendClient).startswith(b"E") and isinstance(out[-1], Close)
+
+
+def test_login_is_asked_of_the_shell_and_bytes_wait_for_it() -> None:
+    session = Session(FakeLogins(), allow_cleartext=True)
+    session.client_data(m.startup_message({"user": "a", "database": "r"}))
+    out = session.client_data(m.password_message("good"))
+    assert [type(c) for c in out] == [Authenticate] and session.phase is Phase.LOGIN
+    assert session.client_data(m.query("SELECT 1")) == []  # buffered until READY
+    assert session.logged_in(one(out, Authenticate).login()) == [ConnectUpstream("127.0.0.1", 5432)]
+    session.upstream_connected()
+    out = session.server_data(m.auth_ok() + m.backend_key_data(7, 9) + m.ready_for_query())
+    assert sent(out, SendServer) == m.query("SELECT 1")  # relayed once READY
+
+
+def test_login_that_fails_inside_interlock_ends_the_session_without_detail() -> None:
+    session = Session(FakeLogins(), allow_cleartext=True)
+    session.client_data(m.startup_message({"user": "a", "database": "r"}))
+    session.client_data(m.password_message("good"))
+    out = session.logged_in(RuntimeError("secret path /x"))
+    assert b"08004" in sent(out, SendClient) and b"/x" not in sent(out, SendClient)
+    assert isinstance(out[-1], Close) and session.phase is Phase.CLOSED
+    assert session.logged_in(RuntimeError("late")) == []
+
+
+def test_no_tls_refusal_is_recorded_off_the_loop() -> None:
+    logins = FakeLogins()
+    session = Session(logins, allow_cleartext=False)
+    out = session.client_data(m.startup_message({"user": "a", "database": "r"}))
+    assert b"only over TLS" in sent(out, SendClient) and isinstance(out[-1], Close)
+    assert logins.refusals == []  # not written by the session itself
+    records(out)
+    assert logins.refusals == ["no TLS"]
 
 
 def test_options_parameter_is_not_passed_upstream() -> None:
@@ -138,7 +196,7 @@ def test_options_parameter_is_not_passed_upstream() -> None:
             {"user": "a", "database": "r", "options": "-c default_transaction_read_only=off"}
         )
     )
-    session.client_data(m.password_message("good"))
+    log_in(session, "good")
     assert b"options" not in sent(session.upstream_connected(), SendServer)
 
 
@@ -196,7 +254,105 @@ def test_function_call_is_refused() -> None:
 def test_server_going_away_ends_the_session() -> None:
     session, logins = ready_session()
     out = session.server_closed()
-    assert isinstance(out[-1], Close) and logins.gate.finished
+    assert isinstance(out[-1], Close) and not logins.gate.finished
+    records(out)  # the session's closing record is written off the loop
+    assert logins.gate.finished == "the database server closed the connection"
+
+
+# --- statements decided off the event loop -------------------------------------------------
+
+
+def test_statement_needing_state_waits_for_its_decision_with_later_messages_buffered() -> None:
+    session, logins = ready_session()
+    out = session.client_data(m.query("INSERT INTO t VALUES (1)") + m.query("SELECT 1"))
+    decide = one(out, Decide)
+    assert sent(out, SendServer) == b"" and session.deciding
+    assert session.client_data(m.query("SELECT 2")) == []  # still waiting
+    assert logins.gate.seen == ["INSERT INTO t VALUES (1)"]
+    out = session.decided(decide.finish())
+    assert sent(out, SendServer) == (
+        m.query("INSERT INTO t VALUES (1)") + m.query("SELECT 1") + m.query("SELECT 2")
+    )
+    assert not session.deciding
+
+
+def test_refusal_decided_off_the_loop_in_the_extended_protocol() -> None:
+    session, logins = ready_session()
+    logins.gate.pending = Ruling(False, "no inserts here", "ask")
+    batch = m.parse("", "INSERT INTO t VALUES (1)") + m.bind() + m.execute() + m.sync()
+    decide = one(session.client_data(batch), Decide)
+    upstream = sent(session.decided(decide.finish()), SendServer)
+    assert b"no inserts here" in upstream and b"INSERT" not in upstream
+    assert upstream.endswith(m.sync())
+
+
+def test_a_decision_that_fails_refuses_the_statement() -> None:
+    session, _ = ready_session()
+    one(session.client_data(m.query("INSERT INTO t VALUES (1)")), Decide)
+    upstream = sent(session.decided(RuntimeError("database is locked")), SendServer)
+    assert b"fail closed" in upstream and b"RuntimeError" in upstream
+    assert b"INSERT" not in upstream
+
+
+def test_a_decision_answered_after_the_client_left_does_nothing() -> None:
+    session, logins = ready_session()
+    decide = one(session.client_data(m.query("INSERT INTO t VALUES (1)")), Decide)
+    out = session.client_closed()
+    assert isinstance(out[-1], Close)
+    records(out)
+    assert logins.gate.finished == "client disconnected"
+    assert session.decided(decide.finish()) == []
+
+
+def test_safeguard_runs_as_internal_queries_then_its_record_then_the_statement() -> None:
+    session, logins = ready_session()
+    results: list[QueryResult] = []
+    done: list[tuple[str, bool]] = []
+
+    def plan() -> Generator[str, QueryResult, str]:
+        results.append((yield "SELECT 'keep'"))
+        return "kept it"
+
+    logins.gate.pending = Ruling(
+        True, safeguard=SafeguardPlan(plan, done=lambda s, ok: done.append((s, ok)))
+    )
+    decide = one(session.client_data(m.query("INSERT INTO t VALUES (1)")), Decide)
+    out = session.decided(decide.finish())
+    assert sent(out, SendServer) == m.query("SELECT 'keep'")  # the plan, not the statement
+    answer = m.command_complete("SELECT 1") + m.ready_for_query()
+    out = session.server_data(answer)
+    assert sent(out, SendClient) == b""  # the plan's answers are not the client's
+    assert results and results[0].tags == ["SELECT 1"]
+    record = one(out, Decide)  # the safeguard's record, written before the statement goes
+    assert done == [] and session.client_data(m.query("SELECT 2")) == []
+    out = session.decided(record.finish())
+    assert done == [("kept it", True)]
+    assert b"kept it" in sent(out, SendClient)
+    assert sent(out, SendServer) == m.query("INSERT INTO t VALUES (1)") + m.query("SELECT 2")
+
+
+def test_safeguard_that_fails_refuses_the_statement_and_is_recorded() -> None:
+    session, logins = ready_session()
+    done: list[tuple[str, bool]] = []
+
+    def plan() -> Generator[str, QueryResult, str]:
+        result = yield "SELECT 'keep'"
+        if not result.ok:
+            from interlock.proxy.pg._results import PlanFailed
+
+            raise PlanFailed("no room in the vault")
+        return "kept"
+
+    logins.gate.pending = Ruling(
+        True, safeguard=SafeguardPlan(plan, done=lambda s, ok: done.append((s, ok)))
+    )
+    decide = one(session.client_data(m.query("INSERT INTO t VALUES (1)")), Decide)
+    session.decided(decide.finish())
+    out = session.server_data(m.error_response("53100", "disk full") + m.ready_for_query())
+    records(out)
+    assert done == [("no room in the vault", False)]
+    upstream = sent(out, SendServer)
+    assert b"could not take the safeguard" in upstream and b"INSERT" not in upstream
 
 
 def test_read_shape() -> None:
@@ -234,11 +390,11 @@ def test_held_statement_waits_then_runs_when_approved() -> None:
     out = session.client_data(m.query("TRUNCATE t") + m.query("SELECT 1"))
     assert sent(out, SendServer) == b""  # nothing forwarded while a human decides
     assert b"waiting for approval apr_1" in sent(out, SendClient)
-    wait = next(c for c in out if isinstance(c, AwaitApproval))
+    wait = one(out, AwaitApproval)
     assert wait.seconds == 10 and session.awaiting_approval == wait.wait_id
-    assert session.approval_tick(wait.wait_id, final=False) == []  # still pending
+    assert session.approval_polled(wait.wait_id, wait.poll(False)) == []  # still pending
     logins.gate.decision = ALLOW
-    out = session.approval_tick(wait.wait_id, final=False)
+    out = session.approval_polled(wait.wait_id, wait.poll(False))
     # the held statement, then what the client sent while it waited
     assert sent(out, SendServer) == m.query("TRUNCATE t") + m.query("SELECT 1")
     assert not session.awaiting_approval
@@ -247,27 +403,40 @@ def test_held_statement_waits_then_runs_when_approved() -> None:
 def test_held_statement_refused_when_the_wait_ends() -> None:
     session, _ = ready_session(wait=10)
     out = session.client_data(m.query("TRUNCATE t"))
-    wait = next(c for c in out if isinstance(c, AwaitApproval))
-    upstream = sent(session.approval_tick(wait.wait_id, final=True), SendServer)
+    wait = one(out, AwaitApproval)
+    upstream = sent(session.approval_polled(wait.wait_id, wait.poll(True)), SendServer)
     assert b"nobody decided apr_1" in upstream and b"TRUNCATE" not in upstream
+
+
+def test_held_statement_refused_when_the_approval_store_fails() -> None:
+    session, _ = ready_session(wait=10)
+    wait = one(session.client_data(m.query("TRUNCATE t")), AwaitApproval)
+    upstream = sent(session.approval_polled(wait.wait_id, OSError("disk")), SendServer)
+    assert b"could not learn the decision on apr_1" in upstream and b"TRUNCATE" not in upstream
+    assert not session.awaiting_approval
 
 
 def test_cancel_ends_the_wait_with_57014_and_a_stale_tick_does_nothing() -> None:
     session, logins = ready_session(wait=10)
     out = session.client_data(m.parse("", "TRUNCATE t") + m.bind() + m.execute() + m.sync())
-    wait = next(c for c in out if isinstance(c, AwaitApproval))
-    upstream = sent(session.cancel_wait(), SendServer)
+    wait = one(out, AwaitApproval)
+    out = session.cancel_wait()
+    upstream = sent(out, SendServer)
     assert b"57014" in upstream and b"TRUNCATE" not in upstream and upstream.endswith(m.sync())
+    records(out)
     assert logins.gate.abandoned == ["apr_1"]
     logins.gate.decision = ALLOW
-    assert session.approval_tick(wait.wait_id, final=False) == []
+    assert session.approval_polled(wait.wait_id, wait.poll(False)) == []
 
 
 def test_client_leaving_while_waiting_abandons_the_request() -> None:
     session, logins = ready_session(wait=10)
     session.client_data(m.query("TRUNCATE t"))
-    session.client_closed()
+    out = session.client_closed()
+    assert [type(c) for c in out] == [Record, Record, Close]  # abandon, finish, then close
+    records(out)
     assert logins.gate.abandoned == ["apr_1"] and not session.awaiting_approval
+    assert logins.gate.finished == "client disconnected"
 
 
 def test_wait_for_approval_settings_agent_over_resource_over_default(tmp_path: Any) -> None:

@@ -46,7 +46,8 @@ def test_a_hold_names_the_request_and_tells_the_agent_to_wait(
     answer = client.post("/v1/decide", json=DROP, headers=plane.agent_headers()).json()
     request_id = answer["approval"]["id"]
     assert answer["decision"] == "hold" and answer["approval"]["status"] == "pending"
-    assert f"wait for a human to approve {request_id}" in answer["message"]
+    assert f"Wait until a human approves {request_id}" in answer["message"]
+    assert "another way" in answer["message"]
     # A retry is the same request, not a new one for humans to read.
     again = client.post("/v1/decide", json=DROP, headers=plane.agent_headers()).json()
     assert again["approval"]["id"] == request_id

@@ -39,7 +39,7 @@ def up_command() -> list[str]:
 
     names = {c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands}
     if "up" in names:
-        return [sys.executable, "-m", "interlock.up._child", "up"]
+        return [sys.executable, "-m", "interlock.cli._supervised", "up"]
     return [sys.executable, "-c", "import typer; from interlock.cli.up import up; typer.run(up)"]
 
 

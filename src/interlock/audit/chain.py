@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,88 +96,158 @@ def checkpoint_message(seq: int, head_hash: str) -> bytes:
     return f"interlock-audit-checkpoint\0{seq}\0{head_hash}".encode()
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem `audit verify` found, with the records it concerns (`first`..`last`)."""
+
+    kind: str
+    message: str
+    first: int | None = None
+    last: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message, "first": self.first, "last": self.last}
+
+
 @dataclass(slots=True)
 class VerifyReport:
-    """What `audit verify` found: problems named by record, and how much is signed."""
+    """What `audit verify` found: problems named by record, and how much is signed and
+    witnessed."""
 
     records: int = 0
+    head: int = 0  # the newest record's sequence number
     checkpoints: int = 0
     signed_through: int = 0
-    problems: list[str] = field(default_factory=list)
+    witnessed_through: int = 0
+    witnessed: bool = False  # a witness was read and compared with the log
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    witnesses: list[dict[str, Any]] = field(default_factory=list)
+    hashes: dict[int, str] = field(default_factory=dict, repr=False)  # at checkpoint seqs
+
+    def add(
+        self, kind: str, message: str, first: int | None = None, last: int | None = None
+    ) -> None:
+        self.findings.append(Finding(kind, message, first, last if last is not None else first))
+
+    @property
+    def problems(self) -> list[str]:
+        """The findings' messages, the earliest records first."""
+        return [f.message for f in self.ordered()]
+
+    def ordered(self) -> list[Finding]:
+        return sorted(self.findings, key=lambda f: (f.first is None, f.first or 0))
+
+    @property
+    def first_bad(self) -> int | None:
+        """The lowest record any finding names (None: none, or only whole-log findings)."""
+        firsts = [f.first for f in self.findings if f.first is not None]
+        return min(firsts) if firsts else None
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.findings
 
     @property
     def unsigned_tail(self) -> int:
         return max(0, self.records - self.signed_through)
+
+    @property
+    def unwitnessed_tail(self) -> int:
+        """Records after the newest checkpoint a witness holds (all of them: no witness)."""
+        return max(0, self.head - self.witnessed_through)
 
 
 def verify_chain(
     records: Iterable[AuditRecord],
     checkpoints: Iterable[Checkpoint],
     verify_signature: Any,
+    *,
+    keep: Collection[int] = (),
 ) -> VerifyReport:
     """Walk the chain in sequence order and check every link and every checkpoint.
 
     `verify_signature(checkpoint) -> bool` checks one checkpoint's signature (None when no
-    public key is available, in which case checkpoints are reported as unverifiable).
+    public key is available, in which case checkpoints are reported as unverifiable). The
+    report keeps the record hashes at the checkpoints' sequence numbers and at `keep`.
     """
     report = VerifyReport()
+    checkpoints = list(checkpoints)
+    wanted = {c.seq for c in checkpoints} | set(keep)
     expected_seq = 1
     prev_hash = GENESIS
-    by_seq: dict[int, str] = {}
     for record in records:
         report.records += 1
+        report.head = max(report.head, record.seq)
         if record.seq != expected_seq:
             if record.seq > expected_seq:
                 missing = (
                     f"record {expected_seq}"
                     if record.seq == expected_seq + 1
-                    else f"records {expected_seq}-{record.seq - 1}"
+                    else f"records {expected_seq}–{record.seq - 1}"
                 )
-                report.problems.append(f"{missing} missing: deleted from the log")
+                report.add(
+                    "missing",
+                    f"{missing} missing: deleted from the log",
+                    expected_seq,
+                    record.seq - 1,
+                )
             else:
-                report.problems.append(
-                    f"record {record.seq} appears out of order after record {expected_seq - 1}"
+                report.add(
+                    "out_of_order",
+                    f"record {record.seq} appears out of order after record {expected_seq - 1}",
+                    record.seq,
                 )
         recomputed = record_hash(record.seq, record.ts, record.type, record.body, record.prev)
         if recomputed != record.hash:
-            report.problems.append(
-                f"record {record.seq} was edited: its content no longer matches its hash"
+            report.add(
+                "edited",
+                f"record {record.seq} was edited: its content no longer matches its hash",
+                record.seq,
             )
         elif record.prev != prev_hash and record.seq == expected_seq:
-            report.problems.append(
+            report.add(
+                "broken_link",
                 f"record {record.seq} does not follow record {record.seq - 1}: "
-                "the chain was broken (a record inserted, reordered or rewritten)"
+                "the chain was broken (a record inserted, reordered or rewritten)",
+                record.seq,
             )
-        by_seq[record.seq] = record.hash
+        if record.seq in wanted:
+            report.hashes[record.seq] = record.hash
         prev_hash = record.hash
         expected_seq = record.seq + 1
     for checkpoint in checkpoints:
         report.checkpoints += 1
         if verify_signature is None:
-            report.problems.append(
-                f"checkpoint at record {checkpoint.seq} cannot be verified: no public key"
+            report.add(
+                "unverifiable",
+                f"checkpoint at record {checkpoint.seq} cannot be verified: no public key",
+                checkpoint.seq,
             )
             continue
         if not verify_signature(checkpoint):
-            report.problems.append(
+            report.add(
+                "bad_signature",
                 f"checkpoint at record {checkpoint.seq} has an invalid signature (forged or "
-                "signed with another key)"
+                "signed with another key)",
+                checkpoint.seq,
             )
             continue
-        held = by_seq.get(checkpoint.seq)
+        held = report.hashes.get(checkpoint.seq)
         if held is None:
-            report.problems.append(
+            report.add(
+                "truncated",
                 f"checkpoint at record {checkpoint.seq} signs a record that is no longer in "
-                "the log: records were deleted from the end"
+                "the log: records were deleted from the end",
+                min(checkpoint.seq, report.head + 1),
+                checkpoint.seq,
             )
         elif held != checkpoint.hash:
-            report.problems.append(
+            report.add(
+                "rewritten",
                 f"records up to {checkpoint.seq} were rewritten: they no longer match the "
-                "signed checkpoint"
+                "signed checkpoint",
+                checkpoint.seq,
             )
         else:
             report.signed_through = max(report.signed_through, checkpoint.seq)

@@ -1,16 +1,19 @@
 """The audit log: decisions recorded before anything is forwarded, outcomes after.
 
 Records are never updated in place; an outcome is a new record that points at its decision
-(`decision_seq`), so the chain stays append-only. Payloads are not stored: a keyed HMAC of
-the payload lets an operator see that two records concern the same input without the log
-ever holding its text, and action details come from classifiers, which keep credentials out.
+(`decision_seq`), so the chain stays append-only. Checkpoints go to the log's own table
+and, through a `WitnessFeed`, to witnesses the log's writer cannot rewrite (witness.py).
+
+Payloads are not stored: a keyed HMAC of the payload lets an operator see that two records
+concern the same input without the log ever holding its text, and action details come from
+classifiers, which keep credentials out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from threading import Lock
 from typing import Any
@@ -23,8 +26,11 @@ from interlock.audit.chain import (
     make_record,
     verify_chain,
 )
+from interlock.audit.feed import WitnessFeed
 from interlock.audit.signing import CheckpointSigner, CheckpointVerifier
 from interlock.audit.store import AuditStore, MakeRecord
+from interlock.audit.witness import Origin, Witness, WitnessError, pinned_key
+from interlock.audit.witnessed import WitnessReading, compare_with_witnesses, wanted_seqs
 from interlock.model import Agent, Decision, Principal, Resource
 from interlock.redact import redact_value
 
@@ -38,7 +44,9 @@ def _utc_now() -> datetime:
 
 
 class AuditLog:
-    """Appends hash-chained records to a store and signs checkpoints every N records."""
+    """Appends hash-chained records to a store, signs checkpoints every N records, and has
+    the witnesses keep every checkpoint (and the newest head within `checkpoint_interval`
+    seconds, and at exit)."""
 
     def __init__(
         self,
@@ -48,14 +56,29 @@ class AuditLog:
         hmac_key: bytes = b"",
         checkpoint_every: int = 100,
         clock: Clock = _utc_now,
+        witnesses: Sequence[Witness] = (),
+        checkpoint_interval: float = 5.0,
+        key_pin: str = "",
     ) -> None:
         self.store = store
         self.signer = signer
         self._hmac_key = hmac_key
         self.checkpoint_every = checkpoint_every
         self._clock = clock
+        self.witnesses = list(witnesses)
+        self.key_pin = key_pin
         self._deferred: list[MakeRecord] = []
         self._deferred_lock = Lock()
+        self.feed = (
+            WitnessFeed(
+                signer,
+                self.witnesses,
+                interval=checkpoint_interval,
+                now_iso=lambda: self._clock().isoformat(timespec="microseconds"),
+            )
+            if signer is not None and self.witnesses
+            else None
+        )
 
     def append(self, type_: str, body: Mapping[str, Any]) -> AuditRecord:
         """Write a record now (with any deferred ones before it, in the same transaction)."""
@@ -102,7 +125,9 @@ class AuditLog:
         if self.signer is not None:
             for record in records:
                 if record.seq % self.checkpoint_every == 0:
-                    self._sign(record)
+                    self._sign(record, "every")
+        if self.feed is not None and records:
+            self.feed.written(records[-1].seq, records[-1].hash)
         return records
 
     def record_decision(
@@ -175,11 +200,18 @@ class AuditLog:
         if head is None or self.signer is None:
             return None
         existing = self.store.checkpoints()
-        if existing and existing[-1].seq == head.seq:
+        if existing and existing[-1].seq == head.seq and existing[-1].hash == head.hash:
             return existing[-1]
-        return self._sign(head)
+        return self._sign(head, "demand")
 
-    def _sign(self, record: AuditRecord) -> Checkpoint:
+    def close(self) -> None:
+        """Write what is deferred, have the witnesses keep the newest head, close the store."""
+        self.flush()
+        if self.feed is not None:
+            self.feed.close()
+        self.store.close()
+
+    def _sign(self, record: AuditRecord, origin: Origin) -> Checkpoint:
         assert self.signer is not None
         checkpoint = Checkpoint(
             seq=record.seq,
@@ -189,6 +221,8 @@ class AuditLog:
             signature=self.signer.sign(record.seq, record.hash),
         )
         self.store.add_checkpoint(checkpoint)
+        if self.feed is not None:
+            self.feed.signed(checkpoint, origin)
         return checkpoint
 
     def records(self, after_seq: int = 0) -> Iterator[AuditRecord]:
@@ -196,8 +230,49 @@ class AuditLog:
         return self.store.records(after_seq)
 
     def verify(self, verifier: CheckpointVerifier | None) -> VerifyReport:
+        """Check the chain, the signed checkpoints, the pinned key and, against every
+        witness, the tail (see witnessed.py)."""
         self.flush()
-        return verify_chain(self.store.records(), self.store.checkpoints(), verifier)
+        readings = [_reading(w) for w in self.witnesses]
+        local = self.store.checkpoints()
+        report = verify_chain(
+            self.store.records(),
+            local,
+            _by_key_id(verifier, readings),
+            keep=wanted_seqs(readings),
+        )
+        compare_with_witnesses(
+            report, readings, local, public_key=verifier, config_pin=self.key_pin
+        )
+        return report
+
+
+def _by_key_id(
+    verifier: CheckpointVerifier | None, readings: list[WitnessReading]
+) -> Callable[[Checkpoint], bool] | None:
+    """Checks a checkpoint of the log's table with the key it names: `.pub`, or a key a
+    witness pinned before a rotation (`init --force`), so older checkpoints still verify.
+    A key nobody pinned signs nothing."""
+    if verifier is None:
+        return None
+    keys = {verifier.key_id: verifier}
+    for reading in readings:
+        if reading.view is not None:
+            for key in pinned_key(reading.view).accepted:
+                keys.setdefault(key.key_id, key)
+
+    def check(checkpoint: Checkpoint) -> bool:
+        found = keys.get(checkpoint.key_id)
+        return found is not None and found(checkpoint)
+
+    return check
+
+
+def _reading(witness: Witness) -> WitnessReading:
+    try:
+        return WitnessReading(witness.name, witness.read())
+    except WitnessError as exc:
+        return WitnessReading(witness.name, None, str(exc))
 
 
 def _principal_json(principal: Principal) -> dict[str, str]:

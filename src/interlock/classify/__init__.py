@@ -117,7 +117,7 @@ def classify(
     and the git facts of the paths it touches (see `interlock.classify.code`). Such answers
     depend on files, so they are never cached.
     """
-    if cwd is not None:
+    if cwd and cwd.startswith("/"):  # a relative or empty cwd names no place: no facts
         from interlock.classify.code import Workspace, using_workspace
 
         with using_workspace(Workspace.at(cwd)):

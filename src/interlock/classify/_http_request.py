@@ -1,6 +1,6 @@
 """Turn an `http` check payload into one normalised request, or say why it cannot be read.
 
-Two payload shapes arrive (see DESIGN.md, `interlock check`): an object
+Two payload shapes arrive (docs/check.md, `interlock check`): an object
 `{"method", "url", "headers"?, "body"?}` and a small HTTP request as text (`METHOD URL`,
 `Name: value` header lines, an empty line, the body). Both become a `Request` whose host is
 lower-case with no userinfo, port or trailing dot, and whose path is percent-decoded and

@@ -25,7 +25,8 @@ HomeOption = Annotated[
     typer.Option(
         "--home",
         envvar="INTERLOCK_HOME",
-        help="Interlock home directory (default: .interlock/ here or in a parent directory).",
+        help="Interlock home directory (default: $INTERLOCK_HOME, a home here or in a parent "
+        "directory, then ~/.config/interlock).",
         show_default=False,
     ),
 ]

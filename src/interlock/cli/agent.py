@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from interlock._time import iso_utc as iso
 from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
@@ -31,7 +32,6 @@ from interlock.identity import (
     parse_verb,
     verify_agent_grant,
 )
-from interlock.identity._tokens import iso
 
 app = typer.Typer(
     help="Agent identities: short-lived, scoped, revocable tokens.", no_args_is_help=True

@@ -1,9 +1,12 @@
 """`interlock approvals list | show | approve | deny | cancel`: humans deciding held actions.
 
-Only a human may decide. Locally that is the CLI operator (`local_operator`), refused when
-the process carries an agent token (`$INTERLOCK_AGENT_TOKEN`), which is also recorded as an
-incident. `--user NAME` signs in as a registered user instead (password prompt and `--code`
-from their authenticator), which is how two distinct people approve a request that needs two.
+Only a human may decide, and a coding agent runs shell commands as the same OS user as its
+developer: so deciding needs proof the agent cannot produce. `--user NAME` signs in as a
+registered human (password, from the prompt or `--password-stdin`, and the current TOTP
+code from their authenticator). The unauthenticated local operator (the OS user) may decide
+only where `[approvals] local_operator = true` says so (a single-person laptop), and never
+counts as one of the distinct approvers a two-person rule needs. A process carrying an agent
+token (`$INTERLOCK_AGENT_TOKEN`) is refused either way, and the attempt recorded.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from interlock.approvals import (
     separation_for,
 )
 from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
+from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, human_proof
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.model import Human
@@ -44,30 +48,16 @@ _STYLE = {
 CommentOption = Annotated[
     str, typer.Option("--comment", "-m", help="Why (recorded in the audit log).")
 ]
-UserOption = Annotated[
-    str | None,
-    typer.Option("--user", help="Sign in as this registered user (password prompt + --code)."),
-]
-CodeOption = Annotated[
-    str | None, typer.Option("--code", help="The user's current TOTP code (with --user).")
-]
+LOCAL_NOT_DISTINCT = (
+    "this request needs {n} distinct approvers: the unauthenticated local operator is not one "
+    "of them; approve with --user NAME"
+)
+LOCAL_PREFIX = "local:"
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def _store(home: Home) -> ApprovalStore:
     return ApprovalStore.for_home(home)
-
-
-def _human(home: Home, user: str | None, code: str | None, action: str) -> Human:
-    from interlock.identity import authenticate_human, local_operator
-
-    if user is None:
-        return local_operator(home, action=action)
-    # An agent token in the environment is refused even with --user: agents never approve.
-    local_operator(home, action=action)
-    password: str = typer.prompt(f"Password for {user}", hide_input=True)
-    totp = code if code is not None else str(typer.prompt("TOTP code"))
-    return authenticate_human(user, password, totp, home=home)
 
 
 def _owner_refusal(home: Home, request: ApprovalRequest, human: Human) -> str | None:
@@ -171,12 +161,17 @@ def _decide(
     user: str | None,
     code: str | None,
     home: Path | None,
+    password_stdin: bool = False,
 ) -> tuple[ApprovalRequest, Human]:
     """Sign the human in and record their approve / deny / cancel; errors exit."""
     try:
         found = require_home(home)
-        human = _human(found, user, code, f"approvals {verb}")
+        human = human_proof(found, user, code, f"approvals {verb}", password_stdin)
         store = _store(found)
+        if verb == "approve" and human.name.startswith(LOCAL_PREFIX):
+            needed = store.get(request_id).approvers_needed
+            if needed > 1:
+                fail(LOCAL_NOT_DISTINCT.format(n=needed))
         if verb == "approve":
             refusal = _owner_refusal(found, store.get(request_id), human)
             if refusal is not None:
@@ -202,10 +197,11 @@ def approve(
     comment: CommentOption = "",
     user: UserOption = None,
     code: CodeOption = None,
+    password_stdin: PasswordStdinOption = False,
     home: HomeOption = None,
 ) -> None:
     """Approve a pending request (bound to that exact action, single-use, expiring)."""
-    request, human = _decide("approve", request_id, comment, user, code, home)
+    request, human = _decide("approve", request_id, comment, user, code, home, password_stdin)
     if request.status is Status.APPROVED:
         out.print(
             f"[green]approved[/] {request.id} by {escape(human.name)}: the agent's next identical "
@@ -224,10 +220,11 @@ def deny(
     comment: CommentOption = "",
     user: UserOption = None,
     code: CodeOption = None,
+    password_stdin: PasswordStdinOption = False,
     home: HomeOption = None,
 ) -> None:
     """Refuse a request; the agent is told, with your comment."""
-    request, human = _decide("deny", request_id, comment, user, code, home)
+    request, human = _decide("deny", request_id, comment, user, code, home, password_stdin)
     out.print(f"[red]denied[/] {request.id} by {escape(human.name)}")
 
 
@@ -237,8 +234,9 @@ def cancel(
     comment: CommentOption = "",
     user: UserOption = None,
     code: CodeOption = None,
+    password_stdin: PasswordStdinOption = False,
     home: HomeOption = None,
 ) -> None:
     """Stop a scheduled action during its cancel window (or withdraw any request not yet run)."""
-    request, human = _decide("cancel", request_id, comment, user, code, home)
+    request, human = _decide("cancel", request_id, comment, user, code, home, password_stdin)
     out.print(f"[red]cancelled[/] {request.id} by {escape(human.name)}: it will not run")

@@ -6,14 +6,23 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from interlock.audit import AuditRecord
+from interlock.audit import (
+    AuditLog,
+    AuditRecord,
+    CheckpointVerifier,
+    Guarantee,
+    SQLiteAuditStore,
+    VerifyReport,
+    assess_guarantees,
+    witnesses_for,
+)
 from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, fail, fail_from, out, print_json
-from interlock.errors import InterlockError
+from interlock.errors import ConfigError, InterlockError
 from interlock.home import require_home
 
 app = typer.Typer(
@@ -74,32 +83,96 @@ def tail(
 
 
 @app.command()
-def verify(home: HomeOption = None) -> None:
-    """Check the hash chain and signed checkpoints; name every edited, deleted, inserted or
-    reordered record. Exit 1 when anything was tampered with."""
+def verify(
+    as_json: Annotated[bool, typer.Option("--json", help="The report as one JSON object.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Check the hash chain, the signed checkpoints, the pinned key and the witnesses; name
+    the first bad record or the missing range, and say what this configuration can prove.
+    Exit 1 when anything was tampered with."""
     try:
         found = require_home(home)
-        report = found.audit_log().verify(found.audit_verifier())
+        settings = found.audit_settings()
+        witnesses = witnesses_for(settings)
+        key_problem = ""
+        try:
+            verifier: CheckpointVerifier | None = found.audit_verifier()
+        except ConfigError as exc:
+            verifier, key_problem = None, str(exc)
+        # No signer and no HMAC key: verifying needs neither, and the user running it (the
+        # agent's, to see what it could hide) may not be able to read them.
+        log = AuditLog(
+            SQLiteAuditStore(found.database),
+            witnesses=witnesses,
+            key_pin=settings.key_fingerprint,
+        )
+        try:
+            report = log.verify(verifier)
+        finally:
+            log.store.close()
+        if key_problem:
+            report.add("key_missing", f"{key_problem}: the public key was removed or damaged")
+        guarantees = assess_guarantees(
+            report, witnesses, signing_key=found.signing_key, config_path=found.config_path
+        )
     except InterlockError as exc:
         fail_from(exc)
+    if as_json:
+        print_json(_report_json(report, guarantees))
+    else:
+        _print_report(report, guarantees)
+    if not report.ok:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _report_json(report: VerifyReport, guarantees: list[Guarantee]) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "records": report.records,
+        "head": report.head,
+        "checkpoints": report.checkpoints,
+        "signed_through": report.signed_through,
+        "unsigned_tail": report.unsigned_tail,
+        "witnessed_through": report.witnessed_through,
+        "unwitnessed_tail": report.unwitnessed_tail,
+        "first_bad": report.first_bad,
+        "problems": [f.to_json() for f in report.ordered()],
+        "warnings": report.warnings,
+        "witnesses": report.witnesses,
+        "guarantees": [g.to_json() for g in guarantees],
+    }
+
+
+def _print_report(report: VerifyReport, guarantees: list[Guarantee]) -> None:
     if report.ok:
         out.print(
             f"[green]ok[/] {report.records} records, chain intact; "
             f"{report.checkpoints} signed checkpoints verified "
-            f"(signed through #{report.signed_through})"
+            f"(signed through #{report.signed_through}, witnessed through "
+            f"#{report.witnessed_through})"
         )
-        if report.unsigned_tail:
-            out.print(
-                f"[dim]{report.unsigned_tail} newer records are chained but not yet covered by a "
-                "signed checkpoint (`interlock audit checkpoint` signs the head now)[/]"
-            )
-        return
-    out.print(
-        f"[bold red]TAMPERED[/] {len(report.problems)} problem(s) in {report.records} records:"
-    )
-    for problem in report.problems:
-        out.print(f"  [red]•[/] {escape(problem)}")
-    raise typer.Exit(EXIT_BAD_INPUT)
+    else:
+        first = report.first_bad
+        where = f"; first bad record #{first}" if first is not None else ""
+        out.print(
+            f"[bold red]TAMPERED[/] {len(report.findings)} problem(s) in {report.records} "
+            f"records{where}:"
+        )
+        for problem in report.problems:
+            out.print(f"  [red]•[/] {escape(problem)}")
+    for warning in report.warnings:
+        out.print(f"[yellow]warning:[/] {escape(warning)}")
+    if report.unsigned_tail and report.ok:
+        out.print(
+            f"[dim]{report.unsigned_tail} newer records are chained but not yet covered by a "
+            "signed checkpoint in the log (`interlock audit checkpoint` signs the head now)[/]"
+        )
+    out.print("What this configuration proves (for the OS user running this command):")
+    for guarantee in guarantees:
+        mark = {True: "[green]yes[/]", False: "[red]no[/] ", None: "[yellow]?[/]  "}[
+            guarantee.holds
+        ]
+        out.print(f"  {mark} {escape(guarantee.name)} [dim]({escape(guarantee.why)})[/]")
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""`interlock check`: what would Interlock decide? (the contract in DESIGN.md)."""
+"""`interlock check`: what would Interlock decide? (the contract in docs/check.md)."""
 
 from __future__ import annotations
 

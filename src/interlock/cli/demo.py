@@ -7,8 +7,12 @@ verified and tampered with to show that the tampering is caught.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sqlite3
+import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -80,6 +84,23 @@ RESOURCES = {
 }
 
 
+def human_commands(args: Sequence[str], stdin: str = "") -> None:
+    """The on-call human's `interlock approvals …` / `interlock audit …`, run in-process;
+    `stdin` is what they type at the prompts (a password)."""
+    from interlock.cli import approvals, audit
+
+    root = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    root.add_typer(approvals.app, name="approvals")
+    root.add_typer(audit.app, name="audit")
+    saved = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.suppress(typer.Exit, SystemExit):
+            root(list(args), standalone_mode=False)
+    finally:
+        sys.stdin = saved
+
+
 def demo(
     tour: Annotated[
         bool, typer.Option("--tour", help="The decision tour instead of the incident replay.")
@@ -89,7 +110,7 @@ def demo(
     if not tour:
         from interlock.demo import replay
 
-        if not replay(out):
+        if not replay(out, human_commands):
             raise typer.Exit(1)
         return
     out.print(

@@ -1,4 +1,4 @@
-"""`interlock hooks install | uninstall | serve | status` and `interlock hook AGENT`."""
+"""`interlock hooks install | uninstall | pin | serve | status` and `interlock hook AGENT`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import typer
 from rich.markup import escape
 
 from interlock.cli._common import HomeOption, fail, fail_from, out
+from interlock.cli._human import CodeOption, PasswordStdinOption, human_proof
+from interlock.cli._human import UserOption as HumanUserOption
 from interlock.errors import InterlockError
 from interlock.home import find_home, require_home
 from interlock.hooks import AGENTS, deny_answer
@@ -63,7 +65,7 @@ def install(
       interlock hooks install claude-code            # .claude/settings.json here
       interlock hooks install cursor --user          # ~/.cursor/hooks.json
     """
-    from interlock.hooks._install import install as do_install
+    from interlock.hooks import install as do_install
 
     agent = _agent(agent)
     scope = _scope(project, user)
@@ -84,6 +86,13 @@ def install(
             "not recorded; run `interlock init`, then install again"
         )
     else:
+        from interlock.hooks import pin as do_pin
+
+        try:
+            do_pin(found, [scope] if scope is not None else [])
+        except (InterlockError, OSError) as exc:
+            fail(escape(f"installed, but the settings could not be pinned: {exc}"))
+        out.print("[dim]pinned: policies, interlock.toml and the agents' hook settings[/]")
         out.print(
             "[dim]start the resident process for fast answers: interlock hooks serve "
             f"--home {escape(str(found.root))}[/]"
@@ -97,7 +106,7 @@ def uninstall(
     user: UserOption = False,
 ) -> None:
     """Remove Interlock's hook from an agent's settings, leaving the rest as it was."""
-    from interlock.hooks._install import uninstall as do_uninstall
+    from interlock.hooks import uninstall as do_uninstall
 
     agent = _agent(agent)
     try:
@@ -113,6 +122,37 @@ def uninstall(
 
 
 @app.command()
+def pin(
+    project: Annotated[
+        list[Path] | None,
+        typer.Option("--project", help="Also watch this project's agent settings (repeatable)."),
+    ] = None,
+    as_user: HumanUserOption = None,
+    code: CodeOption = None,
+    password_stdin: PasswordStdinOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Pin policies, interlock.toml and the agents' hook settings as they are now.
+
+    The hook allows only reads while any of them differs from its pin: a human checks what
+    changed, then pins again. Needs a registered human (--user), like approving.
+    """
+    from interlock.hooks import pin as do_pin
+
+    try:
+        found = require_home(home)
+        human = human_proof(found, as_user, code, "hooks pin", password_stdin)
+        pins = do_pin(found, [p.resolve() for p in project or []])
+        found.audit_log().append(
+            "pins", {"event": "pinned", "by": human.name, "files": len(pins.files)}
+        )
+    except InterlockError as exc:
+        fail_from(exc)
+    out.print(f"pinned {len(pins.files)} files (watched in {len(pins.projects)} project(s))")
+    out.print("[dim]a running `interlock hooks serve` checks them on its next call[/]")
+
+
+@app.command()
 def serve(
     budget: Annotated[
         float | None,
@@ -121,7 +161,7 @@ def serve(
     home: HomeOption = None,
 ) -> None:
     """Run the resident process hook clients ask, on <home>/state/hooks.sock (foreground)."""
-    from interlock.hooks._daemon import serve as do_serve
+    from interlock.hooks import serve as do_serve
 
     try:
         found = require_home(home)
@@ -144,9 +184,15 @@ def status(
     home: HomeOption = None,
 ) -> None:
     """Show the resident process, the [hooks] settings and where hooks are installed."""
-    from interlock.hooks._daemon import pid_path, ping, socket_path
-    from interlock.hooks._decide import load_hook_settings, settings_table
-    from interlock.hooks._install import installed, settings_file
+    from interlock.hooks import (
+        installed,
+        load_hook_settings,
+        pid_path,
+        ping,
+        settings_file,
+        settings_table,
+        socket_path,
+    )
 
     try:
         found = find_home(home)
@@ -169,6 +215,15 @@ def status(
                 out.print(f"  {key}: {escape(str(value))}")
         except InterlockError as exc:
             out.print(f"[red]{escape(str(exc))}[/]")
+        from interlock.hooks import PinWatch, load_pins
+
+        if load_pins(found) is None:
+            out.print(
+                "pins:    none yet (taken when the hook first runs, or `interlock hooks pin`)"
+            )
+        else:
+            drift = PinWatch(found, load_pins(found) or "").drift()
+            out.print(f"pins:    {'[red]drift: ' + escape(drift) + '[/]' if drift else 'intact'}")
     scope = (project or Path.cwd()).resolve()
     for agent in AGENTS:
         where = [str(settings_file(agent, s)) for s in (scope, None) if installed(agent, s)]
@@ -185,7 +240,7 @@ def hook(
     is the same decision in one process. Every failure is answered with the agent's deny.
     """
     try:
-        from interlock.hooks._local import MAX_EVENT_BYTES, evaluate
+        from interlock.hooks import MAX_EVENT_BYTES, evaluate
 
         stream = getattr(sys.stdin, "buffer", None)
         raw = stream.read(MAX_EVENT_BYTES + 1) if stream is not None else sys.stdin.read().encode()

@@ -55,8 +55,7 @@ def pg(
     """Run the PostgreSQL proxy: every statement is checked and recorded before it runs."""
     from dataclasses import replace
 
-    from interlock.proxy.pg import build_server, run_loop, tls_context
-    from interlock.proxy.pg._login import load_settings
+    from interlock.proxy.pg import build_server, load_settings, run_loop, tls_context
 
     host, _, port_text = listen.rpartition(":")
     if not host or not port_text.isdigit():
@@ -134,10 +133,8 @@ def _safeguard_record(home: Home, audit_id: int) -> dict[str, Any]:
 
 
 async def _connect(home: Home, resource: str) -> Any:
-    from interlock.identity import ResourceRegistry, reveal_credential
-    from interlock.identity._state import IdentityState
-    from interlock.proxy.pg._client import Connection
-    from interlock.proxy.pg._login import parse_upstream
+    from interlock.identity import IdentityState, ResourceRegistry, reveal_credential
+    from interlock.proxy.pg import Connection, parse_upstream
 
     record = ResourceRegistry(IdentityState(home.database)).get(resource)
     if record.resource.kind != "postgres":
@@ -156,9 +153,7 @@ def undo(
 ) -> None:
     """Restore the tables a safeguard kept before a destructive statement ran."""
     from interlock.identity import local_operator
-    from interlock.proxy.pg._client import ClientError
-    from interlock.proxy.pg._results import PlanFailed
-    from interlock.proxy.pg._safeguards import Saved, undo_plan
+    from interlock.proxy.pg import ClientError, PlanFailed, Saved, undo_plan
 
     try:
         found_home = require_home(home)
@@ -215,7 +210,7 @@ def undo(
 
 
 def _kept(home: Home, resource: str) -> list[Any]:
-    from interlock.proxy.pg._safeguards import LIST_SQL, parse_kept
+    from interlock.proxy.pg import LIST_SQL, parse_kept
 
     async def run() -> list[Any]:
         conn = await _connect(home, resource)
@@ -237,7 +232,7 @@ def trash_list(
     home: HomeOption = None,
 ) -> None:
     """What Interlock keeps for a resource: soft-dropped tables and snapshots."""
-    from interlock.proxy.pg._client import ClientError
+    from interlock.proxy.pg import ClientError
 
     try:
         objects = _kept(require_home(home), resource)
@@ -273,9 +268,7 @@ def trash_purge(
 ) -> None:
     """Drop, for good, kept tables older than the retention (default 7 days)."""
     from interlock.identity import local_operator, parse_duration
-    from interlock.proxy.pg._client import ClientError
-    from interlock.proxy.pg._results import PlanFailed
-    from interlock.proxy.pg._safeguards import purge_plan
+    from interlock.proxy.pg import ClientError, PlanFailed, purge_plan
 
     try:
         found = require_home(home)

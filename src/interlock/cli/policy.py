@@ -18,7 +18,7 @@ from interlock.cli.render import OUTCOME_STYLE, render_decision
 from interlock.errors import InterlockError
 from interlock.home import find_home
 from interlock.policy import PolicyBundle, cedar_request, load_policies
-from interlock.policy.testing import CaseResult, read_test_file, run_policy_tests
+from interlock.policy_tests import CaseResult, read_test_file, run_policy_tests
 
 app = typer.Typer(help="Validate, test and explain Cedar policies.", no_args_is_help=True)
 

@@ -25,8 +25,8 @@ def http(
 ) -> None:
     """Run the HTTP/GraphQL proxy: agents' requests are checked, recorded and forwarded with
     the real credential injected."""
+    from interlock.config import DEFAULT_HTTP_LISTEN, parse_listen
     from interlock.proxy.http import HttpProxy, load_proxy_config, serve
-    from interlock.proxy.http._config import _listen
 
     try:
         found = require_home(home)
@@ -34,7 +34,7 @@ def http(
         if listen is not None:
             from dataclasses import replace
 
-            host, port = _listen(listen, "--listen")
+            host, port = parse_listen(listen, "--listen", example=DEFAULT_HTTP_LISTEN)
             config = replace(config, host=host, port=port)
     except InterlockError as exc:
         fail_from(exc)

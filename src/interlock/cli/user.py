@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
-from interlock.home import require_home
+from interlock.home import Home, require_home
 from interlock.identity import ROLES, HumanRegistry, local_operator
 
 app = typer.Typer(help="Humans: approvers and administrators.", no_args_is_help=True)
@@ -43,6 +43,16 @@ def add(
     """Add a user: set a password and enrol a TOTP authenticator (shown once)."""
     try:
         found = require_home(home)
+    except InterlockError as exc:
+        fail_from(exc)
+    enrol(found, name, role, password_stdin, as_json=as_json)
+
+
+def enrol(
+    found: Home, name: str, role: str, password_stdin: bool, *, as_json: bool = False
+) -> None:
+    """Register a human and show their TOTP enrolment once (`user add`, `init --admin`)."""
+    try:
         human = local_operator(found, action="user add")
         registry = HumanRegistry.for_home(found)
         password = _read_password(password_stdin)

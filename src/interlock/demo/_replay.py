@@ -19,13 +19,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -34,7 +37,7 @@ from rich.rule import Rule
 from interlock.demo._agent import find_tokens, graphql, shown
 from interlock.demo._cloud import BLANKET_TOKEN, STAGING_TOKEN, Cloud
 from interlock.home import Home, init_home
-from interlock.identity import AgentRegistry, ResourceRegistry
+from interlock.identity import AgentRegistry, HumanRegistry, ResourceRegistry
 from interlock.model import Human, Verb
 from interlock.proxy.http import ProxyThread, proxy_config_from
 
@@ -49,9 +52,13 @@ SNAPSHOT = 'mutation { volumeSnapshotCreate(volumeId: "{target}") { id } }'
 OPERATOR = Human("local:oncall", "admin")
 CANCEL_WINDOW = 2.0
 
+HumanCli = Callable[[Sequence[str], str], None]
+"""Runs `interlock ARGS` as the on-call human types it (given by the CLI: no import cycle)."""
 
-def replay(console: Console) -> bool:
-    """Run both acts; True when the production volume survived Act 2."""
+
+def replay(console: Console, human: HumanCli) -> bool:
+    """Run both acts; True when the production volume survived Act 2. `human` runs the
+    `interlock` commands the on-call human types (the CLI passes itself in)."""
     started = time.monotonic()
     console.print(
         Panel.fit(
@@ -65,7 +72,7 @@ def replay(console: Console) -> bool:
     )
     with tempfile.TemporaryDirectory(prefix="interlock-demo-") as tmp:
         act_one(console, Path(tmp) / "act1")
-        survived = act_two(console, Path(tmp) / "act2")
+        survived = act_two(console, Path(tmp) / "act2", human)
     console.print(Rule(style="dim"))
     verdict = "[bold green]survived[/]" if survived else "[bold red]was lost[/]"
     console.print(
@@ -167,22 +174,44 @@ def _home_env(home: Home) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _cli(console: Console, *args: str) -> None:
+def _cli(console: Console, human: HumanCli, *args: str) -> None:
     """Run `interlock ARGS` in-process, as the on-call human would type it."""
-    import typer
-
-    from interlock.cli import approvals, audit
-
-    root = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    root.add_typer(approvals.app, name="approvals")
-    root.add_typer(audit.app, name="audit")
     console.print(f"[magenta]    human[/] │ [bold]$ interlock {escape(' '.join(args))}[/]")
-    with contextlib.suppress(typer.Exit, SystemExit):
-        root(list(args), standalone_mode=False)
+    human(args, "")
 
 
-def _setup(root: Path, cloud: Cloud) -> tuple[Home, dict[str, str], ProxyThread]:
+@dataclass(frozen=True)
+class OnCall:
+    """The demo's registered human: deciding needs their password and TOTP code."""
+
+    name: str
+    password: str = field(repr=False)
+    totp: pyotp.TOTP = field(repr=False)
+
+
+def _decide(
+    console: Console, human: HumanCli, oncall: OnCall, verb: str, request_id: str, why: str
+) -> None:
+    """`interlock approvals VERB ID --user oncall`: password typed, code from the phone."""
+    shown = f"approvals {verb} {request_id} --user {oncall.name} -m {why!r}"
+    console.print(f"[magenta]    human[/] │ [bold]$ interlock {escape(shown)}[/]")
+    console.print("[magenta]    human[/] │ [dim](password and authenticator code entered)[/]")
+    args = ("approvals", verb, request_id, "--user", oncall.name, "--password-stdin")
+    human((*args, "--code", oncall.totp.now(), "-m", why), oncall.password + "\n")
+
+
+def _enrol(home: Home, name: str) -> OnCall:
+    password = secrets.token_urlsafe(18)
+    enrolment = HumanRegistry.for_home(home).add(OPERATOR, name, role="approver", password=password)
+    return OnCall(name, password, pyotp.TOTP(enrolment.totp_secret))
+
+
+def _setup(
+    root: Path, cloud: Cloud
+) -> tuple[Home, dict[str, str], ProxyThread, tuple[OnCall, OnCall]]:
     home, _ = init_home(root / "interlock-home")
+    # Two people on call: a TOTP code is accepted once, so each decides with their own.
+    oncall = (_enrol(home, "oncall"), _enrol(home, "lead"))
     resources = ResourceRegistry.for_home(home)
     resources.add(
         OPERATOR,
@@ -243,7 +272,7 @@ def _setup(root: Path, cloud: Cloud) -> tuple[Home, dict[str, str], ProxyThread]
         }
     )
     proxy = ProxyThread(home, config).start()
-    return home, {"staging-fixer": fixer.token, "ops-agent": ops.token}, proxy
+    return home, {"staging-fixer": fixer.token, "ops-agent": ops.token}, proxy, oncall
 
 
 def _answer(console: Console, status: int, answer: dict[str, Any]) -> None:
@@ -279,15 +308,15 @@ def _pending_id(home: Home, timeout: float = 10) -> str:
     raise RuntimeError("no approval request appeared")
 
 
-def act_two(console: Console, root: Path) -> bool:
+def act_two(console: Console, root: Path, human: HumanCli) -> bool:
     console.print(Rule("[bold]Act 2 — with Interlock[/]", align="left"))
     cloud = Cloud(root / "cloud")
     cloud.provision()
     cloud.start()
-    home, tokens, proxy = _setup(root, cloud)
+    home, tokens, proxy, oncall = _setup(root, cloud)
     try:
         with _home_env(home):
-            return _act_two(console, root, cloud, home, tokens, proxy)
+            return _act_two(console, root, cloud, home, tokens, proxy, human, oncall)
     finally:
         proxy.stop()
         cloud.stop()
@@ -300,6 +329,8 @@ def _act_two(
     home: Home,
     tokens: dict[str, str],
     proxy: ProxyThread,
+    human: HumanCli,
+    oncall: tuple[OnCall, OnCall],
 ) -> bool:
     staging_api = f"{proxy.url}/railway-staging/graphql/v2"
     prod_api = f"{proxy.url}/railway/graphql/v2"
@@ -357,13 +388,13 @@ def _act_two(
     waiting = _in_background(graphql, prod_api, ops, DELETE.format(PROD_VOLUME), wait=20)
     request_id = _pending_id(home)
     _say(console, "interlock", f"held as {request_id}; the agent's request is held open")
-    _cli(console, "approvals", "show", request_id)
-    _cli(
+    _cli(console, human, "approvals", "show", request_id)
+    _decide(
         console,
-        "approvals",
+        human,
+        oncall[0],
         "deny",
         request_id,
-        "-m",
         "that is the production database; its backups live on the same volume",
     )
     waiting["thread"].join(30)
@@ -376,7 +407,7 @@ def _act_two(
     )
     waiting = _in_background(graphql, prod_api, ops, DELETE.format(OLD_VOLUME), wait=20)
     request_id = _pending_id(home)
-    _cli(console, "approvals", "approve", request_id, "-m", "legacy volume, unused since March")
+    _decide(console, human, oncall[1], "approve", request_id, "legacy volume, unused since March")
     _say(
         console,
         "interlock",
@@ -392,6 +423,6 @@ def _act_two(
     survived = cloud.volume(PROD_VOLUME).exists()
     _say(console, "cloud", f"{PROD_VOLUME} (production): {cloud.describe(PROD_VOLUME)}")
     _say(console, "cloud", f"{OLD_VOLUME} (production): {cloud.describe(OLD_VOLUME)}")
-    _cli(console, "audit", "checkpoint")
-    _cli(console, "audit", "verify")
+    _cli(console, human, "audit", "checkpoint")
+    _cli(console, human, "audit", "verify")
     return survived

@@ -9,6 +9,11 @@
 See docs/hooks.md.
 """
 
+from interlock.hooks._daemon import pid_path, ping, serve, socket_path
+from interlock.hooks._decide import HookDecider, load_hook_settings, settings_table
+from interlock.hooks._install import install, installed, settings_file, uninstall
+from interlock.hooks._local import MAX_EVENT_BYTES, evaluate
+from interlock.hooks._pins import PinSet, PinWatch, load_pins, pin
 from interlock.hooks._protocols import (
     AGENTS,
     HookAnswer,
@@ -23,12 +28,29 @@ from interlock.hooks._protocols import (
 
 __all__ = [
     "AGENTS",
+    "MAX_EVENT_BYTES",
     "HookAnswer",
+    "HookDecider",
     "Permission",
+    "PinSet",
+    "PinWatch",
     "ToolCall",
     "ToolKind",
     "Verdict",
     "deny_answer",
+    "evaluate",
+    "install",
+    "installed",
+    "load_hook_settings",
+    "load_pins",
     "parse_event",
+    "pid_path",
+    "pin",
+    "ping",
     "render",
+    "serve",
+    "settings_file",
+    "settings_table",
+    "socket_path",
+    "uninstall",
 ]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import glob
 import os
 import time
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +28,16 @@ from typing import Any
 from interlock.approvals import ApprovalStore
 from interlock.audit import AuditLog
 from interlock.checking import Checker, CheckRequest
+from interlock.config import DEFAULT_BUDGET_SECONDS as DEFAULT_BUDGET_SECONDS
+from interlock.config import DEFAULT_READ_LIMIT as DEFAULT_READ_LIMIT
+from interlock.config import HookSettings as HookSettings
+from interlock.config import ProductionMarker as ProductionMarker
+from interlock.config import read_config
+from interlock.enforce import ActionRequest, EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
-from interlock.gate import Gate
+from interlock.gate import SELF_REFUSAL, Gate
 from interlock.home import Home, find_home
+from interlock.hooks._pins import PinWatch
 from interlock.hooks._protocols import (
     EventError,
     HookAnswer,
@@ -44,6 +50,7 @@ from interlock.hooks._protocols import (
     render,
 )
 from interlock.model import (
+    SELF_PROTECTION_RULE,
     Action,
     ActionDecision,
     Decision,
@@ -52,98 +59,20 @@ from interlock.model import (
     Verb,
     unknown_action,
 )
-from interlock.redact import redact_value
+from interlock.protect import as_action, installation_places, scan_paths
 from interlock.secrets import contains_secret, find_secrets
 
-DEFAULT_READ_LIMIT = 1_000_000
-DEFAULT_BUDGET_SECONDS = 2.0
 MAX_READ_FILES = 50
 SECRET_READ_RULE = "hooks-secret-read"  # noqa: S105 (a rule name)
 SENSITIVE_WRITE_RULE = "hooks-sensitive-write"
 WORKSPACE_RULE = "hooks-workspace-file"
 FAILURE_RULE = "hooks-fail-closed"
-
-
-@dataclass(frozen=True, slots=True)
-class ProductionMarker:
-    """A declaration that a command or tool call touching something is production.
-
-    `contains`: a substring (a host name, a database name); `variable`: an environment
-    variable name whose use (`$NAME` / `${NAME}`) marks the command as production.
-    """
-
-    contains: str = ""
-    variable: str = ""
-
-    def matches(self, text: str) -> bool:
-        if self.contains and self.contains in text:
-            return True
-        if self.variable:
-            return f"${self.variable}" in text or f"${{{self.variable}}}" in text
-        return False
-
-
-@dataclass(frozen=True, slots=True)
-class HookSettings:
-    """The `[hooks]` table of interlock.toml."""
-
-    environment: str = "production"
-    agent: str | None = None
-    production_markers: tuple[ProductionMarker, ...] = ()
-    read_limit: int = DEFAULT_READ_LIMIT
-    budget_seconds: float = DEFAULT_BUDGET_SECONDS
-
-    def environment_for(self, text: str) -> str:
-        if any(marker.matches(text) for marker in self.production_markers):
-            return "production"
-        return self.environment
+PIN_RULE = "hooks-pinned-configuration"
 
 
 def load_hook_settings(config_path: Path) -> HookSettings:
     """Read `[hooks]` from interlock.toml; raises `ConfigError` naming what is wrong."""
-    try:
-        raw = tomllib.loads(config_path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{config_path}: cannot read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
-    table = raw.get("hooks", {})
-    where = f"{config_path}: [hooks]"
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table")
-    unknown = set(table) - {
-        "environment",
-        "agent",
-        "production_markers",
-        "read_limit",
-        "budget_seconds",
-    }
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    environment = table.get("environment", "production")
-    if not isinstance(environment, str) or not environment.strip():
-        raise ConfigError(f"{where}: environment must be a non-empty string")
-    agent = table.get("agent")
-    if agent is not None and (not isinstance(agent, str) or not agent.strip()):
-        raise ConfigError(f"{where}: agent must be a non-empty string")
-    markers = []
-    for index, spec in enumerate(table.get("production_markers", [])):
-        at = f"{config_path}: [[hooks.production_markers]] #{index + 1}"
-        if not isinstance(spec, dict) or set(spec) - {"contains", "variable"}:
-            raise ConfigError(f"{at}: expected a table with `contains` or `variable`")
-        contains, variable = spec.get("contains", ""), spec.get("variable", "")
-        if not isinstance(contains, str) or not isinstance(variable, str):
-            raise ConfigError(f"{at}: `contains` and `variable` must be strings")
-        if not contains and not variable:
-            raise ConfigError(f"{at}: give `contains` or `variable`")
-        markers.append(ProductionMarker(contains, variable))
-    read_limit = table.get("read_limit", DEFAULT_READ_LIMIT)
-    if not isinstance(read_limit, int) or read_limit < 1024:
-        raise ConfigError(f"{where}: read_limit must be an integer of at least 1024 (bytes)")
-    budget = table.get("budget_seconds", DEFAULT_BUDGET_SECONDS)
-    if not isinstance(budget, int | float) or not 0.05 <= budget <= 30:
-        raise ConfigError(f"{where}: budget_seconds must be between 0.05 and 30")
-    return HookSettings(environment, agent, tuple(markers), read_limit, float(budget))
+    return read_config(config_path).hooks
 
 
 # --- sensitive places -------------------------------------------------------------------
@@ -167,8 +96,15 @@ _HOME_ASK = (
     ".gitconfig",
     ".bashrc",
     ".bash_profile",
+    ".bash_login",
     ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
     ".profile",
+    ".config/fish/",
+    ".config/git/",
+    ".config/environment.d/",
 )
 _ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
 
@@ -210,13 +146,19 @@ def _under(path: str, directory: str) -> bool:
 
 @dataclass(slots=True)
 class HookDecider:
-    """Answers hook events with one checker, the hook settings and an optional audit log."""
+    """Answers hook events with one checker and the hook settings; with a home, every verdict
+    goes through the enforcement pipeline (`point`): recorded, and a hold meets the approval
+    store there."""
 
     checker: Checker
     settings: HookSettings = field(default_factory=HookSettings)
-    audit: AuditLog | None = None
+    point: EnforcementPoint | None = None
     home_root: Path | None = None
-    approvals: ApprovalStore | None = None
+    pins: PinWatch | None = None
+
+    @property
+    def audit(self) -> AuditLog | None:
+        return self.point.audit if self.point is not None else None
 
     @classmethod
     def for_home(cls, explicit: Path | None = None) -> HookDecider:
@@ -225,13 +167,16 @@ class HookDecider:
         home = find_home(explicit)
         if home is None:
             return cls(Checker(Gate()))
+        checker = _home_checker(home)
         audit = home.audit_log()
+        point = EnforcementPoint(
+            gate=checker.gate,
+            audit=audit,
+            approvals=ApprovalStore(home.database, audit=audit),
+            hmac_key=home.hmac_key.read_bytes(),
+        )
         return cls(
-            _home_checker(home),
-            load_hook_settings(home.config_path),
-            audit,
-            home.root,
-            ApprovalStore(home.database, audit=audit),
+            checker, load_hook_settings(home.config_path), point, home.root, PinWatch.for_home(home)
         )
 
     def answer(self, agent: str, raw: bytes, *, deadline: float | None = None) -> HookAnswer:
@@ -246,6 +191,14 @@ class HookDecider:
             verdict = Verdict(
                 Permission.DENY,
                 f"internal error while deciding ({type(exc).__name__}); refused (fail closed)",
+            )
+        try:
+            verdict = self._pinned(verdict)
+        except Exception as exc:  # checking the pins must never let a tool through
+            verdict = Verdict(
+                Permission.DENY,
+                f"the pinned configuration could not be checked ({type(exc).__name__}); "
+                "refused (fail closed)",
             )
         if deadline is not None and time.monotonic() > deadline:
             verdict = timeout_verdict(self.settings.budget_seconds)
@@ -262,6 +215,23 @@ class HookDecider:
             return render(call, agent, verdict)
         except Exception:
             return deny_answer(agent, "internal error while answering; refused (fail closed)")
+
+    def _pinned(self, verdict: Verdict) -> Verdict:
+        """Only reads pass while the guard's own configuration has drifted from its pins."""
+        if self.pins is None or verdict.permission is Permission.DENY:
+            return verdict
+        if verdict.details.get("risk") == "read":
+            return verdict
+        drift = self.pins.drift()
+        if drift is None:
+            return verdict
+        return Verdict(
+            Permission.DENY,
+            f"Interlock's configuration drifted: {drift}. Until a human checks it and pins it "
+            "again (`interlock hooks pin`), only reads are allowed. Tell the user; do not try "
+            "to change it back yourself.",
+            details={"policies": [PIN_RULE], "risk": verdict.details.get("risk", "unknown")},
+        )
 
     def decide(self, call: ToolCall) -> Verdict:
         if call.kind is ToolKind.IGNORED:
@@ -290,7 +260,7 @@ class HookDecider:
     def _shell(self, call: ToolCall) -> Verdict:
         env = self.settings.environment_for(call.command)
         request = CheckRequest(
-            "shell", call.command, env=env, agent=self._principal_name(call), cwd=call.cwd or None
+            "shell", call.command, env=env, agent=self._principal_name(call), cwd=call.cwd
         )
         decision = self.checker.check(request)
         if decision.outcome is Outcome.ALLOW:
@@ -309,11 +279,33 @@ class HookDecider:
     def _mcp(self, call: ToolCall) -> Verdict:
         payload = dict(call.mcp or {})
         env = self.settings.environment_for(repr(payload))
-        request = CheckRequest("mcp", payload, env=env, agent=self._principal_name(call))
+        request = CheckRequest(
+            "mcp", payload, env=env, agent=self._principal_name(call), cwd=call.cwd
+        )
         decision = self.checker.check(request)
         return self._from_decision(decision, call, "mcp", payload, env)
 
+    def _self_protection(self, call: ToolCall, *, change: bool) -> Verdict | None:
+        """A file tool aimed at Interlock itself: refused, in every environment."""
+        findings = scan_paths(call.paths, self.checker.places, cwd=call.cwd or None, change=change)
+        if not findings:
+            return None
+        first = findings[0]
+        return Verdict(
+            Permission.DENY,
+            f"{call.tool} on {first.target} is refused: {first.why}. Interlock protects itself; "
+            "ask the user to make this change themselves.",
+            details={
+                "gate": _self_decision(call, [as_action(f) for f in findings]),
+                "kind": "file",
+                "payload": list(call.paths),
+            },
+        )
+
     def _read(self, call: ToolCall) -> Verdict:
+        refused = self._self_protection(call, change=False)
+        if refused is not None:
+            return refused
         if call.content is not None and contains_secret(call.content[: self.settings.read_limit]):
             return self._secret_verdict(call.paths[0] if call.paths else "the file", call)
         leak = self._secret_in(call.paths, call.cwd)
@@ -327,6 +319,9 @@ class HookDecider:
         )
 
     def _write(self, call: ToolCall) -> Verdict:
+        refused = self._self_protection(call, change=True)
+        if refused is not None:
+            return refused
         worst: tuple[Outcome, str, str] | None = None
         for raw in call.paths:
             for path in _candidate_paths(raw, call.cwd):
@@ -382,7 +377,7 @@ class HookDecider:
     ) -> Verdict:
         reasons = "; ".join(decision.reasons[:3]) or decision.outcome.value
         details: dict[str, Any] = {
-            "decision": decision.to_json(),
+            "gate": decision,
             "kind": kind,
             "environment": env,
             "payload": payload,
@@ -438,109 +433,125 @@ class HookDecider:
         )
 
     def _record(self, agent: str, call: ToolCall | None, verdict: Verdict) -> Verdict:
-        """Write the verdict to the audit log; a hold also opens (or, once a human approved
-        this exact call, claims) a request in the approval store."""
-        if self.audit is None:
+        """Send the verdict through the pipeline: recorded before the tool runs; a hold is
+        allowed once if a human approved exactly this call, else it opens a request."""
+        if self.point is None:
+            env = str(verdict.details.get("environment", "workspace"))
+            if verdict.permission is Permission.ASK and not self.settings.may_ask(env):
+                return Verdict(
+                    Permission.DENY,
+                    f"{verdict.reason} It needs a human's approval, and no Interlock home is "
+                    "set up to queue one: ask the user to run it.",
+                    None,
+                    verdict.details,
+                )
             return verdict
         details = dict(verdict.details)
         payload = details.pop("payload", None)
         held: Decision | None = details.pop("held", None)
         hold = bool(details.pop("hold", False))
-        outcome = _OUTCOME_OF[verdict.permission]
-        decision = dict(details.pop("decision", None) or {})
-        decision.update(
-            decision=outcome,
-            risk=decision.get("risk", details.get("risk", "unknown")),
-            actions=decision.get("actions", []),
-            reasons=[*decision.get("reasons", []), verdict.reason][-4:],
-            policies=decision.get("policies", details.get("policies", [])),
-        )
-        env = details.pop("environment", "workspace")
-        kind = details.pop("kind", call.kind.value if call else "unreadable")
+        details.pop("decision", None)
+        gate_decision: Decision | None = details.pop("gate", None)
+        env = str(details.pop("environment", "workspace"))
+        kind = str(details.pop("kind", call.kind.value if call else "unreadable"))
+        for key in ("policies", "risk"):
+            details.pop(key, None)
+        decision = held if hold and held is not None else gate_decision
+        if decision is None or decision.outcome.value != _OUTCOME_OF[verdict.permission]:
+            decision = _rule_decision(verdict, kind, call)
         principal = self.settings.agent or agent
-        resource = Resource(name=f"{agent}-{call.kind.value if call else 'event'}", environment=env)
-        body: dict[str, Any] = {
-            "source": f"hook:{agent}",
-            "principal": {"type": "agent", "name": principal},
-            "resource": {"name": resource.name, "environment": resource.environment},
-            "decision": decision,
-            "session_id": call.session if call else "",
+        context: dict[str, object] = {
             "event": call.event if call else "",
             "tool": call.tool if call else "",
-            "kind": kind,
             "verdict": verdict.permission.value,
             "reason": verdict.reason,
             **details,
         }
-        if payload is not None:
-            body["payload_hmac"] = self.audit.fingerprint(payload)
         if call is not None and call.cwd:
-            body["cwd"] = call.cwd
-        if not (hold and held is not None and self.approvals is not None):
-            self.audit.append("decision", body)
-            return verdict
-        return self._hold(agent, principal, resource, kind, payload, held, body, verdict)
-
-    def _hold(
-        self,
-        agent: str,
-        principal: str,
-        resource: Resource,
-        kind: str,
-        payload: object,
-        held: Decision,
-        body: dict[str, Any],
-        verdict: Verdict,
-    ) -> Verdict:
-        """A held call: run once if a human approved exactly it, else open a request."""
-        assert self.audit is not None and self.approvals is not None
-        who = self.checker.principal(CheckRequest(kind, "", agent=principal))
-        fingerprint = self.audit.fingerprint(
-            {
-                "agent": who.id or who.name,
-                "resource": resource.name,
-                "kind": kind,
-                "payload": payload,
-            }
-        )
-        approved = self.approvals.find_approved(fingerprint, who.id or who.name)
-        if approved is not None:
-            claimed = self.approvals.claim(approved.id, fingerprint)
-            if claimed is not None:
-                by = ", ".join(claimed.approvals) or "a human"
-                reason = f"approved by {by} ({claimed.id}); allowed once"
-                decision = {**body["decision"], "decision": "allow"}
-                decision["reasons"] = [*decision.get("reasons", []), reason][-4:]
-                self.audit.append(
-                    "decision",
-                    {
-                        **body,
-                        "decision": decision,
-                        "verdict": Permission.ALLOW.value,
-                        "reason": reason,
-                        "approval_request": claimed.id,
-                    },
-                )
-                return Verdict(Permission.ALLOW, reason, claimed.id, verdict.details)
-        record = self.audit.append("decision", body)
-        summary = "; ".join(d.action.detail or d.action.operation for d in held.actions)
-        request = self.approvals.open_request(
-            fingerprint=fingerprint,
-            agent=who,
-            resource=resource,
-            decision=held,
-            summary=str(redact_value(summary)),
+            context["cwd"] = call.cwd
+        request = ActionRequest(
             source=f"hook:{agent}",
-            decision_seq=record.seq,
+            agent=self.checker.principal(CheckRequest(kind, "", agent=principal)),
+            resource=Resource(
+                name=f"{agent}-{call.kind.value if call else 'event'}", environment=env
+            ),
+            kind=kind,
+            payload=payload if payload is not None else "",
+            summary="; ".join(d.action.detail or d.action.operation for d in decision.actions),
+            session_id=call.session if call else "",
+            context=context,
         )
+        if not hold:
+            self.point.record(self.point.verdict(request, decision))
+            return verdict
+        asking = self.settings.may_ask(env)
+        ttl = self.settings.ask_ttl if asking else None
+        settled = self.point.resolve(
+            self.point.record(self.point.verdict(request, decision)), ttl=ttl
+        )
+        if settled.approved:
+            return Verdict(Permission.ALLOW, settled.message, settled.approval_id, verdict.details)
+        request_id = settled.approval_id
+        if not request_id:
+            return (
+                verdict
+                if asking
+                else Verdict(Permission.DENY, verdict.reason, None, verdict.details)
+            )
+        if asking:
+            reason = (
+                f"{verdict.reason} Approval request {request_id} was created (it expires with "
+                f"this prompt, in {self.settings.ask_ttl:g} s)."
+            )
+            return Verdict(Permission.ASK, reason, request_id, verdict.details)
         reason = (
-            f"{verdict.reason} Approval request {request.id} was created; do not look for "
-            f"another way to do this: wait for a human to approve {request.id}."
+            f"{verdict.reason} Interlock is holding it for a human: approval request "
+            f"{request_id}. Do not look for another way to do this. Tell the user it needs "
+            f"their approval in Interlock (`interlock approvals approve {request_id}` or the "
+            f"console), wait, and run exactly the same command again once it is approved: "
+            f"it will run once."
         )
-        return Verdict(verdict.permission, reason, request.id, verdict.details)
+        return Verdict(Permission.DENY, reason, request_id, verdict.details)
 
 
 _OUTCOME_OF = {Permission.ALLOW: "allow", Permission.ASK: "hold", Permission.DENY: "deny"}
+
+
+def _self_decision(call: ToolCall, actions: list[Action]) -> Decision:
+    decisions = tuple(
+        ActionDecision(a, Outcome.DENY, (a.reason, SELF_REFUSAL), (SELF_PROTECTION_RULE,))
+        for a in actions
+    )
+    return Decision(
+        Outcome.DENY,
+        Verb.DESTRUCTIVE,
+        decisions,
+        (decisions[0].reasons[0], SELF_REFUSAL),
+        (SELF_PROTECTION_RULE,),
+    )
+
+
+def _rule_decision(verdict: Verdict, kind: str, call: ToolCall | None) -> Decision:
+    """The decision of a hook rule (a secret read, a sensitive write, a failure), in the
+    gate's shape, so every hook verdict is recorded like any other decision."""
+    outcome = Outcome(_OUTCOME_OF[verdict.permission])
+    details = verdict.details
+    try:
+        risk = Verb(str(details.get("risk", "unknown")))
+    except ValueError:
+        risk = Verb.UNKNOWN
+    policies = tuple(str(p) for p in details.get("policies", ()) or (FAILURE_RULE,))
+    targets = tuple(str(p) for p in details.get("paths", ()))
+    tool = call.tool if call is not None and call.tool else kind
+    action = Action(kind, f"{kind}:{tool}", risk, targets, reason=verdict.reason)
+    return Decision(
+        outcome,
+        risk,
+        (ActionDecision(action, outcome, (verdict.reason,), policies),),
+        (verdict.reason,),
+        policies,
+        approvers=1 if outcome is Outcome.HOLD else 0,
+    )
 
 
 def timeout_verdict(budget: float) -> Verdict:
@@ -578,11 +589,18 @@ def _home_checker(home: Home) -> Checker:
             Gate(home.load_policies()),
             resources={**registered_resources(home), **home.load_config().resources},
             agents=registered_agents(home),
+            places=installation_places(home.root, _outside_state(home)),
         )
     except InterlockError:
         raise
     except Exception as exc:
         raise ConfigError(f"{home.root}: cannot load the home ({exc})") from None
+
+
+def _outside_state(home: Home) -> list[Path]:
+    """State of the home kept outside it (the audit witness directory)."""
+    witness = home.audit_settings().witness_directory
+    return [witness] if witness is not None else []
 
 
 def settings_table(settings: HookSettings) -> Mapping[str, object]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 
 from interlock.audit import AuditLog
-from interlock.errors import ConfigError, InputError
+from interlock.config import read_config
+from interlock.errors import InputError
 from interlock.home import Home
 from interlock.identity._errors import HumanRequired, IdentityError, WideningRefused
 from interlock.identity._scope import (
@@ -25,7 +25,6 @@ from interlock.identity._scope import (
     format_duration,
     make_scope,
     narrow,
-    parse_duration,
 )
 from interlock.identity._state import IdentityState, Row, bump_epoch
 from interlock.identity._tokens import (
@@ -46,23 +45,7 @@ STATUSES = ("active", "suspended", "revoked")
 
 def max_ttl_from_config(home: Home) -> int:
     """`[identity] max_ttl` from interlock.toml (default 24h): no token lives longer."""
-    path = home.config_path
-    try:
-        raw = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    section = raw.get("identity", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [identity] must be a table")
-    value = section.get("max_ttl", "24h")
-    if not isinstance(value, str):
-        raise ConfigError(f'{path}: [identity] max_ttl must be a duration string such as "24h"')
-    try:
-        return parse_duration(value)
-    except InputError as exc:
-        raise ConfigError(f"{path}: [identity] max_ttl: {exc}") from None
+    return read_config(home.config_path).identity.max_ttl
 
 
 @dataclass(frozen=True, slots=True)

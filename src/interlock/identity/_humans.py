@@ -203,6 +203,26 @@ class HumanRegistry:
         self._log("human_login", type_="auth", user=name)
         return Human(name=name, role=row["role"])
 
+    def code_is_current(self, name: str, code: str) -> bool:
+        """Whether `code` is a TOTP code `name` could log in with now (not yet used).
+
+        Cheap (no password hash), claims nothing and records nothing: the control plane
+        lets a throttled login through to `authenticate` only when this holds, so a flood
+        cannot lock out a person who holds the second factor. An unknown name costs the
+        same TOTP computation.
+        """
+        row = self.state.one(
+            "SELECT totp_sealed, totp_last_step FROM identity_humans WHERE name = ?", (name,)
+        )
+        secret = self._dummy_totp
+        if row is not None:
+            try:
+                secret = self.sealer.open(bytes(row["totp_sealed"]), _totp_purpose(name))
+            except InterlockError:
+                row = None
+        step = self._matching_step(secret, code)
+        return row is not None and step is not None and step > int(row["totp_last_step"])
+
     def _dummy(self) -> str:
         if self._dummy_hash is None:
             self._dummy_hash = self.hasher.hash(secrets.token_hex(16))

@@ -11,14 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from interlock.config import parse_duration as parse_duration
 from interlock.errors import InputError
 from interlock.identity._errors import WideningRefused
 from interlock.model import Verb
 
 GRANTABLE_VERBS = (Verb.READ, Verb.WRITE, Verb.DESTRUCTIVE)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-_DURATION = re.compile(r"(\d+)([smhd])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +102,6 @@ def narrow(
             "a child token cannot be broader than its parent: " + "; ".join(problems)
         )
     return make_scope(envs, res, verb)
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in `8h`, `30m`, `90s`, `2d` or combinations such as `1h30m`."""
-    cleaned = text.strip().lower().replace(" ", "")
-    parts = _DURATION.findall(cleaned)
-    if not cleaned or "".join(n + u for n, u in parts) != cleaned:
-        raise InputError(f"duration {text!r} is not valid: use e.g. 30m, 8h, 1h30m or 2d")
-    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
-    if seconds <= 0:
-        raise InputError(f"duration {text!r} must be longer than zero")
-    return seconds
 
 
 def format_duration(seconds: float) -> str:

@@ -13,8 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from interlock.checking import coerce_payload, request_from_mapping
 from interlock.errors import InterlockError, PolicyError
 from interlock.model import Decision, Human
-from interlock.policy import PolicyBundle, load_policy_texts
-from interlock.policy._load import _read, policy_files
+from interlock.policy import PolicyBundle, load_policies, load_policy_texts
 from interlock.server._auth import ROLES_ADMIN, ApiRefusal, api_human, plane_of
 from interlock.server._models import TryBody, ValidateBody
 
@@ -55,8 +54,7 @@ def validate_files(plane: Any, body: ValidateBody) -> dict[str, Any]:
         if body.files:
             bundle = load_policy_texts((f.name, f.text) for f in body.files)
         else:
-            files = policy_files(plane.home.load_config().policy_paths)
-            bundle = load_policy_texts((str(f), _read(f)) for f in files)
+            bundle = load_policies(plane.home.load_config().policy_paths)
     except PolicyError as exc:
         return {
             "valid": False,

@@ -11,10 +11,11 @@ Two kinds of caller and never a mix:
 
 An agent token presented on any human path is refused with `require_human`, which records
 the attempt as an `incident` in the audit log. Login attempts are limited per client
-address (`login_rate` a minute) and a user name is locked after `lockout_after` consecutive
-failures for `lockout_seconds`, whatever the password (so the lock says nothing about
-which names exist). Sessions and counters live in this process's memory: a restart logs
-everyone out.
+address (`login_rate` a minute), and a user name is locked after `lockout_after` consecutive
+failures from one address (and after four times as many from all addresses) for
+`lockout_seconds`, whatever the password (so the lock says nothing about which names
+exist). No limit stops a person who presents a current TOTP code: see `LoginGuard`.
+Sessions and counters live in this process's memory: a restart logs everyone out.
 """
 
 from __future__ import annotations
@@ -122,53 +123,147 @@ class SessionStore:
 # --- login throttling ------------------------------------------------------------------
 
 
+_KEY_LIMIT = 10_000  # tracked addresses / (user, address) pairs before quiet ones are dropped
+USER_LOCK_FACTOR = 4  # failures from every address together that lock a name everywhere
+PROOF_MEMORY = 120.0  # seconds a TOTP code used past a limit is remembered (> its validity)
+
+
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    """A limit this login attempt is over: the HTTP status, the message, the wait."""
+
+    status: int
+    message: str
+    wait: float
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(int(self.wait) + 1)}
+
+
 class LoginGuard:
-    """Rate limit per client address; lockout per user name after consecutive failures."""
+    """Slows password guessing down without letting anyone lock the humans out.
+
+    Limits: `login_rate` attempts a minute per source address; `lockout_after` consecutive
+    failures lock one user name *from one address* for `lockout_seconds`; and
+    `USER_LOCK_FACTOR` times as many from all addresses together lock the name everywhere
+    (a guesser spread over many addresses). A limit only closes the cheap path: an attempt
+    that carries a current TOTP code of the claimed user still gets its full check, each
+    code once (`claim_proof`), so a flood from a shared address (loopback) or failed logins
+    in someone's name never lock out the person holding the second factor, nor the kill
+    switch behind their session. Guessing the code is the only way past a limit, and each
+    guess that misses is answered like any other throttled attempt.
+    """
 
     def __init__(self, settings: ServerSettings, clock: Callable[[], float] = time.monotonic):
         self.settings = settings
         self.clock = clock
         self._attempts: dict[str, deque[float]] = {}
-        self._failures: dict[str, int] = {}
-        self._locked_until: dict[str, float] = {}
+        self._failures: dict[tuple[str, str], int] = {}
+        self._user_failures: dict[str, int] = {}
+        self._locked_until: dict[tuple[str, str], float] = {}
+        self._user_locked_until: dict[str, float] = {}
+        self._proofs: dict[tuple[str, str], float] = {}
+        self._refusals: dict[tuple[str, str, str], float] = {}
         self._lock = threading.Lock()
 
-    def admit(self, address: str) -> float:
-        """0 when this address may try now, else the seconds to wait."""
+    def check(self, name: str, address: str) -> Throttle | None:
+        """The limit this attempt is over, or None (and then it is counted)."""
         now = self.clock()
+        key = (_user_key(name), address)
         with self._lock:
             window = self._attempts.setdefault(address, deque())
             while window and now - window[0] >= 60.0:
                 window.popleft()
             if len(window) >= self.settings.login_rate:
-                return max(1.0, 60.0 - (now - window[0]))
+                return Throttle(
+                    429,
+                    "too many login attempts from this address: wait a minute (the right "
+                    "password with a current code still logs in)",
+                    max(1.0, 60.0 - (now - window[0])),
+                )
+            locked = max(self._locked_until.get(key, 0.0), self._user_locked_until.get(key[0], 0.0))
+            if locked > now:
+                return Throttle(
+                    423,
+                    f"too many failed logins for this user: locked for "
+                    f"{int((locked - now) // 60) + 1} min (the right password with a current "
+                    "code still logs in)",
+                    locked - now,
+                )
             window.append(now)
-            if len(self._attempts) > 10_000:  # forget quiet addresses, bounded memory
-                for key in [k for k, v in self._attempts.items() if not v]:
-                    del self._attempts[key]
-            return 0.0
+            if len(self._attempts) > _KEY_LIMIT:  # forget quiet addresses, bounded memory
+                for quiet in [k for k, v in self._attempts.items() if not v]:
+                    del self._attempts[quiet]
+            return None
 
-    def locked_for(self, name: str) -> float:
+    def claim_proof(self, name: str, code: str) -> bool:
+        """True the first time `code` is presented for `name` past a limit (then never again
+        while it could still be valid): one full check per code, whoever sends it."""
+        now = self.clock()
+        key = (_user_key(name), code.strip()[:16])
+        with self._lock:
+            for old in [k for k, until in self._proofs.items() if until <= now]:
+                del self._proofs[old]
+            if key in self._proofs:
+                return False
+            self._proofs[key] = now + PROOF_MEMORY
+            return True
+
+    def first_refusal(self, event: str, name: str, address: str) -> bool:
+        """True for the first refusal of its kind for (name, address) in a minute: a flood
+        is recorded once a minute, not once a request (metrics count every one)."""
+        now = self.clock()
+        key = (event, _user_key(name), address)
+        with self._lock:
+            if self._refusals.get(key, 0.0) > now:
+                return False
+            if len(self._refusals) > _KEY_LIMIT:
+                self._refusals = {k: t for k, t in self._refusals.items() if t > now}
+            self._refusals[key] = now + 60.0
+            return True
+
+    def failed(self, name: str, address: str) -> bool:
+        """Count a failure; True when it locks the name (from this address, or everywhere)."""
+        user = _user_key(name)
+        key = (user, address)
         now = self.clock()
         with self._lock:
-            until = self._locked_until.get(name.lower(), 0.0)
-            return max(0.0, until - now)
-
-    def failed(self, name: str) -> bool:
-        """Count a failure; True when this one locks the name."""
-        key = name.lower()
-        with self._lock:
             count = self._failures.get(key, 0) + 1
+            total = self._user_failures.get(user, 0) + 1
             self._failures[key] = count
+            self._user_failures[user] = total
+            locks = False
             if count >= self.settings.lockout_after:
-                self._locked_until[key] = self.clock() + self.settings.lockout_seconds
+                self._locked_until[key] = now + self.settings.lockout_seconds
                 self._failures[key] = 0
-                return True
-            return False
+                locks = True
+            if total >= self.settings.lockout_after * USER_LOCK_FACTOR:
+                self._user_locked_until[user] = now + self.settings.lockout_seconds
+                self._user_failures[user] = 0
+                locks = True
+            if len(self._failures) > _KEY_LIMIT or len(self._user_failures) > _KEY_LIMIT:
+                self._forget_unlocked(now)
+            return locks
 
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, name: str, address: str) -> None:
+        user = _user_key(name)
         with self._lock:
-            self._failures.pop(name.lower(), None)
+            self._failures.pop((user, address), None)
+            self._user_failures.pop(user, None)
+
+    def _forget_unlocked(self, now: float) -> None:
+        """Bounded memory: drop counters that lock nothing (called with the lock held)."""
+        self._locked_until = {k: t for k, t in self._locked_until.items() if t > now}
+        self._user_locked_until = {k: t for k, t in self._user_locked_until.items() if t > now}
+        self._failures = {k: v for k, v in self._failures.items() if k in self._locked_until}
+        self._user_failures = {
+            k: v for k, v in self._user_failures.items() if k in self._user_locked_until
+        }
+
+
+def _user_key(name: str) -> str:
+    return name.lower()[:128]
 
 
 # --- principals --------------------------------------------------------------------------

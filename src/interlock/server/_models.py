@@ -21,7 +21,7 @@ class LoginBody(Strict):
 
 class DecideBody(Strict):
     kind: Literal["shell", "sql", "graphql", "http", "mcp"]
-    payload: Any = Field(description="the input as the agent would send it (see DESIGN.md)")
+    payload: Any = Field(description="the input as the agent would send it (see docs/check.md)")
     resource: str | None = Field(default=None, min_length=1, max_length=128)
     env: str | None = Field(default=None, min_length=1, max_length=64)
     reason: str = Field(default="", max_length=2000, description="the agent's stated reason")

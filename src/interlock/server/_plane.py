@@ -22,6 +22,7 @@ from interlock.approvals import (
     separation_for,
 )
 from interlock.checking import Checker
+from interlock.enforce import EnforcementPoint
 from interlock.gate import Gate
 from interlock.home import Home
 from interlock.identity import (
@@ -46,6 +47,7 @@ from interlock.server._threads import shared_audit_log
 from interlock.server._webhooks import WebhookDispatcher, WebhookRegistry
 
 CATALOGUE_TTL = 1.0
+DECIDE_WAIT_HINT = "or send it with `Prefer: wait=SECONDS` to wait for the decision"
 
 
 class ControlPlane:
@@ -74,6 +76,13 @@ class ControlPlane:
         self.hmac_key = home.hmac_key.read_bytes()
         self.bundle: PolicyBundle = home.load_policies()
         self.gate = Gate(self.bundle)
+        self.point = EnforcementPoint(
+            gate=self.gate,
+            audit=self.audit,
+            approvals=self.approvals,
+            hmac_key=self.hmac_key,
+            wait_hint=DECIDE_WAIT_HINT,
+        )
         self.sessions = SessionStore(self.settings)
         self.guard = LoginGuard(self.settings)
         self.metrics = Metrics()
@@ -132,6 +141,7 @@ class ControlPlane:
         with self._lock:
             self.bundle = bundle
             self.gate = Gate(bundle)
+            self.point.gate = self.gate
         return bundle
 
     def what_if_checker(self) -> Checker:

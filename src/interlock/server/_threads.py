@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from interlock.audit import AuditLog, CheckpointSigner, SQLiteAuditStore
+from interlock.audit import AuditLog, CheckpointSigner, SQLiteAuditStore, witnesses_for
 from interlock.audit.chain import AuditRecord, Checkpoint
 from interlock.audit.store import MakeRecord
 from interlock.errors import ConfigError
@@ -68,7 +68,7 @@ class ThreadLocalAuditStore:
 
 def shared_audit_log(home: Home) -> AuditLog:
     """The home's audit log, safe to append to from any of the server's threads."""
-    config = home.load_config()
+    settings = home.audit_settings()
     try:
         hmac_key = home.hmac_key.read_bytes()
     except OSError as exc:
@@ -77,5 +77,8 @@ def shared_audit_log(home: Home) -> AuditLog:
         ThreadLocalAuditStore(home.database),
         signer=CheckpointSigner.from_file(home.signing_key),
         hmac_key=hmac_key,
-        checkpoint_every=config.checkpoint_every,
+        checkpoint_every=settings.checkpoint_every,
+        witnesses=witnesses_for(settings),
+        checkpoint_interval=settings.checkpoint_interval,
+        key_pin=settings.key_fingerprint,
     )

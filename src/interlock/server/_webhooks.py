@@ -34,15 +34,18 @@ import queue
 import secrets
 import threading
 import time
-import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from interlock.audit import AuditLog, AuditRecord
+from interlock.config import EVENTS as EVENTS
+from interlock.config import FORMATS as FORMATS
+from interlock.config import check_events as check_events
+from interlock.config import check_url as check_url
+from interlock.config import read_config
 from interlock.errors import ConfigError, InputError, InterlockError
 from interlock.home import Home
 from interlock.identity import IdentityError, IdentityState, Sealer
@@ -51,8 +54,6 @@ if TYPE_CHECKING:
     from interlock.server._metrics import Metrics
 
 log = logging.getLogger("interlock.server.webhooks")
-EVENTS = ("hold", "approved", "denied", "suspended")
-FORMATS = ("json", "slack")
 MAX_ATTEMPTS = 5
 FIRST_BACKOFF = 1.0
 TIMEOUT = 5.0
@@ -95,26 +96,6 @@ class Webhook:
         }
 
 
-def check_url(url: str, where: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"{where}: the url must be an http:// or https:// address")
-    if parts.username or parts.password:
-        raise InputError(f"{where}: the url must not carry a user or password")
-    return url.strip()
-
-
-def check_events(events: Any, where: str) -> frozenset[str]:
-    if not isinstance(events, list | tuple) or not all(isinstance(e, str) for e in events):
-        raise InputError(f"{where}: events must be a list of {', '.join(EVENTS)}")
-    unknown = set(events) - set(EVENTS)
-    if unknown:
-        raise InputError(
-            f"{where}: unknown event(s) {', '.join(sorted(unknown))}: expected {', '.join(EVENTS)}"
-        )
-    return frozenset(events) or frozenset(EVENTS)
-
-
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
@@ -139,44 +120,27 @@ class WebhookRegistry:
             db.execute(_SCHEMA)
 
     def configured(self) -> list[Webhook]:
+        """The `[[webhooks]]` of interlock.toml, each with its secret from the environment."""
         path = self.home.config_path
-        try:
-            raw = tomllib.loads(path.read_text())
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read ({exc})") from None
-        items = raw.get("webhooks", [])
-        if not isinstance(items, list):
-            raise ConfigError(f"{path}: webhooks must be an array of tables ([[webhooks]])")
         out = []
-        for index, spec in enumerate(items):
-            where = f"{path}: [[webhooks]] #{index + 1}"
-            if not isinstance(spec, dict):
-                raise ConfigError(f"{where}: expected a table")
-            if "secret" in spec:
-                raise ConfigError(
-                    f'{where}: do not put the secret in the file: set secret_env = "NAME" '
-                    "and the secret in that environment variable"
-                )
-            unknown = set(spec) - {"url", "format", "events", "secret_env"}
-            if unknown:
-                raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-            fmt = spec.get("format", "json")
-            if fmt not in FORMATS:
-                raise ConfigError(f"{where}: format must be json or slack")
-            env = spec.get("secret_env", "")
-            if not isinstance(env, str) or not env:
-                raise ConfigError(f"{where}: secret_env must name an environment variable")
-            secret = os.environ.get(env, "")
+        for spec in read_config(path).webhooks:
+            secret = os.environ.get(spec.secret_env, "")
             if len(secret) < MIN_SECRET:
                 raise ConfigError(
-                    f"{where}: ${env} must hold a secret of at least {MIN_SECRET} characters"
+                    f"{path}: [[webhooks]] #{spec.number}: ${spec.secret_env} must hold a "
+                    f"secret of at least {MIN_SECRET} characters"
                 )
-            try:
-                url = check_url(str(spec.get("url", "")), where)
-                events = check_events(spec.get("events", list(EVENTS)), where)
-            except InputError as exc:
-                raise ConfigError(str(exc)) from None
-            out.append(Webhook(f"config-{index + 1}", url, fmt, events, "config", secret, env))
+            out.append(
+                Webhook(
+                    f"config-{spec.number}",
+                    spec.url,
+                    spec.format,
+                    spec.events,
+                    "config",
+                    secret,
+                    spec.secret_env,
+                )
+            )
         return out
 
     def stored(self) -> list[Webhook]:

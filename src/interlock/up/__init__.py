@@ -3,7 +3,7 @@
     _plan        interlock.toml → a `Plan` (which children, their arguments, where they
                  listen), validated by each component's own loader; no I/O but reading
     _supervisor  start, probe, restart with back-off, stop (SIGTERM, then SIGKILL)
-    _child       the entry point each child runs (`python -m interlock.up._child …`)
+    children run `python -m interlock.cli._supervised …` (the CLI, SIGTERM as Ctrl-C)
 
 See docs/up.md.
 """

@@ -1,8 +1,8 @@
 """What `interlock up` would run: interlock.toml read and validated into a `Plan`.
 
-Every component's own loader validates its own table (the same code the child process runs),
-so a config that passes `interlock up --check` is one each child will accept. This module
-reads files only: no process is started and no port is bound.
+Every table is checked by `interlock.config` (the same code each child process runs), so a
+config that passes `interlock up --check` is one each child will accept. This module reads
+files only: no process is started and no port is bound.
 
 [up]                                  # optional: how `interlock up` runs things
 server = true                         # the control plane (default: always, on [server] listen)
@@ -19,22 +19,22 @@ allow_cleartext_on_loopback = false   # true: tokens without TLS, loopback liste
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from interlock.config import (
+    DEFAULT_MAX_RESTARTS,
+    DEFAULT_STOP_TIMEOUT,
+    Config,
+    UpPgSettings,
+    read_config,
+)
 from interlock.errors import ConfigError
 from interlock.home import Home
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
-DEFAULT_PG_LISTEN = "127.0.0.1:6432"
-DEFAULT_MAX_RESTARTS = 5
-DEFAULT_STOP_TIMEOUT = 5.0
-
-_UP_KEYS = {"server", "hooks", "max_restarts", "stop_timeout", "pg"}
-_UP_PG_KEYS = {"listen", "tls_cert", "tls_key", "allow_cleartext_on_loopback"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,48 +80,32 @@ def load_plan(
     `server` and `hooks` (the command-line flags) win over `[up]`; None means "as configured".
     """
     path = home.config_path
-    raw = _read(path)
-    home.load_config()
+    config = read_config(path).check()  # every table, as each child will check its own
     home.load_policies()  # a policy that does not parse would make every child fail
-    up = _table(raw, "up", f"{path}: [up]")
-    where = f"{path}: [up]"
-    unknown = set(up) - _UP_KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    restarts = (
-        up.get("max_restarts", DEFAULT_MAX_RESTARTS) if max_restarts is None else max_restarts
-    )
-    if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 0:
-        raise ConfigError(f"{where}: max_restarts must be an integer of at least 0")
-    stop_timeout = up.get("stop_timeout", DEFAULT_STOP_TIMEOUT)
-    if isinstance(stop_timeout, bool) or not isinstance(stop_timeout, int | float):
-        raise ConfigError(f"{where}: stop_timeout must be a number of seconds")
-    if not 0.1 <= stop_timeout <= 300:
-        raise ConfigError(f"{where}: stop_timeout must be from 0.1 to 300 seconds")
-    run_server = _flag(up, "server", where, default=True) if server is None else server
-    run_hooks = _flag(up, "hooks", where, default="hooks" in raw) if hooks is None else hooks
+    up = config.up
+    restarts = up.max_restarts if max_restarts is None else max_restarts
+    run_server = up.server if server is None else server
+    if hooks is None:
+        hooks = up.hooks if up.hooks is not None else config.has("hooks")
 
     children: list[ChildSpec] = []
     warnings: list[str] = []
     home_args = ("--home", str(home.root))
     if run_server:
-        children.append(_server_child(home, home_args, warnings))
-    proxy = _table(raw, "proxy", f"{path}: [proxy]")
-    if "http" in proxy:
-        children.append(_http_child(home, home_args, warnings))
-    if "pg" in proxy or "pg" in up:
-        children.append(_pg_child(home, up.get("pg", {}), home_args, warnings))
-    if run_hooks:
-        children.append(_hooks_child(home, home_args))
+        children.append(_server_child(config, home_args, warnings))
+    if config.has("proxy.http"):
+        children.append(_http_child(home, config, home_args, warnings))
+    if config.has("proxy.pg") or up.pg is not None:
+        children.append(_pg_child(config, up.pg or UpPgSettings(), home_args, warnings))
+    if hooks:
+        children.append(_hooks_child(home, config, home_args))
     _no_shared_ports(path, children)
-    return Plan(home, tuple(children), restarts, float(stop_timeout), tuple(warnings))
+    return Plan(home, tuple(children), restarts, up.stop_timeout, tuple(warnings))
 
 
-def _server_child(home: Home, home_args: tuple[str, ...], warnings: list[str]) -> ChildSpec:
-    from interlock.server._settings import load_server_settings  # not the app: fast
-
-    settings = load_server_settings(home.config_path)
-    _fixed_port(settings.port, f"{home.config_path}: [server] listen")
+def _server_child(config: Config, home_args: tuple[str, ...], warnings: list[str]) -> ChildSpec:
+    settings = config.server
+    _fixed_port(settings.port, f"{config.path}: [server] listen")
     if settings.host not in LOOPBACK:
         warnings.append(f"the control plane listens on {settings.host}, not loopback")
     url = f"http://{_url_host(settings.host)}:{settings.port}"
@@ -134,28 +118,28 @@ def _server_child(home: Home, home_args: tuple[str, ...], warnings: list[str]) -
     )
 
 
-def _http_child(home: Home, home_args: tuple[str, ...], warnings: list[str]) -> ChildSpec:
-    from interlock.proxy.http import load_proxy_config
-
-    config = load_proxy_config(home.config_path)
-    where = f"{home.config_path}: [proxy.http]"
-    if not config.routes:
+def _http_child(
+    home: Home, config: Config, home_args: tuple[str, ...], warnings: list[str]
+) -> ChildSpec:
+    proxy = config.proxy_http
+    where = f"{config.path}: [proxy.http]"
+    if not proxy.routes:
         raise ConfigError(f"{where}: no [proxy.http.routes.NAME] configured: nothing to front")
-    _fixed_port(config.port, f"{where} listen")
-    _routes_resolve(home, config.routes)
-    if config.host not in LOOPBACK:
-        warnings.append(f"the HTTP proxy listens on {config.host}, not loopback")
-    prefixes = ", ".join(route.prefix for route in config.routes.values())
+    _fixed_port(proxy.port, f"{where} listen")
+    _routes_resolve(home, config, proxy.routes)
+    if proxy.host not in LOOPBACK:
+        warnings.append(f"the HTTP proxy listens on {proxy.host}, not loopback")
+    prefixes = ", ".join(route.prefix for route in proxy.routes.values())
     return ChildSpec(
         "proxy-http",
         ("proxy", "http", *home_args),
-        f"http://{_url_host(config.host)}:{config.port}",
-        Probe("tcp", _probe_host(config.host), config.port),
+        f"http://{_url_host(proxy.host)}:{proxy.port}",
+        Probe("tcp", _probe_host(proxy.host), proxy.port),
         f"routes {prefixes}",
     )
 
 
-def _routes_resolve(home: Home, routes: Mapping[str, Any]) -> None:
+def _routes_resolve(home: Home, config: Config, routes: Mapping[str, Any]) -> None:
     """The checks the proxy makes at start, without revealing any credential: each route
     names a known resource and has an upstream."""
     from interlock.identity import ResourceRegistry
@@ -166,9 +150,9 @@ def _routes_resolve(home: Home, routes: Mapping[str, Any]) -> None:
         records = {r.resource.name: r for r in ResourceRegistry(state).resources()}
     finally:
         state.close()
-    configured = home.load_config().resources
+    configured = config.resources
     for name, route in routes.items():
-        at = f"{home.config_path}: [proxy.http.routes.{name}]"
+        at = f"{config.path}: [proxy.http.routes.{name}]"
         record = records.get(route.resource)
         if record is None and route.resource not in configured:
             raise ConfigError(
@@ -181,41 +165,23 @@ def _routes_resolve(home: Home, routes: Mapping[str, Any]) -> None:
             )
 
 
-def _pg_child(home: Home, spec: Any, home_args: tuple[str, ...], warnings: list[str]) -> ChildSpec:
+def _pg_child(
+    config: Config, pg: UpPgSettings, home_args: tuple[str, ...], warnings: list[str]
+) -> ChildSpec:
     from interlock.proxy.pg import tls_context
-    from interlock.proxy.pg._login import load_settings
 
-    load_settings(home.config_path)  # [proxy.pg]: the limits the child will apply
-    where = f"{home.config_path}: [up.pg]"
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{where} must be a table")
-    unknown = set(spec) - _UP_PG_KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    listen = spec.get("listen", DEFAULT_PG_LISTEN)
-    if not isinstance(listen, str):
-        raise ConfigError(f'{where}: listen must be "HOST:PORT"')
-    host, _, port_text = listen.rpartition(":")
-    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError(f'{where}: listen must be "HOST:PORT" (e.g. "{DEFAULT_PG_LISTEN}")')
-    port = int(port_text)
-    cleartext = _flag(spec, "allow_cleartext_on_loopback", where, default=False)
-    cert, key = spec.get("tls_cert", ""), spec.get("tls_key", "")
-    if not isinstance(cert, str) or not isinstance(key, str):
-        raise ConfigError(f"{where}: tls_cert and tls_key must be file names")
-    if bool(cert) != bool(key):
-        raise ConfigError(f"{where}: give both tls_cert and tls_key")
-    args = ["proxy", "pg", *home_args, "--listen", listen]
-    if cert:
-        cert_path, key_path = home.config_path.parent / cert, home.config_path.parent / key
+    where = f"{config.path}: [up.pg]"
+    args = ["proxy", "pg", *home_args, "--listen", pg.listen]
+    if pg.tls_cert:
+        cert_path, key_path = config.path.parent / pg.tls_cert, config.path.parent / pg.tls_key
         try:
             tls_context(cert_path, key_path)
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{where}: cannot load tls_cert/tls_key ({exc})") from None
         args += ["--tls-cert", str(cert_path), "--tls-key", str(key_path)]
         mode = "TLS"
-    elif cleartext:
-        if host.strip("[]") not in LOOPBACK:
+    elif pg.allow_cleartext_on_loopback:
+        if pg.host not in LOOPBACK:
             raise ConfigError(
                 f"{where}: allow_cleartext_on_loopback needs a loopback listen address"
             )
@@ -226,22 +192,21 @@ def _pg_child(home: Home, spec: Any, home_args: tuple[str, ...], warnings: list[
             f"{where}: agents send their token as the password: set tls_cert and tls_key, "
             "or allow_cleartext_on_loopback = true for a loopback listener"
         )
-    if host.strip("[]") not in LOOPBACK:
-        warnings.append(f"the PostgreSQL proxy listens on {host}, not loopback")
+    if pg.host not in LOOPBACK:
+        warnings.append(f"the PostgreSQL proxy listens on {pg.host}, not loopback")
     return ChildSpec(
         "proxy-pg",
         tuple(args),
-        f"postgresql://{host}:{port}",
-        Probe("tcp", _probe_host(host.strip("[]")), port),
+        f"postgresql://{_url_host(pg.host)}:{pg.port}",
+        Probe("tcp", _probe_host(pg.host), pg.port),
         mode,
     )
 
 
-def _hooks_child(home: Home, home_args: tuple[str, ...]) -> ChildSpec:
-    from interlock.hooks._daemon import socket_path
-    from interlock.hooks._decide import load_hook_settings
+def _hooks_child(home: Home, config: Config, home_args: tuple[str, ...]) -> ChildSpec:
+    from interlock.hooks import socket_path
 
-    settings = load_hook_settings(home.config_path)
+    settings = config.hooks
     path = socket_path(home)
     return ChildSpec(
         "hooks",
@@ -250,29 +215,6 @@ def _hooks_child(home: Home, home_args: tuple[str, ...]) -> ChildSpec:
         Probe("unix", path=str(path)),
         f"environment {settings.environment}",
     )
-
-
-def _read(path: Path) -> Mapping[str, Any]:
-    try:
-        return tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-
-
-def _table(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
-    value = raw.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where} must be a table")
-    return value
-
-
-def _flag(table: Mapping[str, Any], key: str, where: str, *, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: {key} must be true or false")
-    return value
 
 
 def _fixed_port(port: int, where: str) -> None:

@@ -36,7 +36,7 @@ from interlock.up._plan import ChildSpec, Probe
 TICK_SECONDS = 0.05
 STABLE_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 10.0
-CHILD_COMMAND = (sys.executable, "-m", "interlock.up._child")
+CHILD_COMMAND = (sys.executable, "-m", "interlock.cli._supervised")
 
 Report = Callable[[str, str, str], None]
 """report(child name, kind, text): kind is "status" (the supervisor's own line about the

@@ -2,15 +2,20 @@
 is classified and decided before the server sees it, the real credential stays inside.
 
     _messages    protocol v3 framing, parsing and building (bytes only)
-    _session     the sans-I/O state machine of one connection (startup, auth, relay)
+    _session     the sans-I/O state machine of one connection: events in, commands out
+    _handshake     its opening: startup, the agent's login, upstream TLS and authentication
+    _relay         its READY phase: simple and extended query, refusals, row limit
+    _internal      queries the proxy runs itself on the connection (safeguard plans)
+    _commands      what the session asks the shell to do
+    _ruling      what the session does with a statement (`Ruling`, `PendingRuling`)
     _auth        upstream authentication (trust, cleartext, MD5, SCRAM via scramp)
     _login       agent login: token, resource, credential, per-agent limits
-    _enforce     the enforcement point: classify → gate → approvals → audit → safeguard
-    _approvals   approval requests for held statements (and waiting on them)
+    _enforce     the enforcement point over `interlock.enforce`: fence, read memo, safeguards
     _tls         TLS toward the server: sslmode / sslrootcert as libpq reads them
     _safeguards  snapshot into the vault, soft drop into the trash, undo, purge
+    _results     the result of one query, as plans see it
     _client      a minimal client for the CLI (undo, trash) on the same code
-    _server      the asyncio shell
+    _server      the asyncio shell (and the thread where Interlock's state is used)
 
 See docs/proxy-pg.md.
 """
@@ -20,22 +25,56 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Coroutine
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from interlock.home import Home
-from interlock.proxy.pg._login import HomeLogins, ProxySettings, Target, load_settings
+from interlock.proxy.pg._client import ClientError, Connection
+from interlock.proxy.pg._login import (
+    AgentLimits,
+    HomeLogins,
+    ProxySettings,
+    Target,
+    load_settings,
+    parse_upstream,
+)
+from interlock.proxy.pg._results import Plan, PlanFailed, QueryResult
+from interlock.proxy.pg._safeguards import (
+    LIST_SQL,
+    KeptObject,
+    Saved,
+    parse_kept,
+    purge_plan,
+    undo_plan,
+)
 from interlock.proxy.pg._server import ProxyServer
 from interlock.proxy.pg._session import Session
 
 __all__ = [
+    "LIST_SQL",
+    "AgentLimits",
+    "ClientError",
+    "Connection",
     "HomeLogins",
+    "KeptObject",
+    "Plan",
+    "PlanFailed",
     "ProxyServer",
     "ProxySettings",
+    "QueryResult",
+    "Saved",
     "Session",
+    "Target",
     "build_server",
+    "home_logins",
+    "load_settings",
+    "parse_kept",
+    "parse_upstream",
+    "purge_plan",
     "run_loop",
     "tls_context",
+    "undo_plan",
 ]
 
 
@@ -57,18 +96,21 @@ def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
 
 
 def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins:
-    """Logins against a home: its policies, agents, registered resources and audit log."""
+    """Logins against a home: its policies, agents, registered resources and audit log.
+
+    The SQLite handles opened here belong to the calling thread: the server calls this on
+    its state thread (`ProxyServer.start`)."""
     from interlock.approvals import ApprovalStore
+    from interlock.enforce import EnforcementPoint
     from interlock.gate import Gate
     from interlock.identity import (
         IdentityError,
+        IdentityState,
         ResourceRegistry,
         reveal_credential,
         verifier_for_home,
     )
-    from interlock.identity._state import IdentityState
-    from interlock.proxy.pg._approvals import ApprovalBook
-    from interlock.proxy.pg._login import parse_upstream
+    from interlock.proxy.pg._enforce import WAIT_HINT
 
     verifier = verifier_for_home(home)
     audit = home.audit_log()
@@ -92,12 +134,14 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
         verify=verifier.verify,
         targets=targets,
         credential=credential,
-        gate=Gate(home.load_policies()),
-        audit=audit,
-        settings=settings if settings is not None else load_settings(home.config_path),
-        approvals=ApprovalBook(
-            ApprovalStore(home.database, audit=audit), home.hmac_key.read_bytes()
+        point=EnforcementPoint(
+            gate=Gate(home.load_policies()),
+            audit=audit,
+            approvals=ApprovalStore(home.database, audit=audit),
+            hmac_key=home.hmac_key.read_bytes(),
+            wait_hint=WAIT_HINT,
         ),
+        settings=settings if settings is not None else load_settings(home.config_path),
     )
 
 
@@ -111,7 +155,7 @@ def build_server(
     settings: ProxySettings | None = None,
 ) -> ProxyServer:
     return ProxyServer(
-        home_logins(home, settings),
+        partial(home_logins, home, settings),
         host=host,
         port=port,
         ssl_context=ssl_context,

@@ -1,13 +1,23 @@
 """What the session asks the outer world (the asyncio shell) to do.
 
-The session never touches a socket; it answers every event with a list of these. The shell
-carries them out in order.
+The session never touches a socket, nor Interlock's state; it answers every event with a list
+of these, and the shell carries them out in order. Four of them carry a call that reads or
+writes Interlock's state (SQLite): the shell runs those calls off the event loop, one after
+the other in the order asked (one state thread), and feeds each result back to the session
+event the command names — so a statement waiting for its audit record never stalls the
+other connections.
 """
 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from interlock.proxy.pg._handshake import Login
+    from interlock.proxy.pg._ruling import Ruling
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +64,41 @@ class ForwardCancel:
 
 
 @dataclass(frozen=True, slots=True)
+class Authenticate:
+    """Check the agent's login off the event loop (`login()`: token, resource, credential,
+    the session's opening record); feed the `Login`, or the exception, to
+    `Session.logged_in`."""
+
+    user: str
+    database: str
+    login: Callable[[], Login] = field(repr=False)  # holds the token
+
+
+@dataclass(frozen=True, slots=True)
+class Decide:
+    """Finish deciding a statement off the event loop (`finish()`: its audit record, the
+    approval it claims or opens); feed the `Ruling`, or the exception, to `Session.decided`."""
+
+    finish: Callable[[], Ruling]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Write bookkeeping off the event loop that nothing waits for (a refused login, a
+    safeguard taken, a wait abandoned, the session's end); a failure is logged."""
+
+    write: Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
 class AwaitApproval:
-    """Call `Session.approval_tick(wait_id)` every poll interval, with `final=True` once
+    """Every poll interval, run `poll(final)` off the event loop (has a human decided?) and
+    feed its answer to `Session.approval_polled(wait_id, …)`, with `final=True` once
     `seconds` have passed, until the session no longer awaits this wait."""
 
     wait_id: int
     seconds: float
+    poll: Callable[[bool], Ruling | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +115,9 @@ Command = (
     | StartServerTLS
     | ConnectUpstream
     | ForwardCancel
+    | Authenticate
+    | Decide
+    | Record
     | AwaitApproval
     | Close
 )

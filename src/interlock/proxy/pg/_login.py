@@ -13,101 +13,24 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from interlock.audit import AuditLog
+from interlock.config import AgentLimits as AgentLimits
+from interlock.config import ProxySettings as ProxySettings
+from interlock.config import read_config
+from interlock.enforce import EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
-from interlock.gate import Gate
 from interlock.identity import AgentGrant, AgentTokenRefused
 from interlock.model import Resource, Verb
-from interlock.proxy.pg._approvals import ApprovalBook
-from interlock.proxy.pg._enforce import StatementGate
-from interlock.proxy.pg._session import Login, LoginRefused, Upstream
+from interlock.proxy.pg._enforce import SOURCE, StatementGate
+from interlock.proxy.pg._handshake import Login, LoginRefused, Upstream
 from interlock.proxy.pg._tls import UpstreamTLS, upstream_tls
 
 GENERIC_REFUSAL = "password authentication failed for user {user!r}"
-
-
-DEFAULT_MAX_WAIT = 300.0
-_T = TypeVar("_T")
-_LIMIT_KEYS = ("statement_timeout_ms", "row_limit", "wait_for_approval")
-
-
-@dataclass(frozen=True, slots=True)
-class AgentLimits:
-    """Per-agent (or per-resource) limits; None: not set here.
-
-    `wait_for_approval`: seconds a held statement waits on the connection for a human's
-    decision before the hold error is returned (0: answer at once, the agent retries).
-    """
-
-    statement_timeout_ms: int | None = None
-    row_limit: int | None = None
-    wait_for_approval: float | None = None
-
-    def over(self, base: AgentLimits) -> AgentLimits:
-        """These limits, with what they leave unset taken from `base`."""
-        return AgentLimits(
-            _first(self.statement_timeout_ms, base.statement_timeout_ms),
-            _first(self.row_limit, base.row_limit),
-            _first(self.wait_for_approval, base.wait_for_approval),
-        )
-
-
-def _first(value: _T | None, default: _T | None) -> _T | None:
-    return value if value is not None else default
-
-
-@dataclass(frozen=True, slots=True)
-class ProxySettings:
-    """`[proxy.pg]` of interlock.toml, with command-line overrides applied.
-
-    Precedence: `[proxy.pg.agents.NAME]` over `[proxy.pg.resources.NAME]` over `[proxy.pg]`.
-    `max_wait_for_approval` caps what a client asks for itself (`interlock.wait`).
-    """
-
-    defaults: AgentLimits = AgentLimits()
-    agents: Mapping[str, AgentLimits] = field(default_factory=dict)
-    resources: Mapping[str, AgentLimits] = field(default_factory=dict)
-    max_wait_for_approval: float = DEFAULT_MAX_WAIT
-
-    def for_agent(self, name: str, resource: str = "") -> AgentLimits:
-        limits = self.defaults
-        own_resource = self.resources.get(resource)
-        if own_resource is not None:
-            limits = own_resource.over(limits)
-        own = self.agents.get(name)
-        if own is not None:
-            limits = own.over(limits)
-        return limits
-
-
-def _limits(table: Mapping[str, Any], where: str, extra: frozenset[str]) -> AgentLimits:
-    unknown = set(table) - set(_LIMIT_KEYS) - extra
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    timeout = table.get("statement_timeout_ms")
-    rows = table.get("row_limit")
-    for key, value in (("statement_timeout_ms", timeout), ("row_limit", rows)):
-        if value is not None and (
-            not isinstance(value, int) or isinstance(value, bool) or value < 1
-        ):
-            raise ConfigError(f"{where}: {key} must be a positive integer")
-    return AgentLimits(timeout, rows, _seconds(table, "wait_for_approval", where))
-
-
-def _seconds(table: Mapping[str, Any], key: str, where: str) -> float | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-        raise ConfigError(f"{where}: {key} must be a number of seconds (0 or more)")
-    return float(value)
 
 
 def load_settings(config_path: Path | None) -> ProxySettings:
@@ -115,32 +38,7 @@ def load_settings(config_path: Path | None) -> ProxySettings:
     means no limits and no waiting."""
     if config_path is None or not config_path.is_file():
         return ProxySettings()
-    try:
-        raw = tomllib.loads(config_path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{config_path}: cannot read ({exc})") from None
-    table = raw.get("proxy", {}).get("pg", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config_path}: [proxy.pg] must be a table")
-    nested: dict[str, dict[str, AgentLimits]] = {}
-    for section in ("agents", "resources"):
-        specs = table.get(section, {})
-        if not isinstance(specs, dict):
-            raise ConfigError(f"{config_path}: [proxy.pg.{section}] must be a table")
-        nested[section] = {
-            name: _limits(spec, f"{config_path}: [proxy.pg.{section}.{name}]", frozenset())
-            for name, spec in specs.items()
-            if isinstance(spec, dict)
-        }
-    where = f"{config_path}: [proxy.pg]"
-    top = frozenset({"agents", "resources", "max_wait_for_approval"})
-    max_wait = _seconds(table, "max_wait_for_approval", where)
-    return ProxySettings(
-        _limits(table, where, top),
-        nested["agents"],
-        nested["resources"],
-        DEFAULT_MAX_WAIT if max_wait is None else max_wait,
-    )
+    return read_config(config_path).proxy_pg
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,18 +84,14 @@ class HomeLogins:
         verify: Callable[[str], AgentGrant],
         targets: Callable[[str], Target | None],
         credential: Callable[[str], str | None],
-        gate: Gate,
-        audit: AuditLog | None,
+        point: EnforcementPoint,
         settings: ProxySettings | None = None,
-        approvals: ApprovalBook | None = None,
     ) -> None:
         self.verify = verify
         self.targets = targets
         self.credential = credential
-        self.gate = gate
-        self.audit = audit
+        self.point = point
         self.settings = settings or ProxySettings()
-        self.approvals = approvals
 
     def login(self, user: str, database: str, password: str, *, tls: bool) -> Login:
         try:
@@ -273,9 +167,7 @@ class HomeLogins:
             tuple(parameters),
             target.tls,
         )
-        gatekeeper = StatementGate(
-            self.gate, agent, resource, self.audit, self.approvals, session_id
-        )
+        gatekeeper = StatementGate(self.point, agent, resource, session_id)
         return Login(
             upstream,
             gatekeeper,
@@ -291,6 +183,5 @@ class HomeLogins:
         )
 
     def _append(self, type_: str, body: dict[str, Any]) -> None:
-        if self.audit is not None:
-            with contextlib.suppress(InterlockError):
-                self.audit.append(type_, {"source": "proxy:pg", **body})
+        with contextlib.suppress(InterlockError):
+            self.point.event(type_, {"source": SOURCE, **body})

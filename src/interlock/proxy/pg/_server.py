@@ -3,6 +3,12 @@
 This is the only module of the proxy that does I/O. Each client connection gets a `Session`
 and, once the agent has logged in, one upstream connection. Flow control is passed through:
 when one side's transport buffers too much, reading from the other side pauses.
+
+Interlock's own state (SQLite: tokens, audit records, approvals) is read and written on one
+dedicated thread, never on the event loop: logins, decisions that record, approval polls and
+bookkeeping records run there, in the order the sessions asked for them, and their answers
+come back to the loop as session events. One thread, because the state objects are built on
+it and SQLite serialises writers anyway; the loop keeps relaying meanwhile.
 """
 
 from __future__ import annotations
@@ -12,27 +18,52 @@ import contextlib
 import logging
 import ssl
 from collections.abc import Callable, Coroutine
-from typing import Any, cast
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar, cast
 
 from interlock.proxy.pg import _messages as m
 from interlock.proxy.pg._commands import (
+    Authenticate,
     AwaitApproval,
     Close,
     Command,
     ConnectUpstream,
+    Decide,
     ForwardCancel,
+    Record,
     SendClient,
     SendServer,
     StartClientTLS,
     StartServerTLS,
 )
-from interlock.proxy.pg._session import LoginService, Phase, Session
+from interlock.proxy.pg._handshake import LoginRefused, LoginService, Phase
+from interlock.proxy.pg._session import Session
 
 log = logging.getLogger("interlock.proxy.pg")
 
 CONNECT_TIMEOUT = 10.0
 STARTUP_TIMEOUT = 15.0
 POLL_SECONDS = 0.1  # how often a held statement's approval request is read
+_T = TypeVar("_T")
+
+
+def _answer(call: Callable[[], _T]) -> _T | Exception:
+    """Run a state call on the state thread; an exception is an answer too (fail closed)."""
+    try:
+        return call()
+    except LoginRefused as refused:
+        return refused
+    except Exception as exc:
+        log.exception("Interlock's state failed under the PostgreSQL proxy")
+        return exc
+
+
+def _write(write: Callable[[], None]) -> None:
+    try:
+        write()
+    except Exception:
+        log.exception("Interlock could not write a record of the PostgreSQL proxy")
 
 
 class _Upstream(asyncio.Protocol):
@@ -74,6 +105,8 @@ class _Link(asyncio.Protocol):
         self._closed = False
         self.upgrading_server = False
         self._wait_task: asyncio.Task[None] | None = None
+        self._polling = False  # an approval poll is running on the state thread
+        self._cancel_after_poll = False
         self._early: list[bytes] | None = None  # set while the client's TLS starts
 
     # client side
@@ -127,6 +160,12 @@ class _Link(asyncio.Protocol):
             elif type(command) is SendClient:
                 if self.client_transport is not None:
                     self.client_transport.write(command.data)
+            elif isinstance(command, Decide):
+                self._off_loop(command.finish, self.session.decided)
+            elif isinstance(command, Record):
+                self.server.state.submit(_write, command.write)
+            elif isinstance(command, Authenticate):
+                self._off_loop(command.login, self.session.logged_in)
             elif isinstance(command, Close):
                 self._close()
             elif isinstance(command, ConnectUpstream):
@@ -141,9 +180,15 @@ class _Link(asyncio.Protocol):
             elif isinstance(command, ForwardCancel):
                 self._spawn(self.server.cancel(command.process_id, command.secret_key))
             elif isinstance(command, AwaitApproval):
-                self._wait_task = self._spawn(
-                    self._await_approval(command.wait_id, command.seconds)
-                )
+                self._wait_task = self._spawn(self._await_approval(command))
+
+    def _off_loop(
+        self, call: Callable[[], _T], then: Callable[[_T | Exception], list[Command]]
+    ) -> None:
+        """Run `call` on the state thread (submitted now, so in order), then feed its
+        answer to the session event `then` on the loop."""
+        future = asyncio.get_running_loop().run_in_executor(self.server.state, _answer, call)
+        future.add_done_callback(lambda done: self.feed_event(partial(then, done.result())))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -166,18 +211,52 @@ class _Link(asyncio.Protocol):
         self.server_transport = transport
         self.run(self.session.upstream_connected())
 
-    async def _await_approval(self, wait_id: int, seconds: float) -> None:
+    async def _await_approval(self, command: AwaitApproval) -> None:
         """Poll the session's approval request until it is settled (same semantics as the
         HTTP proxy's `Prefer: wait`); a cancel or a disconnect ends the wait elsewhere."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        session = self.session
+        deadline = loop.time() + command.seconds
+        session, wait_id = self.session, command.wait_id
         while session.awaiting_approval == wait_id and not self._closed:
             left = deadline - loop.time()
             await asyncio.sleep(max(0.0, min(POLL_SECONDS, left)))
             if session.awaiting_approval != wait_id or self._closed:
                 return
-            self.feed_event(lambda: session.approval_tick(wait_id, final=loop.time() >= deadline))
+            poll = partial(command.poll, loop.time() >= deadline)
+            self._polling = True
+            try:
+                answer = await loop.run_in_executor(self.server.state, _answer, poll)
+            finally:
+                self._polling = False
+            self.feed_event(partial(session.approval_polled, wait_id, answer))
+            if self._cancel_after_poll:
+                # A cancel came while the poll ran: it ends the wait if the poll did not.
+                self._cancel_after_poll = False
+                await self.cancel()
+
+    async def cancel(self) -> None:
+        """A CancelRequest for this session: end its wait for approval, if it waits (once a
+        poll under way has answered), else cancel what runs on its server."""
+        session = self.session
+        if session.awaiting_approval:
+            if self._polling:
+                self._cancel_after_poll = True
+            else:
+                self.feed_event(session.cancel_wait)  # nothing runs upstream: end the wait
+            return
+        upstream, key = session.upstream, session.upstream_key
+        if upstream is None or key is None:
+            return
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(upstream.host, upstream.port), CONNECT_TIMEOUT
+            )
+        except (OSError, TimeoutError):
+            return
+        writer.write(m.cancel_request(*key))
+        with contextlib.suppress(OSError):
+            await writer.drain()
+        writer.close()
 
     def feed_event(self, event: Callable[[], list[Command]]) -> None:
         """Run a session event that takes no data, with the same failure handling as `feed`."""
@@ -257,14 +336,16 @@ class ProxyServer:
 
     def __init__(
         self,
-        logins: LoginService,
+        open_logins: Callable[[], LoginService],
         *,
         host: str = "127.0.0.1",
         port: int = 6432,
         ssl_context: ssl.SSLContext | None = None,
         allow_cleartext: bool = False,
     ) -> None:
-        self.logins = logins
+        self._open_logins = open_logins
+        self.logins: LoginService  # opened by `start`, on the state thread
+        self.state = ThreadPoolExecutor(max_workers=1, thread_name_prefix="interlock-pg-state")
         self.host = host
         self.port = port
         self.ssl_context = ssl_context
@@ -273,7 +354,10 @@ class ProxyServer:
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
+        """Open Interlock's state on the state thread (its SQLite handles live there), then
+        listen."""
         loop = asyncio.get_running_loop()
+        self.logins = await loop.run_in_executor(self.state, self._open_logins)
         self._server = await loop.create_server(lambda: _Link(self), self.host, self.port)
         sockets = self._server.sockets
         if sockets:
@@ -293,26 +377,17 @@ class ProxyServer:
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
+        # the records the sessions asked for are written before the state thread ends
+        await asyncio.get_running_loop().run_in_executor(self.state, _nothing)
+        self.state.shutdown(wait=False)
 
     async def cancel(self, process_id: int, secret_key: int) -> None:
-        """Forward a cancel request to the server of the session that owns this key."""
+        """Forward a cancel request to the session that owns this key (forged keys: none)."""
         for link in list(self.links):
-            session = link.session
-            if session.client_key == (process_id, secret_key) and session.awaiting_approval:
-                link.feed_event(session.cancel_wait)  # nothing runs upstream: end the wait
+            if link.session.client_key == (process_id, secret_key):
+                await link.cancel()
                 return
-            if session.client_key == (process_id, secret_key) and session.upstream_key:
-                upstream = session.upstream
-                if upstream is None:
-                    return
-                try:
-                    _, writer = await asyncio.wait_for(
-                        asyncio.open_connection(upstream.host, upstream.port), CONNECT_TIMEOUT
-                    )
-                except (OSError, TimeoutError):
-                    return
-                writer.write(m.cancel_request(*session.upstream_key))
-                with contextlib.suppress(OSError):
-                    await writer.drain()
-                writer.close()
-                return
+
+
+def _nothing() -> None:
+    """A call that returns once every call submitted before it to the state thread has."""

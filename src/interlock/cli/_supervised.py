@@ -1,4 +1,4 @@
-"""`python -m interlock.up._child ARGS…`: one child of `interlock up`.
+"""`python -m interlock.cli._supervised ARGS…`: one child of `interlock up`.
 
 It is the `interlock` command line with one difference: SIGTERM means what Ctrl-C means.
 The control plane and the hooks daemon handle SIGTERM themselves; for a child that only

@@ -31,7 +31,7 @@ from interlock.checking import Checker, request_from_mapping
 from interlock.errors import InputError, InterlockError
 from interlock.gate import Gate
 from interlock.model import Outcome, Resource
-from interlock.policy._load import PolicyBundle, load_policies
+from interlock.policy import PolicyBundle, load_policies
 
 _OUTCOMES = {o.value for o in Outcome}
 

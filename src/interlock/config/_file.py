@@ -1,0 +1,235 @@
+"""interlock.toml read once: the whole file parsed, each table typed when first asked for.
+
+Parsing is done once per file content (the text is read again on each look, which is cheap,
+and a changed file is parsed again). Tables are checked when a component first asks for
+them, so a mistake in `[proxy.http]` stops the HTTP proxy, not the hooks; `Config.check()`
+checks every table (what `interlock up --check` does). A table or key the loader does not
+know is refused, as is a file that is not UTF-8 TOML: always as one `ConfigError` naming
+the file and the table.
+"""
+
+from __future__ import annotations
+
+import threading
+import tomllib
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from interlock.config._approvals import APPROVALS, ApprovalSettings, approvals_from
+from interlock.config._core import (
+    AUDIT,
+    AUDIT_WITNESS,
+    POLICIES,
+    RESOURCE,
+    AuditSettings,
+    PolicySettings,
+    audit_from,
+    policies_from,
+    resources_from,
+)
+from interlock.config._hooks import HOOKS, PRODUCTION_MARKER, HookSettings, hooks_from
+from interlock.config._identity import IDENTITY, IdentitySettings, identity_from
+from interlock.config._proxy_http import BEFORE, PROXY_HTTP, ROUTE, ProxyConfig, proxy_http_from
+from interlock.config._proxy_pg import PG_AGENT, PG_RESOURCE, PROXY_PG, ProxySettings, proxy_pg_from
+from interlock.config._server import SERVER, ServerSettings, server_from
+from interlock.config._up import UP, UP_PG, UpSettings, up_from
+from interlock.config._values import Shape, Table
+from interlock.config._webhooks import WEBHOOK, WebhookConfig, webhooks_from
+from interlock.errors import ConfigError
+from interlock.model import Resource
+
+TABLES = (
+    "policies",
+    "audit",
+    "resources",
+    "approvals",
+    "hooks",
+    "proxy",
+    "server",
+    "webhooks",
+    "identity",
+    "up",
+)
+PROXY = Shape("proxy", {}, nested=("http", "pg"))
+
+SHAPES: tuple[Shape, ...] = (
+    POLICIES,
+    AUDIT,
+    AUDIT_WITNESS,
+    RESOURCE,
+    APPROVALS,
+    HOOKS,
+    PRODUCTION_MARKER,
+    PROXY_HTTP,
+    ROUTE,
+    BEFORE,
+    PROXY_PG,
+    PG_AGENT,
+    PG_RESOURCE,
+    SERVER,
+    WEBHOOK,
+    IDENTITY,
+    UP,
+    UP_PG,
+)
+"""Every table the loader accepts (what docs/configuration.md must document)."""
+
+SECTIONS = (
+    "policies",
+    "audit",
+    "resources",
+    "approvals",
+    "hooks",
+    "proxy_http",
+    "proxy_pg",
+    "server",
+    "webhooks",
+    "identity",
+    "up",
+)
+"""The typed sections of a `Config`, by attribute name."""
+
+_CACHE_SIZE = 32
+_cache: OrderedDict[Path, tuple[str, Config]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Config:
+    """One interlock.toml: the parsed document and its tables, typed and checked on first use.
+
+    (Not slotted: the sections are cached properties, computed once per parsed file.)
+    """
+
+    path: Path
+    document: Mapping[str, Any] = field(repr=False, compare=False)
+
+    # -- the core every command of a home uses
+
+    @cached_property
+    def policies(self) -> PolicySettings:
+        return policies_from(self.document.get("policies", {}), self._prefix, self.path.parent)
+
+    @cached_property
+    def audit(self) -> AuditSettings:
+        return audit_from(self.document.get("audit", {}), self._prefix, self.path.parent)
+
+    @cached_property
+    def resources(self) -> Mapping[str, Resource]:
+        return resources_from(self.document.get("resources", {}), self._prefix)
+
+    @property
+    def policy_paths(self) -> tuple[Path, ...]:
+        return self.policies.paths
+
+    @property
+    def checkpoint_every(self) -> int:
+        return self.audit.checkpoint_every
+
+    # -- one table per component
+
+    @cached_property
+    def approvals(self) -> ApprovalSettings:
+        return approvals_from(self.document.get("approvals", {}), self._prefix)
+
+    @cached_property
+    def hooks(self) -> HookSettings:
+        return hooks_from(self.document.get("hooks", {}), self._prefix)
+
+    @cached_property
+    def proxy_http(self) -> ProxyConfig:
+        return proxy_http_from(self._proxy.get("http", {}), self._prefix)
+
+    @cached_property
+    def proxy_pg(self) -> ProxySettings:
+        return proxy_pg_from(self._proxy.get("pg", {}), self._prefix)
+
+    @cached_property
+    def server(self) -> ServerSettings:
+        return server_from(self.document.get("server", {}), self._prefix)
+
+    @cached_property
+    def webhooks(self) -> tuple[WebhookConfig, ...]:
+        return webhooks_from(self.document.get("webhooks", []), self._prefix)
+
+    @cached_property
+    def identity(self) -> IdentitySettings:
+        return identity_from(self.document.get("identity", {}), self._prefix)
+
+    @cached_property
+    def up(self) -> UpSettings:
+        return up_from(self.document.get("up", {}), self._prefix)
+
+    # -- the file as a whole
+
+    def has(self, table: str) -> bool:
+        """Whether the file has `table` (dotted: `proxy.http`), whatever is in it."""
+        node: Any = self.document
+        for part in table.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+        return True
+
+    def check(self, *sections: str) -> Config:
+        """Check `sections` (attribute names; all of `SECTIONS` when none); returns self."""
+        for name in sections or SECTIONS:
+            getattr(self, name)
+        return self
+
+    @property
+    def _prefix(self) -> str:
+        return f"{self.path}: "
+
+    @property
+    def _proxy(self) -> Mapping[str, Any]:
+        proxy: Mapping[str, Any] = self.document.get("proxy", {})
+        return proxy
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """`text` as the interlock.toml at `path` (which names it in errors and anchors relative
+    paths). Only the file's outline is checked here; each table when it is first used."""
+    try:
+        document = tomllib.loads(text)
+    except ValueError as exc:  # TOMLDecodeError, and integers longer than Python converts
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
+    unknown = set(document) - set(TABLES)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))} "
+            f"(the tables are {', '.join(TABLES)})"
+        )
+    if "proxy" in document:
+        Table.named(document["proxy"], PROXY, f"{path}: ")
+    return Config(path, document)
+
+
+def read_config(path: Path) -> Config:
+    """The interlock.toml at `path`, parsed once per content."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML (not UTF-8 text at byte {exc.start})") from None
+    with _cache_lock:
+        cached = _cache.get(path)
+        if cached is not None and cached[0] == text:
+            _cache.move_to_end(path)
+            return cached[1]
+    config = parse_config(text, path)
+    with _cache_lock:
+        _cache[path] = (text, config)
+        _cache.move_to_end(path)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return config

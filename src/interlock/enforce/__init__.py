@@ -1,0 +1,37 @@
+"""The one enforcement pipeline every enforcement point uses.
+
+An enforcement point (the HTTP and PostgreSQL proxies, the coding-agent hooks,
+`POST /v1/decide`) turns what it saw into an `ActionRequest`, asks its `EnforcementPoint`,
+and renders the `Verdict` into its protocol. Fingerprints, decision and outcome records,
+messages to agents, the approval lookup / claim / open / wait and safeguard scheduling live
+here, once. See docs/architecture.md.
+"""
+
+from interlock.enforce._point import NOT_RECORDED, EnforcementPoint
+from interlock.enforce._request import ActionRequest, keyed_digest, request_fingerprint
+from interlock.enforce._safeguards import (
+    DEFAULT_DELAY,
+    SAFEGUARD_UNAVAILABLE,
+    delay_seconds,
+    missing_safeguards,
+    require_safeguards,
+    safeguard_name,
+)
+from interlock.enforce._verdict import Verdict
+from interlock.enforce._waiter import ApprovalWaiter
+
+__all__ = [
+    "DEFAULT_DELAY",
+    "NOT_RECORDED",
+    "SAFEGUARD_UNAVAILABLE",
+    "ActionRequest",
+    "ApprovalWaiter",
+    "EnforcementPoint",
+    "Verdict",
+    "delay_seconds",
+    "keyed_digest",
+    "missing_safeguards",
+    "request_fingerprint",
+    "require_safeguards",
+    "safeguard_name",
+]

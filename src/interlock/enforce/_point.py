@@ -1,0 +1,382 @@
+"""The enforcement pipeline: one place that decides, records, holds, waits and approves.
+
+    ActionRequest ─judge─▶ Verdict ─record─▶ (decision record, seq) ─resolve─▶ Verdict
+                  classify + gate      written before anything runs    HOLD: claim a human's
+                  (pure, microseconds)                                 approval for exactly
+                                                                       this action, or open one
+    held Verdict ─poll─▶ approved (claimed, runs once) | refused by a human | lapsed | pending
+    allowed Verdict with a delay ─schedule─▶ cancel window ─start_scheduled─▶ runs
+    any Verdict ─settle─▶ outcome record (forwarded, refused, held, approved, …)
+
+Every enforcement point (HTTP proxy, PostgreSQL proxy, coding-agent hooks, `/v1/decide`)
+translates its protocol into an `ActionRequest` and renders the `Verdict` back; none of
+them touches the approval store. The steps are synchronous: they cost microseconds for the
+gate and one SQLite transaction for a record or an approval change, so asynchronous callers
+run them off their event loop (`ApprovalWaiter` does for waits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from interlock.approvals import (
+    DEFAULT_TTL,
+    ApprovalError,
+    ApprovalRequest,
+    ApprovalStore,
+    Status,
+)
+from interlock.audit import AuditLog
+from interlock.classify import classify
+from interlock.enforce import _messages as say
+from interlock.enforce._request import ActionRequest, _payload_bytes, request_fingerprint
+from interlock.enforce._verdict import Verdict
+from interlock.errors import InterlockError
+from interlock.gate import Gate
+from interlock.model import SELF_PROTECTION_RULE, SELF_PROTOCOL, Action, Decision, Outcome
+from interlock.protect import Places, installation_places, tampering_actions
+from interlock.redact import redact_value
+
+log = logging.getLogger("interlock.enforce")
+NOT_RECORDED = "(not recorded: no approval store)"
+
+
+class EnforcementPoint:
+    """Decides, records and resolves requests for one enforcement point's agents."""
+
+    def __init__(
+        self,
+        *,
+        gate: Gate,
+        audit: AuditLog | None,
+        approvals: ApprovalStore | None,
+        hmac_key: bytes,
+        approval_ttl: float = DEFAULT_TTL,
+        wait_hint: str = "",
+        places: Places | None = None,
+    ) -> None:
+        self.gate = gate
+        self.places = places if places is not None else installation_places()
+        self.audit = audit
+        self.approvals = approvals
+        self._key = hmac_key
+        self.approval_ttl = approval_ttl
+        self.wait_hint = wait_hint
+
+    # -- deciding (pure)
+
+    def judge(
+        self,
+        request: ActionRequest,
+        actions: Sequence[Action] | None = None,
+        decision: Decision | None = None,
+    ) -> Verdict:
+        """Classify (unless `actions` or a ready `decision` is given) and decide; no I/O."""
+        if decision is None:
+            if actions is None:
+                actions = classify(request.kind, request.payload)
+            actions = (*actions, *self._tampering(request, actions))
+            decision = self.gate.decide(
+                request.agent, request.resource, actions, stated_reason=request.stated_reason
+            )
+        return self.verdict(request, decision)
+
+    def _tampering(self, request: ActionRequest, actions: Sequence[Action]) -> list[Action]:
+        """Attempts on Interlock itself (never cached: symlinks change between calls)."""
+        if any(a.protocol == SELF_PROTOCOL for a in actions):
+            return []
+        return tampering_actions(
+            request.kind, request.payload, self.places, cwd=request.cwd or None, actions=actions
+        )
+
+    def verdict(self, request: ActionRequest, decision: Decision) -> Verdict:
+        """The verdict for a decision made elsewhere (a fence, a size limit, a hook rule)."""
+        if decision.outcome is Outcome.DENY:
+            message, hint = say.denied(decision, request.noun)
+        elif decision.outcome is Outcome.HOLD:
+            message, hint = say.held(decision, request.noun, NOT_RECORDED)
+        else:
+            message, hint = say.allowed(decision, request.noun)
+        return Verdict(
+            decision.outcome,
+            decision,
+            request,
+            request_fingerprint(self._key, request),
+            message=message,
+            hint=hint,
+        )
+
+    # -- recording
+
+    def decision_record(self, verdict: Verdict) -> dict[str, Any]:
+        """The body of a decision record: one shape for every enforcement point."""
+        request = verdict.request
+        agent = request.agent
+        body: dict[str, Any] = {
+            "principal": {"type": "agent", "name": agent.name, "id": agent.id},
+            "resource": {
+                "name": request.resource.name,
+                "environment": request.resource.environment,
+            },
+            "kind": request.kind,
+            "payload_hmac": self.payload_hmac(request.payload),
+            "decision": verdict.decision.to_json(),
+            "source": request.source,
+        }
+        if request.session_id:
+            body["session_id"] = request.session_id
+        if request.stated_reason:
+            body["stated_reason"] = request.stated_reason
+        body.update(request.context)
+        return body
+
+    def payload_hmac(self, payload: object) -> str:
+        """A keyed digest of the payload: equal payloads match, the text is not recoverable."""
+        return hmac.new(self._key, _payload_bytes(payload), hashlib.sha256).hexdigest()
+
+    def record(self, verdict: Verdict) -> Verdict:
+        """Write the decision record (before anything runs); raises if it cannot be written."""
+        if self.audit is None:
+            return verdict
+        seq = self.audit.append("decision", self.decision_record(verdict)).seq
+        if SELF_PROTECTION_RULE in verdict.decision.policies:
+            self.audit.append("incident", self._incident(verdict, seq))
+        return verdict.but(seq=seq)
+
+    def _incident(self, verdict: Verdict, seq: int) -> dict[str, Any]:
+        """An attempt on Interlock itself: its own record, for humans and the breaker."""
+        request = verdict.request
+        return {
+            "incident": "self_protection",
+            "decision_seq": seq,
+            "source": request.source,
+            "agent": {"name": request.agent.name, "id": request.agent.id},
+            "session_id": request.session_id,
+            "targets": [
+                t
+                for d in verdict.decision.actions
+                if d.action.protocol == SELF_PROTOCOL
+                for t in (d.action.operation, *d.action.targets)
+            ][:20],
+        }
+
+    def decide(
+        self,
+        request: ActionRequest,
+        actions: Sequence[Action] | None = None,
+        decision: Decision | None = None,
+    ) -> Verdict:
+        """judge → record → resolve: the whole synchronous path."""
+        return self.resolve(self.record(self.judge(request, actions, decision)))
+
+    # -- holds and approvals
+
+    def resolve(
+        self,
+        verdict: Verdict,
+        *,
+        delay: float = 0.0,
+        ttl: float | None = None,
+        **detail: object,
+    ) -> Verdict:
+        """A hold meets the approval store: a human's approval of exactly this action is
+        claimed (the verdict becomes ALLOW, once); otherwise the request is opened (or the
+        open one found, so retries never pile up requests for humans to read). `ttl` bounds
+        the life of a request opened here (default: the point's approval TTL)."""
+        if verdict.outcome is not Outcome.HOLD or self.approvals is None:
+            return verdict
+        request = verdict.request
+        granted = self.approvals.find_approved(verdict.fingerprint, request.agent_key)
+        if granted is not None:
+            claimed = self._claim(verdict, granted, delay, detail)
+            if claimed is not None:
+                return claimed
+        opened = self.approvals.open_request(
+            fingerprint=verdict.fingerprint,
+            agent=request.agent,
+            resource=request.resource,
+            decision=verdict.decision,
+            summary=self._summary(verdict),
+            source=request.source,
+            ttl=ttl if ttl is not None else self.approval_ttl,
+            decision_seq=verdict.seq or None,
+        )
+        if opened.status is Status.APPROVED:  # approved between our two reads
+            claimed = self._claim(verdict, opened, delay, detail)
+            if claimed is not None:
+                return claimed
+        message, hint = say.held(
+            verdict.decision, request.noun, opened.id, wait_hint=self.wait_hint
+        )
+        return verdict.but(approval=opened, message=message, hint=hint)
+
+    def poll(
+        self,
+        verdict: Verdict,
+        *,
+        final: bool,
+        waited: float = 0.0,
+        delay: float = 0.0,
+        **detail: object,
+    ) -> Verdict | None:
+        """Where a held request stands. None while a human has not decided (unless `final`:
+        then the wait is over). A settled verdict has its outcome recorded."""
+        if verdict.outcome is not Outcome.HOLD or verdict.approval is None:
+            return verdict
+        assert self.approvals is not None
+        request_id = verdict.approval.id
+        try:
+            status = self.approvals.status(request_id)
+        except ApprovalError:
+            status = Status.EXPIRED
+        if status is Status.PENDING and not final:
+            return None
+        waited = round(waited, 1)
+        if status is Status.APPROVED:
+            approval = self.approvals.get(request_id)
+            claimed = self._claim(verdict.but(waited=waited), approval, delay, detail)
+            if claimed is not None:
+                return claimed
+            status = Status.EXPIRED  # decided, claimed or expired between two reads
+        noun = verdict.request.noun
+        if status is Status.PENDING:
+            message, hint = say.held(
+                verdict.decision, noun, request_id, waited=waited, wait_hint=self.wait_hint
+            )
+            self.settle(verdict, "held", waited_seconds=waited, **detail)
+            return verdict.but(message=message, hint=hint, waited=waited)
+        if status in (Status.DENIED, Status.CANCELLED):
+            approval = self.approvals.get(request_id)
+            last = approval.votes[-1] if approval.votes else None
+            message, hint = say.refused_by_human(
+                verdict.decision,
+                noun,
+                request_id,
+                status.value,
+                last.human if last is not None else "a human",
+                last.comment if last is not None else "",
+            )
+            self.settle(verdict, status.value, waited_seconds=waited, **detail)
+            return verdict.but(
+                outcome=Outcome.DENY, approval=approval, message=message, hint=hint, waited=waited
+            )
+        message, hint = say.lapsed(noun, request_id, status.value)
+        self.settle(verdict, status.value, waited_seconds=waited, **detail)
+        return verdict.but(message=message, hint=hint, waited=waited)
+
+    def _claim(
+        self,
+        verdict: Verdict,
+        approval: ApprovalRequest,
+        delay: float,
+        detail: dict[str, object],
+    ) -> Verdict | None:
+        assert self.approvals is not None
+        claimed = self.approvals.claim(approval.id, verdict.fingerprint, delay=delay)
+        if claimed is None:
+            return None
+        message, hint = say.approved(claimed.id, claimed.approvals)
+        allowed = verdict.but(outcome=Outcome.ALLOW, approval=claimed, message=message, hint=hint)
+        extra = {"waited_seconds": verdict.waited} if verdict.waited else {}
+        self.settle(allowed, "approved", **extra, **detail)
+        return allowed
+
+    # -- the delay safeguard
+
+    def schedule(self, verdict: Verdict, delay: float) -> Verdict:
+        """An allowed action with a cancel window: scheduled now, runs after `delay`."""
+        if self.approvals is None:
+            return verdict
+        request = verdict.request
+        scheduled = self.approvals.schedule(
+            fingerprint=verdict.fingerprint,
+            agent=request.agent,
+            resource=request.resource,
+            decision=verdict.decision,
+            summary=self._summary(verdict),
+            source=request.source,
+            delay=delay,
+            decision_seq=verdict.seq or None,
+        )
+        message, hint = say.scheduled(verdict.decision, request.noun, scheduled.id, delay)
+        return verdict.but(approval=scheduled, message=message, hint=hint)
+
+    def still_scheduled(self, verdict: Verdict) -> bool:
+        """True while the cancel window is open and nobody cancelled the action."""
+        if self.approvals is None or verdict.approval is None:
+            return True
+        try:
+            return self.approvals.status(verdict.approval.id) is Status.SCHEDULED
+        except ApprovalError:
+            return False
+
+    def start_scheduled(self, verdict: Verdict) -> bool:
+        """The window is over: True when the action may run now (it is marked used)."""
+        if self.approvals is None or verdict.approval is None:
+            return True
+        return self.approvals.start(verdict.approval.id)
+
+    # -- outcomes and other records
+
+    def settle(self, verdict: Verdict, outcome: str, **detail: object) -> None:
+        """Complete the decision with what happened, now. Never raises: by now the agent has
+        its answer, so a failure to record is logged for the operator instead."""
+        self._outcome(verdict, outcome, detail, defer=False)
+
+    def settle_later(self, verdict: Verdict, outcome: str, **detail: object) -> None:
+        """`settle`, written with the next record or flush (one commit per request, not two)."""
+        self._outcome(verdict, outcome, detail, defer=True)
+
+    def _outcome(
+        self, verdict: Verdict, outcome: str, detail: dict[str, object], *, defer: bool
+    ) -> None:
+        if self.audit is None or not verdict.seq:
+            return
+        request = verdict.request
+        body: dict[str, Any] = {
+            "decision_seq": verdict.seq,
+            "outcome": outcome,
+            "source": request.source,
+        }
+        if request.session_id:
+            body["session_id"] = request.session_id
+        if verdict.approval is not None:
+            body["approval_request"] = verdict.approval.id
+        body.update(detail)
+        try:
+            if defer:
+                self.audit.defer("outcome", body)
+            else:
+                self.audit.append("outcome", body)
+        except InterlockError as exc:
+            log.error("outcome of audit record %d (%s) not recorded: %s", verdict.seq, outcome, exc)
+
+    def event(self, type_: str, body: dict[str, Any]) -> None:
+        """Another record (a safeguard taken, a session closed); raises if it cannot be written."""
+        if self.audit is not None:
+            self.audit.append(type_, body)
+
+    def flush(self) -> None:
+        """Write deferred outcome records now (idle timers, shutdown); never raises."""
+        if self.audit is None:
+            return
+        try:
+            self.audit.flush()
+        except InterlockError as exc:
+            log.error("deferred audit records not written yet: %s", exc)
+
+    def _summary(self, verdict: Verdict) -> str:
+        request = verdict.request
+        if request.summary:
+            return str(redact_value(request.summary))[:500]
+        decision = verdict.decision
+        what = "; ".join(
+            d.action.detail or d.action.operation
+            for d in decision.actions
+            if d.outcome is decision.outcome
+        )
+        return str(redact_value(f"{request.kind} on {request.resource.name}: {what}"))[:500]

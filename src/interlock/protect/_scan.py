@@ -1,0 +1,346 @@
+"""Finding attempts on Interlock itself in what an agent is about to run.
+
+A shell command line is parsed with the same parser the classifier uses; every simple
+command it would run (in pipelines, substitutions, `bash -c` strings, heredocs fed to a
+shell, and the scripts and Makefiles it executes, read bounded) is checked for:
+
+- a path into Interlock's state (any use) or into the guard's settings and code (any
+  change: a command line that is not read-only);
+- the `interlock` CLI deciding or administering, however invoked; Python code importing it;
+- an `INTERLOCK_*` setting assigned, exported or unset;
+- a process-control command aimed at Interlock's processes.
+
+Paths are matched as written (case-folded, `~` and `$HOME` expanded) and, when the file
+system can tell, after resolving symlinks: this part is never cached, because a link made
+after a first check would otherwise pass a second one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from interlock.classify.shell import Command, parse
+from interlock.protect._cli import cli_effect, imports_interlock, is_interlock_program
+from interlock.protect._places import ENV_PREFIX, Places, classify_path
+
+MAX_DEPTH = 4
+MAX_FILE_BYTES = 64 * 1024
+MAX_FILES = 8
+AGENT_TOKEN_VARIABLE = "INTERLOCK_AGENT_TOKEN"  # noqa: S105 (a variable name)
+
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "source", "."})
+_PYTHONS = ("python", "python3", "pypy", "pypy3", "ipython")
+_PROCESS_CONTROL = frozenset(
+    {"kill", "pkill", "killall", "systemctl", "launchctl", "service", "fuser", "skill", "sv"}
+)
+_RUNS_FILES = frozenset({"make", "gmake", "just", "npm", "yarn", "pnpm", "task", "rake"})
+_RUNNER_FILES = {
+    "make": ("Makefile", "makefile", "GNUmakefile"),
+    "gmake": ("Makefile", "makefile", "GNUmakefile"),
+    "just": ("justfile", "Justfile", ".justfile"),
+    "npm": ("package.json",),
+    "yarn": ("package.json",),
+    "pnpm": ("package.json",),
+    "task": ("Taskfile.yml", "Taskfile.yaml"),
+    "rake": ("Rakefile",),
+}
+_RUNS_TEXT = frozenset(
+    {
+        "eval", "ssh", "su", "runuser", "sudo", "doas", "watch", "script", "xargs", "parallel",
+        "env", "timeout", "nohup", "time", "nice", "setsid", "stdbuf", "flock", "docker",
+        "podman", "kubectl", "nsenter", "tmux", "screen", "at", "batch", "find", "git",
+        "chroot", "unshare", "busybox", "exec", "command", "builtin", "trap", "alias",
+    }
+)  # fmt: skip
+_INTERPRETERS = frozenset({"node", "deno", "bun", "ruby", "perl", "php", "lua", "osascript"})
+_WRITERS = frozenset({"tee", "sed", "awk", "perl", "dd", "cp", "install", "sponge"})
+_ENV_IN_TEXT = re.compile(r"\b(INTERLOCK_(?!AGENT_TOKEN\b)[A-Z0-9_]+)=")
+_NO_ROOTS = Places(state_roots=(), guard_roots=())
+_ENV_WORD = re.compile(r"^(?:export\s+)?(INTERLOCK_[A-Z0-9_]*)(=|$)")
+_PATHISH = re.compile(r"""[~.$A-Za-z0-9_@%+=:,/-]*[/.][~.$A-Za-z0-9_@%+=:,/\\-]*""")
+_CLI_IN_TEXT = re.compile(
+    r"(?:^|[\s;&|(`'\"])(?:[\w./~-]*/)?interlock\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One attempt on Interlock: what kind, on what, in a sentence."""
+
+    kind: str  # state | guard | cli | env | process | code
+    target: str
+    why: str
+
+
+@dataclass
+class _Budget:
+    files: int = 0
+
+
+def scan_shell(
+    text: str,
+    places: Places,
+    *,
+    cwd: str | None = None,
+    reads_only: bool = False,
+) -> list[Finding]:
+    """Every attempt on Interlock in a shell command line (empty: none found)."""
+    found: list[Finding] = []
+    _scan_text(text, places, cwd, reads_only, 0, found, _Budget())
+    return _unique(found)
+
+
+def scan_paths(
+    paths: Iterable[str], places: Places, *, cwd: str | None = None, change: bool = True
+) -> list[Finding]:
+    """Paths a file tool or MCP server would touch (`change`: write, move, delete)."""
+    found: list[Finding] = []
+    for path in paths:
+        hit = _path_finding(path, places, cwd, reads_only=not change)
+        if hit is not None:
+            found.append(hit)
+    return _unique(found)
+
+
+def _scan_text(
+    text: str,
+    places: Places,
+    cwd: str | None,
+    reads_only: bool,
+    depth: int,
+    found: list[Finding],
+    budget: _Budget,
+) -> None:
+    if depth > MAX_DEPTH or not text.strip():
+        return
+    if imports_interlock(text) and re.search(r"\b(import|from)\s+interlock\b", text):
+        found.append(Finding("code", "interlock", "code that imports Interlock administers it"))
+    script = parse(text)
+    for command in script.commands:
+        _scan_command(command, places, cwd, reads_only, depth, found, budget)
+
+
+def _values(command: Command) -> list[str]:
+    return [w.value if w.value is not None else w.text for w in command.words]
+
+
+def _scan_command(
+    command: Command,
+    places: Places,
+    cwd: str | None,
+    reads_only: bool,
+    depth: int,
+    found: list[Finding],
+    budget: _Budget,
+) -> None:
+    words = _values(command)
+    for name, _ in command.assignments:
+        if name.startswith(ENV_PREFIX) and name != AGENT_TOKEN_VARIABLE:
+            found.append(Finding("env", name, f"it sets {name}, one of Interlock's settings"))
+    cli_reads = True
+    for index in range(len(words)):
+        if is_interlock_program(words, index):
+            reads, what = cli_effect(words[index + 1 :])
+            cli_reads = cli_reads and reads
+            if not reads:
+                found.append(Finding("cli", what, f"`{what}` decides or administers Interlock"))
+    program = os.path.basename(words[0]).casefold() if words else ""
+    for word in words:
+        env = _ENV_WORD.match(word)
+        if (
+            env
+            and env.group(1) != AGENT_TOKEN_VARIABLE
+            and program in ("export", "unset", "env", "declare", "typeset", "readonly", "set")
+        ):
+            found.append(Finding("env", env.group(1), f"it changes {env.group(1)}"))
+    if program in _PROCESS_CONTROL and any("interlock" in w.casefold() for w in words[1:]):
+        found.append(Finding("process", " ".join(words[:3]), "it stops Interlock's processes"))
+    # Paths: arguments, `--opt=value` and `key=value` values, redirection targets.
+    if not (words and is_interlock_program(words, 0) and cli_reads):
+        run = set(_run_words(words, program))
+        for candidate in _path_candidates(words, command, run):
+            hit = _path_finding(candidate, places, cwd, reads_only=reads_only)
+            if hit is not None:
+                found.append(hit)
+    for word in words:
+        setting = _ENV_IN_TEXT.search(word)
+        if setting and _writes_somewhere(command, program):
+            found.append(Finding("env", setting.group(1), f"it writes {setting.group(1)}"))
+    # Text that runs: `bash -c '…'`, `eval "…"`, `ssh host '…'`, `python -c '…'`, heredocs,
+    # here-strings and pipes fed to a shell or an interpreter.
+    interpreter = program.startswith(_PYTHONS) or program in _INTERPRETERS
+    if program in _RUNS_TEXT or program in _SHELLS:
+        for word in words[1:]:
+            if _looks_like_commands(word):
+                _scan_text(word, places, cwd, reads_only, depth + 1, found, budget)
+    if interpreter:
+        for word in words[1:]:
+            if _looks_like_commands(word):
+                _scan_code(word, "the inline code", places, cwd, found)
+    stdin = command.stdin
+    if stdin is not None and (program in _SHELLS or interpreter):
+        texts = [stdin.text] if stdin.text else []
+        if stdin.kind == "pipe" and stdin.producer is not None:
+            texts += _values(stdin.producer)[1:]
+        for text in texts:
+            if interpreter:
+                _scan_code(text, "the code on standard input", places, cwd, found)
+            else:
+                _scan_text(text, places, cwd, reads_only, depth + 1, found, budget)
+    for path in _executed_files(words, program, cwd):
+        if budget.files >= MAX_FILES:
+            break
+        budget.files += 1
+        body = _read_bounded(path)
+        if body is not None:  # what a script does is not vouched for by its command line
+            _scan_file_text(body, path, places, cwd, False, depth + 1, found, budget)
+
+
+def _run_words(words: list[str], program: str) -> Iterator[int]:
+    """Indexes of words this command runs rather than changes: the program itself and the
+    script an interpreter or `source` runs (a project's `.venv/bin/python`, its `activate`).
+    Their contents are read and scanned instead (`_executed_files`)."""
+    if not words:
+        return
+    yield 0
+    if program in _SHELLS or program.startswith(_PYTHONS) or program in ("node", "ruby", "perl"):
+        for index, arg in enumerate(words[1:], start=1):
+            if not arg.startswith("-"):
+                yield index
+                return
+
+
+def _path_candidates(words: list[str], command: Command, run: set[int]) -> Iterator[str]:
+    for index, word in enumerate(words):
+        if index in run:
+            # What runs may be the guard's (a venv's python); Interlock's state never.
+            if classify_path(_expand(word), _NO_ROOTS) == "state":
+                yield word
+            continue
+        yield word
+        for sep in ("=", ":"):
+            if sep in word:
+                yield word.split(sep, 1)[1]
+    for redirect in command.redirects:
+        if redirect.target is not None:
+            yield (
+                redirect.target.value if redirect.target.value is not None else redirect.target.text
+            )
+
+
+def _expand(path: str) -> str:
+    home = os.path.expanduser("~")
+    for prefix in ("$HOME", "${HOME}"):
+        if path.startswith(prefix):
+            return home + path[len(prefix) :]
+    return os.path.expanduser(path) if path.startswith("~") else path
+
+
+def _path_finding(raw: str, places: Places, cwd: str | None, *, reads_only: bool) -> Finding | None:
+    if not raw or len(raw) > 4096 or "\0" in raw:
+        return None
+    path = _expand(raw.strip())
+    kinds = {classify_path(path, places)}
+    if cwd and not os.path.isabs(path):
+        path = os.path.join(cwd, path)
+    if os.path.isabs(path):
+        kinds.add(classify_path(os.path.normpath(path), places))
+        with contextlib.suppress(OSError, ValueError):
+            kinds.add(classify_path(os.path.realpath(path), places))
+    if "state" in kinds:
+        return Finding("state", raw, f"{raw} is inside Interlock's home (keys, state, audit)")
+    if "guard" in kinds and not reads_only:
+        return Finding(
+            "guard", raw, f"{raw} switches Interlock on (agent hook/MCP settings or its code)"
+        )
+    return None
+
+
+def _writes_somewhere(command: Command, program: str) -> bool:
+    return program in _WRITERS or any(">" in r.op for r in command.redirects)
+
+
+def _scan_code(
+    text: str, where: str, places: Places, cwd: str | None, found: list[Finding]
+) -> None:
+    """Code in another language: Interlock imported, its CLI run, paths into it named."""
+    if imports_interlock(text):
+        found.append(Finding("code", "interlock", f"{where} imports Interlock"))
+    for match in _CLI_IN_TEXT.finditer(text):
+        reads, what = cli_effect([g for g in match.groups() if g])
+        if not reads:
+            found.append(Finding("cli", what, f"{where} runs `{what}`"))
+    for token in _PATHISH.findall(text):
+        hit = _path_finding(token.strip("'\"`,;()"), places, cwd, reads_only=False)
+        if hit is not None:
+            found.append(Finding(hit.kind, hit.target, f"{where}: {hit.why}"))
+
+
+def _looks_like_commands(word: str) -> bool:
+    return any(c in word for c in " \t\n;|&`$(") and len(word) < 65536
+
+
+def _executed_files(words: list[str], program: str, cwd: str | None) -> Iterator[str]:
+    """Files this command runs as code: `./x.sh`, `bash x.sh`, `python x.py`, a Makefile…"""
+    base = cwd or os.getcwd()
+    if not words:
+        return
+    first = words[0]
+    if "/" in first:
+        yield _join(base, _expand(first))
+    if program in _SHELLS or program.startswith(_PYTHONS) or program in ("node", "ruby", "perl"):
+        for arg in words[1:]:
+            if not arg.startswith("-"):
+                yield _join(base, _expand(arg))
+                break
+    if program in _RUNS_FILES:
+        for name in _RUNNER_FILES.get(program, ()):
+            yield _join(base, name)
+
+
+def _join(base: str, path: str) -> str:
+    return path if os.path.isabs(path) else os.path.join(base, path)
+
+
+def _read_bounded(path: str) -> str | None:
+    try:
+        if not os.path.isfile(path):
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES)
+    except OSError:
+        return None
+    if b"\0" in data:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def _scan_file_text(
+    body: str,
+    path: str,
+    places: Places,
+    cwd: str | None,
+    reads_only: bool,
+    depth: int,
+    found: list[Finding],
+    budget: _Budget,
+) -> None:
+    """A script or task file: its commands as shell where it is shell, and in any language,
+    paths into Interlock and `interlock` CLI calls written in its text."""
+    name = os.path.basename(path)
+    if path.endswith((".sh", ".bash", ".zsh")) or (
+        body.startswith("#!") and "sh" in body.split("\n", 1)[0]
+    ):
+        _scan_text(body, places, cwd, reads_only, depth, found, budget)
+    elif name in ("Makefile", "makefile", "GNUmakefile"):
+        recipes = "\n".join(line[1:] for line in body.splitlines() if line.startswith("\t"))
+        _scan_text(recipes, places, cwd, reads_only, depth, found, budget)
+    _scan_code(body, path, places, cwd, found)
+
+
+def _unique(found: list[Finding]) -> list[Finding]:
+    return list(dict.fromkeys(found))
