@@ -313,7 +313,14 @@ def test_the_cli_takes_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.parametrize(
     "command",
-    ["awk 1 .env", "cat < .env", "git show HEAD:.env", "cp .env x && cat x", "tar cf - .env | cat"],
+    [
+        "awk 1 .env",
+        "cat < .env",
+        "git show HEAD:.env",
+        "git log -p -- .env",
+        "cp .env x && cat x",
+        "tar cf - .env | cat",
+    ],
 )
 def test_every_way_of_printing_a_file_names_it_as_read(command: str) -> None:
     # The hooks look inside the files that read actions name (and refuse credentials).

@@ -164,6 +164,15 @@ def _git(name: str, args: list[Word], ctx: Context) -> list[Action]:
         for word in more:
             if (word.value or "").startswith("ext::"):
                 actions.extend(_run((word.value or "")[5:], word, "git ext:: transport", ctx))
+    elif sub in ("log", "diff", "whatchanged", "blame", "annotate") and "--" in [
+        w.value for w in more
+    ]:
+        # `git log -p -- .env`: the named files' text (past and present) is printed.
+        index = [w.value for w in more].index("--")
+        paths = tuple(w.value for w in more[index + 1 :] if w.value)
+        if paths:
+            reason = f"git {sub} prints the text of {', '.join(paths[:3])}"
+            actions.append(ctx.action(f"git {sub}", Verb.READ, reason, paths))
     elif sub in ("show", "cat-file"):
         # `git show HEAD:.env` prints a file's committed text: a read of that file.
         paths = [
