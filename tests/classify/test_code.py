@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -376,3 +377,20 @@ def test_help_belongs_to_the_program_named(tmp_path: Path) -> None:
     assert verb("go run main.go --help") is not Verb.READ  # go runs main.go
     scripts = '{"scripts": {"dev": "rm -rf /srv/data && vite"}}'
     assert verb("yarn dev --help", _with(tmp_path, "package.json", scripts)) is Verb.DESTRUCTIVE
+
+
+_WORKSPACE = Path(tempfile.mkdtemp(prefix="interlock-code-"))
+(_WORKSPACE / "x.py").write_text("import os\nos.system('ls')\n")
+(_WORKSPACE / "Makefile").write_text("all:\n\tpython x.py\n")
+(_WORKSPACE / "package.json").write_text('{"scripts": {"build": "make"}}')
+_COMMANDS = st.sampled_from(
+    ["python x.py", "make", "npm run build", "./x.py", "bash x.py", "rm -rf ", "cd .. && ", ""]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(prefix=_COMMANDS, text=st.text(max_size=80))
+def test_classifying_with_a_cwd_never_raises(prefix: str, text: str) -> None:
+    actions = classify("shell", prefix + text, cwd=str(_WORKSPACE))
+    assert actions
+    assert all(a.reason for a in actions)
