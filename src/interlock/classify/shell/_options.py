@@ -169,10 +169,10 @@ def _git(name: str, args: list[Word], ctx: Context) -> list[Action]:
     ]:
         # `git log -p -- .env`: the named files' text (past and present) is printed.
         index = [w.value for w in more].index("--")
-        paths = tuple(w.value for w in more[index + 1 :] if w.value)
-        if paths:
-            reason = f"git {sub} prints the text of {', '.join(paths[:3])}"
-            actions.append(ctx.action(f"git {sub}", Verb.READ, reason, paths))
+        named = tuple(w.value for w in more[index + 1 :] if w.value)
+        if named:
+            reason = f"git {sub} prints the text of {', '.join(named[:3])}"
+            actions.append(ctx.action(f"git {sub}", Verb.READ, reason, named))
     elif sub in ("show", "cat-file"):
         # `git show HEAD:.env` prints a file's committed text: a read of that file.
         paths = [
