@@ -1,8 +1,10 @@
 """The `interlock check` contract: requests in, decisions out (see docs/check.md).
 
-A `CheckRequest` names the kind and payload and optionally the environment, agent and
-resource. `Checker` classifies the payload, builds the principal and resource, asks the gate
-and, when given an audit log, records the decision. Batch lines that cannot be read are
+A `CheckRequest` names the kind and payload and optionally the environment, agent,
+resource and the directory the input runs in (`cwd`: the classifiers may then read the code a
+command runs and the git facts of the paths it touches). `Checker` classifies the payload,
+builds the principal and resource, asks the gate and, when given an audit log, records the
+decision. Batch lines that cannot be read are
 answered with an error object that still carries `decision: deny` (fail closed).
 """
 
@@ -22,7 +24,7 @@ from interlock.protect import Places, installation_places, tampering_actions
 
 DEFAULT_ENVIRONMENT = "production"
 UNNAMED_AGENT = "unnamed-agent"
-_LINE_KEYS = {"kind", "payload", "env", "agent", "resource", "reason"}
+_LINE_KEYS = {"kind", "payload", "env", "agent", "resource", "reason", "cwd"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +60,16 @@ def request_from_mapping(raw: Mapping[str, Any]) -> CheckRequest:
     if "payload" not in raw or raw["payload"] is None:
         raise InputError("missing 'payload'")
     fields: dict[str, str | None] = {}
-    for key in ("env", "agent", "resource", "reason"):
+    for key in ("env", "agent", "resource", "reason", "cwd"):
         value = raw.get(key)
         if value is not None and not isinstance(value, str):
             raise InputError(f"'{key}' must be a string, got {type(value).__name__}")
         if isinstance(value, str) and not value.strip() and key != "reason":
             raise InputError(f"'{key}' must not be empty")
         fields[key] = value
+    cwd = fields["cwd"]
+    if cwd is not None and not cwd.startswith("/"):
+        raise InputError(f"'cwd' must be an absolute path, got {cwd!r}")
     return CheckRequest(
         kind=kind,
         payload=raw["payload"],
@@ -72,6 +77,7 @@ def request_from_mapping(raw: Mapping[str, Any]) -> CheckRequest:
         agent=fields["agent"],
         resource=fields["resource"],
         reason=fields["reason"] or "",
+        cwd=cwd,
     )
 
 
@@ -132,8 +138,8 @@ class Checker:
     def check(self, request: CheckRequest) -> Decision:
         """Classify and decide; raises `InputError` only for an unusable payload."""
         payload = coerce_payload(request.kind, request.payload)
-        actions = classify(request.kind, payload)
         cwd = request.cwd or None
+        actions = classify(request.kind, payload, cwd=cwd)
         actions += tuple(
             tampering_actions(request.kind, payload, self.places, cwd=cwd, actions=actions)
         )

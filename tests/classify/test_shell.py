@@ -1,4 +1,5 @@
-"""Targeted tests of the shell classifier; the adversarial corpus is cases/shell.yaml."""
+"""Targeted tests of the shell classifier that a case file cannot express (what is handed to
+other classifiers, reasons, details, properties); the cases are in cases/shell*.yaml."""
 
 from __future__ import annotations
 
@@ -103,15 +104,6 @@ def test_too_many_commands_is_unknown() -> None:
 # --- words ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "spelling", ["rm", "'rm'", '"rm"', "r\\m", "'r''m'", "$'\\x72m'", "$'\\162\\155'", "r''m"]
-)
-def test_quoting_resolves_to_the_same_command(spelling: str) -> None:
-    actions = classify(f"{spelling} -rf /srv/data", 0)
-    assert [a.operation for a in actions] == ["shell:rm"]
-    assert actions[0].verb is Verb.DESTRUCTIVE
-
-
 def test_ansi_c_decoding() -> None:
     assert decode_ansi_c("\\x72\\x6d\\t\\u00e9\\101") == "rm\té" + "A"
 
@@ -126,35 +118,6 @@ def test_brace_expansion_in_command_name_is_unknown() -> None:
 
 
 # --- structure ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        "ls | rm -rf x",
-        "ls && rm -rf x",
-        "ls || rm -rf x",
-        "(cd /; rm -rf x)",
-        "{ rm -rf x; }",
-        "if true; then rm -rf x; fi",
-        "while true; do rm -rf x; done",
-        "for i in 1; do rm -rf x; done",
-        "case a in a) rm -rf x;; esac",
-        "[[ -n $(rm -rf x) ]]",
-        "echo $(rm -rf x)",
-        'echo "$(rm -rf x)"',
-        "echo `rm -rf x`",
-        "cat <(rm -rf x)",
-        "f() { rm -rf x; }",
-        "cat <<EOF\n$(rm -rf x)\nEOF",
-        "X=$(rm -rf x)",
-        "export X=$(rm -rf x)",
-        "! rm -rf x",
-    ],
-)
-def test_commands_are_found_everywhere(command: str) -> None:
-    assert "shell:rm" in ops(command)
-    assert verbs(command) is Verb.DESTRUCTIVE
 
 
 def test_quoted_heredoc_does_not_run_substitutions() -> None:
@@ -177,48 +140,6 @@ def test_pipeline_stdin_is_tracked() -> None:
 
 
 # --- table ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("command", "operation", "verb"),
-    [
-        ("git push origin main", "shell:git push", Verb.WRITE),
-        ("git push -f", "shell:git push", Verb.DESTRUCTIVE),
-        ("git push origin +main", "shell:git push", Verb.DESTRUCTIVE),
-        ("git push origin :old", "shell:git push", Verb.DESTRUCTIVE),
-        ("git branch", "shell:git branch", Verb.READ),
-        ("git branch -d done", "shell:git branch", Verb.WRITE),
-        ("git branch --delete --force wip", "shell:git branch", Verb.DESTRUCTIVE),
-        ("git checkout main", "shell:git checkout", Verb.WRITE),
-        ("git checkout HEAD -- app.py", "shell:git checkout", Verb.DESTRUCTIVE),
-        ("git restore --staged app.py", "shell:git restore", Verb.WRITE),
-        ("git clean -fdn", "shell:git clean", Verb.READ),
-        ("kubectl -n prod get pods", "shell:kubectl get", Verb.READ),
-        ("kubectl delete pod x", "shell:kubectl delete", Verb.DESTRUCTIVE),
-        ("terraform plan -out plan.tfplan", "shell:terraform plan", Verb.READ),
-        ("terraform apply plan.tfplan", "shell:terraform apply", Verb.UNKNOWN),
-        ("aws s3 cp a s3://b/a", "shell:aws s3 cp", Verb.WRITE),
-        (
-            "aws dynamodb delete-table --table-name t",
-            "shell:aws dynamodb delete-table",
-            Verb.DESTRUCTIVE,
-        ),
-        ("aws lambda list-functions", "shell:aws lambda list-functions", Verb.READ),
-        ("gcloud run deploy api --source .", "shell:gcloud run deploy", Verb.WRITE),
-        ("docker compose down", "shell:docker compose down", Verb.WRITE),
-        ("docker compose down -v", "shell:docker compose down", Verb.DESTRUCTIVE),
-        ("rm -r build", "shell:rm", Verb.DESTRUCTIVE),
-        ("rm notes.txt", "shell:rm", Verb.WRITE),
-        ("rm *", "shell:rm", Verb.DESTRUCTIVE),
-        ("rm /etc/hosts", "shell:rm", Verb.DESTRUCTIVE),
-        ('rm "$FILE"', "shell:rm", Verb.UNKNOWN),
-        ("cp a.txt /etc/hosts", "shell:cp", Verb.DESTRUCTIVE),
-    ],
-)
-def test_table_rules(command: str, operation: str, verb: Verb) -> None:
-    actions = classify(command, 0)
-    assert operation in {a.operation for a in actions}
-    assert most_severe(a.verb for a in actions) is verb
 
 
 def test_targets_and_reason() -> None:
@@ -249,91 +170,12 @@ def test_unknown_program() -> None:
 # --- wrappers -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "wrapped",
-    [
-        "sudo rm -rf /srv",
-        "sudo -u deploy -E rm -rf /srv",
-        "doas rm -rf /srv",
-        "env -i FOO=1 rm -rf /srv",
-        "nohup rm -rf /srv",
-        "timeout -s KILL 10 rm -rf /srv",
-        "nice -n 19 rm -rf /srv",
-        "ionice -c3 rm -rf /srv",
-        "time rm -rf /srv",
-        "exec rm -rf /srv",
-        "command rm -rf /srv",
-        "builtin command rm -rf /srv",
-        "stdbuf -oL rm -rf /srv",
-        "xargs rm -rf",
-        "xargs -0 -n 10 rm -rf",
-        "find /srv -exec rm -rf {} +",
-        "find /srv -execdir rm -r {} \\;",
-        "parallel rm -rf ::: /srv /opt",
-        "watch rm -rf /srv",
-        "bash -c 'rm -rf /srv'",
-        "sh -lc 'rm -rf /srv'",
-        "zsh -c 'rm -rf /srv'",
-        "dash -c 'rm -rf /srv'",
-        "eval rm -rf /srv",
-        "ssh -p 2222 host rm -rf /srv",
-        "docker exec -u root web rm -rf /srv",
-        "docker compose exec db rm -rf /srv",
-        "kubectl exec -n prod pod -c app -- rm -rf /srv",
-        "su -c 'rm -rf /srv' root",
-        "busybox rm -rf /srv",
-        "/usr/bin/sudo /bin/rm -rf /srv",
-        "npx rimraf /srv && rm -rf /srv",
-    ],
-)
-def test_wrappers_are_seen_through(wrapped: str) -> None:
-    actions = classify(wrapped, 0)
-    assert "shell:rm" in {a.operation for a in actions}
-    assert most_severe(a.verb for a in actions) is Verb.DESTRUCTIVE
-
-
 def test_wrapper_is_named_in_reason() -> None:
     (action,) = classify("sudo rm -rf /srv", 0)
     assert "sudo" in action.reason
 
 
-def test_interactive_shells_are_unknown() -> None:
-    for command in ("sudo -i", "bash", "ssh prod", "docker exec -it web bash", "psql"):
-        assert verbs(command) is Verb.UNKNOWN, command
-
-
-def test_scripts_are_unknown() -> None:
-    for command in ("bash x.sh", "python x.py", "node x.js", "./x", "source x", ". ./x"):
-        assert verbs(command) is Verb.UNKNOWN, command
-
-
-def test_env_var_carrying_a_command() -> None:
-    assert verbs("GIT_SSH_COMMAND='rm -rf ~' git fetch") is Verb.DESTRUCTIVE
-    assert verbs("PAGER=cat git log") is Verb.READ
-    assert verbs("env EDITOR='rm -rf /' git commit") is Verb.DESTRUCTIVE
-
-
 # --- redirections ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("command", "verb"),
-    [
-        ("ls > out.txt", Verb.WRITE),
-        ("ls >> out.txt", Verb.WRITE),
-        ("ls 2>/dev/null", Verb.READ),
-        ("ls >/dev/null 2>&1", Verb.READ),
-        ("ls &> /dev/null", Verb.READ),
-        ("echo x > /dev/sda", Verb.DESTRUCTIVE),
-        ("echo x > /etc/passwd", Verb.DESTRUCTIVE),
-        ("echo x >> ~/.ssh/authorized_keys", Verb.DESTRUCTIVE),
-        ("> data.csv", Verb.WRITE),
-        ("{ ls; } > /etc/hosts", Verb.DESTRUCTIVE),
-        ('echo x > "$OUT"', Verb.WRITE),
-    ],
-)
-def test_redirections(command: str, verb: Verb) -> None:
-    assert verbs(command) is verb
 
 
 # --- carriers -------------------------------------------------------------------------------
@@ -429,15 +271,6 @@ def test_detail_never_contains_credentials() -> None:
     for command in commands:
         for action in classify(command, 0):
             assert "sekrit" not in action.detail, (command, action.detail)
-
-
-def test_redis_and_mongo_verbs() -> None:
-    assert verbs("redis-cli DEL user:1") is Verb.DESTRUCTIVE
-    assert verbs("redis-cli SET k v") is Verb.WRITE
-    assert verbs("redis-cli KEYS '*'") is Verb.READ
-    assert verbs("mongosh --eval 'db.c.find({}).limit(5)'") is Verb.READ
-    assert verbs("mongosh --eval 'db.c.deleteMany({})'") is Verb.DESTRUCTIVE
-    assert verbs("mongosh --eval 'db.c.mystery()'") is Verb.UNKNOWN
 
 
 # --- properties -----------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def test_environment_decides_destructive_commands(gate: Gate, tmp_path: Path) ->
     # A hold on production is a deny (no home here to queue it): never the host's "ask".
     assert _permission(staging, _bash("psql -h prod-db -c 'DROP TABLE t'", tmp_path)) == "deny"
     production = HookDecider(Checker(gate))
-    assert _permission(production, _bash("rm -rf build", tmp_path)) == "deny"
+    assert _permission(production, _bash("rm -rf src", tmp_path)) == "deny"
     asking = HookDecider(
         Checker(gate), HookSettings(environment="staging", ask_outside_production=True)
     )

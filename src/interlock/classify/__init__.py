@@ -107,9 +107,25 @@ class _LRU:
 _cache = _LRU(4096)
 
 
-def classify(kind: str, payload: object, *, depth: int = 0) -> tuple[Action, ...]:
+def classify(
+    kind: str, payload: object, *, depth: int = 0, cwd: str | None = None
+) -> tuple[Action, ...]:
     """Classify `payload` as `kind`. Raises `PayloadError` only for an unknown kind or a
-    payload of the wrong type; every other failure becomes an `unknown` action."""
+    payload of the wrong type; every other failure becomes an `unknown` action.
+
+    `cwd` is the directory the input will run in: classifiers may then read the code it runs
+    and the git facts of the paths it touches (see `interlock.classify.code`). Such answers
+    depend on files, so they are never cached.
+    """
+    if cwd and cwd.startswith("/"):  # a relative or empty cwd names no place: no facts
+        from interlock.classify.code import Workspace, using_workspace
+
+        with using_workspace(Workspace.at(cwd)):
+            return _classify(kind, payload, depth=depth, cache=False)
+    return _classify(kind, payload, depth=depth, cache=True)
+
+
+def _classify(kind: str, payload: object, *, depth: int, cache: bool) -> tuple[Action, ...]:
     if kind not in _MODULES and kind not in _loaded:
         raise PayloadError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
     if depth > MAX_DEPTH:
@@ -118,7 +134,7 @@ def classify(kind: str, payload: object, *, depth: int = 0) -> tuple[Action, ...
     if key is not None:
         if len(key) > MAX_INPUT_CHARS:
             return (unknown_action(kind, f"input of {len(key)} characters exceeds the limit"),)
-        cached = _cache.get((kind, key)) if depth == 0 else None
+        cached = _cache.get((kind, key)) if depth == 0 and cache else None
         if cached is not None:
             return cached
     try:
@@ -132,7 +148,7 @@ def classify(kind: str, payload: object, *, depth: int = 0) -> tuple[Action, ...
         actions = (unknown_action(kind, f"classifier failed ({type(exc).__name__})"),)
     if not actions:
         actions = (unknown_action(kind, "classifier found no operation to vouch for"),)
-    if key is not None and depth == 0:
+    if key is not None and depth == 0 and cache:
         _cache.put((kind, key), actions)
     return actions
 
@@ -159,6 +175,6 @@ def classify_nested(kind: str, payload: object, depth: int) -> list[Action]:
     Never raises: a wrong-typed payload is `unknown` too.
     """
     try:
-        return list(classify(kind, payload, depth=depth + 1))
+        return list(_classify(kind, payload, depth=depth + 1, cache=False))
     except PayloadError as exc:
         return [unknown_action(kind, str(exc))]

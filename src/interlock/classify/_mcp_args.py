@@ -28,7 +28,7 @@ from interlock.classify import classify_nested
 from interlock.classify._mcp_name import NameReading
 from interlock.classify._mcp_words import word_set
 from interlock.classify._names import split_words
-from interlock.classify.shell import is_critical_path
+from interlock.classify.paths import is_critical_path
 from interlock.model import Action, Verb, unknown_action
 
 __all__ = ["Finding", "Inspection", "inspect_arguments", "is_credential_key"]

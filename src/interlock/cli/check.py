@@ -56,7 +56,7 @@ def check(
         typer.Option(
             "--batch",
             metavar="FILE|-",
-            help="Read JSON lines {kind, payload, env?, agent?, resource?}; answer one JSON "
+            help="Read JSON lines {kind, payload, env?, agent?, resource?, cwd?}; answer one JSON "
             "line each, in order.",
             show_default=False,
         ),
@@ -69,6 +69,15 @@ def check(
         str | None, typer.Option("--resource", "-r", help="Registered resource name.")
     ] = None,
     reason: Annotated[str, typer.Option("--reason", help="The agent's stated reason.")] = "",
+    cwd: Annotated[
+        Path | None,
+        typer.Option(
+            "--cwd",
+            help="The directory the input runs in: Interlock reads the code it runs there "
+            "(scripts, Makefile, package.json) and the git facts of paths it deletes.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
     record: Annotated[
         bool, typer.Option("--record", help="Also write the decision to the audit log.")
@@ -85,6 +94,7 @@ def check(
     Examples:
       interlock check shell 'rm -rf /var/lib/postgresql'
       interlock check sql 'DELETE FROM orders' --env staging --json
+      interlock check shell 'python reproduce.py' --cwd .
       interlock check --batch inputs.jsonl
     """
     try:
@@ -108,6 +118,7 @@ def check(
                 "agent": agent,
                 "resource": resource,
                 "reason": reason,
+                "cwd": str(cwd.resolve()) if cwd is not None else None,
             }
         )
         decision = checker.check(request)

@@ -16,8 +16,8 @@ See docs/classifiers/shell.md. The pieces, each one idea:
 
 from __future__ import annotations
 
+from interlock.classify.paths import is_critical_path
 from interlock.classify.shell._classify import classify
 from interlock.classify.shell._parse import Command, Script, parse
-from interlock.classify.shell._paths import is_critical_path
 
 __all__ = ["Command", "Script", "classify", "is_critical_path", "parse"]

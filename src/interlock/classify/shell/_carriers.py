@@ -13,8 +13,9 @@ import json
 from collections.abc import Callable
 
 from interlock.classify import classify_nested
+from interlock.classify.paths import is_system_path
 from interlock.classify.shell._context import Context, stdin_text
-from interlock.classify.shell._paths import is_system_path
+from interlock.classify.shell._lists import LISTS
 from interlock.classify.shell._redact import redact_url
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import split_options
@@ -215,171 +216,10 @@ def _sqlite(name: str, args: list[Word], ctx: Context) -> list[Action]:
 
 # --- Redis --------------------------------------------------------------------------------
 
-_REDIS_READ = frozenset(
-    [
-        "GET",
-        "MGET",
-        "GETRANGE",
-        "STRLEN",
-        "EXISTS",
-        "TYPE",
-        "TTL",
-        "PTTL",
-        "KEYS",
-        "SCAN",
-        "INFO",
-        "PING",
-        "ECHO",
-        "DBSIZE",
-        "TIME",
-        "HGET",
-        "HMGET",
-        "HGETALL",
-        "HKEYS",
-        "HVALS",
-        "HLEN",
-        "HEXISTS",
-        "HSCAN",
-        "LRANGE",
-        "LLEN",
-        "LINDEX",
-        "LPOS",
-        "SMEMBERS",
-        "SISMEMBER",
-        "SCARD",
-        "SSCAN",
-        "SRANDMEMBER",
-        "ZRANGE",
-        "ZRANGEBYSCORE",
-        "ZREVRANGE",
-        "ZSCORE",
-        "ZCARD",
-        "ZCOUNT",
-        "ZRANK",
-        "ZSCAN",
-        "XRANGE",
-        "XREVRANGE",
-        "XLEN",
-        "XINFO",
-        "XREAD",
-        "PFCOUNT",
-        "GETBIT",
-        "BITCOUNT",
-        "OBJECT",
-        "MEMORY",
-        "SLOWLOG",
-        "LASTSAVE",
-        "ROLE",
-        "CLIENT",
-        "COMMAND",
-        "MONITOR",
-        "SUBSCRIBE",
-        "PSUBSCRIBE",
-        "RANDOMKEY",
-        "DUMP",
-        "LATENCY",
-        "GEOPOS",
-        "GEODIST",
-        "GEORADIUS",
-        "GEOSEARCH",
-        "JSON.GET",
-    ]
-)
-_REDIS_WRITE = frozenset(
-    [
-        "SET",
-        "SETEX",
-        "PSETEX",
-        "SETNX",
-        "MSET",
-        "MSETNX",
-        "APPEND",
-        "INCR",
-        "INCRBY",
-        "INCRBYFLOAT",
-        "DECR",
-        "DECRBY",
-        "GETSET",
-        "HSET",
-        "HSETNX",
-        "HMSET",
-        "HINCRBY",
-        "HDEL",
-        "LPUSH",
-        "RPUSH",
-        "LPUSHX",
-        "RPUSHX",
-        "LPOP",
-        "RPOP",
-        "LSET",
-        "LINSERT",
-        "LTRIM",
-        "LREM",
-        "LMOVE",
-        "RPOPLPUSH",
-        "SADD",
-        "SREM",
-        "SPOP",
-        "SMOVE",
-        "ZADD",
-        "ZINCRBY",
-        "ZREM",
-        "ZPOPMIN",
-        "ZPOPMAX",
-        "XADD",
-        "XDEL",
-        "XTRIM",
-        "XACK",
-        "XGROUP",
-        "EXPIRE",
-        "PEXPIRE",
-        "EXPIREAT",
-        "PERSIST",
-        "PUBLISH",
-        "RENAME",
-        "RENAMENX",
-        "COPY",
-        "SETBIT",
-        "PFADD",
-        "GEOADD",
-        "SAVE",
-        "BGSAVE",
-        "BGREWRITEAOF",
-        "SELECT",
-        "AUTH",
-        "MULTI",
-        "EXEC",
-        "DISCARD",
-        "WATCH",
-        "UNWATCH",
-        "RESTORE",
-        "JSON.SET",
-    ]
-)
-_REDIS_DESTRUCTIVE = frozenset(
-    [
-        "FLUSHALL",
-        "FLUSHDB",
-        "DEL",
-        "UNLINK",
-        "SHUTDOWN",
-        "DEBUG",
-        "REPLICAOF",
-        "SLAVEOF",
-        "MIGRATE",
-        "FAILOVER",
-        "SWAPDB",
-        "MOVE",
-    ]
-)
-_REDIS_SUB_DESTRUCTIVE = {
-    "CONFIG": frozenset({"SET", "RESETSTAT", "REWRITE"}),
-    "SCRIPT": frozenset({"FLUSH", "KILL"}),
-    "FUNCTION": frozenset({"FLUSH", "DELETE", "RESTORE", "KILL"}),
-    "CLUSTER": frozenset({"RESET", "FORGET", "FAILOVER", "DELSLOTS", "FLUSHSLOTS"}),
-    "ACL": frozenset({"DELUSER", "SETUSER", "LOAD"}),
-    "MODULE": frozenset({"LOAD", "UNLOAD", "LOADEX"}),
-}
+_REDIS_READ = LISTS.redis_read
+_REDIS_WRITE = LISTS.redis_write
+_REDIS_DESTRUCTIVE = LISTS.redis_destructive
+_REDIS_SUB_DESTRUCTIVE = LISTS.redis_destructive_subcommands
 _REDIS_VALUES = frozenset(
     {"-h", "-p", "-a", "-n", "-u", "-s", "--user", "--pass", "--askpass-none", "-r", "-i",
      "-d", "--tls-cert", "--tls-key", "--cacert", "--sni", "--pattern", "--count", "--eval",
@@ -455,27 +295,9 @@ def _redis_verdict(name: str, words: list[Word], ctx: Context) -> Action:
 
 # --- MongoDB shell ------------------------------------------------------------------------
 
-_MONGO_DESTRUCTIVE = frozenset(
-    {"drop", "dropDatabase", "deleteMany", "deleteOne", "remove", "findOneAndDelete",
-     "findAndModify", "dropIndex", "dropIndexes", "dropUser", "dropAllUsers", "dropRole",
-     "dropAllRoles", "shutdownServer", "renameCollection", "dropSearchIndex", "fsyncLock"}
-)  # fmt: skip
-_MONGO_WRITE = frozenset(
-    {"insertOne", "insertMany", "insert", "updateOne", "updateMany", "update", "replaceOne",
-     "findOneAndUpdate", "findOneAndReplace", "createIndex", "createIndexes",
-     "createCollection", "createUser", "save", "bulkWrite", "createView"}
-)  # fmt: skip
-_MONGO_READ = frozenset(
-    {"find", "findOne", "count", "countDocuments", "estimatedDocumentCount", "distinct",
-     "getCollectionNames", "getCollectionInfos", "listCollections", "stats", "printjson",
-     "print", "toArray", "limit", "sort", "skip", "pretty", "help", "getIndexes", "explain",
-     "getSiblingDB", "getCollection", "hasNext", "next", "forEach", "map", "itcount",
-     "serverStatus", "version", "getName", "isMaster", "hello", "ping", "getMongo",
-     "getDBNames", "adminCommand-none", "log", "JSON.stringify", "stringify", "dataSize",
-     "totalSize", "storageSize", "aggregate", "size", "length", "keys", "tojson", "ObjectId",
-     "ISODate", "Date", "NumberLong", "NumberInt", "project", "batchSize", "rs-status",
-     "status", "getReplicationInfo", "currentOp", "getUsers", "getRoles", "listDatabases"}
-)  # fmt: skip
+_MONGO_DESTRUCTIVE = LISTS.mongo_destructive
+_MONGO_WRITE = LISTS.mongo_write
+_MONGO_READ = LISTS.mongo_read
 
 
 def _mongo(name: str, args: list[Word], ctx: Context) -> list[Action]:

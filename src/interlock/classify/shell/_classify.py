@@ -9,17 +9,44 @@ dynamic command name, a script file, an unknown program, a syntax error — is `
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import replace
 
 from interlock.classify import MAX_DEPTH, classify_nested
+from interlock.classify.code import (
+    Workspace,
+    command_line_state,
+    current_workspace,
+    judge_overwrite,
+    using_workspace,
+)
+from interlock.classify.paths import (
+    is_device,
+    is_harmless_sink,
+    is_system_path,
+    runs_code_later,
+)
 from interlock.classify.shell._carriers import CARRIERS
-from interlock.classify.shell._context import PROTOCOL, Context, Run
+from interlock.classify.shell._code import (
+    after_cd,
+    conftests,
+    local_builds,
+    package_script,
+    program_file,
+    remember_writes,
+    task_files,
+)
+from interlock.classify.shell._context import PROTOCOL, Context, Run, static_output
 from interlock.classify.shell._environment import judge_assignments
-from interlock.classify.shell._handlers import HANDLERS
+from interlock.classify.shell._frameworks import FRAMEWORK_HANDLERS
+from interlock.classify.shell._handlers import HANDLERS, INTERPRETERS
+from interlock.classify.shell._idioms import TASK_RUNNERS, asks_for_help
+from interlock.classify.shell._lists import is_critical_configuration
+from interlock.classify.shell._options import FINDERS
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
-from interlock.classify.shell._paths import is_device, is_harmless_sink, is_system_path
 from interlock.classify.shell._redact import detail_for
-from interlock.classify.shell._table import Verdict, evaluate
+from interlock.classify.shell._removal import judge_overwrite_targets, judge_removal
+from interlock.classify.shell._table import TABLE, Verdict, evaluate
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import WRAPPERS
 from interlock.errors import PayloadError
@@ -34,8 +61,15 @@ _TRUSTED_DIRS = frozenset(
 )  # fmt: skip
 # Tool directories of a project: `.venv/bin/pytest` is `pytest`.
 _TOOL_DIR_SUFFIXES = (".venv/bin", "venv/bin", "node_modules/.bin", ".tox/bin")
+# Programs whose first argument names code to run (a script, a make target): `--help` is
+# then that code's business, so the help idiom does not apply.
+_RUNS_NAMED_CODE = INTERPRETERS | TASK_RUNNERS
+_PACKAGE_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
+_TEST_RUNNERS = frozenset({"pytest", "py.test"})
 # Build-tool wrappers projects commit at their root by convention: `./gradlew test` is Gradle.
 _PROJECT_WRAPPERS = frozenset({"gradlew", "mvnw"})
+# Framework binstubs generated into a project's bin/ (`bin/rails db:drop` is `rails db:drop`).
+_BINSTUBS = frozenset({"rails", "rake", "bundle", "rspec", "spring"})
 
 
 def classify(payload: object, depth: int) -> list[Action]:
@@ -54,8 +88,15 @@ def classify(payload: object, depth: int) -> list[Action]:
         actions.append(
             unknown_action(PROTOCOL, f"the command line runs more than {MAX_COMMANDS} commands")
         )
+    # The command line's own state: the cwd's workspace, or one that only remembers the
+    # files this command line writes (so a script written here and run here is read).
+    workspace: Workspace | None = command_line_state() or Workspace.detached()
     for command in script.commands:
-        actions.extend(_judge_command(command, depth, script.functions))
+        with using_workspace(workspace):  # None once a `cd` went somewhere unknown
+            actions.extend(_judge_command(command, depth, script.functions))
+        if workspace is not None:
+            remember_writes(command, workspace)
+            workspace = after_cd(command, workspace)
     if not actions:
         actions.append(
             Action(
@@ -100,6 +141,13 @@ def _via(action: Action, via: str) -> Action:
 
 
 def _judge_words(words: list[Word], ctx: Context) -> list[Action]:
+    """Judge one argument vector: the command it runs, and the commands its options run."""
+    extras: list[Action] = []
+    actions = _unwrap(words, ctx, extras)
+    return [*extras, *actions]
+
+
+def _unwrap(words: list[Word], ctx: Context, extras: list[Action]) -> list[Action]:
     """The unwrap loop: see through wrappers, then ask carriers, handlers and the table."""
     vias: list[str] = []
     for _ in range(MAX_UNWRAP):
@@ -111,11 +159,17 @@ def _judge_words(words: list[Word], ctx: Context) -> list[Action]:
             return _annotate([ctx.unknown("dynamic", reason, (head.text,))], vias)
         name = command_name(head.value)
         if name is None:
+            found = program_file(head.value, words[1:], ctx)
+            if found is not None:
+                return _annotate(found, vias)
             reason = f"runs {head.value}, a program Interlock cannot see into"
             return _annotate([ctx.unknown("program", reason, (head.value,))], vias)
         if name in ctx.functions:
             reason = f"calls the function {name} defined in this command line (judged there)"
             return _annotate([ctx.action(f"function {name}", Verb.READ, reason)], vias)
+        finder = FINDERS.get(name)
+        if finder is not None:
+            extras.extend(_annotate(finder(name, words[1:], ctx), vias))
         wrapper = WRAPPERS.get(name)
         if wrapper is not None:
             answer = wrapper(name, words[1:], ctx)
@@ -125,6 +179,21 @@ def _judge_words(words: list[Word], ctx: Context) -> list[Action]:
                 continue
             if answer is not None:
                 return _annotate(answer, vias)
+        fetched = bool(vias) and name not in TABLE  # `npx pkg --help` runs the package
+        if name not in _RUNS_NAMED_CODE and not fetched and asks_for_help(words[1:]):
+            shown = " ".join(w.value or "" for w in words[:4])
+            reason = f"{shown} only prints usage or version information"
+            return _annotate([ctx.action(name, Verb.READ, reason)], vias)
+        if name in _PACKAGE_MANAGERS:
+            scripted = package_script(name, words[1:], ctx)
+            if scripted is not None:
+                return _annotate(scripted, vias)
+        if name in _TEST_RUNNERS:
+            extras.extend(_annotate(conftests(words[1:], ctx), vias))
+        if name in ("pip", "pip3"):
+            extras.extend(_annotate(local_builds(words[1:], ctx), vias))
+        if name in ("tox", "nox") and not asks_for_help(words[1:]):
+            extras.extend(_annotate(task_files(name, words[1:], ctx), vias))
         special = CARRIERS.get(name) or HANDLERS.get(name)
         if special is not None:
             return _annotate(special(name, words[1:], ctx), vias)
@@ -133,7 +202,11 @@ def _judge_words(words: list[Word], ctx: Context) -> list[Action]:
             reason = f"{name} is not a command Interlock knows"
             return _annotate([ctx.unknown(name, reason, (name,))], vias)
         if verdict.entry.handler:
-            handler = HANDLERS.get(verdict.entry.handler) or CARRIERS.get(verdict.entry.handler)
+            handler = (
+                HANDLERS.get(verdict.entry.handler)
+                or CARRIERS.get(verdict.entry.handler)
+                or FRAMEWORK_HANDLERS.get(verdict.entry.handler)
+            )
             if handler is not None:
                 return _annotate(handler(verdict.operation, list(verdict.args), ctx), vias)
         return _annotate([_verdict_action(verdict, ctx)], vias)
@@ -148,6 +221,9 @@ def _annotate(actions: list[Action], vias: list[str]) -> list[Action]:
 
 
 def _verdict_action(verdict: Verdict, ctx: Context) -> Action:
+    removal = judge_removal(verdict, ctx) or judge_overwrite_targets(verdict, ctx)
+    if removal is not None:
+        return removal
     return ctx.action(verdict.operation, verdict.verb, verdict.reason(), verdict.targets)
 
 
@@ -166,6 +242,8 @@ def command_name(value: str) -> str | None:
         return base
     if directory == "." and base in _PROJECT_WRAPPERS:
         return base
+    if directory in ("bin", "./bin") and base in _BINSTUBS:
+        return base
     return None
 
 
@@ -174,9 +252,25 @@ def command_name(value: str) -> str | None:
 _WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>", "<>", ">&"})
 
 
+def _visible_configuration(path: str, ctx: Context) -> bool:
+    """An application's configuration under /etc written with text the human can read
+    (`cat <<'EOF' > /etc/nginx/conf.d/app.conf`); not the files that decide logins, boot,
+    schedules or name resolution."""
+    normal = posixpath.normpath(path)
+    if not normal.startswith("/etc/") or is_critical_configuration(normal):
+        return False
+    return static_output(ctx.command, 0) is not None
+
+
 def _judge_redirects(redirects: list[Redirect], ctx: Context) -> list[Action]:
     actions: list[Action] = []
     for redirect in redirects:
+        if redirect.op in ("<", "<>") and redirect.target is not None:
+            source = redirect.target.value
+            if source is not None and not source.startswith("/dev/"):
+                # `cat < .env` reads the file as surely as `cat .env` (the hooks look inside).
+                reason = f"input is read from {source}"
+                actions.append(ctx.action("redirect <", Verb.READ, reason, (source,)))
         if redirect.op not in _WRITE_OPS or redirect.target is None:
             continue
         target = redirect.target
@@ -190,13 +284,24 @@ def _judge_redirects(redirects: list[Redirect], ctx: Context) -> list[Action]:
             actions.append(ctx.action("redirect", Verb.WRITE, reason, (target.text,)))
         elif is_harmless_sink(value):
             continue
+        elif runs_code_later(value):
+            reason = f"output {verb_text} {value}, which git runs or obeys on its next command"
+            actions.append(ctx.unknown("redirect", reason, (value,)))
         elif is_device(value):
             reason = f"output {verb_text} the device {value}, destroying what is on it"
             actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))
+        elif is_system_path(value) and _visible_configuration(value, ctx):
+            reason = f"output {verb_text} {value} with content shown in the command line"
+            actions.append(ctx.action("redirect", Verb.WRITE, reason, (value,)))
         elif is_system_path(value):
             reason = f"output {verb_text} {value}, a system or credential file"
             actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))
         else:
+            place = judge_overwrite(value, current_workspace())
+            if place is not None and place.verb is Verb.DESTRUCTIVE:
+                reason = f"output {verb_text} {value}: {place.why}"
+                actions.append(ctx.action("redirect", Verb.DESTRUCTIVE, reason, (value,)))
+                continue
             reason = f"output {verb_text} {value}"
             actions.append(ctx.action("redirect", Verb.WRITE, reason, (value,)))
     return actions

@@ -8,11 +8,27 @@ is in the command table.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 
 from interlock.classify import classify_nested
-from interlock.classify.shell._context import Context
-from interlock.classify.shell._paths import is_device, is_system_path
+from interlock.classify.code import current_workspace, judge_delete, regenerable
+from interlock.classify.paths import is_device, is_system_path
+from interlock.classify.shell._code import (
+    javascript_script,
+    javascript_source,
+    make,
+    python_module,
+    python_script,
+    python_source,
+)
+from interlock.classify.shell._context import Context, stdin_text
+from interlock.classify.shell._idioms import (
+    asks_for_help,
+    development_pattern,
+    selects_development_processes,
+    substituted_command,
+)
 from interlock.classify.shell._words import Word, fanout_word, literal
 from interlock.model import Action, Verb
 
@@ -34,6 +50,7 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
         roots.append(args[i].shown)
         i += 1
     shown_roots = tuple(roots) or (".",)
+    scratch = _finds_scratch(shown_roots, args[i:])
     actions: list[Action] = []
     while i < len(args):
         word = args[i]
@@ -42,8 +59,12 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
             i += 1
             continue
         if value == "-delete":
-            reason = f"find -delete deletes every match under {', '.join(shown_roots)}"
-            actions.append(ctx.action("find -delete", Verb.DESTRUCTIVE, reason, shown_roots))
+            if scratch:
+                reason = f"find -delete deletes {scratch} under {', '.join(shown_roots)}"
+                actions.append(ctx.action("find -delete", Verb.WRITE, reason, shown_roots))
+            else:
+                reason = f"find -delete deletes every match under {', '.join(shown_roots)}"
+                actions.append(ctx.action("find -delete", Verb.DESTRUCTIVE, reason, shown_roots))
         elif value in _FIND_EXEC:
             end = i + 1
             while end < len(args) and args[end].value not in (";", "+"):
@@ -56,7 +77,11 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
             ]
             if not any(w.fanout for w in inner):
                 inner.append(fanout_word("the files find matches"))
-            actions.extend(ctx.judge(inner, ctx) if inner else [])
+            if scratch and inner and inner[0].value in ("rm", "unlink", "rmdir"):
+                reason = f"find runs {inner[0].value} on {scratch} under {', '.join(shown_roots)}"
+                actions.append(ctx.action(inner[0].value or "rm", Verb.WRITE, reason, shown_roots))
+            else:
+                actions.extend(ctx.judge(inner, ctx) if inner else [])
             i = end
         elif value in _FIND_WRITES and i + 1 < len(args):
             target = args[i + 1].shown
@@ -69,6 +94,31 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
     if not actions:
         actions.append(ctx.action("find", Verb.READ, "find only lists files", shown_roots))
     return actions
+
+
+def _finds_scratch(roots: tuple[str, ...], expression: list[Word]) -> str:
+    """The generated files a find expression selects (`-name __pycache__`, `-name '*.pyc'`)
+    when every root lies in the workspace; "" when it may select anything else."""
+    workspace = current_workspace()
+    if workspace is None:
+        return ""
+    patterns: list[str] = []
+    values = [w.value for w in expression]
+    for index, value in enumerate(values):
+        if value in ("-o", "-or", "!", "-not", "-path", "-wholename", "-regex", "-iregex"):
+            return ""  # alternatives and negations make the selection wider than its names
+        if value in ("-name", "-iname") and index + 1 < len(values):
+            pattern = values[index + 1]
+            if pattern is None:
+                return ""
+            patterns.append(pattern)
+    if not patterns or not all(regenerable(p) for p in patterns):
+        return ""
+    for root in roots:
+        place = judge_delete(posixpath.join(root, patterns[0]), recursive=True, workspace=workspace)
+        if place is None or place.verb is not Verb.WRITE:
+            return ""
+    return "generated files (" + ", ".join(patterns) + ")"
 
 
 def _dd(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -88,10 +138,17 @@ def _dd(name: str, args: list[Word], ctx: Context) -> list[Action]:
 
 
 def _kill(name: str, args: list[Word], ctx: Context) -> list[Action]:
-    """`kill PID` is a write; `kill 1` (init) and `kill -9 -1` (every process) are destructive."""
+    """`kill PID` is a write; `kill 1` (init) and `kill -9 -1` (every process) are destructive.
+
+    PIDs chosen at run time are a write when they come from a selection of the developer's
+    own processes (`kill $(lsof -ti:3000)`, `lsof -ti:3000 | xargs kill`), unknown otherwise.
+    """
     targets: list[str] = []
     for index, word in enumerate(args):
         if word.value is None:
+            if _selected_pids(word, ctx):
+                targets.append(word.text)
+                continue
             return [
                 ctx.unknown("kill", f"kill targets a process known only at run time ({word.text})")
             ]
@@ -110,6 +167,61 @@ def _kill(name: str, args: list[Word], ctx: Context) -> list[Action]:
     ]
 
 
+def _selected_pids(word: Word, ctx: Context) -> bool:
+    """Whether a run-time word holds PIDs printed by a selection of development processes."""
+    if word.fanout:
+        stdin = ctx.stdin
+        producer = stdin.producer if stdin is not None and stdin.kind == "pipe" else None
+        if producer is None or any(w.value is None for w in producer.words):
+            return False
+        return selects_development_processes([w.value or "" for w in producer.words])
+    words = substituted_command(word)
+    return words is not None and selects_development_processes(words)
+
+
+_PKILL_VALUES = frozenset(
+    {"-s", "--signal", "-u", "--euid", "-U", "--uid", "-g", "--pgroup", "-G", "--group",
+     "-P", "--parent", "-t", "--terminal", "--session", "--ns", "--nslist", "-o", "-n",
+     "--older"}
+)  # fmt: skip
+_PKILL_SCOPES = frozenset(
+    {"-u", "--euid", "-U", "--uid", "-g", "--pgroup", "-G", "--group", "-P", "--parent",
+     "-t", "--terminal", "--session", "--ns", "--user", "-a", "--all"}
+)  # fmt: skip
+
+
+def _pkill(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`pkill`/`killall` by name: a write for the processes of a developer's session (dev
+    servers, watchers, test runners), destructive for anything else or a whole user's."""
+    patterns: list[Word] = []
+    scoped = False
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        if value is not None and value.startswith("-") and len(value) > 1:
+            option = value.split("=", 1)[0]
+            if option in _PKILL_SCOPES or (option[:2] in _PKILL_SCOPES and len(option) > 2):
+                scoped = True
+            if option in _PKILL_VALUES and "=" not in value:
+                i += 1
+            i += 1
+            continue
+        patterns.append(word)
+        i += 1
+    shown = tuple(w.shown for w in patterns)
+    if any(w.value is None for w in patterns):
+        reason = f"{name} kills processes matching a pattern known only at run time"
+        return [ctx.unknown(name, reason, shown)]
+    if not patterns:
+        return [ctx.unknown(name, f"{name} without a pattern Interlock can see")]
+    if not scoped and all(development_pattern(w.value or "") for w in patterns):
+        reason = f"{name} stops the developer's own processes matching {', '.join(shown)}"
+        return [ctx.action(name, Verb.WRITE, reason, shown)]
+    reason = f"{name} kills every process matching {', '.join(shown)}"
+    return [ctx.action(name, Verb.DESTRUCTIVE, reason, shown)]
+
+
 def _awk(name: str, args: list[Word], ctx: Context) -> list[Action]:
     """awk reads, unless its program runs commands (`system`, pipes) or writes files."""
     value_opts = {
@@ -125,6 +237,7 @@ def _awk(name: str, args: list[Word], ctx: Context) -> list[Action]:
     }
     program: Word | None = None
     files: list[str] = []
+    inputs: list[str] = []
     i = 0
     while i < len(args):
         value = args[i].value
@@ -149,6 +262,8 @@ def _awk(name: str, args: list[Word], ctx: Context) -> list[Action]:
             continue
         if program is None:
             program = args[i]
+        elif value is not None and "=" not in value:
+            inputs.append(value)  # an input file (`var=value` operands are assignments)
         i += 1
     if program is None or program.value is None:
         return [ctx.unknown(name, f"{name} runs a program Interlock cannot see")]
@@ -159,7 +274,7 @@ def _awk(name: str, args: list[Word], ctx: Context) -> list[Action]:
         return [ctx.action(name, Verb.WRITE, f"{name} program writes to files")]
     if files:
         return [ctx.action(name, Verb.WRITE, f"{name} -i inplace edits files in place")]
-    return [ctx.action(name, Verb.READ, f"{name} only transforms text")]
+    return [ctx.action(name, Verb.READ, f"{name} only transforms text", tuple(inputs))]
 
 
 def _awk_redirects(code: str) -> bool:
@@ -184,19 +299,19 @@ _PYTHON_MODULES = {
     "flake8": "flake8",
     "pylint": "pylint",
     "coverage": "coverage",
-    "build": "make",
-    "twine": "make",
-    "venv": "make",
+    "build": "python-tool",
+    "twine": "python-tool",
+    "venv": "python-tool",
     "virtualenv": "virtualenv",
-    "unittest": "make",
+    "unittest": "python-tool",
     "tox": "tox",
     "nox": "nox",
     "uvicorn": "uvicorn",
     "gunicorn": "gunicorn",
-    "http.server": "make",
+    "http.server": "python-tool",
     "json.tool": "jq",
     "pydoc": "man",
-    "ensurepip": "make",
+    "ensurepip": "python-tool",
     "pyright": "pyright",
     "poetry": "poetry",
     "uv": "uv",
@@ -207,15 +322,17 @@ _PYTHON_MODULES = {
     "jupyter": "jupyter",
     "streamlit": "streamlit",
     "flask": "flask",
-    "compileall": "make",
-    "py_compile": "make",
+    "compileall": "python-tool",
+    "py_compile": "python-tool",
     "tabnanny": "ls",
     "site": "ls",
     "platform": "ls",
     "sysconfig": "ls",
-    "timeit": "make",
+    "timeit": "python-tool",
 }
-_VERSION_FLAGS = frozenset({"-V", "--version", "-h", "--help", "-v", "-VV"})
+_VERSION_FLAGS = frozenset(
+    {"-V", "--version", "-h", "--help", "-v", "-VV", "-version", "-help", "--help-all"}
+)
 
 
 def _python(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -229,19 +346,34 @@ def _python(name: str, args: list[Word], ctx: Context) -> list[Action]:
         if value == "-m" and i + 1 < len(args):
             module = args[i + 1].value
             alias = _PYTHON_MODULES.get(module or "")
+            local = python_module(name, module, args[i + 2 :], ctx) if module else None
+            if alias is None and local is not None:
+                return local  # a module of the workspace: its code, even for `--help`
+            if alias is None and asks_for_help(args[i + 2 :]):
+                reason = f"{name} -m {args[i + 1].shown} only prints usage or version information"
+                return [ctx.action(name, Verb.READ, reason)]
             if alias is None:
                 reason = f"{name} -m {args[i + 1].shown} runs a module Interlock does not know"
                 return [ctx.unknown(name, reason)]
             return ctx.judge([literal(alias), *args[i + 2 :]], ctx)
         if value.startswith("-m") and len(value) > 2:
             return _python(name, [literal("-m"), literal(value[2:]), *args[i + 1 :]], ctx)
-        if value in ("-c",) or value.startswith("-c"):
-            return [ctx.unknown(name, f"{name} -c runs inline code Interlock cannot judge")]
+        if value == "-c" or (value.startswith("-c") and len(value) > 2):
+            code = args[i + 1] if value == "-c" and i + 1 < len(args) else literal(value[2:])
+            if code.value is None:
+                return [ctx.unknown(name, f"{name} -c runs code built at run time ({code.text})")]
+            return python_source(code.value, f"{name} -c", ctx)
         if value.startswith("-") and value != "-":
             i += 2 if value in ("-W", "-X", "--check-hash-based-pycs") else 1
             continue
         break
-    return _script(name, args[i:], ctx)
+    rest = args[i:]
+    if rest and rest[0].value != "-":
+        return python_script(name, rest[0], rest[1:], ctx)
+    text = stdin_text(ctx.stdin)
+    if text is not None:
+        return python_source(text, f"{name} reading standard input", ctx)
+    return _script(name, rest, ctx)
 
 
 def _node(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -251,6 +383,11 @@ def _node(name: str, args: list[Word], ctx: Context) -> list[Action]:
             break
         if value in _VERSION_FLAGS and len(args) == 1:
             return [ctx.action(name, Verb.READ, f"{name} {value} only prints information")]
+        if value in ("-e", "--eval", "-p", "--print") and name in ("node", "nodejs"):
+            code = args[index + 1] if index + 1 < len(args) else None
+            if code is None or code.value is None:
+                return [ctx.unknown(name, f"{name} {value} runs code built at run time")]
+            return javascript_source(code.value, f"{name} {value}", ctx)
         if value in ("-e", "--eval", "-p", "--print", "-r", "--require", "--import", "--loader"):
             return [ctx.unknown(name, f"{name} {value} runs code Interlock cannot judge")]
         if value == "--test" and name == "node":
@@ -264,6 +401,8 @@ def _node(name: str, args: list[Word], ctx: Context) -> list[Action]:
                 ctx.action(f"{name} {value}", Verb.WRITE, f"{name} {value} runs a project step")
             ]
         if not value.startswith("-"):
+            if name in ("node", "nodejs") and value.endswith((".js", ".mjs", ".cjs")):
+                return javascript_script(name, word, ctx)
             return _script(name, args[index:], ctx)
     return _script(name, [], ctx)
 
@@ -278,6 +417,9 @@ def _interpreter(name: str, args: list[Word], ctx: Context) -> list[Action]:
                 ctx.unknown(name, f"{name} {word.value} runs inline code Interlock cannot judge")
             ]
     positional = [w for w in args if not (w.value or "x").startswith("-")]
+    if name == "php" and positional and positional[0].value == "artisan":
+        # Laravel's console: `php artisan migrate:fresh` is judged as that task.
+        return ctx.judge([literal("artisan"), *args[args.index(positional[0]) + 1 :]], ctx)
     return _script(name, positional, ctx)
 
 
@@ -349,6 +491,10 @@ HANDLERS: dict[str, Handler] = {
     "find": _find,
     "dd": _dd,
     "kill": _kill,
+    "make": make,
+    "gmake": make,
+    "pkill": _pkill,
+    "killall": _pkill,
     "awk": _awk,
     "gawk": _awk,
     "mawk": _awk,
@@ -373,3 +519,8 @@ HANDLERS: dict[str, Handler] = {
         _interpreter,
     ),
 }  # fmt: skip
+
+# Programs that run code named by their first argument (a script file).
+INTERPRETERS = frozenset(
+    name for name, handler in HANDLERS.items() if handler in (_python, _node, _interpreter)
+)

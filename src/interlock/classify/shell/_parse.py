@@ -83,7 +83,7 @@ def parse(source: str) -> Script:
     return Script(
         commands=extractor.commands,
         functions=frozenset(extractor.functions),
-        has_error=root.has_error,
+        has_error=root.has_error or extractor.has_error,
         truncated=extractor.truncated,
     )
 
@@ -99,6 +99,7 @@ class _Extractor:
         self.commands: list[Command] = []
         self.functions: set[str] = set()
         self.truncated = False
+        self.has_error = False
 
     def _add(self, command: Command) -> bool:
         if len(self.commands) >= MAX_COMMANDS:
@@ -158,13 +159,17 @@ class _Extractor:
         body = node.child_by_field_name("body")
         redirects: list[Redirect] = []
         continuation: list[Node] = []
+        extra: list[Word] = []
         for index, child in enumerate(node.children):
             if node.field_name_for_child(index) == "redirect" or child.type in _REDIRECT_TYPES:
-                stdin = self._redirect(child, redirects, continuation) or stdin
+                stdin = self._redirect(child, redirects, continuation, extra) or stdin
         command: Command | None = None
         if body is not None and body.type == "command":
-            command = self._command(body, redirects, stdin, node)
+            command = self._command(body, redirects, stdin, node, extra)
         else:
+            if extra:
+                # `{ ls; } >f rm -rf x` is not valid bash; what follows is not run as words.
+                self.has_error = True
             if body is not None:
                 self.statement(body, stdin)
             # Redirections of a compound statement, or alone (`> file` truncates a file).
@@ -181,9 +186,18 @@ class _Extractor:
                 self.statement(extra, None)
 
     def _redirect(
-        self, node: Node, redirects: list[Redirect], continuation: list[Node]
+        self,
+        node: Node,
+        redirects: list[Redirect],
+        continuation: list[Node],
+        extra: list[Word],
     ) -> Stdin | None:
-        """Record one redirection; return the standard input it supplies, if any."""
+        """Record one redirection; return the standard input it supplies, if any.
+
+        tree-sitter-bash attaches the words that follow a redirection (`git >/dev/null reset
+        --hard`) to the redirect node as further destinations; bash passes them to the
+        command as arguments, so they go to `extra`.
+        """
         kind = node.type
         stdin: Stdin | None = None
         if kind == "file_redirect":
@@ -197,6 +211,8 @@ class _Extractor:
                     op = child.type
                 elif target is None:
                     target = resolve(child)
+                elif child.type != "comment":
+                    extra.append(resolve(child))
             redirects.append(Redirect(op=op, fd=fd, target=target))
             if op in ("<", "<>") and target is not None:
                 stdin = Stdin(kind="file", source=target.shown)
@@ -208,10 +224,12 @@ class _Extractor:
             stdin = Stdin(kind="herestring", text=text, source=word.text)
             self._substitutions(node)
         elif kind == "heredoc_redirect":
-            stdin = self._heredoc(node, redirects, continuation)
+            stdin = self._heredoc(node, redirects, continuation, extra)
         return stdin
 
-    def _heredoc(self, node: Node, redirects: list[Redirect], continuation: list[Node]) -> Stdin:
+    def _heredoc(
+        self, node: Node, redirects: list[Redirect], continuation: list[Node], extra: list[Word]
+    ) -> Stdin:
         strip_tabs = False
         quoted = False
         body_text = ""
@@ -229,7 +247,7 @@ class _Extractor:
                 if not quoted:
                     self._substitutions(child)
             elif kind in _REDIRECT_TYPES:
-                self._redirect(child, redirects, continuation)
+                self._redirect(child, redirects, continuation, extra)
             elif child.is_named and kind != "heredoc_end":
                 continuation.append(child)
         if strip_tabs:
@@ -238,20 +256,30 @@ class _Extractor:
         return Stdin(kind="heredoc", text=body_text if static else None, source=body_text[:80])
 
     def _command(
-        self, node: Node, redirects: list[Redirect], stdin: Stdin | None, whole: Node
+        self,
+        node: Node,
+        redirects: list[Redirect],
+        stdin: Stdin | None,
+        whole: Node,
+        trailing: list[Word] | None = None,
     ) -> Command | None:
         words: list[Word] = []
         assignments: list[tuple[str, Word]] = []
         redirects = list(redirects)
         continuation: list[Node] = []
+        extra: list[Word] = []
         for child in node.children:
             kind = child.type
             if kind == "variable_assignment":
                 assignments.append(_assignment(child))
             elif kind in _REDIRECT_TYPES:
-                stdin = self._redirect(child, redirects, continuation) or stdin
+                stdin = self._redirect(child, redirects, continuation, extra) or stdin
             elif child.is_named and kind != "comment":
+                words.extend(extra)
+                extra.clear()
                 words.append(resolve(child))
+        words.extend(extra)
+        words.extend(trailing or ())
         command = Command(
             words=words,
             assignments=assignments,

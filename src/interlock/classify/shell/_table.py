@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from importlib import resources
 from typing import Any
 
-from interlock.classify.shell._paths import is_everything, is_system_path
+from interlock.classify.paths import is_everything, is_system_path, runs_code_later
 from interlock.classify.shell._words import Word
 from interlock.model import Verb
 
@@ -304,9 +304,13 @@ def _leaf(entry: Entry, path: tuple[str, ...], args: tuple[Word, ...], found: Sc
             )
     if entry.guard_paths and verb is Verb.WRITE:
         critical = [t for t in _all_values(found) if is_system_path(t)]
+        hooks = [t for t in _all_values(found) if runs_code_later(t)]
         if critical:
             verb, flag = Verb.DESTRUCTIVE, ""
             why = f"changes {critical[0]}, a system or credential path"
+        elif hooks:
+            verb, flag = Verb.UNKNOWN, ""
+            why = f"changes {hooks[0]}, which git runs or obeys on its next command"
     return Verdict(verb, path, why, targets, entry, args, flag)
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from interlock.classify.shell._code import shell_script
 from interlock.classify.shell._context import Context, Run, stdin_text
+from interlock.classify.shell._idioms import runs_environment_setup
 from interlock.classify.shell._words import Word, fanout_word, literal
 from interlock.model import Action, Verb
 
@@ -134,7 +136,10 @@ def _env(name: str, args: list[Word], ctx: Context) -> Answer:
 
     extra = judge_assignments(assignments, ctx)
     if not rest:
-        return [*extra, ctx.action(name, Verb.READ, "env prints the environment")]
+        if opts.flags or assignments:
+            return [*extra, ctx.action(name, Verb.READ, "env prints a chosen environment")]
+        reason = "env prints every environment variable, which commonly hold credentials"
+        return [ctx.unknown(name, reason)]
     if extra:
         return [*extra, *ctx.judge(rest, ctx)]
     return Run(rest, name)
@@ -310,7 +315,11 @@ def _watch(name: str, args: list[Word], ctx: Context) -> Answer:
         return [ctx.action(name, Verb.READ, "watch without a command")]
     if opts.flags & {"-x", "--exec"}:
         return Run(rest, "watch")
-    return _shell_text(_join(rest), "watch", ctx, rest)
+    # watch joins its arguments with spaces and gives them to `sh -c`, so the quoting of
+    # `watch sh -c 'git reset --hard'` is lost; versions and habits differ, so judge both
+    # readings: the joined text and the words as given.
+    joined = _shell_text(_join(rest), "watch", ctx, rest)
+    return [*joined, *ctx.judge(rest, ctx)] if len(rest) > 1 else joined
 
 
 # --- shells and shell-text carriers -------------------------------------------------------
@@ -329,9 +338,11 @@ def _shell(name: str, args: list[Word], ctx: Context) -> Answer:
             return [ctx.unknown(via, f"{via} without a command")]
         return _shell_text(text.value, via, ctx, [text])
     if rest and "-s" not in opts.flags:
-        script = rest[0].shown
-        return [ctx.unknown(name, f"{name} runs the script {script}, which Interlock cannot see",
-                            (script,))]  # fmt: skip
+        script = rest[0]
+        if script.value is None:
+            reason = f"{name} runs a script named at run time ({script.text})"
+            return [ctx.unknown(name, reason)]
+        return shell_script(name, script.value, None, ctx, rest[1:])
     return _from_stdin(name, ctx, "shell commands")
 
 
@@ -353,6 +364,11 @@ def _from_stdin(name: str, ctx: Context, what: str) -> list[Action]:
 def _eval(name: str, args: list[Word], ctx: Context) -> Answer:
     if not args:
         return [ctx.action(name, Verb.READ, "eval of nothing")]
+    if len(args) == 1:
+        setup = runs_environment_setup(args[0])
+        if setup is not None:
+            reason = f"eval runs the shell set-up that `{setup}` prints"
+            return [ctx.action(name, Verb.WRITE, reason, (setup,))]
     return _shell_text(_join(args), "eval", ctx, args)
 
 
@@ -385,10 +401,16 @@ def _source(name: str, args: list[Word], ctx: Context) -> Answer:
         return [ctx.unknown(name, f"{name} without a file")]
     path = args[0]
     shown = path.shown
+    setup = runs_environment_setup(path) if path.value is None else None
+    if setup is not None:
+        reason = f"{name} runs the shell set-up that `{setup}` prints"
+        return [ctx.action(name, Verb.WRITE, reason, (setup,))]
     if path.value is not None and _is_environment_setup(path.value):
         return [
             ctx.action(name, Verb.WRITE, f"{name} {shown} sets up a tool environment", (shown,))
         ]
+    if path.value is not None:
+        return shell_script(name, path.value, None, ctx, args[1:])
     return [
         ctx.unknown(
             name, f"{name} runs the commands in {shown}, which Interlock cannot see", (shown,)
@@ -422,7 +444,7 @@ def _ssh(name: str, args: list[Word], ctx: Context) -> Answer:
     # Options may also follow the host (`ssh host -t cmd`).
     more = split_options(remote, _SSH_VALUES)
     remote = remote[more.index :]
-    if opts.flags & {"-N", "-O"} or more.flags & {"-N"}:
+    if opts.flags & {"-N", "-O", "-W"} or more.flags & {"-N"}:
         return [ctx.action(name, Verb.WRITE, f"ssh to {host} only forwards ports", (host,))]
     if not remote:
         text = stdin_text(ctx.stdin)

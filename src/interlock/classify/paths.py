@@ -1,4 +1,5 @@
-"""Which paths are too important to overwrite, delete or re-permission casually.
+"""Which paths are too important to overwrite, delete or re-permission casually (shared by
+the shell classifier and the code reader).
 
 A write to a project file is ordinary work; the same write to `/etc/passwd`, a block device
 or `~/.ssh/authorized_keys` can take a machine down or lock its owner out. One list serves
@@ -183,3 +184,14 @@ def is_device(path: str) -> bool:
 def is_harmless_sink(path: str) -> bool:
     """Redirecting output here destroys nothing (`/dev/null`, the terminal, stderr)."""
     return _normal(path) in _HARMLESS if path.startswith("/") else False
+
+
+def runs_code_later(path: str) -> bool:
+    """A file that git reads to decide what to run: a hook, or the repository configuration
+    (which can name a hooks directory, an SSH command, a pager)."""
+    normal = posixpath.normpath(path) if path else path
+    parts = normal.split("/")
+    for index in range(len(parts) - 1):
+        if parts[index] == ".git" and parts[index + 1] in ("hooks", "config"):
+            return True
+    return False
