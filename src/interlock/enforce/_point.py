@@ -78,7 +78,7 @@ class EnforcementPoint:
         """Classify (unless `actions` or a ready `decision` is given) and decide; no I/O."""
         if decision is None:
             if actions is None:
-                actions = classify(request.kind, request.payload)
+                actions = classify(request.kind, request.payload, cwd=request.cwd or None)
             actions = (*actions, *self._tampering(request, actions))
             decision = self.gate.decide(
                 request.agent, request.resource, actions, stated_reason=request.stated_reason
