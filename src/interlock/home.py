@@ -37,6 +37,8 @@ from interlock.policy import PolicyBundle, default_policy_dir, load_policies
 
 HOME_DIR_NAME = ".interlock"
 CONFIG_NAME = "interlock.toml"
+MASTER_KEY_ENV = "INTERLOCK_MASTER_KEY"
+"""When set (base64 of 32 bytes) it is the identity master key, and no key file is made."""
 
 _DEFAULT_CONFIG = """\
 # Interlock configuration. See docs/configuration.md.
@@ -76,6 +78,10 @@ class Home:
     @property
     def hmac_key(self) -> Path:
         return self.root / "keys" / "audit-hmac.key"
+
+    @property
+    def master_key(self) -> Path:
+        return self.root / "keys" / "identity-master.key"
 
     @property
     def database(self) -> Path:
@@ -196,15 +202,24 @@ def init_home(root: Path, *, force: bool = False) -> tuple[Home, list[str]]:
     if force or not home.hmac_key.exists():
         write_private_file(home.hmac_key, secrets.token_bytes(32))
         made.append(str(home.hmac_key))
-    # Never regenerated, even with --force: a new master key would orphan every sealed
-    # credential and TOTP enrolment. (Imported here: interlock.identity imports this module.)
-    from interlock.identity import ensure_identity_keys
-
-    made += ensure_identity_keys(home)
+    made += ensure_master_key(home)
     if not home.database.exists():
         SQLiteAuditStore(home.database).close()
         made.append(str(home.database))
     return home, made
+
+
+def ensure_master_key(home: Home) -> list[str]:
+    """Create the identity master key file unless it or `$INTERLOCK_MASTER_KEY` exists.
+
+    Never regenerated, even by `init --force`: a new master key would orphan every sealed
+    credential and TOTP enrolment. Returns the paths created. Sealing with the key is
+    `interlock.identity.Sealer`'s job; the home only owns the file, like its other keys.
+    """
+    if os.environ.get(MASTER_KEY_ENV) or home.master_key.exists():
+        return []
+    write_private_file(home.master_key, secrets.token_bytes(32))
+    return [str(home.master_key)]
 
 
 def load_config(path: Path) -> Config:

@@ -105,8 +105,8 @@ def test_unknown_user_costs_a_password_verification(humans: HumanRegistry) -> No
 
 
 def test_passwords_are_argon2id_hashes(humans: HumanRegistry, bob: pyotp.TOTP) -> None:
-    row = humans.state.one("SELECT password_hash FROM identity_humans WHERE name = 'bob'")
-    assert row is not None and row[0].startswith("$argon2id$")
+    stored = humans.state.human("bob")
+    assert stored is not None and stored.password_hash.startswith("$argon2id$")
 
 
 def test_only_admins_manage_users(humans: HumanRegistry, bob: pyotp.TOTP) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import sqlite3
 
 import pytest
 
@@ -18,7 +19,6 @@ from interlock.identity import (
     registered_resources,
     reveal_credential,
 )
-from interlock.identity._keys import master_key_path
 from interlock.model import Resource
 from tests.identity.conftest import ALICE
 
@@ -47,16 +47,17 @@ def test_add_and_reveal(resources: ResourceRegistry, home: Home) -> None:
 
 
 def test_master_key_file_is_private(home: Home) -> None:
-    path = master_key_path(home)
+    path = home.master_key
     assert path.stat().st_mode & 0o777 == 0o600
     assert len(path.read_bytes()) == 32
     assert ensure_identity_keys(home) == []  # idempotent
 
 
-def test_ciphertext_is_bound_to_its_row(resources: ResourceRegistry) -> None:
+def test_ciphertext_is_bound_to_its_row(resources: ResourceRegistry, home: Home) -> None:
     _add(resources, "a")
     _add(resources, "b", credential="other")
-    with resources.state.write() as db:
+    # Someone with write access to the state file moves a's sealed credential onto b.
+    with sqlite3.connect(home.database) as db:
         db.execute(
             "UPDATE identity_resources SET credential_sealed = "
             "(SELECT credential_sealed FROM identity_resources WHERE name = 'a') WHERE name = 'b'"
@@ -88,7 +89,7 @@ def test_master_key_from_environment(home: Home, monkeypatch: pytest.MonkeyPatch
 
 
 def test_missing_key_file_is_a_clear_error(home: Home) -> None:
-    master_key_path(home).unlink()
+    home.master_key.unlink()
     with pytest.raises(ConfigError, match="cannot read the identity master key"):
         Sealer.for_home(home)
 

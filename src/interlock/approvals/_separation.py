@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from interlock.approvals._store import ApprovalRequest
+from interlock.approvals._request import ApprovalRequest
 from interlock.model import Human
 from interlock.policy import Policy
 

@@ -10,9 +10,12 @@ What enforcement points call:
     authenticate_human(name, password, code)      a person's login
 
 What the catalogue uses: `registered_resources(home)`, `registered_agents(home)`.
+The registries keep the rules; their records live behind `interlock.state.IdentityStorage`
+(`IdentityState` is its SQLite implementation under the name callers already use).
 See docs/identity.md.
 """
 
+from interlock.home import MASTER_KEY_ENV
 from interlock.identity._agents import (
     AgentRecord,
     AgentRegistry,
@@ -41,7 +44,7 @@ from interlock.identity._humans import (
     local_operator,
     require_human,
 )
-from interlock.identity._keys import MASTER_KEY_ENV, Sealer, ensure_identity_keys
+from interlock.identity._keys import Sealer, ensure_identity_keys
 from interlock.identity._resources import (
     KINDS,
     ResourceRecord,
@@ -50,7 +53,6 @@ from interlock.identity._resources import (
     reveal_credential,
 )
 from interlock.identity._scope import Scope, format_duration, parse_duration, parse_verb
-from interlock.identity._state import IdentityState
 from interlock.identity._tokens import (
     TOKEN_PREFIX,
     AgentGrant,
@@ -61,6 +63,7 @@ from interlock.identity._tokens import (
     verify_agent_grant,
     verify_agent_token,
 )
+from interlock.state import SQLiteIdentityStorage as IdentityState
 
 __all__ = [
     "AGENT_TOKEN_ENV",

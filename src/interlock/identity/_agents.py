@@ -8,8 +8,6 @@ Every change that can take access away bumps the revocation epoch in the same tr
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +24,6 @@ from interlock.identity._scope import (
     make_scope,
     narrow,
 )
-from interlock.identity._state import IdentityState, Row, bump_epoch
 from interlock.identity._tokens import (
     AgentVerifier,
     Clock,
@@ -37,6 +34,13 @@ from interlock.identity._tokens import (
     note_local_change,
 )
 from interlock.model import Agent, Human, Verb
+from interlock.state import (
+    AgentStorage,
+    AlreadyStored,
+    StoredAgent,
+    StoredToken,
+    identity_storage,
+)
 
 DEFAULT_TTL = 8 * 3600
 DEFAULT_MAX_TTL = 24 * 3600
@@ -112,17 +116,31 @@ class AgentRecord:
         }
 
 
-def _scope_of(row: Row) -> Scope:
-    resources = row["resources"]
-    return Scope(
-        frozenset(json.loads(row["environments"])),
-        None if resources is None else frozenset(json.loads(resources)),
-        Verb(row["max_verb"]),
+def _scope_of(stored: StoredAgent | StoredToken) -> Scope:
+    return Scope(stored.environments, stored.resources, Verb(stored.max_verb))
+
+
+def _token(
+    agent_id: str,
+    token_id: str,
+    parent_token_id: str | None,
+    digest: bytes,
+    scope: Scope,
+    issued_at: float,
+    expires_at: float,
+) -> StoredToken:
+    return StoredToken(
+        token_id,
+        agent_id,
+        parent_token_id,
+        digest,
+        scope.environments,
+        scope.resources,
+        scope.max_verb.value,
+        issued_at,
+        expires_at,
+        None,
     )
-
-
-def _json_list(values: frozenset[str] | None) -> str | None:
-    return None if values is None else json.dumps(sorted(values))
 
 
 def _require_human(by: object) -> Human:
@@ -136,7 +154,7 @@ class AgentRegistry:
 
     def __init__(
         self,
-        state: IdentityState,
+        state: AgentStorage,
         *,
         audit: AuditLog | None = None,
         clock: Clock = time.time,
@@ -150,7 +168,7 @@ class AgentRegistry:
     @classmethod
     def for_home(cls, home: Home, *, clock: Clock = time.time) -> AgentRegistry:
         return cls(
-            IdentityState(home.database),
+            identity_storage(home),
             audit=home.audit_log(),
             clock=clock,
             max_ttl=max_ttl_from_config(home),
@@ -160,45 +178,32 @@ class AgentRegistry:
 
     def get(self, name_or_id: str) -> AgentRecord:
         """An agent by id, or by name (the live one; a revoked one if none is live)."""
-        row = self.state.one(
-            "SELECT * FROM identity_agents WHERE id = ? OR name = ? "
-            "ORDER BY id = ? DESC, status != 'revoked' DESC, created_at DESC LIMIT 1",
-            (name_or_id, name_or_id, name_or_id),
-        )
-        if row is None:
+        stored = self.state.agent(name_or_id)
+        if stored is None:
             raise IdentityError(f"no agent named {name_or_id!r} (see `interlock agent list`)")
-        return self._record(row)
+        return self._record(stored)
 
     def agents(self, *, include_revoked: bool = False) -> list[AgentRecord]:
-        where = "" if include_revoked else "WHERE status != 'revoked'"
-        rows = self.state.all(f"SELECT * FROM identity_agents {where} ORDER BY name, created_at")  # noqa: S608
-        return [self._record(row) for row in rows]
+        return [self._record(a) for a in self.state.agents(include_revoked=include_revoked)]
 
-    def _record(self, row: Row) -> AgentRecord:
+    def _record(self, stored: StoredAgent) -> AgentRecord:
         tokens = tuple(
             TokenRecord(
-                t["id"],
-                t["parent_token_id"],
-                _scope_of(t),
-                t["issued_at"],
-                t["expires_at"],
-                t["revoked_at"],
+                t.id, t.parent_token_id, _scope_of(t), t.issued_at, t.expires_at, t.revoked_at
             )
-            for t in self.state.all(
-                "SELECT * FROM identity_tokens WHERE agent_id = ? ORDER BY issued_at", (row["id"],)
-            )
+            for t in self.state.tokens(stored.id)
         )
         return AgentRecord(
-            id=row["id"],
-            name=row["name"],
-            parent_id=row["parent_id"],
-            owner=row["owner"],
-            task=row["task"],
-            scope=_scope_of(row),
-            status=row["status"],
-            created_at=row["created_at"],
-            created_by=row["created_by"],
-            changed_at=row["changed_at"],
+            id=stored.id,
+            name=stored.name,
+            parent_id=stored.parent_id,
+            owner=stored.owner,
+            task=stored.task,
+            scope=_scope_of(stored),
+            status=stored.status,
+            created_at=stored.created_at,
+            created_by=stored.created_by,
+            changed_at=stored.changed_at,
             tokens=tokens,
         )
 
@@ -329,63 +334,30 @@ class AgentRegistry:
         agent_id = new_id()
         minted, digest = mint(agent_id)
         expires = now + lifetime if expires_at is None else expires_at
-        envs, res = _json_list(scope.environments), _json_list(scope.resources)
+        agent = StoredAgent(
+            agent_id,
+            name,
+            parent_id,
+            owner,
+            task,
+            scope.environments,
+            scope.resources,
+            scope.max_verb.value,
+            "active",
+            now,
+            created_by,
+            now,
+        )
         try:
-            with self.state.write() as db:
-                db.execute(
-                    "INSERT INTO identity_agents (id, name, parent_id, owner, task, environments,"
-                    " resources, max_verb, status, created_at, created_by, changed_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-                    (
-                        agent_id,
-                        name,
-                        parent_id,
-                        owner,
-                        task,
-                        envs,
-                        res,
-                        scope.max_verb.value,
-                        now,
-                        created_by,
-                        now,
-                    ),
-                )
-                self._insert_token(
-                    db, agent_id, minted.token_id, parent_token_id, digest, scope, now, expires
-                )
-        except sqlite3.IntegrityError:
+            self.state.add_agent(
+                agent,
+                _token(agent_id, minted.token_id, parent_token_id, digest, scope, now, expires),
+            )
+        except AlreadyStored:
             raise IdentityError(
                 f"an agent named {name!r} already exists (revoke it first, or pick another name)"
             ) from None
         return agent_id, MintedToken(minted.token, minted.token_id, agent_id, expires)
-
-    @staticmethod
-    def _insert_token(
-        db: sqlite3.Connection,
-        agent_id: str,
-        token_id: str,
-        parent_token_id: str | None,
-        digest: bytes,
-        scope: Scope,
-        issued_at: float,
-        expires_at: float,
-    ) -> None:
-        db.execute(
-            "INSERT INTO identity_tokens (id, agent_id, parent_token_id, digest, environments,"
-            " resources, max_verb, issued_at, expires_at, revoked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            (
-                token_id,
-                agent_id,
-                parent_token_id,
-                digest,
-                _json_list(scope.environments),
-                _json_list(scope.resources),
-                scope.max_verb.value,
-                issued_at,
-                expires_at,
-            ),
-        )
 
     # -- taking access away ----------------------------------------------------------------
 
@@ -395,28 +367,7 @@ class AgentRegistry:
         record = self.get(name_or_id)
         if record.status == "revoked":
             raise IdentityError(f"agent {record.name!r} is already revoked")
-        now = self.clock()
-        with self.state.write() as db:
-            ids = [
-                r[0]
-                for r in db.execute(
-                    "WITH RECURSIVE tree(id) AS (SELECT ? UNION "
-                    "SELECT a.id FROM identity_agents a JOIN tree ON a.parent_id = tree.id) "
-                    "SELECT id FROM tree",
-                    (record.id,),
-                )
-            ]
-            for agent_id in ids:
-                db.execute(
-                    "UPDATE identity_agents SET status = 'revoked', changed_at = ? WHERE id = ?",
-                    (now, agent_id),
-                )
-                db.execute(
-                    "UPDATE identity_tokens SET revoked_at = ? "
-                    "WHERE agent_id = ? AND revoked_at IS NULL",
-                    (now, agent_id),
-                )
-            bump_epoch(db)
+        ids = self.state.revoke_agent(record.id, self.clock())
         note_local_change()
         self._log(
             "agent_revoked", record.id, record.name, None, by=human.name, descendants=len(ids) - 1
@@ -437,12 +388,7 @@ class AgentRegistry:
         record = self.get(name_or_id)
         if record.status != before:
             raise IdentityError(f"agent {record.name!r} is {record.status}, not {before}")
-        with self.state.write() as db:
-            db.execute(
-                "UPDATE identity_agents SET status = ?, changed_at = ? WHERE id = ?",
-                (after, self.clock(), record.id),
-            )
-            bump_epoch(db)
+        self.state.set_agent_status(record.id, after, self.clock())
         note_local_change()
         self._log(event, record.id, record.name, None, by=human.name)
         return self.get(record.id)
@@ -461,16 +407,11 @@ class AgentRegistry:
         now = self.clock()
         lifetime = self._ttl(ttl)
         minted, digest = mint(record.id)
-        with self.state.write() as db:
-            db.execute(
-                "UPDATE identity_tokens SET revoked_at = ? "
-                "WHERE agent_id = ? AND revoked_at IS NULL",
-                (now, record.id),
-            )
-            self._insert_token(
-                db, record.id, minted.token_id, None, digest, record.scope, now, now + lifetime
-            )
-            bump_epoch(db)
+        self.state.replace_tokens(
+            record.id,
+            _token(record.id, minted.token_id, None, digest, record.scope, now, now + lifetime),
+            now,
+        )
         note_local_change()
         fresh = MintedToken(minted.token, minted.token_id, record.id, now + lifetime)
         self._log("agent_rotated", record.id, record.name, fresh, by=human.name)
@@ -509,7 +450,7 @@ def registered_agents(home: Home) -> dict[str, Agent]:
     A suspended agent is returned with no environments, so every action it asks about is
     refused by its grant; revoked agents are left out.
     """
-    state = IdentityState(home.database)
+    state = identity_storage(home)
     try:
         agents = AgentRegistry(state).agents()
     finally:

@@ -18,7 +18,6 @@ import getpass
 import hmac
 import os
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +32,6 @@ from interlock.home import Home, find_home
 from interlock.identity._errors import AuthenticationFailed, HumanRequired, IdentityError
 from interlock.identity._keys import Sealer
 from interlock.identity._scope import check_name
-from interlock.identity._state import IdentityState
 from interlock.identity._tokens import (
     AgentGrant,
     Clock,
@@ -42,6 +40,7 @@ from interlock.identity._tokens import (
     token_ids_if_any,
 )
 from interlock.model import Agent, Human
+from interlock.state import AlreadyStored, HumanStorage, StoredHuman, identity_storage
 
 ROLES = ("approver", "admin")
 AGENT_TOKEN_ENV = "INTERLOCK_AGENT_TOKEN"  # noqa: S105 (a variable name)
@@ -95,7 +94,7 @@ class HumanRegistry:
 
     def __init__(
         self,
-        state: IdentityState,
+        state: HumanStorage,
         sealer: Sealer | None = None,
         *,
         audit: AuditLog | None = None,
@@ -113,7 +112,7 @@ class HumanRegistry:
     @classmethod
     def for_home(cls, home: Home, *, clock: Clock = time.time) -> HumanRegistry:
         return cls(
-            IdentityState(home.database),
+            identity_storage(home),
             Sealer.for_home(home, create=True),
             audit=home.audit_log(),
             clock=clock,
@@ -134,14 +133,12 @@ class HumanRegistry:
             raise InputError(f"the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
         secret = pyotp.random_base32()
         sealed = self.sealer.seal(secret, _totp_purpose(name))
+        human = StoredHuman(
+            name, role, self.hasher.hash(password), sealed, 0, self.clock(), admin.name
+        )
         try:
-            with self.state.write() as db:
-                db.execute(
-                    "INSERT INTO identity_humans (name, role, password_hash, totp_sealed,"
-                    " totp_last_step, created_at, created_by) VALUES (?, ?, ?, ?, 0, ?, ?)",
-                    (name, role, self.hasher.hash(password), sealed, self.clock(), admin.name),
-                )
-        except sqlite3.IntegrityError:
+            self.state.add_human(human)
+        except AlreadyStored:
             raise IdentityError(f"a user named {name!r} already exists") from None
         self._log("user_added", user=name, role=role, by=admin.name)
         uri = pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=TOTP_ISSUER)
@@ -149,15 +146,12 @@ class HumanRegistry:
 
     def users(self) -> list[HumanRecord]:
         return [
-            HumanRecord(r["name"], r["role"], r["created_at"], r["created_by"])
-            for r in self.state.all("SELECT * FROM identity_humans ORDER BY name")
+            HumanRecord(h.name, h.role, h.created_at, h.created_by) for h in self.state.humans()
         ]
 
     def remove(self, by: Human, name: str) -> None:
         admin = _require_admin(by)
-        with self.state.write() as db:
-            gone = db.execute("DELETE FROM identity_humans WHERE name = ?", (name,)).rowcount
-        if not gone:
+        if not self.state.remove_human(name):
             raise IdentityError(f"no user named {name!r} (see `interlock user list`)")
         self._log("user_removed", user=name, by=admin.name)
 
@@ -168,8 +162,8 @@ class HumanRegistry:
         the time taken does not say which part failed. A code is accepted once (replay of
         the same 30-second step is refused) with one step of clock drift either way.
         """
-        row = self.state.one("SELECT * FROM identity_humans WHERE name = ?", (name,))
-        stored_hash = row["password_hash"] if row is not None else self._dummy()
+        row = self.state.human(name)
+        stored_hash = row.password_hash if row is not None else self._dummy()
         try:
             password_ok: bool = self.hasher.verify(stored_hash, password)
         except (VerificationError, InvalidHashError):
@@ -177,7 +171,7 @@ class HumanRegistry:
         totp_secret = self._dummy_totp
         if row is not None:
             try:
-                totp_secret = self.sealer.open(bytes(row["totp_sealed"]), _totp_purpose(name))
+                totp_secret = self.sealer.open(row.totp_sealed, _totp_purpose(name))
             except InterlockError:
                 row = None  # unreadable enrolment: fail like an unknown user
         step = self._matching_step(totp_secret, code)
@@ -188,20 +182,16 @@ class HumanRegistry:
             reason = "wrong_password"
         elif step is None:
             reason = "wrong_code"
-        elif not self._claim_step(name, step):
+        elif not self.state.claim_totp_step(name, step):
             reason = "code_reused"
         if reason is not None:
             self._log("human_login_refused", type_="auth", user=name, reason=reason)
             raise AuthenticationFailed()
         assert row is not None
         if self.hasher.check_needs_rehash(stored_hash):
-            with self.state.write() as db:
-                db.execute(
-                    "UPDATE identity_humans SET password_hash = ? WHERE name = ?",
-                    (self.hasher.hash(password), name),
-                )
+            self.state.set_password_hash(name, self.hasher.hash(password))
         self._log("human_login", type_="auth", user=name)
-        return Human(name=name, role=row["role"])
+        return Human(name=name, role=row.role)
 
     def code_is_current(self, name: str, code: str) -> bool:
         """Whether `code` is a TOTP code `name` could log in with now (not yet used).
@@ -237,15 +227,6 @@ class HumanRegistry:
             if hmac.compare_digest(expected.encode(), code.strip().encode()[:16]):
                 found = step
         return found
-
-    def _claim_step(self, name: str, step: int) -> bool:
-        with self.state.write() as db:
-            claimed = db.execute(
-                "UPDATE identity_humans SET totp_last_step = ? "
-                "WHERE name = ? AND totp_last_step < ?",
-                (step, name, step),
-            ).rowcount
-        return bool(claimed)
 
     def require(self, credential: object, *, action: str) -> Human:
         return require_human(credential, humans=self, audit=self.audit, action=action)

@@ -17,23 +17,15 @@ import binascii
 import hashlib
 import os
 import secrets
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from interlock.audit.signing import write_private_file
 from interlock.errors import ConfigError
-from interlock.home import Home
+from interlock.home import MASTER_KEY_ENV, Home, ensure_master_key
 
-MASTER_KEY_ENV = "INTERLOCK_MASTER_KEY"
-MASTER_KEY_FILE = "identity-master.key"
 _KEY_ID_BYTES = 8
 _NONCE_BYTES = 12
-
-
-def master_key_path(home: Home) -> Path:
-    return home.root / "keys" / MASTER_KEY_FILE
 
 
 def ensure_identity_keys(home: Home) -> list[str]:
@@ -41,11 +33,7 @@ def ensure_identity_keys(home: Home) -> list[str]:
 
     Returns the paths created (for `interlock init` to list). Safe to call any time.
     """
-    path = master_key_path(home)
-    if os.environ.get(MASTER_KEY_ENV) or path.exists():
-        return []
-    write_private_file(path, secrets.token_bytes(32))
-    return [str(path)]
+    return ensure_master_key(home)
 
 
 def _key_from_env(value: str) -> bytes:
@@ -74,8 +62,8 @@ class Sealer:
         if env:
             return cls(_key_from_env(env))
         if create:
-            ensure_identity_keys(home)
-        path = master_key_path(home)
+            ensure_master_key(home)
+        path = home.master_key
         try:
             key = path.read_bytes()
         except OSError as exc:

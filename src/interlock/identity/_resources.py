@@ -9,8 +9,6 @@ audits it: records say `has_credential` and when it was set.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +20,10 @@ from interlock.home import Home
 from interlock.identity._errors import HumanRequired, IdentityError
 from interlock.identity._keys import Sealer
 from interlock.identity._scope import check_name
-from interlock.identity._state import IdentityState, Row
 from interlock.identity._tokens import Clock, iso
 from interlock.model import Human, Resource
 from interlock.redact import is_sensitive_key
+from interlock.state import AlreadyStored, ResourceStorage, StoredResource, identity_storage
 
 KINDS = ("postgres", "http", "mcp", "generic")
 MAX_CREDENTIAL = 64 * 1024
@@ -101,7 +99,7 @@ class ResourceRegistry:
 
     def __init__(
         self,
-        state: IdentityState,
+        state: ResourceStorage,
         sealer: Sealer | None = None,
         *,
         audit: AuditLog | None = None,
@@ -117,7 +115,7 @@ class ResourceRegistry:
     @classmethod
     def for_home(cls, home: Home, *, with_key: bool = True) -> ResourceRegistry:
         return cls(
-            IdentityState(home.database),
+            identity_storage(home),
             Sealer.for_home(home, create=True) if with_key else None,
             audit=home.audit_log(),
             configured=frozenset(home.load_config().resources),
@@ -159,26 +157,21 @@ class ResourceRegistry:
                 raise InputError(f"the credential must be 1 to {MAX_CREDENTIAL} characters")
             sealed = self.sealer.seal(credential, _purpose(name))
         now = self.clock()
+        stored = StoredResource(
+            name,
+            kind,
+            environment,
+            frozenset(clean_tags),
+            owner.strip(),
+            address,
+            sealed,
+            now if sealed is not None else None,
+            now,
+            by.name,
+        )
         try:
-            with self.state.write() as db:
-                db.execute(
-                    "INSERT INTO identity_resources (name, kind, environment, tags, owner,"
-                    " upstream, credential_sealed, credential_set_at, created_at, created_by)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        name,
-                        kind,
-                        environment,
-                        json.dumps(clean_tags),
-                        owner.strip(),
-                        address,
-                        sealed,
-                        now if sealed is not None else None,
-                        now,
-                        by.name,
-                    ),
-                )
-        except sqlite3.IntegrityError:
+            self.state.add_resource(stored)
+        except AlreadyStored:
             raise IdentityError(
                 f"a resource named {name!r} is already registered (remove it first)"
             ) from None
@@ -194,62 +187,56 @@ class ResourceRegistry:
         return self.get(name)
 
     def get(self, name: str) -> ResourceRecord:
-        row = self.state.one("SELECT * FROM identity_resources WHERE name = ?", (name,))
-        if row is None:
+        stored = self.state.resource(name)
+        if stored is None:
             raise IdentityError(f"no registered resource named {name!r}")
-        return _record(row)
+        return _record(stored)
 
     def resources(self) -> list[ResourceRecord]:
-        return [
-            _record(r) for r in self.state.all("SELECT * FROM identity_resources ORDER BY name")
-        ]
+        return [_record(r) for r in self.state.resources()]
 
     def remove(self, by: Human, name: str) -> None:
         if not isinstance(by, Human):
             raise HumanRequired("only a human can remove resources")
-        with self.state.write() as db:
-            gone = db.execute("DELETE FROM identity_resources WHERE name = ?", (name,)).rowcount
-        if not gone:
+        if not self.state.remove_resource(name):
             raise IdentityError(f"no registered resource named {name!r}")
         self._log("resource_removed", resource=name, by=by.name)
 
     def reveal_credential(self, name: str) -> str:
         """The plaintext credential, for an enforcement point to inject upstream. Never show,
         log or return it to an agent."""
-        row = self.state.one(
-            "SELECT credential_sealed FROM identity_resources WHERE name = ?", (name,)
-        )
-        if row is None:
+        stored = self.state.resource(name)
+        if stored is None:
             raise IdentityError(f"no registered resource named {name!r}")
-        if row[0] is None:
+        if stored.credential_sealed is None:
             raise IdentityError(f"resource {name!r} has no stored credential")
-        return self.sealer.open(bytes(row[0]), _purpose(name))
+        return self.sealer.open(stored.credential_sealed, _purpose(name))
 
     def _log(self, event: str, **body: Any) -> None:
         if self.audit is not None:
             self.audit.append("identity", {"event": event, **body})
 
 
-def _record(row: Row) -> ResourceRecord:
+def _record(stored: StoredResource) -> ResourceRecord:
     return ResourceRecord(
         resource=Resource(
-            name=row["name"],
-            environment=row["environment"],
-            kind=row["kind"],
-            tags=frozenset(json.loads(row["tags"])),
-            owner=row["owner"],
+            name=stored.name,
+            environment=stored.environment,
+            kind=stored.kind,
+            tags=stored.tags,
+            owner=stored.owner,
         ),
-        upstream=row["upstream"],
-        has_credential=row["credential_sealed"] is not None,
-        credential_set_at=row["credential_set_at"],
-        created_at=row["created_at"],
-        created_by=row["created_by"],
+        upstream=stored.upstream,
+        has_credential=stored.credential_sealed is not None,
+        credential_set_at=stored.credential_set_at,
+        created_at=stored.created_at,
+        created_by=stored.created_by,
     )
 
 
 def registered_resources(home: Home) -> dict[str, Resource]:
     """Every resource registered with `interlock resource add`, by name (no secrets)."""
-    state = IdentityState(home.database)
+    state = identity_storage(home)
     try:
         return {r.resource.name: r.resource for r in ResourceRegistry(state).resources()}
     finally:
@@ -259,7 +246,7 @@ def registered_resources(home: Home) -> dict[str, Resource]:
 def reveal_credential(home: Home, resource: str | Resource) -> str:
     """Decrypt the credential of a registered resource, for injection by a proxy only."""
     name = resource.name if isinstance(resource, Resource) else resource
-    state = IdentityState(home.database)
+    state = identity_storage(home)
     try:
         return ResourceRegistry(state, Sealer.for_home(home)).reveal_credential(name)
     finally:

@@ -22,7 +22,6 @@ import binascii
 import contextlib
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import threading
@@ -37,8 +36,8 @@ from interlock.audit import AuditLog
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.identity._errors import AgentTokenRefused, RefusalReason
-from interlock.identity._state import IdentityState, Row
 from interlock.model import Agent, Resource, Verb
+from interlock.state import StoredAgent, StoredToken, TokenStorage, identity_storage
 
 Clock = Callable[[], float]
 """Seconds since the epoch (`time.time`); tests inject their own."""
@@ -183,21 +182,12 @@ class _Cached:
     grant: AgentGrant
 
 
-_GRANT_QUERY = """
-SELECT t.id, t.agent_id, t.parent_token_id, t.digest, t.environments, t.resources,
-       t.max_verb, t.expires_at, t.revoked_at,
-       a.name, a.owner, a.task, a.status, a.parent_id
-FROM identity_tokens t JOIN identity_agents a ON a.id = t.agent_id
-WHERE t.id = ?
-"""
-
-
 class AgentVerifier:
     """Turns an agent token into an `AgentGrant`, or refuses it with a recorded reason."""
 
     def __init__(
         self,
-        state: IdentityState,
+        state: TokenStorage,
         *,
         audit: AuditLog | None = None,
         clock: Clock = time.time,
@@ -263,39 +253,40 @@ class AgentVerifier:
         return grant
 
     def _load(self, ids: TokenIds, token: str) -> tuple[AgentGrant, bytes]:
-        row = self._state.one(_GRANT_QUERY, (ids.token_id,))
+        found = self._state.token(ids.token_id)
         actual = token_digest(token)
-        if row is None or row["agent_id"] != ids.agent_id:
+        if found is None or found[0].agent_id != ids.agent_id:
             hmac.compare_digest(actual, _DUMMY_DIGEST)  # the same work as a real comparison
             raise AgentTokenRefused(RefusalReason.UNKNOWN_TOKEN)
-        if not hmac.compare_digest(actual, bytes(row["digest"])):
+        stored, agent = found
+        if not hmac.compare_digest(actual, stored.digest):
             raise AgentTokenRefused(RefusalReason.WRONG_SECRET)
         now = self._clock()
-        if row["status"] == "revoked":
+        if agent.status == "revoked":
             raise AgentTokenRefused(RefusalReason.AGENT_REVOKED)
-        if row["status"] == "suspended":
+        if agent.status == "suspended":
             raise AgentTokenRefused(RefusalReason.AGENT_SUSPENDED)
-        if row["revoked_at"] is not None:
+        if stored.revoked_at is not None:
             raise AgentTokenRefused(RefusalReason.TOKEN_REVOKED)
-        if now >= row["expires_at"]:
+        if now >= stored.expires_at:
             raise AgentTokenRefused(RefusalReason.EXPIRED)
-        expires_at = float(row["expires_at"])
-        parent_token = row["parent_token_id"]
+        expires_at = stored.expires_at
+        parent_token = stored.parent_token_id
         for _ in range(MAX_CHAIN_DEPTH):
             if parent_token is None:
                 break
-            parent = self._state.one(_GRANT_QUERY, (parent_token,))
-            if parent is None or parent["status"] == "revoked" or parent["revoked_at"] is not None:
+            parent = self._state.token(parent_token)
+            if parent is None or parent[1].status == "revoked" or parent[0].revoked_at is not None:
                 raise AgentTokenRefused(RefusalReason.PARENT_REVOKED)
-            if parent["status"] == "suspended":
+            if parent[1].status == "suspended":
                 raise AgentTokenRefused(RefusalReason.PARENT_SUSPENDED)
-            if now >= parent["expires_at"]:
+            if now >= parent[0].expires_at:
                 raise AgentTokenRefused(RefusalReason.PARENT_EXPIRED)
-            expires_at = min(expires_at, float(parent["expires_at"]))
-            parent_token = parent["parent_token_id"]
+            expires_at = min(expires_at, parent[0].expires_at)
+            parent_token = parent[0].parent_token_id
         else:
             raise AgentTokenRefused(RefusalReason.MALFORMED)  # a chain deeper than minting allows
-        return _grant(row, expires_at), actual
+        return _grant(stored, agent, expires_at), actual
 
     def _record(self, reason: RefusalReason, ids: TokenIds | None) -> None:
         if self._audit is None:
@@ -314,23 +305,22 @@ class AgentVerifier:
             self._audit.append("auth", body)
 
 
-def _grant(row: Row, expires_at: float) -> AgentGrant:
-    resources = row["resources"]
-    agent = Agent(
-        name=row["name"],
-        id=row["agent_id"],
-        environments=frozenset(json.loads(row["environments"])),
-        max_verb=Verb(row["max_verb"]),
-        owner=row["owner"],
-        task=row["task"],
-        resources=None if resources is None else frozenset(json.loads(resources)),
-    )
+def _grant(token: StoredToken, agent: StoredAgent, expires_at: float) -> AgentGrant:
+    """The token's scope, under the agent's name, owner and task."""
     return AgentGrant(
-        agent=agent,
-        token_id=row["id"],
+        agent=Agent(
+            name=agent.name,
+            id=agent.id,
+            environments=token.environments,
+            max_verb=Verb(token.max_verb),
+            owner=agent.owner,
+            task=agent.task,
+            resources=token.resources,
+        ),
+        token_id=token.id,
         expires_at=expires_at,
-        resources=None if resources is None else frozenset(json.loads(resources)),
-        parent_id=row["parent_id"],
+        resources=token.resources,
+        parent_id=agent.parent_id,
     )
 
 
@@ -344,7 +334,7 @@ def verifier_for_home(home: Home | None = None) -> AgentVerifier:
     with _verifiers_lock:
         verifier = _verifiers.get(home.root)
         if verifier is None:
-            verifier = AgentVerifier(IdentityState(home.database), audit=home.audit_log())
+            verifier = AgentVerifier(identity_storage(home), audit=home.audit_log())
             _verifiers[home.root] = verifier
         return verifier
 

@@ -45,6 +45,7 @@ from interlock.server._metrics import Metrics
 from interlock.server._settings import ServerSettings, load_server_settings
 from interlock.server._threads import shared_audit_log
 from interlock.server._webhooks import WebhookDispatcher, WebhookRegistry
+from interlock.state import webhook_storage
 
 CATALOGUE_TTL = 1.0
 DECIDE_WAIT_HINT = "or send it with `Prefer: wait=SECONDS` to wait for the decision"
@@ -86,7 +87,7 @@ class ControlPlane:
         self.sessions = SessionStore(self.settings)
         self.guard = LoginGuard(self.settings)
         self.metrics = Metrics()
-        self.webhooks = WebhookRegistry(home, self.state, sealer, audit=self.audit)
+        self.webhooks = WebhookRegistry(home, webhook_storage(home), sealer, audit=self.audit)
         self.dispatcher = WebhookDispatcher(
             self.webhooks, self.metrics, self.audit, console_url=self.settings.console_url()
         )
@@ -116,6 +117,7 @@ class ControlPlane:
         self.approvals.close()
         self.audit.store.close()
         self.state.close()
+        self.webhooks.state.close()
 
     # -- what decisions are made against
 

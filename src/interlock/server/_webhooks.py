@@ -48,7 +48,8 @@ from interlock.config import check_url as check_url
 from interlock.config import read_config
 from interlock.errors import ConfigError, InputError, InterlockError
 from interlock.home import Home
-from interlock.identity import IdentityError, IdentityState, Sealer
+from interlock.identity import IdentityError, Sealer
+from interlock.state import StoredWebhook, WebhookStorage
 
 if TYPE_CHECKING:
     from interlock.server._metrics import Metrics
@@ -60,18 +61,6 @@ TIMEOUT = 5.0
 MIN_SECRET = 16
 QUEUE_LIMIT = 10_000
 ID_PREFIX = "whk_"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS server_webhooks (
-    id            TEXT PRIMARY KEY,
-    url           TEXT NOT NULL,
-    format        TEXT NOT NULL,
-    events        TEXT NOT NULL,
-    secret_sealed BLOB NOT NULL,
-    created_at    REAL NOT NULL,
-    created_by    TEXT NOT NULL
-)
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +91,13 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class WebhookRegistry:
-    """Config webhooks (read from interlock.toml on every look) and API webhooks (sealed)."""
+    """Config webhooks (read from interlock.toml on every look) and API webhooks (sealed,
+    in `state`)."""
 
     def __init__(
         self,
         home: Home,
-        state: IdentityState,
+        state: WebhookStorage,
         sealer: Sealer,
         *,
         audit: AuditLog | None = None,
@@ -116,8 +106,6 @@ class WebhookRegistry:
         self.state = state
         self.sealer = sealer
         self.audit = audit
-        with state.write() as db:
-            db.execute(_SCHEMA)
 
     def configured(self) -> list[Webhook]:
         """The `[[webhooks]]` of interlock.toml, each with its secret from the environment."""
@@ -145,21 +133,15 @@ class WebhookRegistry:
 
     def stored(self) -> list[Webhook]:
         out = []
-        for row in self.state.all("SELECT * FROM server_webhooks ORDER BY created_at"):
+        for stored in self.state.webhooks():
             try:
-                secret = self.sealer.open(bytes(row["secret_sealed"]), _purpose(row["id"]))
+                secret = self.sealer.open(stored.secret_sealed, _purpose(stored.id))
             except InterlockError as exc:
-                log.error("webhook %s: %s", row["id"], exc)
+                log.error("webhook %s: %s", stored.id, exc)
                 continue
             out.append(
                 Webhook(
-                    row["id"],
-                    row["url"],
-                    row["format"],
-                    frozenset(json.loads(row["events"])),
-                    "api",
-                    secret,
-                    "sealed",
+                    stored.id, stored.url, stored.format, stored.events, "api", secret, "sealed"
                 )
             )
         return out
@@ -176,19 +158,14 @@ class WebhookRegistry:
             raise InputError(f"webhook: the secret must be at least {MIN_SECRET} characters")
         webhook_id = ID_PREFIX + secrets.token_hex(6)
         sealed = self.sealer.seal(secret, _purpose(webhook_id))
-        with self.state.write() as db:
-            db.execute(
-                "INSERT INTO server_webhooks (id, url, format, events, secret_sealed,"
-                " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (webhook_id, url, format, json.dumps(sorted(chosen)), sealed, time.time(), by),
-            )
+        self.state.add_webhook(
+            StoredWebhook(webhook_id, url, format, chosen, sealed, time.time(), by)
+        )
         self._log("webhook_added", id=webhook_id, url=url, by=by, events=sorted(chosen))
         return Webhook(webhook_id, url, format, chosen, "api", secret, "sealed")
 
     def remove(self, by: str, webhook_id: str) -> None:
-        with self.state.write() as db:
-            gone = db.execute("DELETE FROM server_webhooks WHERE id = ?", (webhook_id,)).rowcount
-        if not gone:
+        if not self.state.remove_webhook(webhook_id):
             raise IdentityError(
                 f"no webhook {webhook_id!r} (webhooks from interlock.toml are "
                 "removed by editing the file)"

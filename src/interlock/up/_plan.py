@@ -142,8 +142,7 @@ def _http_child(
 def _routes_resolve(home: Home, config: Config, routes: Mapping[str, Any]) -> None:
     """The checks the proxy makes at start, without revealing any credential: each route
     names a known resource and has an upstream."""
-    from interlock.identity import ResourceRegistry
-    from interlock.identity._state import IdentityState
+    from interlock.identity import IdentityState, ResourceRegistry
 
     state = IdentityState(home.database)
     try:

@@ -1,0 +1,71 @@
+"""Interlock's state behind small storage interfaces, and their SQLite implementations.
+
+    interface          records                           SQLite implementation
+    ApprovalStorage    StoredApproval, StoredVote        SQLiteApprovalStorage
+    IdentityStorage    StoredAgent, StoredToken,         SQLiteIdentityStorage
+      (AgentStorage, TokenStorage, HumanStorage, ResourceStorage: its parts)
+                       StoredHuman, StoredResource
+    WebhookStorage     StoredWebhook                     SQLiteWebhookStorage
+    AuditStore         AuditRecord, Checkpoint           SQLiteAuditStore (in interlock.audit)
+
+Storage keeps records and transactions; the rules stay with their owners (approvals,
+identity, server, audit). Every SQLite implementation shares one file, `state/interlock.db`,
+in WAL mode, and writes inside `BEGIN IMMEDIATE` so processes sharing it serialise. A
+PostgreSQL state implements the same protocols and is chosen in `approval_storage(home)`,
+`identity_storage(home)` and `webhook_storage(home)`, which callers use instead of naming an
+implementation.
+"""
+
+from interlock.audit import AuditStore, SQLiteAuditStore
+from interlock.state._approvals import (
+    ApprovalReads,
+    ApprovalStorage,
+    ApprovalWrites,
+    StoredApproval,
+    StoredVote,
+)
+from interlock.state._errors import AlreadyStored
+from interlock.state._identity import (
+    AgentStorage,
+    HumanStorage,
+    IdentityStorage,
+    ResourceStorage,
+    StoredAgent,
+    StoredHuman,
+    StoredResource,
+    StoredToken,
+    TokenStorage,
+)
+from interlock.state._open import approval_storage, identity_storage, webhook_storage
+from interlock.state._sqlite_approvals import SQLiteApprovalStorage
+from interlock.state._sqlite_identity import SQLiteIdentityStorage
+from interlock.state._sqlite_webhooks import SQLiteWebhookStorage
+from interlock.state._webhooks import StoredWebhook, WebhookStorage
+
+__all__ = [
+    "AgentStorage",
+    "AlreadyStored",
+    "ApprovalReads",
+    "ApprovalStorage",
+    "ApprovalWrites",
+    "AuditStore",
+    "HumanStorage",
+    "IdentityStorage",
+    "ResourceStorage",
+    "SQLiteApprovalStorage",
+    "SQLiteAuditStore",
+    "SQLiteIdentityStorage",
+    "SQLiteWebhookStorage",
+    "StoredAgent",
+    "StoredApproval",
+    "StoredHuman",
+    "StoredResource",
+    "StoredToken",
+    "StoredVote",
+    "StoredWebhook",
+    "TokenStorage",
+    "WebhookStorage",
+    "approval_storage",
+    "identity_storage",
+    "webhook_storage",
+]

@@ -1,0 +1,27 @@
+"""Which storage a home uses: the one place a PostgreSQL state will be chosen.
+
+Callers ask here (or through `ApprovalStore.for_home`, `AgentRegistry.for_home`, …) instead
+of naming an implementation, so adding a store for teams changes this module only.
+"""
+
+from __future__ import annotations
+
+from interlock.home import Home
+from interlock.state._approvals import ApprovalStorage
+from interlock.state._identity import IdentityStorage
+from interlock.state._sqlite_approvals import SQLiteApprovalStorage
+from interlock.state._sqlite_identity import SQLiteIdentityStorage
+from interlock.state._sqlite_webhooks import SQLiteWebhookStorage
+from interlock.state._webhooks import WebhookStorage
+
+
+def approval_storage(home: Home) -> ApprovalStorage:
+    return SQLiteApprovalStorage(home.database)
+
+
+def identity_storage(home: Home) -> IdentityStorage:
+    return SQLiteIdentityStorage(home.database)
+
+
+def webhook_storage(home: Home) -> WebhookStorage:
+    return SQLiteWebhookStorage(home.database)

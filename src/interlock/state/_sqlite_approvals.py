@@ -1,0 +1,189 @@
+"""Approval requests and votes in the home's SQLite file.
+
+approval_requests   one row per request (see `StoredApproval`)
+approval_votes      one row per human per request: approve, deny or cancel, a comment
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from interlock.state._approvals import ApprovalWrites, StoredApproval, StoredVote
+from interlock.state._sqlite import SQLiteFile
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS approval_requests (
+    id               TEXT PRIMARY KEY,
+    fingerprint      TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    agent            TEXT NOT NULL,
+    agent_id         TEXT NOT NULL,
+    resource         TEXT NOT NULL,
+    environment      TEXT NOT NULL,
+    summary          TEXT NOT NULL,
+    detail           TEXT NOT NULL,
+    approvers_needed INTEGER NOT NULL,
+    source           TEXT NOT NULL,
+    decision_seq     INTEGER,
+    created_at       REAL NOT NULL,
+    expires_at       REAL NOT NULL,
+    decided_at       REAL,
+    run_at           REAL,
+    used_at          REAL
+);
+CREATE INDEX IF NOT EXISTS approval_requests_fingerprint
+    ON approval_requests (fingerprint, agent_id, status);
+CREATE INDEX IF NOT EXISTS approval_requests_status ON approval_requests (status, expires_at);
+CREATE TABLE IF NOT EXISTS approval_votes (
+    request_id TEXT NOT NULL,
+    human      TEXT NOT NULL,
+    vote       TEXT NOT NULL,
+    comment    TEXT NOT NULL,
+    at         REAL NOT NULL,
+    PRIMARY KEY (request_id, human)
+);
+"""
+
+_COLUMNS = (
+    "id, fingerprint, status, agent, agent_id, resource, environment, summary, detail,"
+    " approvers_needed, source, decision_seq, created_at, expires_at, decided_at, run_at,"
+    " used_at"
+)
+
+
+def _marks(values: Collection[str]) -> str:
+    return ",".join("?" * len(values))
+
+
+class _ApprovalTables:
+    """The approval queries over one connection (inside a write transaction or not)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def request(self, request_id: str) -> StoredApproval | None:
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM approval_requests WHERE id = ?",  # noqa: S608
+            (request_id,),
+        ).fetchone()
+        return _approval(row) if row is not None else None
+
+    def votes(self, request_id: str) -> list[StoredVote]:
+        rows = self._db.execute(
+            "SELECT human, vote, comment, at FROM approval_votes WHERE request_id = ? ORDER BY at",
+            (request_id,),
+        ).fetchall()
+        return [StoredVote(r["human"], r["vote"], r["comment"], r["at"]) for r in rows]
+
+    def find(
+        self, fingerprint: str, agent_id: str, statuses: Collection[str], *, newest: bool
+    ) -> StoredApproval | None:
+        order = "DESC" if newest else "ASC"
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM approval_requests WHERE fingerprint = ? AND agent_id = ?"  # noqa: S608
+            f" AND status IN ({_marks(statuses)}) ORDER BY created_at {order} LIMIT 1",
+            (fingerprint, agent_id, *statuses),
+        ).fetchone()
+        return _approval(row) if row is not None else None
+
+    def due(self, statuses: Collection[str], now: float) -> list[StoredApproval]:
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM approval_requests"  # noqa: S608
+            f" WHERE status IN ({_marks(statuses)}) AND expires_at <= ?",
+            (*statuses, now),
+        ).fetchall()
+        return [_approval(r) for r in rows]
+
+    def listing(self, statuses: Collection[str] | None, limit: int) -> list[StoredApproval]:
+        where = "" if statuses is None else f"WHERE status IN ({_marks(statuses)})"
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM approval_requests {where}"  # noqa: S608
+            " ORDER BY created_at DESC LIMIT ?",
+            (*(statuses or ()), limit),
+        ).fetchall()
+        return [_approval(r) for r in rows]
+
+    def insert(self, request: StoredApproval) -> None:
+        self._db.execute(
+            f"INSERT INTO approval_requests ({_COLUMNS})"  # noqa: S608
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                request.id,
+                request.fingerprint,
+                request.status,
+                request.agent,
+                request.agent_id,
+                request.resource,
+                request.environment,
+                request.summary,
+                json.dumps(dict(request.detail)),
+                request.approvers_needed,
+                request.source,
+                request.decision_seq,
+                request.created_at,
+                request.expires_at,
+                request.decided_at,
+                request.run_at,
+                request.used_at,
+            ),
+        )
+
+    def update(self, request: StoredApproval) -> None:
+        self._db.execute(
+            "UPDATE approval_requests SET status = ?, decided_at = ?, run_at = ?, used_at = ?"
+            " WHERE id = ?",
+            (request.status, request.decided_at, request.run_at, request.used_at, request.id),
+        )
+
+    def put_vote(self, request_id: str, vote: StoredVote) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO approval_votes (request_id, human, vote, comment, at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (request_id, vote.human, vote.vote, vote.comment, vote.at),
+        )
+
+
+class SQLiteApprovalStorage:
+    """`ApprovalStorage` in one SQLite file, shared by threads and processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = SQLiteFile(path, _SCHEMA, "the approval store")
+
+    @contextmanager
+    def writing(self) -> Iterator[ApprovalWrites]:
+        with self._file.writing() as db:
+            yield _ApprovalTables(db)
+
+    def request(self, request_id: str) -> StoredApproval | None:
+        with self._file.reading() as db:
+            return _ApprovalTables(db).request(request_id)
+
+    def votes(self, request_id: str) -> list[StoredVote]:
+        with self._file.reading() as db:
+            return _ApprovalTables(db).votes(request_id)
+
+    def find(
+        self, fingerprint: str, agent_id: str, statuses: Collection[str], *, newest: bool
+    ) -> StoredApproval | None:
+        with self._file.reading() as db:
+            return _ApprovalTables(db).find(fingerprint, agent_id, statuses, newest=newest)
+
+    def due(self, statuses: Collection[str], now: float) -> list[StoredApproval]:
+        with self._file.reading() as db:
+            return _ApprovalTables(db).due(statuses, now)
+
+    def listing(self, statuses: Collection[str] | None, limit: int) -> list[StoredApproval]:
+        with self._file.reading() as db:
+            return _ApprovalTables(db).listing(statuses, limit)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _approval(row: sqlite3.Row) -> StoredApproval:
+    return StoredApproval(**{**dict(row), "detail": json.loads(row["detail"])})
