@@ -1,19 +1,19 @@
 """Interlock's state behind small storage interfaces, and their SQLite implementations.
 
-    interface          records                           SQLite implementation
-    ApprovalStorage    StoredApproval, StoredVote        SQLiteApprovalStorage
-    IdentityStorage    StoredAgent, StoredToken,         SQLiteIdentityStorage
-      (AgentStorage, TokenStorage, HumanStorage, ResourceStorage: its parts)
-                       StoredHuman, StoredResource
-    WebhookStorage     StoredWebhook                     SQLiteWebhookStorage
-    AuditStore         AuditRecord, Checkpoint           SQLiteAuditStore (in interlock.audit)
+    interface         records                          SQLite implementation
+    ApprovalStorage   StoredApproval, StoredVote       SQLiteApprovalStorage
+    IdentityStorage   StoredAgent, StoredToken,        SQLiteIdentityStorage
+                      StoredHuman, StoredResource
+    WebhookStorage    StoredWebhook                    SQLiteWebhookStorage
+    AuditStore        AuditRecord, Checkpoint          SQLiteAuditStore (interlock.audit's)
 
-Storage keeps records and transactions; the rules stay with their owners (approvals,
-identity, server, audit). Every SQLite implementation shares one file, `state/interlock.db`,
-in WAL mode, and writes inside `BEGIN IMMEDIATE` so processes sharing it serialise. A
-PostgreSQL state implements the same protocols and is chosen in `approval_storage(home)`,
-`identity_storage(home)` and `webhook_storage(home)`, which callers use instead of naming an
-implementation.
+`IdentityStorage` is made of `AgentStorage` (with `TokenStorage`, what the verifier reads),
+`HumanStorage` and `ResourceStorage`; each registry asks only for its part. Storage keeps
+records and transactions; the rules stay with their owners (approvals, identity, server,
+audit). The SQLite implementations share one file, `state/interlock.db`, in WAL mode, and
+write inside `BEGIN IMMEDIATE`, so processes sharing it serialise. Callers get a home's
+storage from `approval_storage(home)`, `identity_storage(home)` and `webhook_storage(home)`:
+a PostgreSQL state implements the same protocols and is chosen there, without touching them.
 """
 
 from interlock.audit import AuditStore, SQLiteAuditStore
