@@ -219,13 +219,7 @@ class ResourceRegistry:
 
 def _record(stored: StoredResource) -> ResourceRecord:
     return ResourceRecord(
-        resource=Resource(
-            name=stored.name,
-            environment=stored.environment,
-            kind=stored.kind,
-            tags=stored.tags,
-            owner=stored.owner,
-        ),
+        resource=Resource(stored.name, stored.environment, stored.kind, stored.tags, stored.owner),
         upstream=stored.upstream,
         has_credential=stored.credential_sealed is not None,
         credential_set_at=stored.credential_set_at,

@@ -6,14 +6,13 @@ approval_votes      one row per human per request: approve, deny or cancel, a co
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from interlock.state._approvals import ApprovalWrites, StoredApproval, StoredVote
-from interlock.state._sqlite import SQLiteFile
+from interlock.state._sqlite import SQLiteFile, columns, insert, read
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS approval_requests (
@@ -48,11 +47,7 @@ CREATE TABLE IF NOT EXISTS approval_votes (
 );
 """
 
-_COLUMNS = (
-    "id, fingerprint, status, agent, agent_id, resource, environment, summary, detail,"
-    " approvers_needed, source, decision_seq, created_at, expires_at, decided_at, run_at,"
-    " used_at"
-)
+_COLUMNS = columns(StoredApproval)
 
 
 def _marks(values: Collection[str]) -> str:
@@ -70,14 +65,14 @@ class _ApprovalTables:
             f"SELECT {_COLUMNS} FROM approval_requests WHERE id = ?",  # noqa: S608
             (request_id,),
         ).fetchone()
-        return _approval(row) if row is not None else None
+        return read(StoredApproval, row) if row is not None else None
 
     def votes(self, request_id: str) -> list[StoredVote]:
         rows = self._db.execute(
             "SELECT human, vote, comment, at FROM approval_votes WHERE request_id = ? ORDER BY at",
             (request_id,),
         ).fetchall()
-        return [StoredVote(r["human"], r["vote"], r["comment"], r["at"]) for r in rows]
+        return [read(StoredVote, r) for r in rows]
 
     def find(
         self, fingerprint: str, agent_id: str, statuses: Collection[str], *, newest: bool
@@ -88,7 +83,7 @@ class _ApprovalTables:
             f" AND status IN ({_marks(statuses)}) ORDER BY created_at {order} LIMIT 1",
             (fingerprint, agent_id, *statuses),
         ).fetchone()
-        return _approval(row) if row is not None else None
+        return read(StoredApproval, row) if row is not None else None
 
     def due(self, statuses: Collection[str], now: float) -> list[StoredApproval]:
         rows = self._db.execute(
@@ -96,7 +91,7 @@ class _ApprovalTables:
             f" WHERE status IN ({_marks(statuses)}) AND expires_at <= ?",
             (*statuses, now),
         ).fetchall()
-        return [_approval(r) for r in rows]
+        return [read(StoredApproval, r) for r in rows]
 
     def listing(self, statuses: Collection[str] | None, limit: int) -> list[StoredApproval]:
         where = "" if statuses is None else f"WHERE status IN ({_marks(statuses)})"
@@ -105,32 +100,10 @@ class _ApprovalTables:
             " ORDER BY created_at DESC LIMIT ?",
             (*(statuses or ()), limit),
         ).fetchall()
-        return [_approval(r) for r in rows]
+        return [read(StoredApproval, r) for r in rows]
 
     def insert(self, request: StoredApproval) -> None:
-        self._db.execute(
-            f"INSERT INTO approval_requests ({_COLUMNS})"  # noqa: S608
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                request.id,
-                request.fingerprint,
-                request.status,
-                request.agent,
-                request.agent_id,
-                request.resource,
-                request.environment,
-                request.summary,
-                json.dumps(dict(request.detail)),
-                request.approvers_needed,
-                request.source,
-                request.decision_seq,
-                request.created_at,
-                request.expires_at,
-                request.decided_at,
-                request.run_at,
-                request.used_at,
-            ),
-        )
+        insert(self._db, "approval_requests", request)
 
     def update(self, request: StoredApproval) -> None:
         self._db.execute(
@@ -183,7 +156,3 @@ class SQLiteApprovalStorage:
 
     def close(self) -> None:
         self._file.close()
-
-
-def _approval(row: sqlite3.Row) -> StoredApproval:
-    return StoredApproval(**{**dict(row), "detail": json.loads(row["detail"])})

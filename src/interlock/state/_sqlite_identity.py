@@ -11,12 +11,12 @@ identity_resources  registered resources; the credential sealed with the master 
 
 from __future__ import annotations
 
-import json
 import sqlite3
+from dataclasses import fields
 from pathlib import Path
 
 from interlock.state._identity import StoredAgent, StoredHuman, StoredResource, StoredToken
-from interlock.state._sqlite import SQLiteFile
+from interlock.state._sqlite import SQLiteFile, columns, insert, read
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS identity_meta (
@@ -77,39 +77,9 @@ CREATE TABLE IF NOT EXISTS identity_resources (
 );
 """
 
-_AGENT_COLUMNS = (
-    "id",
-    "name",
-    "parent_id",
-    "owner",
-    "task",
-    "environments",
-    "resources",
-    "max_verb",
-    "status",
-    "created_at",
-    "created_by",
-    "changed_at",
-)
-_TOKEN_COLUMNS = (
-    "id",
-    "agent_id",
-    "parent_token_id",
-    "digest",
-    "environments",
-    "resources",
-    "max_verb",
-    "issued_at",
-    "expires_at",
-    "revoked_at",
-)
-_AGENT = ", ".join(_AGENT_COLUMNS)
-_TOKEN = ", ".join(_TOKEN_COLUMNS)
 _TOKEN_WITH_AGENT = (
-    "SELECT "  # noqa: S608 (column names from the constants above)
-    + ", ".join(f"t.{c}" for c in _TOKEN_COLUMNS)
-    + ", "
-    + ", ".join(f"a.{c} AS agent_{c}" for c in _AGENT_COLUMNS)
+    f"SELECT {columns(StoredToken, 't.')}, "  # noqa: S608 (column names of the records)
+    + ", ".join(f"a.{f.name} AS agent_{f.name}" for f in fields(StoredAgent))
     + " FROM identity_tokens t JOIN identity_agents a ON a.id = t.agent_id WHERE t.id = ?"
 )
 _BUMP_EPOCH = "UPDATE identity_meta SET value = value + 1 WHERE key = 'revocation_epoch'"
@@ -125,67 +95,41 @@ class SQLiteIdentityStorage:
     def close(self) -> None:
         self._file.close()
 
-    def _one(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        with self._file.reading() as db:
-            row: sqlite3.Row | None = db.execute(sql, params).fetchone()
-            return row
-
-    def _all(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        with self._file.reading() as db:
-            return list(db.execute(sql, params).fetchall())
-
     # -- tokens and the epoch
 
     def token(self, token_id: str) -> tuple[StoredToken, StoredAgent] | None:
-        row = self._one(_TOKEN_WITH_AGENT, (token_id,))
-        return None if row is None else (_token(row), _agent(row, "agent_"))
+        row = self._file.one(_TOKEN_WITH_AGENT, (token_id,))
+        return None if row is None else (read(StoredToken, row), read(StoredAgent, row, "agent_"))
 
     def revocation_epoch(self) -> int:
-        row = self._one("SELECT value FROM identity_meta WHERE key = 'revocation_epoch'")
+        row = self._file.one("SELECT value FROM identity_meta WHERE key = 'revocation_epoch'")
         return int(row[0]) if row else 0
 
     # -- agents
 
     def agent(self, name_or_id: str) -> StoredAgent | None:
-        row = self._one(
-            f"SELECT {_AGENT} FROM identity_agents WHERE id = ? OR name = ? "  # noqa: S608
+        row = self._file.one(
+            "SELECT * FROM identity_agents WHERE id = ? OR name = ? "
             "ORDER BY id = ? DESC, status != 'revoked' DESC, created_at DESC LIMIT 1",
             (name_or_id, name_or_id, name_or_id),
         )
-        return _agent(row) if row is not None else None
+        return read(StoredAgent, row) if row is not None else None
 
     def agents(self, *, include_revoked: bool = False) -> list[StoredAgent]:
         where = "" if include_revoked else "WHERE status != 'revoked'"
-        rows = self._all(f"SELECT {_AGENT} FROM identity_agents {where} ORDER BY name, created_at")  # noqa: S608
-        return [_agent(r) for r in rows]
+        rows = self._file.all(f"SELECT * FROM identity_agents {where} ORDER BY name, created_at")  # noqa: S608
+        return [read(StoredAgent, r) for r in rows]
 
     def tokens(self, agent_id: str) -> list[StoredToken]:
-        rows = self._all(
-            f"SELECT {_TOKEN} FROM identity_tokens WHERE agent_id = ? ORDER BY issued_at",  # noqa: S608
-            (agent_id,),
+        rows = self._file.all(
+            "SELECT * FROM identity_tokens WHERE agent_id = ? ORDER BY issued_at", (agent_id,)
         )
-        return [_token(r) for r in rows]
+        return [read(StoredToken, r) for r in rows]
 
     def add_agent(self, agent: StoredAgent, token: StoredToken) -> None:
         with self._file.writing() as db:
-            db.execute(
-                f"INSERT INTO identity_agents ({_AGENT}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
-                (
-                    agent.id,
-                    agent.name,
-                    agent.parent_id,
-                    agent.owner,
-                    agent.task,
-                    _names(agent.environments),
-                    _names(agent.resources),
-                    agent.max_verb,
-                    agent.status,
-                    agent.created_at,
-                    agent.created_by,
-                    agent.changed_at,
-                ),
-            )
-            _insert_token(db, token)
+            insert(db, "identity_agents", agent)
+            insert(db, "identity_tokens", token)
 
     def revoke_agent(self, agent_id: str, at: float) -> list[str]:
         with self._file.writing() as db:
@@ -218,155 +162,62 @@ class SQLiteIdentityStorage:
     def replace_tokens(self, agent_id: str, token: StoredToken, at: float) -> None:
         with self._file.writing() as db:
             _revoke_tokens(db, agent_id, at)
-            _insert_token(db, token)
+            insert(db, "identity_tokens", token)
             db.execute(_BUMP_EPOCH)
 
     # -- humans
 
     def human(self, name: str) -> StoredHuman | None:
-        row = self._one("SELECT * FROM identity_humans WHERE name = ?", (name,))
-        return _human(row) if row is not None else None
+        row = self._file.one("SELECT * FROM identity_humans WHERE name = ?", (name,))
+        return read(StoredHuman, row) if row is not None else None
 
     def humans(self) -> list[StoredHuman]:
-        return [_human(r) for r in self._all("SELECT * FROM identity_humans ORDER BY name")]
+        return [
+            read(StoredHuman, r)
+            for r in self._file.all("SELECT * FROM identity_humans ORDER BY name")
+        ]
 
     def add_human(self, human: StoredHuman) -> None:
         with self._file.writing() as db:
-            db.execute(
-                "INSERT INTO identity_humans (name, role, password_hash, totp_sealed,"
-                " totp_last_step, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    human.name,
-                    human.role,
-                    human.password_hash,
-                    human.totp_sealed,
-                    human.totp_last_step,
-                    human.created_at,
-                    human.created_by,
-                ),
-            )
+            insert(db, "identity_humans", human)
 
     def remove_human(self, name: str) -> bool:
-        with self._file.writing() as db:
-            return bool(db.execute("DELETE FROM identity_humans WHERE name = ?", (name,)).rowcount)
+        return bool(self._file.change("DELETE FROM identity_humans WHERE name = ?", (name,)))
 
     def set_password_hash(self, name: str, password_hash: str) -> None:
-        with self._file.writing() as db:
-            db.execute(
-                "UPDATE identity_humans SET password_hash = ? WHERE name = ?",
-                (password_hash, name),
-            )
+        self._file.change(
+            "UPDATE identity_humans SET password_hash = ? WHERE name = ?", (password_hash, name)
+        )
 
     def claim_totp_step(self, name: str, step: int) -> bool:
-        with self._file.writing() as db:
-            claimed = db.execute(
+        return bool(
+            self._file.change(
                 "UPDATE identity_humans SET totp_last_step = ? "
                 "WHERE name = ? AND totp_last_step < ?",
                 (step, name, step),
-            ).rowcount
-        return bool(claimed)
+            )
+        )
 
     # -- resources
 
     def resource(self, name: str) -> StoredResource | None:
-        row = self._one("SELECT * FROM identity_resources WHERE name = ?", (name,))
-        return _resource(row) if row is not None else None
+        row = self._file.one("SELECT * FROM identity_resources WHERE name = ?", (name,))
+        return read(StoredResource, row) if row is not None else None
 
     def resources(self) -> list[StoredResource]:
-        return [_resource(r) for r in self._all("SELECT * FROM identity_resources ORDER BY name")]
+        rows = self._file.all("SELECT * FROM identity_resources ORDER BY name")
+        return [read(StoredResource, r) for r in rows]
 
     def add_resource(self, resource: StoredResource) -> None:
         with self._file.writing() as db:
-            db.execute(
-                "INSERT INTO identity_resources (name, kind, environment, tags, owner,"
-                " upstream, credential_sealed, credential_set_at, created_at, created_by)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    resource.name,
-                    resource.kind,
-                    resource.environment,
-                    _names(resource.tags),
-                    resource.owner,
-                    resource.upstream,
-                    resource.credential_sealed,
-                    resource.credential_set_at,
-                    resource.created_at,
-                    resource.created_by,
-                ),
-            )
+            insert(db, "identity_resources", resource)
 
     def remove_resource(self, name: str) -> bool:
-        with self._file.writing() as db:
-            gone = db.execute("DELETE FROM identity_resources WHERE name = ?", (name,)).rowcount
-        return bool(gone)
-
-
-def _insert_token(db: sqlite3.Connection, token: StoredToken) -> None:
-    db.execute(
-        f"INSERT INTO identity_tokens ({_TOKEN}) VALUES (?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
-        (
-            token.id,
-            token.agent_id,
-            token.parent_token_id,
-            token.digest,
-            _names(token.environments),
-            _names(token.resources),
-            token.max_verb,
-            token.issued_at,
-            token.expires_at,
-            token.revoked_at,
-        ),
-    )
+        return bool(self._file.change("DELETE FROM identity_resources WHERE name = ?", (name,)))
 
 
 def _revoke_tokens(db: sqlite3.Connection, agent_id: str, at: float) -> None:
     db.execute(
         "UPDATE identity_tokens SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL",
         (at, agent_id),
-    )
-
-
-def _names(values: frozenset[str] | None) -> str | None:
-    return None if values is None else json.dumps(sorted(values))
-
-
-def _name_set(text: str | None) -> frozenset[str] | None:
-    return None if text is None else frozenset(json.loads(text))
-
-
-def _agent(row: sqlite3.Row, prefix: str = "") -> StoredAgent:
-    values = {c: row[prefix + c] for c in _AGENT_COLUMNS}
-    return StoredAgent(
-        **{
-            **values,
-            "environments": _name_set(values["environments"]) or frozenset(),
-            "resources": _name_set(values["resources"]),
-        }
-    )
-
-
-def _token(row: sqlite3.Row) -> StoredToken:
-    values = {c: row[c] for c in _TOKEN_COLUMNS}
-    return StoredToken(
-        **{
-            **values,
-            "digest": bytes(values["digest"]),
-            "environments": _name_set(values["environments"]) or frozenset(),
-            "resources": _name_set(values["resources"]),
-        }
-    )
-
-
-def _human(row: sqlite3.Row) -> StoredHuman:
-    return StoredHuman(**{**dict(row), "totp_sealed": bytes(row["totp_sealed"])})
-
-
-def _resource(row: sqlite3.Row) -> StoredResource:
-    sealed = row["credential_sealed"]
-    return StoredResource(
-        **{
-            **dict(row),
-            "tags": frozenset(json.loads(row["tags"])),
-            "credential_sealed": None if sealed is None else bytes(sealed),
-        }
     )
