@@ -32,9 +32,14 @@ class ApprovalRequest(StoredApproval):
 
     @classmethod
     def from_stored(cls, stored: StoredApproval, votes: list[Vote]) -> ApprovalRequest:
-        values = {f.name: getattr(stored, f.name) for f in fields(StoredApproval)}
-        values.update(status=Status(stored.status), detail=dict(stored.detail))
-        return cls(**values, votes=tuple(votes))
+        values: dict[str, Any] = {name: getattr(stored, name) for name in _STORED}
+        detail = stored.detail
+        values.update(
+            status=Status(stored.status),
+            detail=detail if isinstance(detail, dict) else dict(detail),
+            votes=tuple(votes),
+        )
+        return cls(**values)
 
     @property
     def approvals(self) -> tuple[str, ...]:
@@ -65,6 +70,9 @@ class ApprovalRequest(StoredApproval):
             "run_at": iso(self.run_at) if self.run_at else None,
             "used_at": iso(self.used_at) if self.used_at else None,
         }
+
+
+_STORED = tuple(f.name for f in fields(StoredApproval))
 
 
 def iso(ts: float) -> str:

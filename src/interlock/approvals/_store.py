@@ -99,7 +99,9 @@ class ApprovalStore:
         with self._write() as tx:
             self._expire(tx, now)
             live = tx.find(fingerprint, agent.id or agent.name, LIVE, newest=True)
-            if live is None:
+            if live is not None:
+                existing = ApprovalRequest.from_stored(live, tx.votes(live.id))
+            else:
                 created = _new(
                     Status.PENDING,
                     fingerprint=fingerprint,
@@ -114,8 +116,8 @@ class ApprovalStore:
                 )
                 tx.insert(created)
         if live is not None:
-            return self.get(live.id)
-        request = self.get(created.id)
+            return existing
+        request = ApprovalRequest.from_stored(created, [])
         self._log(
             "approval_request",
             {
@@ -157,7 +159,7 @@ class ApprovalStore:
         )
         with self._write() as tx:
             tx.insert(created)
-        request = self.get(created.id)
+        request = ApprovalRequest.from_stored(created, [])
         self._log(
             "approval",
             {**_audit_view(request), "event": "scheduled", "run_at": iso(now + delay)},
@@ -186,11 +188,11 @@ class ApprovalStore:
     def status(self, request_id: str) -> Status:
         """The current state only: what a waiting proxy polls (one indexed read)."""
         now = self.clock()
-        stored = self.storage.request(request_id)
-        if stored is None:
+        found = self.storage.status(request_id)
+        if found is None:
             raise ApprovalError(f"no approval request {request_id!r}")
-        status = Status(stored.status)
-        if status in EXPIRABLE and stored.expires_at <= now:
+        status, expires_at = Status(found[0]), found[1]
+        if status in EXPIRABLE and expires_at <= now:
             self.expire_due()
             return Status.EXPIRED
         return status
@@ -216,14 +218,14 @@ class ApprovalStore:
             moved = self._move(tx, stored, Event.APPROVE, facts)
             if not isinstance(moved, Refusal):
                 tx.put_vote(stored.id, Vote(human.name, "approve", comment[:1000], now))
+                request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
         if isinstance(moved, Refusal):
             raise ApprovalError(moved.message)
-        request = self.get(stored.id)
         self._log(
             "approval",
             {
                 **_audit_view(request),
-                "event": "approved" if moved.status == Status.APPROVED else "approval_vote",
+                "event": "approved" if request.status is Status.APPROVED else "approval_vote",
                 "by": human.name,
                 "comment": comment[:1000],
                 "approvals": count + 1,
@@ -249,14 +251,14 @@ class ApprovalStore:
             moved = self._move(tx, stored, event, _facts(stored, now, voter=human.name))
             if not isinstance(moved, Refusal):
                 tx.put_vote(stored.id, Vote(human.name, event.value, comment[:1000], now))
+                request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
         if isinstance(moved, Refusal):
             raise ApprovalError(moved.message)
-        request = self.get(stored.id)
         self._log(
             "approval",
             {
                 **_audit_view(request),
-                "event": moved.status,
+                "event": request.status.value,
                 "by": human.name,
                 "comment": comment[:1000],
             },
@@ -287,9 +289,9 @@ class ApprovalStore:
                 return None
             facts = _facts(stored, now, same_action=stored.fingerprint == fingerprint, delay=delay)
             moved = self._move(tx, stored, Event.CLAIM, facts)
-        if isinstance(moved, Refusal):
-            return None
-        request = self.get(request_id)
+            if isinstance(moved, Refusal):
+                return None
+            request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
         event = (
             {"event": "scheduled", "run_at": iso(now + delay)} if delay > 0 else {"event": "used"}
         )
@@ -304,9 +306,10 @@ class ApprovalStore:
             if stored is None:
                 return False
             moved = self._move(tx, stored, Event.START, _facts(stored, now))
-        if isinstance(moved, Refusal):
-            return False
-        self._log("approval", {**_audit_view(self.get(request_id)), "event": "used"})
+            if isinstance(moved, Refusal):
+                return False
+            request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
+        self._log("approval", {**_audit_view(request), "event": "used"})
         return True
 
     # -- expiry

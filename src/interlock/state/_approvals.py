@@ -53,6 +53,10 @@ class ApprovalReads(Protocol):
 
     def request(self, request_id: str) -> StoredApproval | None: ...
 
+    def status(self, request_id: str) -> tuple[str, float] | None:
+        """The status and expiry only: what a waiting enforcement point polls."""
+        ...
+
     def votes(self, request_id: str) -> list[StoredVote]:
         """Oldest first."""
         ...

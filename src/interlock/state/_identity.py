@@ -7,6 +7,10 @@ Every method that can take access away (revoke, suspend, resume, rotate) bumps t
 revocation epoch in the same transaction, so every verifier sharing the state notices.
 Secrets never reach storage in the clear: tokens as SHA-256 digests, TOTP secrets and
 credentials sealed with the master key.
+
+The records are plain (not frozen) dataclasses: the token verifier's cold path builds two
+per lookup, and a frozen dataclass costs several times as much to build. Storage returns
+fresh records, so changing one changes nothing stored.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredAgent:
     """An agent: its grant (environments, resources or None for all, highest verb)."""
 
@@ -33,7 +37,7 @@ class StoredAgent:
     changed_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredToken:
     """One agent token: the digest of its text (never the text) and its own scope."""
 
@@ -49,7 +53,7 @@ class StoredToken:
     revoked_at: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredHuman:
     """A user: argon2id password hash, sealed TOTP secret, the last TOTP step accepted."""
 
@@ -62,7 +66,7 @@ class StoredHuman:
     created_by: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredResource:
     """A registered resource; `credential_sealed` is None when it has no credential."""
 

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -28,30 +28,26 @@ Record = TypeVar("Record")
 
 
 class SQLiteFile:
-    """A connection to `path` with `schema` applied; `what` names it in error messages."""
+    """A connection to `path` with `schema` applied; `what` names it in error messages.
+
+    Reads outside a write transaction hold `lock` while they use `connection`.
+    """
 
     def __init__(self, path: Path, schema: str, what: str) -> None:
         self.path = path
         self.what = what
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
+            self.connection = sqlite3.connect(
                 path, timeout=30, isolation_level=None, check_same_thread=False
             )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA secure_delete=ON")
-            self._db.executescript(schema)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=NORMAL")
+            self.connection.execute("PRAGMA secure_delete=ON")
+            self.connection.executescript(schema)
         except sqlite3.Error as exc:
             raise ConfigError(f"{path}: cannot open {what} ({exc})") from None
-
-    @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        """The connection, for reads outside a write transaction."""
-        with self._lock:
-            yield self._db
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
@@ -64,19 +60,19 @@ class SQLiteFile:
             return ConfigError(f"{self.path}: cannot write {self.what} ({exc})")
 
         try:
-            with self._lock, immediate_transaction(self._db, refused) as db:
+            with self.lock, immediate_transaction(self.connection, refused) as db:
                 yield db
         except sqlite3.IntegrityError as exc:
             raise AlreadyStored(str(exc)) from None
 
-    def one(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        with self.reading() as db:
-            row: sqlite3.Row | None = db.execute(sql, params).fetchone()
+    def one(self, sql: str, params: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
+        with self.lock:
+            row: tuple[Any, ...] | None = self.connection.execute(sql, params).fetchone()
             return row
 
-    def all(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        with self.reading() as db:
-            return list(db.execute(sql, params).fetchall())
+    def all(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return list(self.connection.execute(sql, params).fetchall())
 
     def change(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """One statement in its own write transaction: how many rows it changed."""
@@ -84,15 +80,15 @@ class SQLiteFile:
             return int(db.execute(sql, params).rowcount)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        with self.lock:
+            self.connection.close()
 
 
 # -- records as rows: one column per field, named like it; sets and mappings as JSON
 
 
 def columns(kind: type[Any], prefix: str = "") -> str:
-    """The column list of a record type (`prefix.` before each name, for joins)."""
+    """The column list of a record type, in field order (`prefix` before each, for joins)."""
     return ", ".join(prefix + f.name for f in fields(kind))
 
 
@@ -105,14 +101,14 @@ def insert(db: sqlite3.Connection, table: str, record: Any) -> None:
     )
 
 
-def read(kind: Callable[..., Record], row: sqlite3.Row, prefix: str = "") -> Record:
-    """The record of type `kind` that `insert` wrote as `row` (columns named `prefix` + field)."""
-    return kind(
-        **{
-            name: row[prefix + name] if row[prefix + name] is None else load(row[prefix + name])
-            for name, load in _loaders(kind).items()
-        }
-    )
+def read(kind: Callable[..., Record], row: Sequence[Any], start: int = 0) -> Record:
+    """The record of type `kind` from a row selected with `columns(kind)`, from `start` on."""
+    count, loaders = _loaders(kind)
+    values = list(row[start : start + count])
+    for index, load in loaders:
+        if values[index] is not None:
+            values[index] = load(values[index])
+    return kind(*values)
 
 
 def _to_column(value: object) -> object:
@@ -124,24 +120,27 @@ def _to_column(value: object) -> object:
 
 
 @functools.cache
-def _loaders(kind: Callable[..., Any]) -> dict[str, Callable[[Any], Any]]:
-    """How to read each field of a record type back from its column."""
+def _loaders(kind: Callable[..., Any]) -> tuple[int, tuple[tuple[int, Callable[[Any], Any]], ...]]:
+    """How many fields a record type has, and how to read back those not stored as they are."""
     hints = typing.get_type_hints(kind)
-    loaders: dict[str, Callable[[Any], Any]] = {}
-    for f in fields(kind):  # type: ignore[arg-type]
+    loaders: list[tuple[int, Callable[[Any], Any]]] = []
+    every = fields(kind)  # type: ignore[arg-type]
+    for index, f in enumerate(every):
         hint = hints[f.name]
         options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
         origins = {typing.get_origin(o) or o for o in options}
         if frozenset in origins:
-            loaders[f.name] = lambda text: frozenset(json.loads(text))
+            loaders.append((index, _name_set))
         elif Mapping in origins:
-            loaders[f.name] = json.loads
+            loaders.append((index, json.loads))
         elif bytes in origins:
-            loaders[f.name] = bytes
-        else:
-            loaders[f.name] = _same
-    return loaders
+            loaders.append((index, bytes))
+    return len(every), tuple(loaders)
 
 
-def _same(value: Any) -> Any:
-    return value
+@functools.lru_cache(maxsize=4096)
+def _name_set(text: str) -> frozenset[str]:
+    """A set of names stored as a JSON list. Cached: the same few lists (an agent's
+    environments) come back on every cold token verification, and a frozenset is shared
+    safely."""
+    return frozenset(json.loads(text))

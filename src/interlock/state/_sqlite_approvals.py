@@ -85,11 +85,23 @@ class _ApprovalTables:
         ).fetchone()
         return read(StoredApproval, row) if row is not None else None
 
+    def status(self, request_id: str) -> tuple[str, float] | None:
+        row = self._db.execute(
+            "SELECT status, expires_at FROM approval_requests WHERE id = ?", (request_id,)
+        ).fetchone()
+        return (row[0], row[1]) if row is not None else None
+
     def due(self, statuses: Collection[str], now: float) -> list[StoredApproval]:
+        where = f"WHERE status IN ({_marks(statuses)}) AND expires_at <= ?"
+        params = (*statuses, now)
+        # Asked before almost every read, and almost always empty: the covering index
+        # answers "none" without touching the table.
+        exists = f"SELECT 1 FROM approval_requests {where} LIMIT 1"  # noqa: S608
+        if self._db.execute(exists, params).fetchone() is None:
+            return []
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM approval_requests"  # noqa: S608
-            f" WHERE status IN ({_marks(statuses)}) AND expires_at <= ?",
-            (*statuses, now),
+            f"SELECT {_COLUMNS} FROM approval_requests {where}",  # noqa: S608
+            params,
         ).fetchall()
         return [read(StoredApproval, r) for r in rows]
 
@@ -126,33 +138,41 @@ class SQLiteApprovalStorage:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file = SQLiteFile(path, _SCHEMA, "the approval store")
+        self._lock = self._file.lock
+        self._tables = _ApprovalTables(self._file.connection)
 
     @contextmanager
     def writing(self) -> Iterator[ApprovalWrites]:
         with self._file.writing() as db:
             yield _ApprovalTables(db)
 
+    # Reads outside a transaction: the same queries, under the connection's lock.
+
     def request(self, request_id: str) -> StoredApproval | None:
-        with self._file.reading() as db:
-            return _ApprovalTables(db).request(request_id)
+        with self._lock:
+            return self._tables.request(request_id)
+
+    def status(self, request_id: str) -> tuple[str, float] | None:
+        with self._lock:
+            return self._tables.status(request_id)
 
     def votes(self, request_id: str) -> list[StoredVote]:
-        with self._file.reading() as db:
-            return _ApprovalTables(db).votes(request_id)
+        with self._lock:
+            return self._tables.votes(request_id)
 
     def find(
         self, fingerprint: str, agent_id: str, statuses: Collection[str], *, newest: bool
     ) -> StoredApproval | None:
-        with self._file.reading() as db:
-            return _ApprovalTables(db).find(fingerprint, agent_id, statuses, newest=newest)
+        with self._lock:
+            return self._tables.find(fingerprint, agent_id, statuses, newest=newest)
 
     def due(self, statuses: Collection[str], now: float) -> list[StoredApproval]:
-        with self._file.reading() as db:
-            return _ApprovalTables(db).due(statuses, now)
+        with self._lock:
+            return self._tables.due(statuses, now)
 
     def listing(self, statuses: Collection[str] | None, limit: int) -> list[StoredApproval]:
-        with self._file.reading() as db:
-            return _ApprovalTables(db).listing(statuses, limit)
+        with self._lock:
+            return self._tables.listing(statuses, limit)
 
     def close(self) -> None:
         self._file.close()

@@ -77,11 +77,15 @@ CREATE TABLE IF NOT EXISTS identity_resources (
 );
 """
 
+_AGENT = columns(StoredAgent)
+_TOKEN = columns(StoredToken)
+_HUMAN = columns(StoredHuman)
+_RESOURCE = columns(StoredResource)
 _TOKEN_WITH_AGENT = (
-    f"SELECT {columns(StoredToken, 't.')}, "  # noqa: S608 (column names of the records)
-    + ", ".join(f"a.{f.name} AS agent_{f.name}" for f in fields(StoredAgent))
-    + " FROM identity_tokens t JOIN identity_agents a ON a.id = t.agent_id WHERE t.id = ?"
+    f"SELECT {columns(StoredToken, 't.')}, {columns(StoredAgent, 'a.')}"  # noqa: S608
+    " FROM identity_tokens t JOIN identity_agents a ON a.id = t.agent_id WHERE t.id = ?"
 )
+_TOKEN_FIELDS = len(fields(StoredToken))
 _BUMP_EPOCH = "UPDATE identity_meta SET value = value + 1 WHERE key = 'revocation_epoch'"
 
 
@@ -99,7 +103,9 @@ class SQLiteIdentityStorage:
 
     def token(self, token_id: str) -> tuple[StoredToken, StoredAgent] | None:
         row = self._file.one(_TOKEN_WITH_AGENT, (token_id,))
-        return None if row is None else (read(StoredToken, row), read(StoredAgent, row, "agent_"))
+        if row is None:
+            return None
+        return read(StoredToken, row), read(StoredAgent, row, _TOKEN_FIELDS)
 
     def revocation_epoch(self) -> int:
         row = self._file.one("SELECT value FROM identity_meta WHERE key = 'revocation_epoch'")
@@ -109,7 +115,7 @@ class SQLiteIdentityStorage:
 
     def agent(self, name_or_id: str) -> StoredAgent | None:
         row = self._file.one(
-            "SELECT * FROM identity_agents WHERE id = ? OR name = ? "
+            f"SELECT {_AGENT} FROM identity_agents WHERE id = ? OR name = ? "  # noqa: S608
             "ORDER BY id = ? DESC, status != 'revoked' DESC, created_at DESC LIMIT 1",
             (name_or_id, name_or_id, name_or_id),
         )
@@ -117,12 +123,15 @@ class SQLiteIdentityStorage:
 
     def agents(self, *, include_revoked: bool = False) -> list[StoredAgent]:
         where = "" if include_revoked else "WHERE status != 'revoked'"
-        rows = self._file.all(f"SELECT * FROM identity_agents {where} ORDER BY name, created_at")  # noqa: S608
+        rows = self._file.all(
+            f"SELECT {_AGENT} FROM identity_agents {where} ORDER BY name, created_at"  # noqa: S608
+        )
         return [read(StoredAgent, r) for r in rows]
 
     def tokens(self, agent_id: str) -> list[StoredToken]:
         rows = self._file.all(
-            "SELECT * FROM identity_tokens WHERE agent_id = ? ORDER BY issued_at", (agent_id,)
+            f"SELECT {_TOKEN} FROM identity_tokens WHERE agent_id = ? ORDER BY issued_at",  # noqa: S608
+            (agent_id,),
         )
         return [read(StoredToken, r) for r in rows]
 
@@ -168,13 +177,16 @@ class SQLiteIdentityStorage:
     # -- humans
 
     def human(self, name: str) -> StoredHuman | None:
-        row = self._file.one("SELECT * FROM identity_humans WHERE name = ?", (name,))
+        row = self._file.one(
+            f"SELECT {_HUMAN} FROM identity_humans WHERE name = ?",  # noqa: S608
+            (name,),
+        )
         return read(StoredHuman, row) if row is not None else None
 
     def humans(self) -> list[StoredHuman]:
         return [
             read(StoredHuman, r)
-            for r in self._file.all("SELECT * FROM identity_humans ORDER BY name")
+            for r in self._file.all(f"SELECT {_HUMAN} FROM identity_humans ORDER BY name")  # noqa: S608
         ]
 
     def add_human(self, human: StoredHuman) -> None:
@@ -201,11 +213,15 @@ class SQLiteIdentityStorage:
     # -- resources
 
     def resource(self, name: str) -> StoredResource | None:
-        row = self._file.one("SELECT * FROM identity_resources WHERE name = ?", (name,))
+        row = self._file.one(
+            f"SELECT {_RESOURCE} FROM identity_resources WHERE name = ?",  # noqa: S608
+            (name,),
+        )
         return read(StoredResource, row) if row is not None else None
 
     def resources(self) -> list[StoredResource]:
-        rows = self._file.all("SELECT * FROM identity_resources ORDER BY name")
+        rows = self._file.all(f"SELECT {_RESOURCE} FROM identity_resources ORDER BY name")  # noqa: S608
+
         return [read(StoredResource, r) for r in rows]
 
     def add_resource(self, resource: StoredResource) -> None:
