@@ -201,17 +201,15 @@ class HumanRegistry:
         cannot lock out a person who holds the second factor. An unknown name costs the
         same TOTP computation.
         """
-        row = self.state.one(
-            "SELECT totp_sealed, totp_last_step FROM identity_humans WHERE name = ?", (name,)
-        )
+        row = self.state.human(name)
         secret = self._dummy_totp
         if row is not None:
             try:
-                secret = self.sealer.open(bytes(row["totp_sealed"]), _totp_purpose(name))
+                secret = self.sealer.open(row.totp_sealed, _totp_purpose(name))
             except InterlockError:
                 row = None
         step = self._matching_step(secret, code)
-        return row is not None and step is not None and step > int(row["totp_last_step"])
+        return row is not None and step is not None and step > row.totp_last_step
 
     def _dummy(self) -> str:
         if self._dummy_hash is None:
