@@ -74,6 +74,14 @@ class SQLiteFile:
         with self.lock:
             return list(self.connection.execute(sql, params).fetchall())
 
+    def select(
+        self, kind: Callable[..., Record], table: str, where: str = "", *params: object
+    ) -> list[Record]:
+        """Records of `kind` from `table`; `where` is the rest of the statement (a condition
+        and an order), written by the caller."""
+        rows = self.all(f"SELECT {columns(kind)} FROM {table} {where}", params)  # noqa: S608
+        return [read(kind, row) for row in rows]
+
     def change(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """One statement in its own write transaction: how many rows it changed."""
         with self.writing() as db:
@@ -87,7 +95,7 @@ class SQLiteFile:
 # -- records as rows: one column per field, named like it; sets and mappings as JSON
 
 
-def columns(kind: type[Any], prefix: str = "") -> str:
+def columns(kind: Any, prefix: str = "") -> str:
     """The column list of a record type, in field order (`prefix` before each, for joins)."""
     return ", ".join(prefix + f.name for f in fields(kind))
 

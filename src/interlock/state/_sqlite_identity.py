@@ -77,10 +77,6 @@ CREATE TABLE IF NOT EXISTS identity_resources (
 );
 """
 
-_AGENT = columns(StoredAgent)
-_TOKEN = columns(StoredToken)
-_HUMAN = columns(StoredHuman)
-_RESOURCE = columns(StoredResource)
 _TOKEN_WITH_AGENT = (
     f"SELECT {columns(StoredToken, 't.')}, {columns(StoredAgent, 'a.')}"  # noqa: S608
     " FROM identity_tokens t JOIN identity_agents a ON a.id = t.agent_id WHERE t.id = ?"
@@ -114,26 +110,27 @@ class SQLiteIdentityStorage:
     # -- agents
 
     def agent(self, name_or_id: str) -> StoredAgent | None:
-        row = self._file.one(
-            f"SELECT {_AGENT} FROM identity_agents WHERE id = ? OR name = ? "  # noqa: S608
+        found = self._file.select(
+            StoredAgent,
+            "identity_agents",
+            "WHERE id = ? OR name = ? "
             "ORDER BY id = ? DESC, status != 'revoked' DESC, created_at DESC LIMIT 1",
-            (name_or_id, name_or_id, name_or_id),
+            name_or_id,
+            name_or_id,
+            name_or_id,
         )
-        return read(StoredAgent, row) if row is not None else None
+        return found[0] if found else None
 
     def agents(self, *, include_revoked: bool = False) -> list[StoredAgent]:
         where = "" if include_revoked else "WHERE status != 'revoked'"
-        rows = self._file.all(
-            f"SELECT {_AGENT} FROM identity_agents {where} ORDER BY name, created_at"  # noqa: S608
+        return self._file.select(
+            StoredAgent, "identity_agents", f"{where} ORDER BY name, created_at"
         )
-        return [read(StoredAgent, r) for r in rows]
 
     def tokens(self, agent_id: str) -> list[StoredToken]:
-        rows = self._file.all(
-            f"SELECT {_TOKEN} FROM identity_tokens WHERE agent_id = ? ORDER BY issued_at",  # noqa: S608
-            (agent_id,),
+        return self._file.select(
+            StoredToken, "identity_tokens", "WHERE agent_id = ? ORDER BY issued_at", agent_id
         )
-        return [read(StoredToken, r) for r in rows]
 
     def add_agent(self, agent: StoredAgent, token: StoredToken) -> None:
         with self._file.writing() as db:
@@ -177,17 +174,11 @@ class SQLiteIdentityStorage:
     # -- humans
 
     def human(self, name: str) -> StoredHuman | None:
-        row = self._file.one(
-            f"SELECT {_HUMAN} FROM identity_humans WHERE name = ?",  # noqa: S608
-            (name,),
-        )
-        return read(StoredHuman, row) if row is not None else None
+        found = self._file.select(StoredHuman, "identity_humans", "WHERE name = ?", name)
+        return found[0] if found else None
 
     def humans(self) -> list[StoredHuman]:
-        return [
-            read(StoredHuman, r)
-            for r in self._file.all(f"SELECT {_HUMAN} FROM identity_humans ORDER BY name")  # noqa: S608
-        ]
+        return self._file.select(StoredHuman, "identity_humans", "ORDER BY name")
 
     def add_human(self, human: StoredHuman) -> None:
         with self._file.writing() as db:
@@ -213,16 +204,11 @@ class SQLiteIdentityStorage:
     # -- resources
 
     def resource(self, name: str) -> StoredResource | None:
-        row = self._file.one(
-            f"SELECT {_RESOURCE} FROM identity_resources WHERE name = ?",  # noqa: S608
-            (name,),
-        )
-        return read(StoredResource, row) if row is not None else None
+        found = self._file.select(StoredResource, "identity_resources", "WHERE name = ?", name)
+        return found[0] if found else None
 
     def resources(self) -> list[StoredResource]:
-        rows = self._file.all(f"SELECT {_RESOURCE} FROM identity_resources ORDER BY name")  # noqa: S608
-
-        return [read(StoredResource, r) for r in rows]
+        return self._file.select(StoredResource, "identity_resources", "ORDER BY name")
 
     def add_resource(self, resource: StoredResource) -> None:
         with self._file.writing() as db:

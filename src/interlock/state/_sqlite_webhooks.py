@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interlock.state._sqlite import SQLiteFile, columns, insert, read
+from interlock.state._sqlite import SQLiteFile, insert
 from interlock.state._webhooks import StoredWebhook
 
 _SCHEMA = """
@@ -28,10 +28,7 @@ class SQLiteWebhookStorage:
         self._file = SQLiteFile(path, _SCHEMA, "the webhook store")
 
     def webhooks(self) -> list[StoredWebhook]:
-        rows = self._file.all(
-            f"SELECT {columns(StoredWebhook)} FROM server_webhooks ORDER BY created_at"  # noqa: S608
-        )
-        return [read(StoredWebhook, row) for row in rows]
+        return self._file.select(StoredWebhook, "server_webhooks", "ORDER BY created_at")
 
     def add_webhook(self, webhook: StoredWebhook) -> None:
         with self._file.writing() as db:
