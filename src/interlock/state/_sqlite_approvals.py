@@ -54,6 +54,11 @@ def _marks(values: Collection[str]) -> str:
     return ",".join("?" * len(values))
 
 
+def _plain(values: Collection[str]) -> tuple[str, ...]:
+    """As plain strings: SQLite binds a `str` subclass (a StrEnum) through its slow path."""
+    return tuple(str(v) for v in values)
+
+
 class _ApprovalTables:
     """The approval queries over one connection (inside a write transaction or not)."""
 
@@ -81,7 +86,7 @@ class _ApprovalTables:
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM approval_requests WHERE fingerprint = ? AND agent_id = ?"  # noqa: S608
             f" AND status IN ({_marks(statuses)}) ORDER BY created_at {order} LIMIT 1",
-            (fingerprint, agent_id, *statuses),
+            (fingerprint, agent_id, *_plain(statuses)),
         ).fetchone()
         return read(StoredApproval, row) if row is not None else None
 
@@ -93,7 +98,7 @@ class _ApprovalTables:
 
     def due(self, statuses: Collection[str], now: float) -> list[StoredApproval]:
         where = f"WHERE status IN ({_marks(statuses)}) AND expires_at <= ?"
-        params = (*statuses, now)
+        params = (*_plain(statuses), now)
         # Asked before almost every read, and almost always empty: the covering index
         # answers "none" without touching the table.
         exists = f"SELECT 1 FROM approval_requests {where} LIMIT 1"  # noqa: S608
@@ -110,7 +115,7 @@ class _ApprovalTables:
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM approval_requests {where}"  # noqa: S608
             " ORDER BY created_at DESC LIMIT ?",
-            (*(statuses or ()), limit),
+            (*_plain(statuses or ()), limit),
         ).fetchall()
         return [read(StoredApproval, r) for r in rows]
 
