@@ -5,6 +5,9 @@ The hook command is exactly what `interlock hooks install` writes:
 resident process (`hook_daemon_*`) the client relays the event over the Unix socket; without
 it (`hook_cold_*`) the client falls back to evaluating in its own process. Each figure covers
 a benign command (`ls -la`) and the incident's destructive `curl … volumeDelete`, alternated.
+
+`hook_budget_overrun_p50_ms` is how late the daemon's deny comes when a decision is stuck:
+the time `HookDaemon.reply` takes beyond its budget (0.2 s here) to answer on its own.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = ROOT / "src" / "interlock" / "hooks" / "client.py"
 RUNS = 40
+BUDGET = 0.2
+BUDGET_RUNS = 10
 INCIDENT = (
     "curl -X POST https://backboard.railway.app/graphql/v2 "
     '-H "Authorization: Bearer $RAILWAY_TOKEN" -H "Content-Type: application/json" '
@@ -98,7 +105,48 @@ def run() -> dict[str, float]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        overrun = [ms - BUDGET * 1000 for ms in _time_stuck_decisions(home, events[0])]
+        results["hook_budget_overrun_p50_ms"] = round(statistics.median(overrun), 1)
     return results
+
+
+def _time_stuck_decisions(home: Any, event: bytes) -> list[float]:
+    """Milliseconds for the daemon to answer while its decision is stuck (never released
+    until the answer is in)."""
+    from interlock.hooks._daemon import HookDaemon
+
+    daemon = HookDaemon(home, budget=BUDGET)
+    real = daemon.decider
+    release, finished = threading.Event(), threading.Event()
+
+    class Stuck:
+        audit = real.audit
+        settings = real.settings
+
+        def answer(self, agent: str, raw: bytes, *, deadline: float | None = None) -> object:
+            try:
+                release.wait(30)
+                return real.answer(agent, raw, deadline=deadline)
+            finally:
+                finished.set()
+
+    daemon.decider = Stuck()  # type: ignore[assignment]
+    samples = []
+    try:
+        for _ in range(BUDGET_RUNS):
+            release.clear()
+            finished.clear()
+            start = time.perf_counter()
+            reply = daemon.reply(b"interlock-hook/1 claude-code\n" + event)
+            samples.append((time.perf_counter() - start) * 1000)
+            release.set()
+            finished.wait(30)  # the late decision is recorded before the next one starts
+            if not reply.startswith(b"2 "):
+                raise RuntimeError(f"a stuck decision was not denied: {reply[:80]!r}")
+    finally:
+        release.set()
+        daemon.close()
+    return samples
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import json
 
 from fastapi.testclient import TestClient
 
-from tests.server.conftest import Plane, wait_until
+from tests._wait import wait_until
+from tests.server.conftest import Plane
 
 DROP = {"kind": "sql", "payload": "DROP TABLE orders", "resource": "orders-db"}
 
