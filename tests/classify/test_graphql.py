@@ -204,21 +204,33 @@ _json = st.recursive(
 _identifier = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=300))
-def test_never_raises_on_arbitrary_text(text: str) -> None:
-    actions = classify("graphql", text)
-    assert actions
+def test_arbitrary_text_that_does_not_parse_is_one_unknown(text: str) -> None:
+    # The module, not the registry: the registry would turn a crash into `unknown` too.
+    actions = gql.classify(text, 0)
+    assert actions and all(a.protocol == "graphql" for a in actions)
+    if not _is_json(text) and analyse(text).error is not None:
+        assert [a.verb for a in actions] == [Verb.UNKNOWN]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(_json)
 def test_never_raises_on_json_values(value: Any) -> None:
     if isinstance(value, str | dict | list):
-        assert classify("graphql", value)
+        actions = gql.classify(value, 0)
+        assert actions and all(a.protocol == "graphql" for a in actions)
     else:
         with pytest.raises(PayloadError):
-            classify("graphql", value)
+            gql.classify(value, 0)
 
 
 @settings(max_examples=200)
