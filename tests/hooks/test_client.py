@@ -102,7 +102,7 @@ def test_huge_stdin_is_denied_without_evaluating(home: Home) -> None:
 @pytest.mark.parametrize("argv_agent", ["", "copilot", "CLAUDE-CODE"])
 def test_unknown_agent_is_denied(argv_agent: str, home: Home) -> None:
     result = run_client(argv_agent, b"{}", home=home.root)
-    assert result.returncode == 2 and b"deny" in result.stdout
+    _assert_client_deny(result, "claude-code")  # an unknown agent gets Claude Code's form
 
 
 def test_a_python_without_interlock_is_a_deny(event: Event, home: Home, tmp_path: Path) -> None:

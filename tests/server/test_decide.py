@@ -111,14 +111,18 @@ def test_refusals(plane: Plane, client: TestClient) -> None:
 
 def test_bad_payloads_are_422_not_500(plane: Plane, client: TestClient) -> None:
     headers = plane.agent_headers()
-    for body in (
-        {"kind": "nope", "payload": "x"},
-        {"kind": "sql"},
-        {"kind": "sql", "payload": None},
-        {"kind": "http", "payload": 12},
-        {"kind": "sql", "payload": "x", "surprise": 1},
+    for body, where in (
+        ({"kind": "nope", "payload": "x"}, "body.kind"),
+        ({"kind": "sql"}, "body.payload"),
+        ({"kind": "sql", "payload": "x", "surprise": 1}, "body.surprise"),
     ):
         response = client.post("/v1/decide", json=body, headers=headers)
-        assert response.status_code in (200, 422), (body, response.text)
-        if response.status_code == 200:
-            assert response.json()["decision"] != "allow"
+        assert response.status_code == 422, (body, response.text)
+        assert [p["where"] for p in response.json()["problems"]] == [where]
+    for body, error in (
+        ({"kind": "sql", "payload": None}, "missing 'payload'"),
+        ({"kind": "http", "payload": 12}, "the payload cannot be read as http"),
+    ):
+        response = client.post("/v1/decide", json=body, headers=headers)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["error"].startswith(error)
