@@ -9,6 +9,9 @@ the service-mode command (`--socket S --peer-uid U`): the daemon binds a socket 
 SO_PEERCRED before it trusts the answer; here both run as the same user, which times the
 same code a two-user installation runs. Each figure covers a benign command (`ls -la`) and
 the incident's destructive `curl … volumeDelete`, alternated.
+
+`hook_budget_overrun_p50_ms` is how late the daemon's deny comes when a decision is stuck:
+the time `HookDaemon.reply` takes beyond its budget (0.2 s here) to answer on its own.
 """
 
 from __future__ import annotations
@@ -21,13 +24,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = ROOT / "src" / "interlock" / "hooks" / "client.py"
 RUNS = 40
+BUDGET = 0.2
+BUDGET_RUNS = 10
 INCIDENT = (
     "curl -X POST https://backboard.railway.app/graphql/v2 "
     '-H "Authorization: Bearer $RAILWAY_TOKEN" -H "Content-Type: application/json" '
@@ -94,6 +101,8 @@ def run() -> dict[str, float]:
         with _daemon(home.root, socket):
             _time_hook(home.root, events, 4, service=socket)
             results.update(_figures("service", _time_hook(home.root, events, RUNS, service=socket)))
+        overrun = [ms - BUDGET * 1000 for ms in _time_stuck_decisions(home, events[0])]
+        results["hook_budget_overrun_p50_ms"] = round(statistics.median(overrun), 1)
     return results
 
 
@@ -127,6 +136,47 @@ def _daemon(home: Path, socket: Path | None) -> Iterator[None]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _time_stuck_decisions(home: Any, event: bytes) -> list[float]:
+    """Milliseconds for the daemon to answer while its decision is stuck (never released
+    until the answer is in)."""
+    from interlock.hooks._daemon import HookDaemon
+
+    daemon = HookDaemon(home, budget=BUDGET)
+    real = daemon.decider
+    release, finished = threading.Event(), threading.Event()
+
+    class Stuck:
+        audit = real.audit
+        settings = real.settings
+
+        def answer(
+            self, agent: str, raw: bytes, *, deadline: float | None = None, **_: object
+        ) -> object:
+            try:
+                release.wait(30)
+                return real.answer(agent, raw, deadline=deadline)
+            finally:
+                finished.set()
+
+    daemon.decider = Stuck()  # type: ignore[assignment]
+    samples = []
+    try:
+        for _ in range(BUDGET_RUNS):
+            release.clear()
+            finished.clear()
+            start = time.perf_counter()
+            reply = daemon.reply(b"interlock-hook/1 claude-code\n" + event)
+            samples.append((time.perf_counter() - start) * 1000)
+            release.set()
+            finished.wait(30)  # the late decision is recorded before the next one starts
+            if not reply.startswith(b"2 "):
+                raise RuntimeError(f"a stuck decision was not denied: {reply[:80]!r}")
+    finally:
+        release.set()
+        daemon.close()
+    return samples
 
 
 if __name__ == "__main__":

@@ -6,22 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from interlock.audit import AuditLog, CheckpointSigner, FileWitness, SQLiteAuditStore
 from interlock.audit.signing import generate_signing_key
+from tests._wait import wait_until
 from tests.audit.conftest import interlock, set_audit, witness_entries
-
-
-def wait_for(predicate: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -57,7 +49,7 @@ def test_a_living_process_witnesses_its_head_on_the_timer(tmp_path: Path) -> Non
         def timer_fired() -> bool:
             return any(e.get("origin") == "timer" and e["seq"] == 3 for e in witness_entries(home))
 
-        wait_for(timer_fired)
+        wait_until(timer_fired, 30, what="the timer to witness record 3")
     finally:
         proc.kill()  # no exit checkpoint: the timer's must be enough
         proc.wait(timeout=30)
@@ -79,7 +71,7 @@ def test_exit_and_every_n_reach_the_witness_in_process(
     )
     for i in range(6):
         log.append("event", {"n": i})
-    wait_for(lambda: checkpoints(witness) == [(4, "every")])
+    wait_until(lambda: checkpoints(witness) == [(4, "every")], 30, what="the checkpoint at 4")
     log.close()
     assert checkpoints(witness) == [(4, "every"), (6, "exit")]
     log.close()  # idempotent: nothing new

@@ -151,10 +151,14 @@ def test_audit_verify_tail_export(cli: CLI, tmp_path: Path) -> None:
 
 
 def test_version_and_help(cli: CLI) -> None:
-    assert cli("version").code == 0
+    from interlock import __version__
+
+    version = cli("version")
+    assert version.code == 0 and version.out.strip() == __version__
     result = cli("--help")
-    assert result.code == 0 and "check" in result.out
-    assert cli().code == 0
+    assert result.code == 0 and "Usage:" in result.out and "check" in result.out
+    bare = cli()  # no command: the same help, not an error
+    assert (bare.code, bare.out) == (0, result.out)
 
 
 def test_the_default_home_is_found_from_anywhere(cli: CLI, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,8 @@ def test_replay_tells_the_story(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.delenv("INTERLOCK_AGENT_TOKEN", raising=False)
     monkeypatch.delenv("INTERLOCK_HOME", raising=False)
     buffer = io.StringIO()
-    started = time.monotonic()
+    # How long it takes is `demo_replay_s` in benchmarks/bench_demo.py.
     assert replay(Console(file=buffer, width=200, color_system=None), human_commands) is True
-    assert time.monotonic() - started < 30
     text = " ".join(buffer.getvalue().split())
     act1, act2 = text.split("Act 2")
     assert "GONE (data and backups)" in act1

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from interlock.gate import Gate
 from interlock.home import Home, init_home
 from interlock.hooks._daemon import ping, socket_path
 from interlock.hooks._decide import HookDecider
+from tests._wait import wait_until
 from tests.secrets._fakes import plants
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -84,13 +84,18 @@ def start_daemon(home: Home, *extra: str, timeout: float = 20.0) -> subprocess.P
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + timeout
-    while not ping(socket_path(home), timeout=0.2):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise AssertionError(f"the hook daemon did not start: {err}")
-        time.sleep(0.05)
+    try:
+        wait_until(
+            lambda: proc.poll() is not None or ping(socket_path(home), timeout=0.2),
+            timeout,
+            what="the hook daemon to answer pings",
+        )
+    except AssertionError:
+        proc.kill()
+        raise
+    if proc.poll() is not None:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise AssertionError(f"the hook daemon did not start: {err}")
     return proc
 
 

@@ -102,7 +102,7 @@ def test_huge_stdin_is_denied_without_evaluating(home: Home) -> None:
 @pytest.mark.parametrize("argv_agent", ["", "copilot", "CLAUDE-CODE"])
 def test_unknown_agent_is_denied(argv_agent: str, home: Home) -> None:
     result = run_client(argv_agent, b"{}", home=home.root)
-    assert result.returncode == 2 and b"deny" in result.stdout
+    _assert_client_deny(result, "claude-code")  # an unknown agent gets Claude Code's form
 
 
 def test_a_python_without_interlock_is_a_deny(event: Event, home: Home, tmp_path: Path) -> None:
@@ -286,28 +286,35 @@ def test_a_well_formed_answer_is_relayed_verbatim(
 
 
 def test_the_daemon_answers_deny_when_a_decision_is_too_slow(home: Home, event: Event) -> None:
-    import time
-
+    # The decision is stuck until the test releases it: the daemon must answer on its own
+    # budget (had it waited, the reply would be the stuck decision's internal error instead);
+    # the late decision then finishes and is recorded.
     daemon = HookDaemon(home, budget=0.2)
+    release = threading.Event()
+    finished = threading.Event()
     try:
         real = daemon.decider
 
-        class Slow:
+        class Stuck:
             audit = real.audit
             settings = real.settings
 
             def answer(self, agent: str, raw: bytes, *, deadline: float | None = None) -> object:
-                time.sleep(0.6)  # a classifier stuck on hostile input
-                return real.answer(agent, raw, deadline=deadline)
+                try:  # a classifier stuck on hostile input
+                    assert release.wait(60), "the test never released the stuck decision"
+                    return real.answer(agent, raw, deadline=deadline)
+                finally:
+                    finished.set()
 
-        daemon.decider = Slow()  # type: ignore[assignment]
-        started = time.monotonic()
+        daemon.decider = Stuck()  # type: ignore[assignment]
         reply = daemon.reply(b"interlock-hook/1 claude-code\n" + event("claude-code.bash-ls"))
-        assert time.monotonic() - started < 0.5
         header, _, rest = reply.partition(b"\n")
         assert header.split(b" ")[0] == b"2"
         assert b'"permissionDecision": "deny"' in rest and b"budget" in rest
+        release.set()
+        assert finished.wait(60), "the late decision never finished"
     finally:
+        release.set()
         daemon.close()
     # The late decision is recorded as the deny the agent was given.
     verdicts = [r.body.get("verdict") for r in home.audit_log().records()]

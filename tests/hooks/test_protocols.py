@@ -305,12 +305,27 @@ def test_gemini_allow_read_and_write(decider: HookDecider, event: Event) -> None
 # --- failures ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("agent", ["claude-code", "cursor", "codex", "gemini"])
-def test_every_agent_has_an_explicit_deny(agent: str) -> None:
+@pytest.mark.parametrize(
+    ("agent", "body"),
+    [
+        ("claude-code", claude("deny", "Interlock: boom")),
+        ("codex", claude("deny", "Interlock: boom")),
+        (
+            "cursor",
+            {
+                "permission": "deny",
+                "user_message": "Interlock: boom",
+                "agent_message": "Interlock: boom",
+            },
+        ),
+        ("gemini", {"decision": "deny", "reason": "Interlock: boom"}),
+        ("copilot", claude("deny", "Interlock: boom")),  # unknown agent: Claude Code's form
+    ],
+)
+def test_every_agent_has_an_explicit_deny(agent: str, body: dict[str, object]) -> None:
     result = deny_answer(agent, "boom")
     assert result.exit_code == 2 and result.stderr == "Interlock: boom"
-    body = json.loads(result.stdout)
-    assert "deny" in json.dumps(body)
+    assert json.loads(result.stdout) == body
 
 
 def test_unknown_agent_is_an_event_error() -> None:

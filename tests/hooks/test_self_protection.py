@@ -102,8 +102,10 @@ def test_file_tool_attacks_are_denied(setup: tuple[Home, Path], path: str) -> No
 
 @pytest.mark.parametrize("path", ["~/.zshenv", "~/.config/git/config"])
 def test_shell_and_git_startup_files_need_a_human(setup: tuple[Home, Path], path: str) -> None:
-    decision, _ = _ask(setup, "Write", {"file_path": path, "content": "x"})
-    assert decision in ("ask", "deny")
+    decision, reason = _ask(setup, "Write", {"file_path": path, "content": "x"})
+    # Held for a human (an approval request is opened), not refused outright.
+    assert decision == "deny" and "needs a human's approval" in reason, reason
+    assert "approval request apr_" in reason
 
 
 def test_reading_keys_with_the_read_tool_is_denied(setup: tuple[Home, Path]) -> None:

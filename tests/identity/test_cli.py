@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -368,7 +367,6 @@ def test_token_is_printed_exactly_once(cli: CLI) -> None:
         "agent", "create", "builder", "--env", "dev", "--task", "t", "--owner", "o", "--json"
     )
     token = json.loads(created.out)["token"]
-    time.sleep(0)
     later = "".join(
         cli(*args).out
         for args in (("agent", "list", "--json"), ("agent", "show", "builder"), ("audit", "export"))

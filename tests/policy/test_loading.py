@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -107,11 +108,20 @@ def test_default_pack_loads() -> None:
 )
 def test_splitter_never_crashes_and_keeps_all_code(parts: list[str]) -> None:
     text = "".join(parts)
+    lines = text.count("\n") + 1
     try:
         statements = split_statements(text)
     except UnterminatedText as exc:
-        assert exc.line >= 1
+        assert 1 <= exc.line <= lines
         return
-    for statement in statements:
-        assert statement.text.rstrip().endswith(";")
-        assert statement.line >= 1
+    # The statements are the text itself, cut at each `;`, in order: nothing dropped,
+    # nothing repeated; what follows the last one is only blanks and comments.
+    joined = "".join(s.text for s in statements)
+    assert text.startswith(joined)
+    assert re.sub(r"//[^\n]*", "", text[len(joined) :]).strip() == ""
+    offset = 0
+    for statement in statements:  # its line is the line of its first code character
+        blank = re.match(r"(?:\s|//[^\n]*)*", statement.text)
+        assert blank is not None
+        assert statement.line == text.count("\n", 0, offset + blank.end()) + 1, statement
+        offset += len(statement.text)

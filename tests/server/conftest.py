@@ -24,6 +24,7 @@ from interlock.home import Home, init_home
 from interlock.identity import AgentRegistry, HumanRegistry, ResourceRegistry
 from interlock.model import Human, Verb
 from interlock.server import ServerSettings, create_app
+from tests._wait import wait_until
 
 OPERATOR = Human("local:test", "admin")
 # Generated at test time: the repository's own secret scan must find no credential here.
@@ -40,6 +41,9 @@ class Plane:
     token: str  # the agent ops-bot, owned by "bob"
     staging_token: str
     logins: dict[str, int] = field(default_factory=dict)
+    # The time every app built on this plane checks TOTP codes at (see `build_app`): codes
+    # made for it stay valid however long the test runs or when a 30-second step ends.
+    totp_time: float = field(default_factory=time.time)
 
     def code(self, name: str) -> str:
         """A TOTP code for `name` not used yet: steps now-1, now, now+1 (each works once)."""
@@ -47,7 +51,7 @@ class Plane:
         self.logins[name] = used + 1
         if used > 2:
             raise AssertionError(f"more than three logins of {name} in one test")
-        return pyotp.TOTP(self.totp[name]).at(time.time() + 30 * (used - 1))
+        return pyotp.TOTP(self.totp[name]).at(self.totp_time + 30 * (used - 1))
 
     def login(self, client: TestClient, name: str) -> str:
         """Log `name` in on `client`; returns the session's CSRF token."""
@@ -105,7 +109,9 @@ def plane(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Plane:
 
 
 def build_app(plane: Plane, **settings: Any) -> FastAPI:
-    return create_app(plane.home, ServerSettings(**settings), hasher=CHEAP)
+    app = create_app(plane.home, ServerSettings(**settings), hasher=CHEAP)
+    app.state.plane.humans.clock = lambda: plane.totp_time
+    return app
 
 
 @pytest.fixture
@@ -147,23 +153,14 @@ class LiveServer:
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise AssertionError("the control plane did not start")
-            time.sleep(0.02)
+        wait_until(
+            lambda: self.server.started or not self.thread.is_alive(),
+            what="the control plane to start",
+        )
+        if not self.server.started:
+            raise AssertionError("the control plane did not start")
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
-
-
-def wait_until(predicate: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting")

@@ -93,12 +93,16 @@ def test_every_form_refuses_a_missing_csrf_token(
 ) -> None:
     answer = client.post("/v1/decide", json=DROP, headers=plane.agent_headers()).json()
     console_login(plane, client, "alice")
+    request_id = answer["approval"]["id"]
     data = {"kind": "sql", "payload": "SELECT 1", "comment": "x", "text": ""}
-    response = client.post(path.format(id=answer["approval"]["id"]), data=data)
+    response = client.post(path.format(id=request_id), data=data)
     assert response.status_code == 403
+    # Refused means nothing happened: still logged in, the agent active, the request pending.
+    assert client.get("/v1/session").json()["name"] == "alice"
     assert (
         client.get("/v1/agents/ops-bot", headers={"X-CSRF-Token": "x"}).json()["status"] == "active"
     )
+    assert client.get(f"/v1/approvals/{request_id}").json()["status"] == "pending"
 
 
 def test_approve_and_suspend_through_the_forms(plane: Plane, client: TestClient) -> None:

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from interlock.errors import ConfigError
 from interlock.server._webhooks import WebhookRegistry
-from tests.server.conftest import Plane, build_app, wait_until
+from tests._wait import wait_until
+from tests.server.conftest import Plane, build_app
 
 SECRET = "whsec-test-0123456789abcdef"
 DROP = {"kind": "sql", "payload": "DROP TABLE orders", "resource": "orders-db"}
@@ -28,7 +28,9 @@ class Receiver:
     server: ThreadingHTTPServer
     got: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     fail_first: int = 0
-    delay: float = 0.0
+    # Cleared: every delivery is held open until the test sets it (a receiver that hangs).
+    released: threading.Event = field(default_factory=threading.Event)
+    holding: int = 0  # deliveries the receiver is holding open right now
 
     @property
     def url(self) -> str:
@@ -42,6 +44,8 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     state = Receiver(ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler))
     state.server.server_close()
+    state.released.set()
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -49,7 +53,14 @@ def receiver() -> Iterator[Receiver]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            time.sleep(state.delay)
+            with lock:
+                state.holding += 1
+            try:
+                if not state.released.wait(30):
+                    raise AssertionError("the test never released the receiver")
+            finally:
+                with lock:
+                    state.holding -= 1
             if state.fail_first > 0:
                 state.fail_first -= 1
                 self.send_response(503)
@@ -64,6 +75,7 @@ def receiver() -> Iterator[Receiver]:
     thread = threading.Thread(target=state.server.serve_forever, daemon=True)
     thread.start()
     yield state
+    state.released.set()
     state.server.shutdown()
     state.server.server_close()
 
@@ -135,21 +147,28 @@ def test_slack_format_from_interlock_toml(
 
 
 def test_a_slow_receiver_never_slows_a_decision(plane: Plane, receiver: Receiver) -> None:
-    receiver.delay = 2.0
+    # The receiver holds every delivery open until released. Decisions made meanwhile must
+    # all be answered while it still holds the first one: had any waited on a delivery, it
+    # would have made its own attempt, or timed one out into a retry.
+    receiver.released.clear()
     app = build_app(plane)
+    metrics = app.state.plane.metrics
     with TestClient(app) as client:
         plane.login(client, "alice")
         client.post("/v1/webhooks", json={"url": receiver.url, "secret": SECRET})
-        started = time.monotonic()
+        held = client.post("/v1/decide", json=DROP, headers=plane.agent_headers()).json()
+        assert held["decision"] == "hold"
+        wait_until(lambda: receiver.holding, what="the first delivery to reach the receiver")
         for index in range(5):
             body = {**DROP, "payload": f"DROP TABLE t{index}"}
-            assert (
-                client.post("/v1/decide", json=body, headers=plane.agent_headers()).json()[
-                    "decision"
-                ]
-                == "hold"
-            )
-        assert time.monotonic() - started < 1.5
+            answer = client.post("/v1/decide", json=body, headers=plane.agent_headers()).json()
+            assert answer["decision"] == "hold"
+        assert receiver.holding == 1 and receiver.got == []
+        for result in ("delivered", "retried", "failed"):
+            assert metrics.value("interlock_webhook_deliveries_total", result=result) == 0
+        receiver.released.set()
+        wait_until(lambda: len(receiver.got) == 6, what="all six hold notifications")
+    assert [b["event"] for b in receiver.bodies()] == ["hold"] * 6
 
 
 def test_a_plain_secret_in_the_file_is_refused(plane: Plane) -> None:

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from interlock.home import Home, init_home
 from interlock.identity import ResourceRegistry
 from interlock.model import Human
+from tests._wait import wait_until
 
 OPERATOR = Human("local:test", "admin")
 
@@ -103,21 +103,21 @@ class Running:
     process: subprocess.Popen[str]
     lines: list[str] = field(default_factory=list)
     seen_pids: set[int] = field(default_factory=set)
+    output_done: threading.Event = field(default_factory=threading.Event)  # stdout at EOF
 
     def wait_for(self, predicate: Callable[[list[str]], Any], timeout: float = 20.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def seen() -> Any:
+            done = self.output_done.is_set()  # read first: lines are complete when it is set
             value = predicate(list(self.lines))
-            if value:
-                return value
-            if self.process.poll() is not None:
-                time.sleep(0.2)  # the last lines
-                value = predicate(list(self.lines))
-                if value:
-                    return value
-                raise AssertionError("interlock up exited:\n" + "\n".join(self.lines))
-            time.sleep(0.05)
-        raise AssertionError("timed out; output so far:\n" + "\n".join(self.lines))
+            return (value, done) if value or done else None
+
+        try:
+            value, _ = wait_until(seen, timeout, what="a line of `interlock up`")
+        except AssertionError:
+            raise AssertionError("timed out; output so far:\n" + "\n".join(self.lines)) from None
+        if not value:
+            raise AssertionError("interlock up exited:\n" + "\n".join(self.lines))
+        return value
 
     def pids(self) -> dict[str, int]:
         """The latest pid each child was started with."""
@@ -149,6 +149,7 @@ def run_up(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Running]]:
             assert process.stdout is not None
             for line in process.stdout:
                 running.lines.append(line.rstrip())
+            running.output_done.set()
 
         threading.Thread(target=read, daemon=True).start()
         started.append(running)

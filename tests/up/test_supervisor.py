@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 
 from interlock.up import ChildSpec, Probe, Supervisor, backoff
 
@@ -53,27 +52,31 @@ def test_a_child_that_keeps_crashing_is_given_up_on_and_the_others_stopped() -> 
 def test_a_child_ignoring_sigterm_is_killed_after_the_timeout() -> None:
     port = free_port()
     lines: list[tuple[str, str, str]] = []
+    ready = threading.Event()
+
+    def report(name: str, kind: str, text: str) -> None:
+        lines.append((name, kind, text))
+        if text.startswith("ready on"):
+            ready.set()
+
     supervisor = Supervisor(
         [_spec("stubborn", STUBBORN, port)],
-        report=lambda *line: lines.append(line),
+        report=report,
         stop_timeout=0.3,
         command=(sys.executable, "-c"),
     )
     pids: list[int] = []
 
     def stop_once_ready() -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not any(
-            text.startswith("ready on") for _, _, text in list(lines)
-        ):
-            time.sleep(0.05)
-        pids.extend(supervisor.pids().values())
+        if ready.wait(30):
+            pids.extend(supervisor.pids().values())
         supervisor.request_stop()
 
     helper = threading.Thread(target=stop_once_ready, daemon=True)
     helper.start()
     assert supervisor.run() == 0
-    helper.join(5)
+    helper.join(30)
+    assert ready.is_set(), f"the child was never reported ready: {lines}"
     assert ("stubborn", "output", "up") in lines
     assert ("stubborn", "status", "did not stop within 0.3 s: killed") in lines
     assert pids and not any(alive(pid) for pid in pids)

@@ -7,13 +7,13 @@ import http.client
 import os
 import signal
 import socket
-import time
 from typing import Any
 
 import pytest
 
 from interlock.home import Home
 from interlock.hooks._daemon import ping, socket_path
+from tests._wait import wait_until
 
 from .conftest import Ports, Running, alive
 
@@ -91,7 +91,8 @@ def test_a_supervisor_killed_outright_leaves_no_orphans(
     pids = up.pids()
     up.process.kill()  # no chance to clean up: the kernel's parent-death signal must
     up.process.wait(5)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(alive(p) for p in pids.values()):
-        time.sleep(0.05)
-    assert pids and not any(alive(p) for p in pids.values())
+    assert pids
+    wait_until(
+        lambda: not any(alive(p) for p in pids.values()),
+        what=f"the orphaned children {sorted(pids)} to die with their supervisor",
+    )
