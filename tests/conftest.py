@@ -6,6 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline anywhere: the machines are shared, so a slow moment would fail a
+# property for the wrong reason. Speed is measured by `make bench`, not asserted in tests.
+settings.register_profile("interlock", deadline=None)
+settings.load_profile("interlock")
 
 
 @pytest.fixture(autouse=True)
