@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from interlock.errors import InterlockError
-
-T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -49,17 +46,3 @@ def fail_from(exc: InterlockError) -> NoReturn:
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
     sys.stdout.flush()
-
-
-def listed_as_json_or_none(
-    items: Sequence[T], as_json: bool, to_json: Callable[[T], object], none: str
-) -> bool:
-    """What every `list` command does first: all of `items` as JSON with `--json`, else
-    `none` when there are none; True when that was the whole answer."""
-    if as_json:
-        print_json([to_json(item) for item in items])
-        return True
-    if not items:
-        out.print(none)
-        return True
-    return False

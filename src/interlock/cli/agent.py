@@ -18,15 +18,7 @@ import typer
 from rich.markup import escape
 
 from interlock._time import iso_utc as iso
-from interlock.cli._common import (
-    HomeOption,
-    JsonOption,
-    fail,
-    fail_from,
-    listed_as_json_or_none,
-    out,
-    print_json,
-)
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.identity import (
@@ -144,8 +136,11 @@ def list_(
     except InterlockError as exc:
         fail_from(exc)
     now = time.time()
-    none = "no agents (create one with `interlock agent create`)"
-    if listed_as_json_or_none(agents, as_json, lambda a: a.to_json(now), none):
+    if as_json:
+        print_json([a.to_json(now) for a in agents])
+        return
+    if not agents:
+        out.print("no agents (create one with `interlock agent create`)")
         return
     for a in agents:
         live = a.live_token(now)

@@ -27,15 +27,7 @@ from interlock.approvals import (
     owner_refusal,
     separation_for,
 )
-from interlock.cli._common import (
-    HomeOption,
-    JsonOption,
-    fail,
-    fail_from,
-    listed_as_json_or_none,
-    out,
-    print_json,
-)
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, human_proof
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
@@ -104,8 +96,11 @@ def list_(
         requests = _store(require_home(home)).requests(None if all_ else _LIVE)
     except InterlockError as exc:
         fail_from(exc)
-    none = "no approval requests" + ("" if all_ else " waiting (use --all for history)")
-    if listed_as_json_or_none(requests, as_json, lambda r: r.to_json(), none):
+    if as_json:
+        print_json([r.to_json() for r in requests])
+        return
+    if not requests:
+        out.print("no approval requests" + ("" if all_ else " waiting (use --all for history)"))
         return
     table = Table(box=None, pad_edge=False)
     for column in ("id", "status", "agent", "resource", "what", "votes", "created"):

@@ -15,15 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.cli._common import (
-    HomeOption,
-    JsonOption,
-    fail,
-    fail_from,
-    listed_as_json_or_none,
-    out,
-    print_json,
-)
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
 from interlock.home import require_home
 from interlock.identity import KINDS, ResourceRegistry, local_operator
@@ -108,9 +100,11 @@ def list_(
         records = ResourceRegistry.for_home(require_home(home), with_key=False).resources()
     except InterlockError as exc:
         fail_from(exc)
-    none = "no registered resources (add one with `interlock resource add`)"
-    if listed_as_json_or_none(records, as_json, lambda r: r.to_json(), none):
+    if as_json:
+        print_json([r.to_json() for r in records])
         return
+    if not records:
+        out.print("no registered resources (add one with `interlock resource add`)")
     for r in records:
         res = r.resource
         tags = f" [{', '.join(sorted(res.tags))}]" if res.tags else ""

@@ -12,15 +12,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.cli._common import (
-    HomeOption,
-    JsonOption,
-    fail,
-    fail_from,
-    listed_as_json_or_none,
-    out,
-    print_json,
-)
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.identity import ROLES, HumanRegistry, local_operator
@@ -97,9 +89,11 @@ def list_(
         users = HumanRegistry.for_home(require_home(home)).users()
     except InterlockError as exc:
         fail_from(exc)
-    none = "no users (add one with `interlock user add NAME --role admin`)"
-    if listed_as_json_or_none(users, as_json, lambda u: u.to_json(), none):
+    if as_json:
+        print_json([u.to_json() for u in users])
         return
+    if not users:
+        out.print("no users (add one with `interlock user add NAME --role admin`)")
     for u in users:
         out.print(f"{escape(u.name):<24} {u.role:<9} added by {escape(u.created_by)}")
 
