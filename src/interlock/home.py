@@ -24,6 +24,7 @@ from pathlib import Path
 
 from interlock.audit import (
     AuditLog,
+    AuditStore,
     CheckpointSigner,
     CheckpointVerifier,
     SQLiteAuditStore,
@@ -96,14 +97,16 @@ class Home:
     def audit_settings(self) -> AuditSettings:
         return self.load_config().audit
 
-    def audit_log(self) -> AuditLog:
+    def audit_log(self, store: AuditStore | None = None) -> AuditLog:
+        """The home's audit log, over `store` (default: a plain SQLite store of the home's
+        database)."""
         settings = self.audit_settings()
         try:
             hmac_key = self.hmac_key.read_bytes()
         except OSError as exc:
             raise ConfigError(f"{self.hmac_key}: cannot read the audit HMAC key ({exc})") from None
         return AuditLog(
-            SQLiteAuditStore(self.database),
+            store if store is not None else SQLiteAuditStore(self.database),
             signer=CheckpointSigner.from_file(self.signing_key),
             hmac_key=hmac_key,
             checkpoint_every=settings.checkpoint_every,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.approvals import ApprovalError, ApprovalStore, Status, action_fingerprint
+from interlock.approvals import ApprovalError, ApprovalStore, Status
+from interlock.enforce import keyed_digest
 from interlock.home import Home
 from interlock.identity import HumanRequired
 from interlock.model import Human
@@ -126,8 +127,8 @@ def test_every_change_is_audited(store: ApprovalStore, home: Home) -> None:
 
 
 def test_fingerprint_changes_with_any_part() -> None:
-    base = action_fingerprint(b"k", ["agent", "POST", "/x", b"body"])
-    assert base == action_fingerprint(b"k", ["agent", "POST", "/x", b"body"])
-    assert base != action_fingerprint(b"k", ["agent", "POST", "/x", b"bodY"])
-    assert base != action_fingerprint(b"k", ["agent", "POST", "/xb", b"ody"])
-    assert base != action_fingerprint(b"other", ["agent", "POST", "/x", b"body"])
+    base = keyed_digest(b"k", ["agent", "POST", "/x", b"body"])
+    assert base == keyed_digest(b"k", ["agent", "POST", "/x", b"body"])
+    assert base != keyed_digest(b"k", ["agent", "POST", "/x", b"bodY"])
+    assert base != keyed_digest(b"k", ["agent", "POST", "/xb", b"ody"])
+    assert base != keyed_digest(b"other", ["agent", "POST", "/x", b"body"])

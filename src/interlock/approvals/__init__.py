@@ -5,7 +5,6 @@ separation is one rule for both. A request's life is one pure function (`transit
 the store applies it inside a storage write transaction. See docs/approvals.md.
 """
 
-from interlock.approvals._fingerprint import action_fingerprint
 from interlock.approvals._lifecycle import (
     EXPIRABLE,
     FINAL,
@@ -48,7 +47,6 @@ __all__ = [
     "Status",
     "Step",
     "Vote",
-    "action_fingerprint",
     "is_owner",
     "new_request_id",
     "owner_refusal",

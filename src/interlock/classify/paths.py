@@ -55,7 +55,7 @@ _HARMLESS = frozenset(
         "/dev/fd/2",
     }
 )
-_TEMP_ROOTS = (
+TEMP_ROOTS = (
     "/tmp",
     "/var/tmp",
     "/private/tmp",
@@ -154,7 +154,7 @@ def is_system_path(path: str, *, roots: tuple[str, ...] = _SYSTEM_ROOTS) -> bool
         normal = _normal(path)
         if normal in _HARMLESS or normal.startswith("/dev/fd/"):
             return False
-        if any(normal == t or normal.startswith(t + "/") for t in _TEMP_ROOTS):
+        if any(normal == t or normal.startswith(t + "/") for t in TEMP_ROOTS):
             return False
         if normal == "/":
             return True

@@ -30,6 +30,7 @@ HomeOption = Annotated[
         show_default=False,
     ),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (machine-readable).")]
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:

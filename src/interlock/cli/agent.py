@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 
 from interlock._time import iso_utc as iso
-from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.identity import (
@@ -45,7 +45,6 @@ ResourceOption = Annotated[
     list[str] | None,
     typer.Option("--resource", help="Limit to this resource (repeat; default: any)."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 TokenStdin = Annotated[
     bool,
     typer.Option(
@@ -190,41 +189,41 @@ def show(
         )
 
 
-def _change(action: str, name: str, home: Path | None) -> AgentRecord:
-    try:
-        found, registry = _registry(home)
-        human = local_operator(found, action=f"agent {action}")
-        result: AgentRecord = getattr(registry, action)(human, name)
-    except InterlockError as exc:
-        fail_from(exc)
-    return result
+def _change_command(action: str, past: str, summary: str, after: str = "") -> None:
+    """Registers `agent ACTION NAME`: suspend, resume and revoke differ only in the change."""
+
+    def command(
+        name: Annotated[str, typer.Argument(help="Agent name or id.")], home: HomeOption = None
+    ) -> None:
+        try:
+            found, registry = _registry(home)
+            human = local_operator(found, action=f"agent {action}")
+            change = {
+                "suspend": registry.suspend,
+                "resume": registry.resume,
+                "revoke": registry.revoke,
+            }[action]
+            record = change(human, name)
+        except InterlockError as exc:
+            fail_from(exc)
+        out.print(f"{past} agent {escape(record.name)} ({record.id}){after}")
+
+    command.__doc__ = summary
+    app.command(action)(command)
 
 
-@app.command()
-def suspend(
-    name: Annotated[str, typer.Argument(help="Agent name or id.")], home: HomeOption = None
-) -> None:
-    """Refuse the agent and its sub-agents everywhere (within a second) until resumed."""
-    record = _change("suspend", name, home)
-    out.print(f"suspended agent {escape(record.name)} ({record.id})")
-
-
-@app.command()
-def resume(
-    name: Annotated[str, typer.Argument(help="Agent name or id.")], home: HomeOption = None
-) -> None:
-    """Let a suspended agent's tokens work again."""
-    record = _change("resume", name, home)
-    out.print(f"resumed agent {escape(record.name)} ({record.id})")
-
-
-@app.command()
-def revoke(
-    name: Annotated[str, typer.Argument(help="Agent name or id.")], home: HomeOption = None
-) -> None:
-    """Revoke the agent, its tokens and its sub-agents, for good."""
-    record = _change("revoke", name, home)
-    out.print(f"revoked agent {escape(record.name)} ({record.id}) and every token it held")
+_change_command(
+    "suspend",
+    "suspended",
+    "Refuse the agent and its sub-agents everywhere (within a second) until resumed.",
+)
+_change_command("resume", "resumed", "Let a suspended agent's tokens work again.")
+_change_command(
+    "revoke",
+    "revoked",
+    "Revoke the agent, its tokens and its sub-agents, for good.",
+    " and every token it held",
+)
 
 
 @app.command()

@@ -11,6 +11,7 @@ token (`$INTERLOCK_AGENT_TOKEN`) is refused either way, and the attempt recorded
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -26,7 +27,7 @@ from interlock.approvals import (
     owner_refusal,
     separation_for,
 )
-from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, human_proof
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
@@ -53,7 +54,6 @@ LOCAL_NOT_DISTINCT = (
     "of them; approve with --user NAME"
 )
 LOCAL_PREFIX = "local:"
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def _store(home: Home) -> ApprovalStore:
@@ -191,17 +191,7 @@ def _decide(
         fail_from(exc)
 
 
-@app.command()
-def approve(
-    request_id: str,
-    comment: CommentOption = "",
-    user: UserOption = None,
-    code: CodeOption = None,
-    password_stdin: PasswordStdinOption = False,
-    home: HomeOption = None,
-) -> None:
-    """Approve a pending request (bound to that exact action, single-use, expiring)."""
-    request, human = _decide("approve", request_id, comment, user, code, home, password_stdin)
+def _report_approve(request: ApprovalRequest, human: Human) -> None:
     if request.status is Status.APPROVED:
         out.print(
             f"[green]approved[/] {request.id} by {escape(human.name)}: the agent's next identical "
@@ -214,29 +204,41 @@ def approve(
         )
 
 
-@app.command()
-def deny(
-    request_id: str,
-    comment: CommentOption = "",
-    user: UserOption = None,
-    code: CodeOption = None,
-    password_stdin: PasswordStdinOption = False,
-    home: HomeOption = None,
+def _decision_command(
+    verb: str, summary: str, report: Callable[[ApprovalRequest, Human], None]
 ) -> None:
-    """Refuse a request; the agent is told, with your comment."""
-    request, human = _decide("deny", request_id, comment, user, code, home, password_stdin)
-    out.print(f"[red]denied[/] {request.id} by {escape(human.name)}")
+    """Registers `approvals VERB`: the three decisions take the same options and differ only
+    in what they record and say."""
+
+    def command(
+        request_id: str,
+        comment: CommentOption = "",
+        user: UserOption = None,
+        code: CodeOption = None,
+        password_stdin: PasswordStdinOption = False,
+        home: HomeOption = None,
+    ) -> None:
+        request, human = _decide(verb, request_id, comment, user, code, home, password_stdin)
+        report(request, human)
+
+    command.__doc__ = summary
+    app.command(verb)(command)
 
 
-@app.command()
-def cancel(
-    request_id: str,
-    comment: CommentOption = "",
-    user: UserOption = None,
-    code: CodeOption = None,
-    password_stdin: PasswordStdinOption = False,
-    home: HomeOption = None,
-) -> None:
-    """Stop a scheduled action during its cancel window (or withdraw any request not yet run)."""
-    request, human = _decide("cancel", request_id, comment, user, code, home, password_stdin)
-    out.print(f"[red]cancelled[/] {request.id} by {escape(human.name)}: it will not run")
+_decision_command(
+    "approve",
+    "Approve a pending request (bound to that exact action, single-use, expiring).",
+    _report_approve,
+)
+_decision_command(
+    "deny",
+    "Refuse a request; the agent is told, with your comment.",
+    lambda request, human: out.print(f"[red]denied[/] {request.id} by {escape(human.name)}"),
+)
+_decision_command(
+    "cancel",
+    "Stop a scheduled action during its cancel window (or withdraw any request not yet run).",
+    lambda request, human: out.print(
+        f"[red]cancelled[/] {request.id} by {escape(human.name)}: it will not run"
+    ),
+)

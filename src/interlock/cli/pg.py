@@ -20,7 +20,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 
@@ -148,7 +148,7 @@ async def _connect(home: Home, resource: str) -> Any:
 
 def undo(
     audit_id: Annotated[int, typer.Argument(help="The decision's (or safeguard's) audit id.")],
-    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Restore the tables a safeguard kept before a destructive statement ran."""
@@ -228,7 +228,7 @@ def _kept(home: Home, resource: str) -> list[Any]:
 @trash_app.command("list")
 def trash_list(
     resource: Annotated[str, typer.Option("--resource", "-r", help="The postgres resource.")],
-    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """What Interlock keeps for a resource: soft-dropped tables and snapshots."""
@@ -263,7 +263,7 @@ def trash_purge(
     older_than: Annotated[
         str, typer.Option("--older-than", help="Retention: purge what is older (e.g. 7d, 12h).")
     ] = "7d",
-    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Drop, for good, kept tables older than the retention (default 7 days)."""

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
 from interlock.home import require_home
 from interlock.identity import KINDS, ResourceRegistry, local_operator
@@ -92,7 +92,7 @@ def add(
 
 @app.command("list")
 def list_(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """List registered resources (credentials are never shown)."""
@@ -117,7 +117,7 @@ def list_(
 @app.command()
 def show(
     name: Annotated[str, typer.Argument(help="The resource.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Show a registered resource (the credential only as "stored (encrypted, set …)")."""

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.cli._common import HomeOption, fail, fail_from, out, print_json
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.identity import ROLES, HumanRegistry, local_operator
@@ -37,7 +37,7 @@ def add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Add a user: set a password and enrol a TOTP authenticator (shown once)."""
@@ -81,7 +81,7 @@ def enrol(
 
 @app.command("list")
 def list_(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """List users and their roles."""

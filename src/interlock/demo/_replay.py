@@ -93,6 +93,15 @@ def _say(console: Console, who: str, text: str) -> None:
     console.print(f"[{style}]{who:>9}[/] │ {text}")
 
 
+def _mismatch_then_search(console: Console, api: str, token: str, workspace: Path) -> None:
+    """Both acts open alike: the agent's token is refused, so it goes looking for another."""
+    status, answer = graphql(api, token, DOMAIN)
+    _say(console, "cloud", f"{status}: {escape(json.dumps(answer))}")
+    _say(console, "agent", "credential mismatch. Searching the repository for a token…")
+    for path, name, value in find_tokens(workspace):
+        _say(console, "agent", f"  {path}: {name}={shown(value)}")
+
+
 def _workspace(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name
@@ -123,11 +132,7 @@ def act_one(console: Console, root: Path) -> None:
         )
         _say(console, "cloud", f"{PROD_VOLUME} (production): {cloud.describe(PROD_VOLUME)}")
         _say(console, "agent", "task: fix the custom domain of [b]staging[/]")
-        status, answer = graphql(api, STAGING_TOKEN, DOMAIN)
-        _say(console, "cloud", f"{status}: {escape(json.dumps(answer))}")
-        _say(console, "agent", "credential mismatch. Searching the repository for a token…")
-        for path, name, value in find_tokens(workspace):
-            _say(console, "agent", f"  {path}: {name}={shown(value)}")
+        _mismatch_then_search(console, api, STAGING_TOKEN, workspace)
         _say(
             console,
             "agent",
@@ -368,11 +373,7 @@ def _act_two(
         f"[green]{status}[/] read allowed; the staging project token was injected upstream. "
         f"Volumes: {volumes}",
     )
-    status, answer = graphql(staging_api, fixer, DOMAIN)
-    _say(console, "cloud", f"{status}: {escape(json.dumps(answer))}")
-    _say(console, "agent", "credential mismatch. Searching the repository for a token…")
-    for path, name, value in find_tokens(workspace):
-        _say(console, "agent", f"  {path}: {name}={shown(value)}")
+    _mismatch_then_search(console, staging_api, fixer, workspace)
     _say(
         console,
         "agent",

@@ -82,7 +82,11 @@ def request_fingerprint(key: bytes, request: ActionRequest) -> str:
 
 
 def keyed_digest(key: bytes, parts: Iterable[bytes | str]) -> str:
-    """HMAC-SHA256 over length-prefixed parts: no two part lists share a digest."""
+    """HMAC-SHA256 over length-prefixed parts: no two part lists share a digest.
+
+    This is the fingerprint an approval is bound to: the store and the audit log can say
+    "the same request" without holding it, and a changed byte anywhere (the volume id, a
+    header that selects the target, the method) is a different action."""
     mac = hmac.new(key, digestmod=hashlib.sha256)
     for part in parts:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part

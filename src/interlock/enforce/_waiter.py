@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import KW_ONLY, dataclass
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -24,28 +25,21 @@ Runner = Callable[[Callable[[], Any]], Awaitable[Any]]
 POLL_SECONDS = 0.1
 
 
+@dataclass(eq=False)
 class ApprovalWaiter:
     """Polls the pipeline for a held request until a human decides or the wait is over."""
 
-    def __init__(
-        self,
-        point: EnforcementPoint,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-        poll_seconds: float = POLL_SECONDS,
-        run: Runner | None = None,
-    ) -> None:
-        self.point = point
-        self.clock = clock
-        self.sleep = sleep
-        self.poll_seconds = poll_seconds
-        self._run = run
+    point: EnforcementPoint
+    _: KW_ONLY
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
+    poll_seconds: float = POLL_SECONDS
+    run: Runner | None = None
 
     async def _call(self, call: Callable[[], T]) -> T:
-        if self._run is None:
+        if self.run is None:
             return call()
-        return cast(T, await self._run(call))
+        return cast(T, await self.run(call))
 
     async def wait(
         self, verdict: Verdict, seconds: float, *, delay: float = 0.0, **detail: object

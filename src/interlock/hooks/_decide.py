@@ -37,7 +37,7 @@ from interlock.enforce import ActionRequest, EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
 from interlock.gate import SELF_REFUSAL, Gate
 from interlock.home import Home, find_home
-from interlock.hooks._pins import PinWatch
+from interlock.hooks._pins import AGENT_SETTINGS, PinWatch
 from interlock.hooks._protocols import (
     EventError,
     HookAnswer,
@@ -77,14 +77,6 @@ def load_hook_settings(config_path: Path) -> HookSettings:
 
 # --- sensitive places -------------------------------------------------------------------
 
-_HOOK_SETTINGS = (
-    ".claude/settings.json",
-    ".claude/settings.local.json",
-    ".cursor/hooks.json",
-    ".codex/hooks.json",
-    ".codex/config.toml",
-    ".gemini/settings.json",
-)
 _HOME_ASK = (
     ".aws/",
     ".kube/",
@@ -113,7 +105,7 @@ def sensitive_write(path: str, *, home_root: Path | None = None) -> tuple[Outcom
     """Whether writing `path` (absolute, normalised) must be refused or held, and why."""
     user_home = os.path.expanduser("~").rstrip("/") + "/"
     name = os.path.basename(path)
-    if any(path.endswith("/" + tail) for tail in _HOOK_SETTINGS):
+    if any(path.endswith("/" + tail) for tail in AGENT_SETTINGS):
         return Outcome.DENY, "it holds a coding agent's hook settings (Interlock's own hooks)"
     parts = path.split("/")
     if ".interlock" in parts or (home_root is not None and _under(path, str(home_root))):

@@ -9,7 +9,7 @@ Every change that can take access away bumps the revocation epoch in the same tr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from interlock.audit import AuditLog
@@ -149,21 +149,15 @@ def _require_human(by: object) -> Human:
     return by
 
 
+@dataclass(eq=False)
 class AgentRegistry:
     """Agents and their tokens in the identity state."""
 
-    def __init__(
-        self,
-        state: AgentStorage,
-        *,
-        audit: AuditLog | None = None,
-        clock: Clock = time.time,
-        max_ttl: int = DEFAULT_MAX_TTL,
-    ) -> None:
-        self.state = state
-        self.audit = audit
-        self.clock = clock
-        self.max_ttl = max_ttl
+    state: AgentStorage
+    _: KW_ONLY
+    audit: AuditLog | None = None
+    clock: Clock = time.time
+    max_ttl: int = DEFAULT_MAX_TTL
 
     @classmethod
     def for_home(cls, home: Home, *, clock: Clock = time.time) -> AgentRegistry:

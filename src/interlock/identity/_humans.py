@@ -32,6 +32,7 @@ from interlock.home import Home, find_home
 from interlock.identity._errors import AuthenticationFailed, HumanRequired, IdentityError
 from interlock.identity._keys import Sealer
 from interlock.identity._scope import check_name
+from interlock.identity._sealed import SealedRegistry
 from interlock.identity._tokens import (
     AgentGrant,
     Clock,
@@ -89,7 +90,7 @@ def _totp_purpose(name: str) -> str:
     return f"totp:{name}"
 
 
-class HumanRegistry:
+class HumanRegistry(SealedRegistry[HumanStorage]):
     """Users in the identity state; the TOTP secret is sealed with the master key."""
 
     def __init__(
@@ -101,10 +102,7 @@ class HumanRegistry:
         clock: Clock = time.time,
         hasher: PasswordHasher | None = None,
     ) -> None:
-        self.state = state
-        self._sealer = sealer
-        self.audit = audit
-        self.clock = clock
+        super().__init__(state, sealer, audit=audit, clock=clock)
         self.hasher = hasher if hasher is not None else PasswordHasher()
         self._dummy_hash: str | None = None
         self._dummy_totp = pyotp.random_base32()
@@ -118,11 +116,8 @@ class HumanRegistry:
             clock=clock,
         )
 
-    @property
-    def sealer(self) -> Sealer:
-        if self._sealer is None:
-            raise IdentityError("no identity master key: users cannot be enrolled")
-        return self._sealer
+    def _no_key(self) -> InterlockError:
+        return IdentityError("no identity master key: users cannot be enrolled")
 
     def add(self, by: Human, name: str, *, role: str, password: str) -> Enrolment:
         admin = _require_admin(by)

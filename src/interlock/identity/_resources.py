@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from interlock.audit import AuditLog
-from interlock.errors import ConfigError, InputError
+from interlock.errors import ConfigError, InputError, InterlockError
 from interlock.home import Home
 from interlock.identity._errors import HumanRequired, IdentityError
 from interlock.identity._keys import Sealer
 from interlock.identity._scope import check_name
+from interlock.identity._sealed import SealedRegistry
 from interlock.identity._tokens import Clock, iso
 from interlock.model import Human, Resource
 from interlock.redact import is_sensitive_key
@@ -94,7 +95,7 @@ def check_upstream(kind: str, upstream: str) -> str:
     return upstream
 
 
-class ResourceRegistry:
+class ResourceRegistry(SealedRegistry[ResourceStorage]):
     """Resources in the identity state; credentials sealed with the master key."""
 
     def __init__(
@@ -106,10 +107,7 @@ class ResourceRegistry:
         clock: Clock = time.time,
         configured: frozenset[str] = frozenset(),
     ) -> None:
-        self.state = state
-        self._sealer = sealer
-        self.audit = audit
-        self.clock = clock
+        super().__init__(state, sealer, audit=audit, clock=clock)
         self.configured = configured
 
     @classmethod
@@ -121,11 +119,8 @@ class ResourceRegistry:
             configured=frozenset(home.load_config().resources),
         )
 
-    @property
-    def sealer(self) -> Sealer:
-        if self._sealer is None:
-            raise ConfigError("no identity master key: credentials cannot be sealed or opened")
-        return self._sealer
+    def _no_key(self) -> InterlockError:
+        return ConfigError("no identity master key: credentials cannot be sealed or opened")
 
     def add(
         self,

@@ -18,6 +18,7 @@ from interlock.identity import IdentityError, parse_duration
 from interlock.model import Human, Verb
 from interlock.server._auth import ROLES_ADMIN, ApiRefusal, api_human, plane_of
 from interlock.server._models import AgentBody, ResourceBody, WebhookBody
+from interlock.server._views import resource_rows
 
 router = APIRouter(prefix="/v1", tags=["agents", "resources", "webhooks"])
 AnyHuman = Annotated[Human, Depends(api_human())]
@@ -67,6 +68,19 @@ def create_agent(body: AgentBody, request: Request, human: Admin) -> dict[str, A
     }
 
 
+def _change_agent(request: Request, human: Human, name: str, verb: str) -> dict[str, Any]:
+    """Suspend, resume or revoke; the verifier drops its cache so the next request sees it."""
+    plane = plane_of(request)
+    agents = plane.agents
+    change = {"suspend": agents.suspend, "resume": agents.resume, "revoke": agents.revoke}[verb]
+    try:
+        record = change(human, name)
+    except InterlockError as exc:
+        raise refusal(exc) from None
+    plane.verifier.invalidate()
+    return record.to_json(time.time())
+
+
 @router.get("/agents/{name}", tags=["agents"], summary="One agent (by name or id)")
 def show_agent(name: str, request: Request, human: AnyHuman) -> dict[str, Any]:
     try:
@@ -77,35 +91,17 @@ def show_agent(name: str, request: Request, human: AnyHuman) -> dict[str, Any]:
 
 @router.post("/agents/{name}/suspend", tags=["agents"], summary="Kill switch: suspend now")
 def suspend_agent(name: str, request: Request, human: AnyHuman) -> dict[str, Any]:
-    plane = plane_of(request)
-    try:
-        record = plane.agents.suspend(human, name)
-    except InterlockError as exc:
-        raise refusal(exc) from None
-    plane.verifier.invalidate()
-    return record.to_json(time.time())
+    return _change_agent(request, human, name, "suspend")
 
 
 @router.post("/agents/{name}/resume", tags=["agents"], summary="Resume a suspended agent (admin)")
 def resume_agent(name: str, request: Request, human: Admin) -> dict[str, Any]:
-    plane = plane_of(request)
-    try:
-        record = plane.agents.resume(human, name)
-    except InterlockError as exc:
-        raise refusal(exc) from None
-    plane.verifier.invalidate()
-    return record.to_json(time.time())
+    return _change_agent(request, human, name, "resume")
 
 
 @router.post("/agents/{name}/revoke", tags=["agents"], summary="Revoke for good (admin)")
 def revoke_agent(name: str, request: Request, human: Admin) -> dict[str, Any]:
-    plane = plane_of(request)
-    try:
-        record = plane.agents.revoke(human, name)
-    except InterlockError as exc:
-        raise refusal(exc) from None
-    plane.verifier.invalidate()
-    return record.to_json(time.time())
+    return _change_agent(request, human, name, "revoke")
 
 
 # --- resources ----------------------------------------------------------------------------
@@ -113,22 +109,7 @@ def revoke_agent(name: str, request: Request, human: Admin) -> dict[str, Any]:
 
 @router.get("/resources", tags=["resources"], summary="Registered and configured resources")
 def list_resources(request: Request, human: AnyHuman) -> list[dict[str, Any]]:
-    plane = plane_of(request)
-    registered = [{**r.to_json(), "source": "registry"} for r in plane.resources.resources()]
-    configured = [
-        {
-            "name": r.name,
-            "kind": r.kind,
-            "environment": r.environment,
-            "tags": sorted(r.tags),
-            "owner": r.owner,
-            "upstream": "",
-            "credential": "none",
-            "source": "interlock.toml",
-        }
-        for r in plane.home.load_config().resources.values()
-    ]
-    return sorted(registered + configured, key=lambda r: str(r["name"]))
+    return sorted(resource_rows(plane_of(request)), key=lambda r: str(r["name"]))
 
 
 @router.post("/resources", tags=["resources"], status_code=201, summary="Register (admin)")

@@ -39,7 +39,7 @@ from interlock.server._auth import (
 )
 from interlock.server._login import log_in
 from interlock.server._models import PolicyFile, TryBody, ValidateBody
-from interlock.server._views import approval_view, query, record_json
+from interlock.server._views import approval_view, query, record_json, resource_rows
 
 router = APIRouter(include_in_schema=False)
 _ENV = jinja2.Environment(
@@ -218,34 +218,22 @@ def _decide_form(request: Request, request_id: str, verb: str, comment: str, csr
     return RedirectResponse(f"/approvals/{quote(request_id)}?done={verb}", status_code=303)
 
 
-@router.post("/approvals/{request_id}/approve")
-def approve_form(
-    request_id: str,
-    request: Request,
-    comment: str = Form(default="", max_length=1000),
-    csrf_token: str = Form(default="", max_length=100),
-) -> Response:
-    return _decide_form(request, request_id, "approve", comment, csrf_token)
+def _decision_route(verb: str) -> None:
+    """Registers `POST /approvals/{id}/VERB`: the three decision forms differ only in verb."""
+
+    def form(
+        request_id: str,
+        request: Request,
+        comment: str = Form(default="", max_length=1000),
+        csrf_token: str = Form(default="", max_length=100),
+    ) -> Response:
+        return _decide_form(request, request_id, verb, comment, csrf_token)
+
+    router.post(f"/approvals/{{request_id}}/{verb}", name=f"{verb}_form")(form)
 
 
-@router.post("/approvals/{request_id}/deny")
-def deny_form(
-    request_id: str,
-    request: Request,
-    comment: str = Form(default="", max_length=1000),
-    csrf_token: str = Form(default="", max_length=100),
-) -> Response:
-    return _decide_form(request, request_id, "deny", comment, csrf_token)
-
-
-@router.post("/approvals/{request_id}/cancel")
-def cancel_form(
-    request_id: str,
-    request: Request,
-    comment: str = Form(default="", max_length=1000),
-    csrf_token: str = Form(default="", max_length=100),
-) -> Response:
-    return _decide_form(request, request_id, "cancel", comment, csrf_token)
+for _verb in ("approve", "deny", "cancel"):
+    _decision_route(_verb)
 
 
 # --- audit --------------------------------------------------------------------------------
@@ -316,46 +304,26 @@ def _agent_action(request: Request, name: str, verb: str, csrf: str) -> Response
     return RedirectResponse(f"/agents?done={quote(f'{name} {past}')}", status_code=303)
 
 
-@router.post("/agents/{name}/suspend")
-def suspend_form(
-    name: str, request: Request, csrf_token: str = Form(default="", max_length=100)
-) -> Response:
-    return _agent_action(request, name, "suspend", csrf_token)
+def _agent_route(verb: str) -> None:
+    """Registers `POST /agents/{name}/VERB` for the console's suspend, resume, revoke buttons."""
+
+    def form(
+        name: str, request: Request, csrf_token: str = Form(default="", max_length=100)
+    ) -> Response:
+        return _agent_action(request, name, verb, csrf_token)
+
+    router.post(f"/agents/{{name}}/{verb}", name=f"{verb}_form")(form)
 
 
-@router.post("/agents/{name}/resume")
-def resume_form(
-    name: str, request: Request, csrf_token: str = Form(default="", max_length=100)
-) -> Response:
-    return _agent_action(request, name, "resume", csrf_token)
-
-
-@router.post("/agents/{name}/revoke")
-def revoke_form(
-    name: str, request: Request, csrf_token: str = Form(default="", max_length=100)
-) -> Response:
-    return _agent_action(request, name, "revoke", csrf_token)
+for _verb in ("suspend", "resume", "revoke"):
+    _agent_route(_verb)
 
 
 @router.get("/resources")
 def resources_page(request: Request) -> Response:
     session = _session(request)
     plane = plane_of(request)
-    registered = [{**r.to_json(), "source": "registry"} for r in plane.resources.resources()]
-    configured = [
-        {
-            "name": r.name,
-            "kind": r.kind,
-            "environment": r.environment,
-            "tags": sorted(r.tags),
-            "owner": r.owner,
-            "upstream": "",
-            "credential": "none",
-            "source": "interlock.toml",
-        }
-        for r in plane.home.load_config().resources.values()
-    ]
-    return render(request, "resources.html", session, resources=registered + configured)
+    return render(request, "resources.html", session, resources=resource_rows(plane))
 
 
 # --- policies -----------------------------------------------------------------------------

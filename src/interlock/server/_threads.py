@@ -12,10 +12,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from interlock.audit import AuditLog, CheckpointSigner, SQLiteAuditStore, witnesses_for
+from interlock.audit import AuditLog, SQLiteAuditStore
 from interlock.audit.chain import AuditRecord, Checkpoint
 from interlock.audit.store import MakeRecord
-from interlock.errors import ConfigError
 from interlock.home import Home
 
 
@@ -68,17 +67,4 @@ class ThreadLocalAuditStore:
 
 def shared_audit_log(home: Home) -> AuditLog:
     """The home's audit log, safe to append to from any of the server's threads."""
-    settings = home.audit_settings()
-    try:
-        hmac_key = home.hmac_key.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{home.hmac_key}: cannot read the audit HMAC key ({exc})") from None
-    return AuditLog(
-        ThreadLocalAuditStore(home.database),
-        signer=CheckpointSigner.from_file(home.signing_key),
-        hmac_key=hmac_key,
-        checkpoint_every=settings.checkpoint_every,
-        witnesses=witnesses_for(settings),
-        checkpoint_interval=settings.checkpoint_interval,
-        key_pin=settings.key_fingerprint,
-    )
+    return home.audit_log(ThreadLocalAuditStore(home.database))

@@ -24,6 +24,26 @@ if TYPE_CHECKING:
 MAX_AUDIT_PAGE = 500
 
 
+def resource_rows(plane: ControlPlane) -> list[dict[str, Any]]:
+    """Registered resources, then those declared in interlock.toml (which have no upstream or
+    credential here), each saying where it comes from."""
+    registered = [{**r.to_json(), "source": "registry"} for r in plane.resources.resources()]
+    configured = [
+        {
+            "name": r.name,
+            "kind": r.kind,
+            "environment": r.environment,
+            "tags": sorted(r.tags),
+            "owner": r.owner,
+            "upstream": "",
+            "credential": "none",
+            "source": "interlock.toml",
+        }
+        for r in plane.home.load_config().resources.values()
+    ]
+    return registered + configured
+
+
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 

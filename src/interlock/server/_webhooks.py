@@ -37,7 +37,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from interlock.audit import AuditLog, AuditRecord
@@ -90,22 +90,16 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
+@dataclass(eq=False)
 class WebhookRegistry:
     """Config webhooks (read from interlock.toml on every look) and API webhooks (sealed,
     in `state`)."""
 
-    def __init__(
-        self,
-        home: Home,
-        state: WebhookStorage,
-        sealer: Sealer,
-        *,
-        audit: AuditLog | None = None,
-    ) -> None:
-        self.home = home
-        self.state = state
-        self.sealer = sealer
-        self.audit = audit
+    home: Home
+    state: WebhookStorage
+    sealer: Sealer
+    _: KW_ONLY
+    audit: AuditLog | None = None
 
     def configured(self) -> list[Webhook]:
         """The `[[webhooks]]` of interlock.toml, each with its secret from the environment."""

@@ -15,9 +15,10 @@ See docs/classifiers/code.md.
 
 from __future__ import annotations
 
+from interlock.classify.code._findings import CodeSink
 from interlock.classify.code._javascript import javascript_available, judge_javascript
 from interlock.classify.code._places import Place, judge_delete, judge_overwrite, regenerable
-from interlock.classify.code._python import CodeSink, framework_command, judge_python
+from interlock.classify.code._python import framework_command, judge_python
 from interlock.classify.code._workspace import (
     Workspace,
     command_line_state,

@@ -18,8 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 
-from interlock.classify.code._places import judge_delete, judge_overwrite
-from interlock.classify.code._python import CodeSink
+from interlock.classify.code._findings import TEMP, CodeSink, Findings
 from interlock.model import Action, Verb
 
 try:  # an optional grammar: without it, JavaScript is not read
@@ -34,7 +33,6 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 MAX_SOURCE_CHARS = 200_000
 MAX_NODES = 80_000
-MAX_ACTIONS = 24
 
 _DATA = tomllib.loads(resources.files(__package__).joinpath("javascript.toml").read_text("utf-8"))
 _CALLS = {key: frozenset(values) for key, values in _DATA["calls"].items()}
@@ -66,7 +64,6 @@ _MODULE_OF_METHOD = {
         "fs",
     ),
 }  # fmt: skip
-TEMP = object()
 
 
 def javascript_available() -> bool:
@@ -78,28 +75,12 @@ def _module_name(spec: str) -> str:
     return "fs.promises" if name == "fs/promises" else name
 
 
-@dataclass(slots=True)
-class _Reader:
-    sink: CodeSink
+@dataclass(slots=True, kw_only=True)
+class _Reader(Findings):
     source: bytes
     aliases: dict[str, str] = field(default_factory=dict)
     values: dict[str, list[tree_sitter.Node]] = field(default_factory=dict)
-    actions: list[Action] = field(default_factory=list)
-    seen: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
     scratch_database: bool = False
-
-    def add(self, operation: str, verb: Verb, reason: str, targets: tuple[str, ...] = ()) -> None:
-        key = (operation, verb.value, targets)
-        if key not in self.seen and len(self.actions) < MAX_ACTIONS:
-            self.seen.add(key)
-            self.actions.append(self.sink.action(operation, verb, reason, targets))
-
-    def extend(self, actions: list[Action]) -> None:
-        for action in actions:
-            key = (action.operation, action.verb.value, action.targets)
-            if key not in self.seen and len(self.actions) < MAX_ACTIONS:
-                self.seen.add(key)
-                self.actions.append(action)
 
     def text_of(self, node: tree_sitter.Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -428,36 +409,10 @@ class _Reader:
         self.extend(self.sink.shell(text, via))
 
     def _delete(self, name: str, target: tree_sitter.Node | None, recursive: bool) -> None:
-        label = self.sink.label
-        value = self.path(target)
-        if value is TEMP:
-            self.add(name, Verb.WRITE, f"{label} deletes a temporary file or directory ({name})")
-            return
-        if not isinstance(value, str):
-            verb = Verb.UNKNOWN if recursive else Verb.WRITE
-            what = "a tree" if recursive else "a file"
-            self.add(name, verb, f"{label} deletes {what} named at run time ({name})")
-            return
-        place = judge_delete(value, recursive=recursive, workspace=self.sink.workspace)
-        if place is not None:
-            self.add(name, place.verb, f"{label} deletes {value}: {place.why}", (value,))
-        elif recursive:
-            self.add(name, Verb.DESTRUCTIVE, f"{label} deletes {value} recursively", (value,))
-        else:
-            self.add(name, Verb.WRITE, f"{label} deletes {value}", (value,))
+        self.deletes(name, self.path(target), recursive)
 
     def _overwrite(self, name: str, target: tree_sitter.Node | None) -> None:
-        label = self.sink.label
-        value = self.path(target)
-        if not isinstance(value, str):
-            what = "a temporary file" if value is TEMP else "a file named at run time"
-            self.add(name, Verb.WRITE, f"{label} writes {what} ({name})")
-            return
-        place = judge_overwrite(value, self.sink.workspace)
-        if place is not None:
-            self.add(name, place.verb, f"{label} writes {value}: {place.why}", (value,))
-        else:
-            self.add(name, Verb.WRITE, f"{label} writes {value}", (value,))
+        self.overwrites(name, self.path(target))
 
     def _http(self, name: str, args: list[tree_sitter.Node]) -> None:
         label = self.sink.label

@@ -25,6 +25,7 @@ from importlib import resources
 
 from interlock.classify.code._workspace import Workspace
 from interlock.classify.paths import (
+    TEMP_ROOTS,
     is_critical_path,
     is_everything,
     is_system_path,
@@ -38,14 +39,6 @@ _REGENERABLE_PATTERNS = tuple(_DATA["regenerable"]["patterns"])
 _HOME_CACHES = tuple(_DATA["home"]["caches"])
 _HOME_PROGRAMS = tuple(_DATA["home"]["programs"])
 _KEPT = tuple(_DATA["kept"]["patterns"])
-_TEMP_ROOTS = (
-    "/tmp",
-    "/var/tmp",
-    "/private/tmp",
-    "/dev/shm",
-    "/var/folders",
-    "/private/var/folders",
-)
 _HOME_ROOTS = ("/home", "/Users", "/root")
 
 
@@ -81,7 +74,7 @@ def _under(path: str, root: str) -> bool:
 
 def is_temporary(path: str) -> bool:
     full = _expand(path)
-    return full is not None and any(_under(full, t) and full != t for t in _TEMP_ROOTS)
+    return full is not None and any(_under(full, t) and full != t for t in TEMP_ROOTS)
 
 
 def _home_of(full: str) -> str | None:

@@ -17,17 +17,14 @@ import ast
 import re
 import shlex
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
-from interlock.classify.code._places import judge_delete, judge_overwrite
-from interlock.classify.code._workspace import Workspace
+from interlock.classify.code._findings import TEMP, CodeSink, Findings, PathValue
 from interlock.model import Action, Verb
 
 MAX_SOURCE_CHARS = 200_000
 MAX_NODES = 80_000
-MAX_ACTIONS = 24
 
 _DATA = tomllib.loads(resources.files(__package__).joinpath("python.toml").read_text("utf-8"))
 _CALLS = {key: frozenset(values) for key, values in _DATA["calls"].items()}
@@ -47,27 +44,6 @@ _PLACEHOLDER = "$INTERLOCK_RUNTIME_VALUE"
 _PYTHON = "\0python"  # `sys.executable` in an argument vector
 # Helpers that only convert a path between str and bytes (`six.text_type(path)`).
 _TEXT_CONVERSIONS = ("six.text_type", "upath", "force_str", "force_text", "smart_str")
-
-
-@dataclass(frozen=True, slots=True)
-class CodeSink:
-    """Where the reader sends what it finds (the caller's action factory and classifiers)."""
-
-    action: Callable[[str, Verb, str, tuple[str, ...]], Action]
-    shell: Callable[[str, str], list[Action]]
-    nested: Callable[[str, object], list[Action]]
-    workspace: Workspace | None
-    label: str
-    script_path: str | None = None
-    imports: list[str] | None = None  # filled with the top-level modules the code imports
-
-
-class _Temp:
-    """A path made by `tempfile` (or a pytest temporary-directory fixture)."""
-
-
-TEMP = _Temp()
-PathValue = str | _Temp | None
 
 
 def _nodes(tree: ast.AST) -> list[ast.AST] | None:
@@ -91,9 +67,8 @@ def _nodes(tree: ast.AST) -> list[ast.AST] | None:
     return out
 
 
-@dataclass(slots=True)
-class _Reader:
-    sink: CodeSink
+@dataclass(slots=True, kw_only=True)
+class _Reader(Findings):
     tree: ast.Module
     source: str
     nodes: list[ast.AST] = field(default_factory=list)
@@ -102,25 +77,7 @@ class _Reader:
     aliases: dict[str, str] = field(default_factory=dict)
     assigned: dict[str, list[ast.expr]] = field(default_factory=dict)
     temp_names: set[str] = field(default_factory=set)
-    actions: list[Action] = field(default_factory=list)
-    seen: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
     scratch_database: bool = False
-
-    # -- output ---------------------------------------------------------------------------
-
-    def add(self, operation: str, verb: Verb, reason: str, targets: tuple[str, ...] = ()) -> None:
-        key = (operation, verb.value, targets)
-        if key in self.seen or len(self.actions) >= MAX_ACTIONS:
-            return
-        self.seen.add(key)
-        self.actions.append(self.sink.action(operation, verb, reason, targets))
-
-    def extend(self, actions: list[Action]) -> None:
-        for action in actions:
-            key = (action.operation, action.verb.value, action.targets)
-            if key not in self.seen and len(self.actions) < MAX_ACTIONS:
-                self.seen.add(key)
-                self.actions.append(action)
 
     # -- names ----------------------------------------------------------------------------
 
@@ -532,43 +489,10 @@ class _Reader:
     def _delete(
         self, name: str, target: ast.expr | None, recursive: bool, moving: bool = False
     ) -> None:
-        label = self.sink.label
-        value = self.path(target)
-        if value is TEMP:
-            self.add(name, Verb.WRITE, f"{label} deletes a temporary file or directory ({name})")
-            return
-        if not isinstance(value, str):
-            if moving:
-                return  # a rename: the destination write is judged; the source lives on there
-            if recursive:
-                self.add(name, Verb.UNKNOWN, f"{label} deletes a tree named at run time ({name})")
-            else:
-                self.add(name, Verb.WRITE, f"{label} deletes a file named at run time ({name})")
-            return
-        place = judge_delete(
-            value, recursive=recursive and not moving, workspace=self.sink.workspace
-        )
-        if place is not None:
-            self.add(name, place.verb, f"{label} deletes {value}: {place.why}", (value,))
-        elif recursive and not moving:
-            self.add(name, Verb.DESTRUCTIVE, f"{label} deletes {value} recursively", (value,))
-        else:
-            self.add(name, Verb.WRITE, f"{label} deletes {value}", (value,))
+        self.deletes(name, self.path(target), recursive, moving)
 
     def _overwrite(self, name: str, target: ast.expr | None) -> None:
-        label = self.sink.label
-        value = self.path(target)
-        if value is TEMP:
-            self.add(name, Verb.WRITE, f"{label} writes a temporary file ({name})")
-            return
-        if not isinstance(value, str):
-            self.add(name, Verb.WRITE, f"{label} writes a file named at run time ({name})")
-            return
-        place = judge_overwrite(value, self.sink.workspace)
-        if place is not None:
-            self.add(name, place.verb, f"{label} writes {value}: {place.why}", (value,))
-        else:
-            self.add(name, Verb.WRITE, f"{label} writes {value}", (value,))
+        self.overwrites(name, self.path(target))
 
     def _sql(self, method: str, node: ast.expr) -> None:
         if self.scratch_database:

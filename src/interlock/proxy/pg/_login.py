@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -75,23 +75,15 @@ def parse_upstream(resource: Resource, url: str) -> Target:
     return Target(resource, host, port, database, user, tls=tls)
 
 
+@dataclass(eq=False, kw_only=True)
 class HomeLogins:
     """The `LoginService` of a running proxy: verifies tokens and opens enforcement."""
 
-    def __init__(
-        self,
-        *,
-        verify: Callable[[str], AgentGrant],
-        targets: Callable[[str], Target | None],
-        credential: Callable[[str], str | None],
-        point: EnforcementPoint,
-        settings: ProxySettings | None = None,
-    ) -> None:
-        self.verify = verify
-        self.targets = targets
-        self.credential = credential
-        self.point = point
-        self.settings = settings or ProxySettings()
+    verify: Callable[[str], AgentGrant]
+    targets: Callable[[str], Target | None]
+    credential: Callable[[str], str | None]
+    point: EnforcementPoint
+    settings: ProxySettings = field(default_factory=ProxySettings)
 
     def login(self, user: str, database: str, password: str, *, tls: bool) -> Login:
         try:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 from interlock.proxy.pg._messages import quote_ident as qi
 from interlock.proxy.pg._messages import quote_literal as ql
-from interlock.proxy.pg._results import Plan, PlanFailed
+from interlock.proxy.pg._results import Plan, PlanFailed, QueryResult
 
 VAULT_SCHEMA = "interlock_vault"
 TRASH_SCHEMA = "interlock_trash"
@@ -95,23 +95,35 @@ def _comment(saved: Saved, audit_seq: int, operation: str) -> str:
     )
 
 
-def snapshot_plan(
-    targets: Sequence[str], audit_seq: int, operation: str, saved: list[Saved]
-) -> Plan:
-    """Copy each existing target table into the vault; fills `saved` as it goes."""
+def _resolve_tables(
+    targets: Sequence[str], *, missing_ok: bool
+) -> Generator[str, QueryResult, list[tuple[str, str]]]:
+    """(schema, name) of each distinct target: a table of the user's, never Interlock's own;
+    a target that does not exist is skipped when `missing_ok`, else the plan fails."""
     tables: list[tuple[str, str]] = []
     for target in dict.fromkeys(targets):
         result = yield resolve_sql(target)
         if not result.ok:
             raise PlanFailed(f"cannot resolve {target}: {result.error_text()}")
         if not result.rows:
-            continue  # nothing by that name (DROP … IF EXISTS): nothing to keep
+            if missing_ok:
+                continue
+            raise PlanFailed(f'table "{target}" does not exist')
         schema, name, kind = (v or "" for v in result.rows[0])
         if schema in PROTECTED_SCHEMAS:
             raise PlanFailed(f"{schema}.{name} is Interlock's own")
         if kind not in ("r", "p"):
             raise PlanFailed(f"{schema}.{name} is not a table (relkind {kind})")
         tables.append((schema, name))
+    return tables
+
+
+def snapshot_plan(
+    targets: Sequence[str], audit_seq: int, operation: str, saved: list[Saved]
+) -> Plan:
+    """Copy each existing target table into the vault; fills `saved` as it goes."""
+    # a name that is not there (DROP … IF EXISTS) has nothing to keep
+    tables = yield from _resolve_tables(targets, missing_ok=True)
     if not tables:
         return "Interlock: nothing to snapshot (no such table)"
     result = yield (
@@ -141,19 +153,7 @@ def snapshot_plan(
 
 def soft_drop_plan(targets: Sequence[str], audit_seq: int, saved: list[Saved]) -> Plan:
     """Move each target table into the trash instead of dropping it."""
-    tables: list[tuple[str, str]] = []
-    for target in dict.fromkeys(targets):
-        result = yield resolve_sql(target)
-        if not result.ok:
-            raise PlanFailed(f"cannot resolve {target}: {result.error_text()}")
-        if not result.rows:
-            raise PlanFailed(f'table "{target}" does not exist')
-        schema, name, kind = (v or "" for v in result.rows[0])
-        if schema in PROTECTED_SCHEMAS:
-            raise PlanFailed(f"{schema}.{name} is Interlock's own")
-        if kind not in ("r", "p"):
-            raise PlanFailed(f"{schema}.{name} is not a table (relkind {kind})")
-        tables.append((schema, name))
+    tables = yield from _resolve_tables(targets, missing_ok=False)
     statements = [
         f"CREATE SCHEMA IF NOT EXISTS {TRASH_SCHEMA}",
         f"REVOKE ALL ON SCHEMA {TRASH_SCHEMA} FROM PUBLIC",
