@@ -130,8 +130,14 @@ def test_client_leaving_while_waiting_is_recorded(proxy: Proxy, table: str) -> N
     threading.Thread(target=run, daemon=True).start()
     assert wait_until(lambda: requested(notices) and proxy.waiting_for_approval())
     # drop the TCP connection under the waiting client, as a crashed agent would
-    socket.socket(fileno=conn.pgconn.socket).shutdown(socket.SHUT_RDWR)
+    sock = socket.socket(fileno=conn.pgconn.socket)
+    sock.shutdown(socket.SHUT_RDWR)
+    # Regression: the descriptor is libpq's. Closing it here (as the unreferenced socket
+    # object did) let libpq close it again later, after the number was reused: the next
+    # test's psql pipe was closed under it (EBADF).
+    sock.detach()
     assert done.wait(10)
+    conn.close()
     request_id = requested(notices)
 
     def abandoned() -> list[dict[str, Any]]:
