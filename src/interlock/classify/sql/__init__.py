@@ -78,4 +78,11 @@ def classify(payload: object, depth: int) -> list[Action]:
                 reason="the input holds no statement (only whitespace or comments)",
             )
         ]
-    return [_action(finding, text) for finding, text in statements]
+    actions = []
+    for finding, text in statements:
+        actions.append(_action(finding, text))
+        if finding.privilege is not None:
+            # the statement also creates or widens privileges: its own action, so that the
+            # grant and the policies about privilege see it under the more severe verdict
+            actions.append(_action(finding.privilege, text))
+    return actions

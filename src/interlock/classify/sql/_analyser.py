@@ -9,6 +9,8 @@ function call by `_functions` — and `combine()` keeps the most severe.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pgparse
@@ -52,6 +54,26 @@ class Analyser:
         self.prepared: dict[str, Finding] = {}
         self.functions: dict[str, Finding] = {}
         self.work = 0
+        self._firing = 0
+
+    @property
+    def in_firing(self) -> bool:
+        """Whether the statement being judged runs later, once per event that fires it (the
+        body of a trigger function, the actions of a rule): there a bounded UPDATE or DELETE
+        has no bound, since the rows that fire it choose the rows it reaches."""
+        return self._firing > 0
+
+    @contextlib.contextmanager
+    def firing(self, on: bool = True) -> Iterator[None]:
+        """Judge what runs inside the block as code that fires on events (`in_firing`)."""
+        if not on:
+            yield
+            return
+        self._firing += 1
+        try:
+            yield
+        finally:
+            self._firing -= 1
 
     def analyse_text(self, text: str, depth: int) -> list[Statement]:
         """One (finding, statement text) per statement of `text`; [] when there is none."""

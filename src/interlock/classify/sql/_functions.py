@@ -212,7 +212,11 @@ def classify_call(fields: Node, an: Analyser, depth: int) -> Finding | None:
     if builtin is not None and builtin.verb.severity >= defined.verb.severity:
         return builtin
     return Finding(
-        defined.verb, "CALL", f"{label}, defined in this input: {defined.reason}", defined.targets
+        defined.verb,
+        "CALL",
+        f"{label}, defined in this input: {defined.reason}",
+        defined.targets,
+        privilege=defined.privilege,
     )
 
 

@@ -1,8 +1,10 @@
 """Run-time settings that change what later statements may do.
 
 Most settings (`statement_timeout`, `search_path`, `work_mem`) only tune the session and
-are reads. The few here change privileges, turn off safety checks, or make the server load
-code or run shell commands; the same table judges `SET`, `RESET`, `set_config()`,
+are reads (the PostgreSQL proxy refuses the ones its own limits rest on, see
+`interlock.proxy.pg`). The few here change privileges (`role`, `session_authorization`:
+privilege), turn off safety checks, or make the server load code or run shell commands;
+the same table judges `SET`, `RESET`, `set_config()`,
 `ALTER ROLE/DATABASE … SET` and `BEGIN READ WRITE`.
 """
 
@@ -54,7 +56,7 @@ def judge_setting(name: str, value: object, *, reset: bool = False) -> tuple[Ver
         if reset or (isinstance(value, str) and value.lower() in ("none", "default")):
             return None
         return (
-            Verb.UNKNOWN,
+            Verb.PRIVILEGE,
             f"setting {name} changes the privileges every later statement runs with",
         )
     if name in _READ_ONLY:
