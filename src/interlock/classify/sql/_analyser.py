@@ -18,6 +18,7 @@ import pgparse
 from interlock.classify import MAX_DEPTH
 from interlock.classify.sql._finding import Finding, combine, unknown
 from interlock.classify.sql._functions import classify_call
+from interlock.classify.sql._settings import Setting
 from interlock.classify.sql._statements import STATEMENT_TYPES, STATEMENTS
 from interlock.classify.sql._tree import iter_nodes, node_type
 from interlock.model import Verb
@@ -55,6 +56,7 @@ class Analyser:
         self.functions: dict[str, Finding] = {}
         self.work = 0
         self._firing = 0
+        self.settings: list[Setting] = []  # every setting the input changes (see `Setting`)
 
     @property
     def in_firing(self) -> bool:

@@ -10,10 +10,28 @@ the same table judges `SET`, `RESET`, `set_config()`,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from interlock.classify.sql._fold import UNKNOWN, as_bool
 from interlock.model import Verb
 
-__all__ = ["judge_setting"]
+__all__ = ["Setting", "judge_setting"]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One change of a run-time setting somewhere in a statement (SET, RESET, set_config(),
+    a function's SET clause, BEGIN's options, inside DO and EXECUTE too).
+
+    `name` is lower-case, `?` when named only at run time, `all` for RESET ALL; `value` is
+    the folded value (UNKNOWN when not a constant); `reset` for RESET and SET … TO DEFAULT.
+    Enforcement points that rely on a setting (the PostgreSQL proxy's statement_timeout)
+    read these: a read may still loosen a limit."""
+
+    name: str
+    value: object
+    reset: bool = False
+
 
 _PRIVILEGE = frozenset({"role", "session_authorization"})
 _READ_ONLY = frozenset({"transaction_read_only", "default_transaction_read_only"})

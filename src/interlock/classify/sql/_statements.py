@@ -33,7 +33,7 @@ from interlock.classify.sql._common import (
 )
 from interlock.classify.sql._finding import Finding, combine, unknown
 from interlock.classify.sql._fold import UNKNOWN, Env, as_bool, fold
-from interlock.classify.sql._settings import judge_setting
+from interlock.classify.sql._settings import Setting, judge_setting
 from interlock.classify.sql._tree import Node, iter_nodes, node_type, relation_name, string_list
 from interlock.classify.sql._triggers import create_trigger, rule
 from interlock.classify.sql._where import Scope, row_scope
@@ -102,10 +102,24 @@ def _table_names(rel: Node | None, alias_holder: Node | None = None) -> frozense
     return frozenset(n for n in names if n)
 
 
+def _copies_of(rel: Node, sources: Any) -> frozenset[str]:
+    """Names under which FROM/USING joins the changed table again (`USING orders o2`)."""
+    out = set()
+    for source in sources or []:
+        typed = node_type(source)
+        if typed is None or typed[0] != "RangeVar":
+            continue
+        if typed[1].get("relname") == rel.get("relname"):
+            alias = (typed[1].get("alias") or {}).get("aliasname")
+            out.add(str(alias or typed[1].get("relname")))
+    return frozenset(out)
+
+
 def _bounded_change(op: str, verb_phrase: str, fields: Node, an: Analyser) -> Finding:
     rel = fields.get("relation") or {}
     table = relation_name(rel)
-    scope = row_scope(fields.get("whereClause"), _table_names(rel))
+    itself = _copies_of(rel, fields.get("usingClause") or fields.get("fromClause"))
+    scope = row_scope(fields.get("whereClause"), _table_names(rel), itself)
     if an.in_firing and not scope.unbounded:
         return destroy(
             op,
@@ -306,27 +320,34 @@ def _set(fields: Node, an: Analyser, text: str, depth: int) -> Finding:
     reset = kind in ("VAR_RESET", "VAR_RESET_ALL", "VAR_SET_DEFAULT")
     op = "RESET" if kind in ("VAR_RESET", "VAR_RESET_ALL") else "SET"
     if kind == "VAR_SET_MULTI":
-        return _options_finding(op, fields.get("args"), f"{op} {name}")
+        return _options_finding(op, fields.get("args"), f"{op} {name}", an)
     args = fields.get("args") or []
     value = fold(args[0], Env()) if len(args) == 1 else UNKNOWN
+    if len(args) > 1:  # a list (search_path = a, b): its elements as text
+        items = [fold(a, Env()) for a in args]
+        value = UNKNOWN if UNKNOWN in items else ", ".join(str(i) for i in items)
     if kind == "VAR_RESET_ALL":
         name = "all"
+    an.settings.append(Setting(name.lower(), value, reset))
     judged = judge_setting(name, value, reset=reset) if name != "all" else None
     if judged:
         return Finding(judged[0], op, f"{op} {name}: {judged[1]}", (name,))
     return read(op, f"{op} {name} only changes this session")
 
 
-def _options_finding(op: str, options: Any, label: str) -> Finding:
+def _options_finding(op: str, options: Any, label: str, an: Analyser) -> Finding:
+    found = None
     for option in options or []:
         typed = node_type(option)
         if typed is None:
             continue
         name = str(typed[1].get("defname", ""))
-        judged = judge_setting(name, fold(typed[1].get("arg"), Env()))
-        if judged:
-            return Finding(judged[0], op, f"{label}: {judged[1]}")
-    return read(op, f"{label} only changes this session")
+        value = fold(typed[1].get("arg"), Env())
+        an.settings.append(Setting(name.lower(), value))
+        judged = judge_setting(name, value)
+        if judged and found is None:
+            found = Finding(judged[0], op, f"{label}: {judged[1]}")
+    return found if found is not None else read(op, f"{label} only changes this session")
 
 
 _TRANSACTION_OPS = {
@@ -349,7 +370,7 @@ def _transaction(fields: Node, an: Analyser, text: str, depth: int) -> Finding:
         return write(
             op, f"{op} ends a two-phase transaction whose statements Interlock did not see here"
         )
-    return _options_finding(op, fields.get("options"), op)
+    return _options_finding(op, fields.get("options"), op, an)
 
 
 def _alter_setting(op: str) -> Handler:
