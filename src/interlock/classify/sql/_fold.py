@@ -40,13 +40,15 @@ __all__ = [
     "fold",
     "fold_bool",
     "fold_strings",
+    "is_key_column",
     "literal",
 ]
 
 MAX_STRING = 64 * 1024
 MAX_VISITS = 20_000
 NUMERIC_ATOM = "ncmp"
-"""Atoms `(NUMERIC_ATOM, column shape, op, number)`: a column compared with a number. They
+"""Atoms `(NUMERIC_ATOM, column shape, op, number, key)`: a column compared with a number
+(`key`: it is the surrogate key `id`, see `is_key_column`). They
 are not independent of each other (`x > 3` and `x < 5` cannot both be false), so the
 tautology check gives them values rather than truth values (see `_where`)."""
 SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
@@ -347,13 +349,24 @@ def _compare(op: str, lnode: Any, rnode: Any, env: Env) -> object:
         _FLIP.get(op, ""), rnode, lnode, env
     ):
         return True
+    tid = _tid_bound(op, lnode, rnode, env)
+    if tid is not None:
+        return tid
     if op in _NUMERIC_OPS:
         if left is UNKNOWN and _is_number(right):
-            column = shape(_without_identity(lnode, env))
-            return env.atom((NUMERIC_ATOM, column, _NUMERIC_OPS[op], right), True)
+            column = _without_identity(lnode, env)
+            key = (NUMERIC_ATOM, shape(column), _NUMERIC_OPS[op], right, is_key_column(column))
+            return env.atom(key, True)
         if right is UNKNOWN and _is_number(left):
-            column = shape(_without_identity(rnode, env))
-            return env.atom((NUMERIC_ATOM, column, _FLIP[_NUMERIC_OPS[op]], left), True)
+            column = _without_identity(rnode, env)
+            key = (
+                NUMERIC_ATOM,
+                shape(column),
+                _FLIP[_NUMERIC_OPS[op]],
+                left,
+                is_key_column(column),
+            )
+            return env.atom(key, True)
     if op in _CANON or op in ("~~", "~~*", "~", "~*", "!~~", "!~~*", "!~", "!~*"):
         cache_key = (id(lnode), id(rnode), op)
         cached = env.keys.get(cache_key)
@@ -361,6 +374,16 @@ def _compare(op: str, lnode: Any, rnode: Any, env: Env) -> object:
             cached = env.keys[cache_key] = comparison_key(op, lnode, rnode)
         return env.atom(cached[0], cached[1])
     return UNKNOWN
+
+
+def is_key_column(node: Any) -> bool:
+    """A column named `id`, qualified or not: the conventional surrogate key, which serial
+    and identity columns fill from 1 up, below 2^31, never NULL."""
+    typed = node_type(node)
+    if typed is None or typed[0] != "ColumnRef":
+        return False
+    names = string_list(typed[1].get("fields") or [])
+    return bool(names) and names[-1].lower() == "id"
 
 
 def _is_number(value: object) -> bool:
@@ -396,6 +419,46 @@ def _reaches_extremum(op: str, column: Any, other: Any, env: Env) -> bool:
     mine = string_list(col[1].get("fields"))
     theirs = string_list(inner[1].get("fields"))
     return bool(mine) and bool(theirs) and mine[-1] == theirs[-1]
+
+
+_FIRST_TID = (0, 1)  # line pointers start at 1: no row has a ctid below (0,1)
+
+
+def _tid(node: Any) -> tuple[int, int] | None:
+    """The (block, line) of a tid literal `'(0,1)'` (cast or not), or None."""
+    typed = node_type(node)
+    if typed is not None and typed[0] == "TypeCast":
+        typed = node_type(typed[1].get("arg"))
+    if typed is None or typed[0] != "A_Const" or "sval" not in typed[1]:
+        return None
+    text = str(typed[1]["sval"].get("sval", "")).strip()
+    parts = text[1:-1].split(",") if text.startswith("(") and text.endswith(")") else []
+    try:
+        return (int(parts[0]), int(parts[1])) if len(parts) == 2 else None
+    except ValueError:
+        return None
+
+
+def _tid_bound(op: str, lnode: Any, rnode: Any, env: Env) -> bool | None:
+    """`ctid > '(0,0)'`, `ctid >= '(0,1)'`, `ctid <> '(0,0)'` hold for every row (and their
+    opposites for none); None for any other comparison."""
+    if _tid(lnode) is not None:
+        lnode, rnode, op = rnode, lnode, _FLIP.get(op, op)
+    bound = _tid(rnode)
+    column = node_type(lnode)
+    if bound is None or column is None or not _system_column(lnode, env):
+        return None
+    if string_list(column[1].get("fields"))[-1:] != ["ctid"]:
+        return None
+    # every ctid is at least (0,1)
+    if bound < _FIRST_TID:
+        return _BELOW_FIRST.get(op)
+    if bound == _FIRST_TID:
+        return {">=": True, "<": False}.get(op)
+    return None
+
+
+_BELOW_FIRST = {">": True, ">=": True, "<>": True, "!=": True, "<": False, "<=": False, "=": False}
 
 
 def _or(values: list[object]) -> object:
@@ -578,7 +641,7 @@ def _system_column(node: Any, env: Env) -> bool:
 
 def _null_test(fields: Node, env: Env) -> object:
     is_null = fields.get("nulltesttype") == "IS_NULL"
-    if _system_column(fields.get("arg"), env):
+    if _system_column(fields.get("arg"), env) or is_key_column(fields.get("arg")):
         return not is_null
     value = _fold(fields.get("arg"), env)
     if value is UNKNOWN:

@@ -83,39 +83,69 @@ def _column(node: Any) -> bool:
 
 
 def _sensitive_where(where: Any) -> bool:
-    """Whether `where` holds a parameter outside `column = $n` (and its IN/ANY forms)."""
+    """Whether `where` holds a parameter outside `column = $n` (and its IN/ANY forms) that
+    is reached through AND and OR only, on a column the clause tests in no other way.
+
+    Under NOT, CASE or a function, `id = $1` can mean `id <> 0`; next to another test of the
+    same column (`v = $1 OR v <> 'x'`) a value can complete a tautology."""
     if where is None:
         return False
-    harmless: set[int] = set()
-    found: list[Any] = []
+    harmless: dict[int, str] = {}  # parameter -> the column it is compared with
+    equalities: dict[str, int] = {}  # column -> how many harmless equalities test it
+    positive = [where]
+    while positive:
+        typed = node_type(positive.pop())
+        if typed is None:
+            continue
+        kind, fields = typed
+        if kind == "BoolExpr" and fields.get("boolop") in ("AND_EXPR", "OR_EXPR"):
+            positive.extend(fields.get("args") or [])
+        elif kind == "A_Expr" and string_list(fields.get("name")) == ["="]:
+            equality = _equality_params(fields)
+            if equality is not None:
+                harmless.update(dict.fromkeys(equality[1], equality[0]))
+                equalities[equality[0]] = equalities.get(equality[0], 0) + 1
     typed = node_type(where)
     nodes = ([typed] if typed is not None else []) + list(iter_nodes(where))
+    tested: dict[str, int] = {}
     for kind, fields in nodes:
-        if kind == "ParamRef":
-            found.append(fields)
-        elif kind == "A_Expr":
-            op = string_list(fields.get("name"))
-            if op != ["="]:
-                continue
-            left, right = fields.get("lexpr"), fields.get("rexpr")
-            expr = fields.get("kind")
-            if expr == "AEXPR_OP":
-                for mine, other in ((left, right), (right, left)):
-                    param = _param(mine)
-                    if param is not None and _column(other):
-                        harmless.add(id(param))
-            elif expr in ("AEXPR_IN", "AEXPR_OP_ANY") and _column(left):
-                typed_list = node_type(right)
-                items = (
-                    typed_list[1].get("items")
-                    if typed_list and typed_list[0] == "List"
-                    else [right]
-                )
-                for item in items or []:
-                    param = _param(item)
-                    if param is not None:
-                        harmless.add(id(param))
-    return any(id(p) not in harmless for p in found)
+        if kind == "ColumnRef":
+            name = ".".join(string_list(fields.get("fields")))
+            tested[name] = tested.get(name, 0) + 1
+    for kind, fields in nodes:
+        if kind != "ParamRef":
+            continue
+        column = harmless.get(id(fields))
+        if column is None or tested.get(column, 0) != equalities.get(column, 0):
+            return True
+    return False
+
+
+def _equality_params(fields: Any) -> tuple[str, list[int]] | None:
+    """(column, parameters) of `column = $n`, `column IN ($1, 'x')`, `column = ANY($1)`;
+    None when the comparison is not a column against parameters and constants."""
+    left, right = fields.get("lexpr"), fields.get("rexpr")
+    expr = fields.get("kind")
+    if expr == "AEXPR_OP":
+        if not _column(left):
+            left, right = right, left
+        items = [right]
+    elif expr in ("AEXPR_IN", "AEXPR_OP_ANY"):
+        listed = node_type(right)
+        items = list(listed[1].get("items") or []) if listed and listed[0] == "List" else [right]
+    else:
+        return None
+    column = node_type(left)
+    if column is None or column[0] != "ColumnRef":
+        return None
+    params: list[int] = []
+    for item in items:
+        param = _param(item)
+        if param is not None:
+            params.append(id(param))
+        elif (node_type(item) or ("", {}))[0] != "A_Const":
+            return None
+    return ".".join(string_list(column[1].get("fields"))), params
 
 
 def bind_text(text: str, use: Parameters, literals: Sequence[str]) -> str | None:

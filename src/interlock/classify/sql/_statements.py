@@ -115,9 +115,32 @@ def _copies_of(rel: Node, sources: Any) -> frozenset[str]:
     return frozenset(out)
 
 
+def _system_catalog(rel: Node) -> bool:
+    """`pg_class`, `pg_catalog.pg_authid`, `information_schema.…`: PostgreSQL's own tables
+    (an unqualified `pg_…` name resolves to pg_catalog first)."""
+    schema = str(rel.get("schemaname") or "")
+    name = str(rel.get("relname") or "")
+    if schema in ("pg_catalog", "information_schema"):
+        return True
+    return not schema and name.startswith("pg_")
+
+
+def _catalog_change(op: str, table: str) -> Finding:
+    also = privilege(op, f"{op} on {table} can change roles and privileges directly", (table,))
+    return destroy(
+        op,
+        f"{op} changes {table}, one of PostgreSQL's system catalogs, directly: roles, "
+        "privileges and every object's definition live there",
+        (table,),
+        also=also,
+    )
+
+
 def _bounded_change(op: str, verb_phrase: str, fields: Node, an: Analyser) -> Finding:
     rel = fields.get("relation") or {}
     table = relation_name(rel)
+    if _system_catalog(rel):
+        return _catalog_change(op, table)
     itself = _copies_of(rel, fields.get("usingClause") or fields.get("fromClause"))
     scope = row_scope(fields.get("whereClause"), _table_names(rel), itself)
     if an.in_firing and not scope.unbounded:
@@ -150,6 +173,8 @@ def _delete(fields: Node, an: Analyser, text: str, depth: int) -> Finding:
 
 def _insert(fields: Node, an: Analyser, text: str, depth: int) -> Finding:
     table = relation_name(fields.get("relation"))
+    if _system_catalog(fields.get("relation") or {}):
+        return _catalog_change("INSERT", table)
     conflict = fields.get("onConflictClause") or {}
     if conflict.get("action") == "ONCONFLICT_UPDATE":
         return write(
@@ -163,6 +188,8 @@ def _insert(fields: Node, an: Analyser, text: str, depth: int) -> Finding:
 
 def _merge(fields: Node, an: Analyser, text: str, depth: int) -> Finding:
     table = relation_name(fields.get("relation"))
+    if _system_catalog(fields.get("relation") or {}):
+        return _catalog_change("MERGE", table)
     commands = {
         (node_type(c) or ("", {}))[1].get("commandType", "")
         for c in fields.get("mergeWhenClauses") or []

@@ -16,7 +16,6 @@ from typing import Any
 
 from interlock.classify.sql._fold import NUMERIC_ATOM, UNKNOWN, Env, fold_bool, literal
 from interlock.classify.sql._tree import (
-    Node,
     iter_nodes,
     node_type,
     string_list,
@@ -62,7 +61,18 @@ def _truth(where: Any, targets: frozenset[str]) -> object:
         return first
     atoms = list(env.atoms)
     if len(atoms) == 1 and literal(where) is not None:
-        return UNKNOWN  # a lone predicate over one unknown is never a tautology
+        # a lone predicate (or its negation): a tautology only if a numeric one comes out
+        # the same for every value the column can take (`id > 0` for the key)
+        atom = atoms[0]
+        if not _numeric(atom):
+            return UNKNOWN
+        assert isinstance(atom, tuple)
+        values = _representatives({float(atom[3])}, key=bool(atom[4]))
+        outcomes = {_compares(v, str(atom[2]), float(atom[3])) for v in values}
+        if len(outcomes) != 1:
+            return UNKNOWN
+        value = fold_bool(where, Env(assign={atom: outcomes.pop()}, targets=targets, keys=keys))
+        return False if value is None else value
     assignments = _assignments(atoms)
     if assignments is None or env.visits * assignments[0] > MAX_WORK:
         return UNKNOWN
@@ -75,6 +85,10 @@ def _truth(where: Any, targets: frozenset[str]) -> object:
     return seen.pop() if seen else UNKNOWN
 
 
+def _numeric(atom: object) -> bool:
+    return isinstance(atom, tuple) and bool(atom) and atom[0] == NUMERIC_ATOM
+
+
 def _assignments(atoms: list[object]) -> tuple[int, Iterator[dict[object, bool]]] | None:
     """Every consistent way the atoms can come out, and how many there are; None when there
     are too many atoms to try.
@@ -85,14 +99,18 @@ def _assignments(atoms: list[object]) -> tuple[int, Iterator[dict[object, bool]]
     numeric: dict[object, list[tuple[Any, ...]]] = {}
     plain: list[object] = []
     for atom in atoms:
-        if isinstance(atom, tuple) and atom and atom[0] == NUMERIC_ATOM:
+        if _numeric(atom):
+            assert isinstance(atom, tuple)
             numeric.setdefault(atom[1], []).append(atom)
         else:
             plain.append(atom)
     if not atoms or len(plain) + len(numeric) > MAX_ATOMS:
         return None
     columns = list(numeric.values())
-    values = [_representatives({float(a[3]) for a in group}) for group in columns]
+    values = [
+        _representatives({float(a[3]) for a in group}, key=any(a[4] for a in group))
+        for group in columns
+    ]
     count = 2 ** len(plain)
     for options in values:
         count *= len(options)
@@ -109,13 +127,29 @@ def _assignments(atoms: list[object]) -> tuple[int, Iterator[dict[object, bool]]
     return count, generate()
 
 
-def _representatives(numbers: set[float]) -> list[float]:
-    """A value in every interval (and at every point) the numbers cut the line into."""
+_KEYS = (1.0, float(2**31 - 2))  # the range a serial or identity key stays in
+
+
+def _representatives(numbers: set[float], *, key: bool = False) -> list[float]:
+    """A value in every interval (and at every point) the numbers cut the line into.
+
+    When every number is whole, only whole values are tried: a column compared with whole
+    numbers is most likely whole itself, so `x <= 0 OR x >= 1` reaches every row. (If it is
+    not, the verdict errs towards "every row", the safe side.) The surrogate key `id` only
+    takes values from 1 to 2^31 - 2 (`key`), so `NOT (id <= 0)` reaches every row too."""
     ordered = sorted(numbers)
+    whole = all(n.is_integer() for n in ordered)
     out = [ordered[0] - 1.0]
     for low, high in pairwise(ordered):
-        out += [low, (low + high) / 2]
-    return [*out, ordered[-1], ordered[-1] + 1.0]
+        out.append(low)
+        if not whole:
+            out.append((low + high) / 2)
+        elif high - low > 1:
+            out.append(low + 1)
+    out += [ordered[-1], ordered[-1] + 1.0]
+    if key:  # the surrogate key: only values a key takes
+        out = [v for v in {*out, *_KEYS} if _KEYS[0] <= v <= _KEYS[1]]
+    return out
 
 
 def _compares(value: float, op: str, number: float) -> bool:
@@ -200,8 +234,6 @@ def _sentinel(where: Any) -> bool:
         return low is not None and high is not None and low <= 1 and high >= 2**31 - 1
     if kind != "A_Expr" or fields.get("kind") != "AEXPR_OP":
         return False
-    if _tid_sentinel(fields):
-        return True
     op = string_list(fields.get("name") or [])
     if len(op) != 1:
         return False
@@ -240,46 +272,3 @@ def _number(node: Any) -> float | None:
         except ValueError:
             return None
     return None
-
-
-_FIRST_TID = (0, 1)  # line pointers start at 1: no row has a ctid below (0,1)
-
-
-def _tid_sentinel(fields: Node) -> bool:
-    """`ctid > '(0,0)'`, `ctid >= '(0,1)'`, `ctid <> '(0,0)'`: every row's ctid passes."""
-    op = string_list(fields.get("name") or [])
-    left, right = fields.get("lexpr"), fields.get("rexpr")
-    if len(op) != 1:
-        return False
-    operator = op[0]
-    if _tid(left) is not None:
-        left, right, operator = right, left, _MIRROR.get(operator, operator)
-    column = node_type(left)
-    if column is None or column[0] != "ColumnRef":
-        return False
-    names = string_list(column[1].get("fields") or [])
-    bound = _tid(right)
-    if not names or names[-1] != "ctid" or bound is None:
-        return False
-    if operator == ">":
-        return bound < _FIRST_TID
-    if operator == ">=":
-        return bound <= _FIRST_TID
-    return operator in ("<>", "!=") and bound < _FIRST_TID
-
-
-def _tid(node: Any) -> tuple[int, int] | None:
-    """The (block, line) of a tid literal `'(0,1)'` (cast or not), or None."""
-    typed = node_type(node)
-    if typed is not None and typed[0] == "TypeCast":
-        typed = node_type(typed[1].get("arg"))
-    if typed is None or typed[0] != "A_Const" or "sval" not in typed[1]:
-        return None
-    text = str(typed[1]["sval"].get("sval", "")).strip()
-    if not (text.startswith("(") and text.endswith(")")):
-        return None
-    parts = text[1:-1].split(",")
-    try:
-        return (int(parts[0]), int(parts[1])) if len(parts) == 2 else None
-    except ValueError:
-        return None
