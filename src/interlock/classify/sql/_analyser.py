@@ -53,6 +53,7 @@ class Analyser:
 
     def __init__(self) -> None:
         self.prepared: dict[str, Finding] = {}
+        self.prepared_queries: dict[str, Any] = {}  # PREPARE's statement, for EXECUTE's values
         self.functions: dict[str, Finding] = {}
         self.work = 0
         self._firing = 0

@@ -34,7 +34,14 @@ from interlock.classify.sql._common import (
 from interlock.classify.sql._finding import Finding, combine, unknown
 from interlock.classify.sql._fold import UNKNOWN, Env, as_bool, fold
 from interlock.classify.sql._settings import Setting, judge_setting
-from interlock.classify.sql._tree import Node, iter_nodes, node_type, relation_name, string_list
+from interlock.classify.sql._tree import (
+    Node,
+    iter_nodes,
+    node_type,
+    relation_name,
+    string_list,
+    substitute_params,
+)
 from interlock.classify.sql._triggers import create_trigger, rule
 from interlock.classify.sql._where import Scope, row_scope
 from interlock.model import most_severe
@@ -102,16 +109,43 @@ def _table_names(rel: Node | None, alias_holder: Node | None = None) -> frozense
     return frozenset(n for n in names if n)
 
 
-def _copies_of(rel: Node, sources: Any) -> frozenset[str]:
-    """Names under which FROM/USING joins the changed table again (`USING orders o2`)."""
+def _copies_of(rel: Node, sources: Any, copies: frozenset[str]) -> frozenset[str]:
+    """Names under which FROM/USING joins the changed table again (`USING orders o2`, or a
+    WITH query that is all of it)."""
     out = set()
     for source in sources or []:
         typed = node_type(source)
         if typed is None or typed[0] != "RangeVar":
             continue
-        if typed[1].get("relname") == rel.get("relname"):
+        name = typed[1].get("relname")
+        if name == rel.get("relname") or name in copies:
             alias = (typed[1].get("alias") or {}).get("aliasname")
-            out.add(str(alias or typed[1].get("relname")))
+            out.add(str(alias or name))
+    return frozenset(out)
+
+
+def _whole_copies(rel: Node, with_clause: Any) -> frozenset[str]:
+    """WITH queries that read every row of the changed table as it is (`WITH a AS (SELECT id
+    FROM orders)`): a subquery over them is a subquery over the table."""
+    out = set()
+    for cte in (with_clause or {}).get("ctes") or []:
+        typed = node_type(cte)
+        query = node_type(typed[1].get("ctequery")) if typed else None
+        if typed is None or query is None or query[0] != "SelectStmt":
+            continue
+        select = query[1]
+        sources = select.get("fromClause") or []
+        source = node_type(sources[0]) if len(sources) == 1 else None
+        narrowing = ("limitCount", "limitOffset", "havingClause", "groupClause", "withClause")
+        if source is None or source[0] != "RangeVar" or any(select.get(k) for k in narrowing):
+            continue
+        if select.get("op", "SETOP_NONE") != "SETOP_NONE":
+            continue
+        where = select.get("whereClause")
+        if source[1].get("relname") == rel.get("relname") and (
+            where is None or row_scope(where, frozenset()) is Scope.ALWAYS_TRUE
+        ):
+            out.add(str(typed[1].get("ctename", "")))
     return frozenset(out)
 
 
@@ -141,8 +175,9 @@ def _bounded_change(op: str, verb_phrase: str, fields: Node, an: Analyser) -> Fi
     table = relation_name(rel)
     if _system_catalog(rel):
         return _catalog_change(op, table)
-    itself = _copies_of(rel, fields.get("usingClause") or fields.get("fromClause"))
-    scope = row_scope(fields.get("whereClause"), _table_names(rel), itself)
+    copies = _whole_copies(rel, fields.get("withClause"))
+    itself = _copies_of(rel, fields.get("usingClause") or fields.get("fromClause"), copies)
+    scope = row_scope(fields.get("whereClause"), _table_names(rel), itself, copies)
     if an.in_firing and not scope.unbounded:
         return destroy(
             op,
@@ -467,6 +502,7 @@ def _prepare(fields: Node, an: Analyser, text: str, depth: int) -> Finding:
     name = str(fields.get("name", ""))
     inner = an.statement(fields.get("query"), "", depth)
     an.prepared[name] = inner
+    an.prepared_queries[name] = fields.get("query")
     return replace(inner, operation="PREPARE", reason=f"PREPARE {name}: {inner.reason}")
 
 
@@ -478,6 +514,12 @@ def _execute(fields: Node, an: Analyser, text: str, depth: int) -> Finding:
             "EXECUTE",
             f"EXECUTE runs prepared statement {name}, which was not prepared in this input",
         )
+    query = an.prepared_queries.get(name)
+    arguments = list(fields.get("params") or [])
+    if query is not None and arguments:
+        # judged with its arguments: `WHERE a = coalesce($1, a)` executed with NULL
+        bound = an.statement(substitute_params(query, arguments), "", depth)
+        prepared = bound if bound.verb.severity > prepared.verb.severity else prepared
     return replace(prepared, operation="EXECUTE", reason=f"EXECUTE {name}: {prepared.reason}")
 
 

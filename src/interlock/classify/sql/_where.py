@@ -184,22 +184,29 @@ def depends_on_row(where: Any, names: frozenset[str]) -> bool:
     return False
 
 
-def row_scope(where: Any, names: frozenset[str], itself: frozenset[str] = frozenset()) -> Scope:
+def row_scope(
+    where: Any,
+    names: frozenset[str],
+    itself: frozenset[str] = frozenset(),
+    copies: frozenset[str] = frozenset(),
+) -> Scope:
     """Which rows an UPDATE/DELETE on the table called `names` (name and alias) reaches.
 
     `itself` names other copies of the same table the statement joins (`DELETE FROM t USING
     t AS t2`, `UPDATE t … FROM t AS t2`): a row joined with itself witnesses its own match, so
-    a clause that always holds when those copies are read as the row reaches every row."""
+    a clause that always holds when those copies are read as the row reaches every row.
+    `copies` are WITH queries that are the whole table: subqueries over them count as
+    subqueries over the table."""
     if where is None:
         return Scope.EVERY_ROW
-    truth = _truth(where, names)
+    truth = _truth(where, names | copies)
     if truth is True:
         return Scope.ALWAYS_TRUE
     if truth is False:
         return Scope.NO_ROW
     if not depends_on_row(where, names):
         return Scope.ROW_INDEPENDENT
-    if itself and _truth(strip_qualifiers(where, names | itself), names) is True:
+    if itself and _truth(strip_qualifiers(where, names | itself), names | copies) is True:
         return Scope.SELF_JOINED
     if _sentinel(where):
         return Scope.SENTINEL

@@ -176,7 +176,7 @@ class StatementGate:
         if fenced is not None:
             verdict = self.point.verdict(request, _refusal_decision(actions, fenced, VAULT_FENCE))
         elif loosened is not None:
-            why = f"Interlock refuses this statement: {loosened} (a limit the proxy relies on)"
+            why = f"{loosened}; the PostgreSQL proxy relies on that limit for every session"
             verdict = self.point.verdict(request, _refusal_decision(actions, why, LIMITS_RULE))
         else:
             verdict = self.point.judge(request, actions)
