@@ -338,7 +338,12 @@ def _create_function(fields: Node, an: Analyser, text: str, depth: int) -> Findi
             (name,),
         )
     returns = string_list((fields.get("returnType") or {}).get("names"))
-    fires = bool(returns) and returns[-1] in ("trigger", "event_trigger")
+    # A trigger function runs once per event; a function being replaced may already be
+    # called by triggers in place (PL/pgSQL calls functions by name when it runs): both are
+    # judged as firing, so a bounded UPDATE or DELETE in them has no bound.
+    fires = bool(fields.get("replace")) or (
+        bool(returns) and returns[-1] in ("trigger", "event_trigger")
+    )
     with an.firing(fires):
         if fields.get("sql_body") is not None:
             inner = an.scan(fields.get("sql_body"), depth)
