@@ -364,7 +364,6 @@ def test_outages_are_held(proxy: Proxy, table: str, app_role: str) -> None:
         "SET lock_timeout = 0",
         "SET idle_in_transaction_session_timeout = 0",
         "SET session_replication_role = replica",
-        "SET default_transaction_read_only = off",
         "SET search_path = public, pg_catalog",
     ],
 )
@@ -374,6 +373,20 @@ def test_limits_the_proxy_relies_on_cannot_be_loosened(proxy: Proxy, statement: 
         message = refused(conn, statement)
         assert "pg-proxy-limits" in message
         assert conn.execute("SHOW statement_timeout").fetchone() == ("20s",)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SET default_transaction_read_only = off",
+        "SELECT set_config('default_transaction_read_only', 'off', false)",
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+    ],
+)
+def test_a_read_only_agent_cannot_leave_read_only_mode(proxy: Proxy, statement: str) -> None:
+    with psycopg.connect(proxy.dsn("reader", "dev"), autocommit=True) as conn:
+        assert "pg-proxy-limits" in refused(conn, statement)
+        assert conn.execute("SHOW default_transaction_read_only").fetchone() == ("on",)
 
 
 def test_limits_may_be_tightened_or_reset(proxy: Proxy) -> None:

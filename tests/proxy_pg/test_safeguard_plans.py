@@ -177,3 +177,9 @@ def test_unreadable_values_are_none() -> None:
 )
 def test_a_limit_may_be_tightened_never_loosened(setting: Setting, loosens: bool) -> None:
     assert (loosened_limit([setting], 20_000) is not None) is loosens
+
+
+def test_read_only_mode_is_a_limit_only_where_the_proxy_set_it() -> None:
+    turned_off = [Setting("default_transaction_read_only", "off")]
+    assert loosened_limit(turned_off, None, read_only=True) is not None
+    assert loosened_limit(turned_off, None, read_only=False) is None

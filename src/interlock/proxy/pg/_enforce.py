@@ -172,7 +172,12 @@ class StatementGate:
         request = self._request(text, extended)
         changes = setting_changes(shape if shape is not None else text)
         fenced = _fence(text, actions, changes)
-        loosened = loosened_limit(changes, self.statement_timeout_ms) if fenced is None else None
+        read_only = self.agent.max_verb is Verb.READ
+        loosened = (
+            loosened_limit(changes, self.statement_timeout_ms, read_only=read_only)
+            if fenced is None
+            else None
+        )
         if fenced is not None:
             verdict = self.point.verdict(request, _refusal_decision(actions, fenced, VAULT_FENCE))
         elif loosened is not None:

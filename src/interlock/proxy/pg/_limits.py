@@ -1,7 +1,8 @@
 """The session limits the proxy relies on, and the settings that would loosen them.
 
 The proxy bounds every session it relays: `statement_timeout` (from `[proxy.pg]`), a
-read-only default for read-only agents, and the safety of its own safeguard queries, which
+read-only default for read-only agents (for them only: another agent's read-only mode is its
+own), and the safety of its own safeguard queries, which
 trust PostgreSQL's built-in functions and triggers to be what they are. An agent that can run
 `SET statement_timeout = 0`, `SET session_replication_role = replica` (triggers and foreign
 keys off) or `SET search_path = mine, pg_catalog` (its functions shadow the built-ins the
@@ -73,8 +74,12 @@ def _shadows_catalog(value: object) -> bool:
     return any(s not in ("pg_temp", "") for s in schemas[: schemas.index("pg_catalog")])
 
 
-def loosened_limit(settings: Iterable[Setting], statement_timeout_ms: int | None) -> str | None:
-    """Why these setting changes loosen a limit the proxy relies on, or None."""
+def loosened_limit(
+    settings: Iterable[Setting], statement_timeout_ms: int | None, *, read_only: bool = True
+) -> str | None:
+    """Why these setting changes loosen a limit the proxy relies on, or None. `read_only`:
+    the proxy made this session read-only (an agent granted only reads); for other sessions
+    read-only mode is the client's own choice."""
     for setting in settings:
         name, value = setting.name, setting.value
         shown = repr(value) if isinstance(value, str | int | float) else "a value known at run time"
@@ -91,7 +96,7 @@ def loosened_limit(settings: Iterable[Setting], statement_timeout_ms: int | None
                     f"it raises {name} to {shown}, above this session's limit of "
                     f"{statement_timeout_ms} ms"
                 )
-        elif name in _READ_ONLY and not _is_on(value):
+        elif name in _READ_ONLY and read_only and not _is_on(value):
             return f"it sets {name} to {shown}: read-only mode may be the limit Interlock applied"
         elif name == "session_replication_role" and not (
             isinstance(value, str) and value.strip().lower() in ("origin", "local")
