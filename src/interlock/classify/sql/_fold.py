@@ -41,6 +41,7 @@ __all__ = [
     "fold_bool",
     "fold_strings",
     "is_key_column",
+    "is_literal",
     "literal",
 ]
 
@@ -599,6 +600,22 @@ def fold_bool(node: Any, env: Env) -> object:
         return as_bool(_fold_bool(node, env))
     except (_OverBudget, ArithmeticError, ValueError, TypeError, OverflowError):
         return UNKNOWN
+
+
+def is_literal(node: Any) -> bool:
+    """Whether `literal(node)` is not None, without building the canonical key."""
+    for _ in range(64):
+        typed = node_type(node)
+        if typed is None:
+            return False
+        kind, fields = typed
+        if kind == "BoolExpr" and fields.get("boolop") == "NOT_EXPR":
+            node = (fields.get("args") or [None])[0]
+            continue
+        if kind == "A_Expr" and fields.get("kind") in ("AEXPR_OP", "AEXPR_LIKE", "AEXPR_ILIKE"):
+            return bool(string_list(fields.get("name"))) and fields.get("lexpr") is not None
+        return kind in ("NullTest", "BooleanTest", "ColumnRef", "FuncCall", "ParamRef", "SubLink")
+    return literal(node) is not None
 
 
 def literal(node: Any) -> tuple[object, bool] | None:

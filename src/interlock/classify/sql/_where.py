@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from itertools import pairwise, product
 from typing import Any
 
-from interlock.classify.sql._fold import NUMERIC_ATOM, UNKNOWN, Env, fold_bool, literal
+from interlock.classify.sql._fold import NUMERIC_ATOM, UNKNOWN, Env, fold_bool, is_literal
 from interlock.classify.sql._tree import (
     iter_nodes,
     node_type,
@@ -60,7 +60,7 @@ def _truth(where: Any, targets: frozenset[str]) -> object:
     if first is not UNKNOWN:
         return first
     atoms = list(env.atoms)
-    if len(atoms) == 1 and literal(where) is not None:
+    if len(atoms) == 1 and is_literal(where):
         # a lone predicate (or its negation): a tautology only if a numeric one comes out
         # the same for every value the column can take (`id > 0` for the key)
         atom = atoms[0]
