@@ -102,7 +102,9 @@ def grant_refusal(principal: Principal, resource: Resource, action: Action) -> s
     """Why the agent's own grant rules the action out before any policy is asked, or None.
 
     The grant is the outer fence: an agent scoped to staging never reaches production,
-    whatever the policies say.
+    whatever the policies say. Verbs are compared on the grant's order (`Verb.grant_rank`):
+    a `destructive` grant does not cover a privilege action, and unknown counts as
+    destructive.
     """
     if not isinstance(principal, Agent):
         return None
@@ -118,8 +120,13 @@ def grant_refusal(principal: Principal, resource: Resource, action: Action) -> s
             f"agent {principal.name!r} is not granted the resource {resource.name!r} "
             f"(granted: {granted})"
         )
-    effective = Verb.DESTRUCTIVE if action.verb is Verb.UNKNOWN else action.verb
-    if effective.severity > principal.max_verb.severity:
+    if action.verb.grant_rank > principal.max_verb.grant_rank:
+        if action.verb is Verb.PRIVILEGE:
+            return (
+                f"agent {principal.name!r} is not granted privilege actions (its grant goes up "
+                f"to {principal.max_verb.value}); this one creates or widens credentials or "
+                "privileges, which only a human's explicit grant of `privilege` allows"
+            )
         return (
             f"agent {principal.name!r} may do at most {principal.max_verb.value} actions; "
             f"this one is {action.verb.value}"

@@ -16,16 +16,22 @@ class Verb(enum.StrEnum):
     """What an action does to the world, from harmless to irreversible.
 
     `UNKNOWN` means the classifier could not tell; the gate treats it like `DESTRUCTIVE`.
+    `PRIVILEGE` is an action that creates, changes or widens credentials or privileges (a
+    database role or password, a GRANT, an API token, a deploy key, an IAM binding): never
+    an ordinary write, because what it makes outlives the action and reaches around every
+    enforcement point. It is a class of its own rather than a degree of damage, so it has
+    two orders (see `severity` and `grant_rank`).
     """
 
     READ = "read"
     WRITE = "write"
+    PRIVILEGE = "privilege"
     UNKNOWN = "unknown"
     DESTRUCTIVE = "destructive"
 
     @property
     def severity(self) -> int:
-        """Order for "most severe": read < write < unknown < destructive.
+        """Order for "most severe": read < write < privilege < unknown < destructive.
 
         Unknown ranks with destructive for decisions; it sits just below it so that an input
         with a recognised destructive action reports `destructive` rather than `unknown`.
@@ -33,12 +39,24 @@ class Verb(enum.StrEnum):
         return _SEVERITY[self]
 
     @property
+    def grant_rank(self) -> int:
+        """Order of an agent's grant (`Agent.max_verb`): read < write < destructive <
+        privilege, with unknown counted as destructive.
+
+        A grant covers every verb of lower or equal rank, so `destructive` does not include
+        `privilege`: an agent may create or widen credentials only when a human granted
+        `privilege` explicitly, and that grant includes everything else.
+        """
+        return _GRANT_RANK[self]
+
+    @property
     def is_dangerous(self) -> bool:
         """True for verbs the gate must treat as destructive (fail closed)."""
         return self in (Verb.DESTRUCTIVE, Verb.UNKNOWN)
 
 
-_SEVERITY = {Verb.READ: 0, Verb.WRITE: 1, Verb.UNKNOWN: 2, Verb.DESTRUCTIVE: 3}
+_SEVERITY = {Verb.READ: 0, Verb.WRITE: 1, Verb.PRIVILEGE: 2, Verb.UNKNOWN: 3, Verb.DESTRUCTIVE: 4}
+_GRANT_RANK = {Verb.READ: 0, Verb.WRITE: 1, Verb.UNKNOWN: 2, Verb.DESTRUCTIVE: 2, Verb.PRIVILEGE: 3}
 
 
 def most_severe(verbs: Iterable[Verb]) -> Verb:
@@ -105,14 +123,16 @@ class Agent:
 
     `environments` is the grant: the environments the agent may touch at all (None means
     every environment, used for the unnamed agent of `interlock check`). `resources`, when
-    set, narrows it to those resources by name. `max_verb` is the most severe verb class its
-    grant ever allows.
+    set, narrows it to those resources by name. `max_verb` is the highest verb class its
+    grant ever allows, on the grant's order (`Verb.grant_rank`). The default covers every
+    class, privilege included, so that the unnamed agent of `interlock check` shows what the
+    policy itself decides; registered agents always carry the grant a human gave them.
     """
 
     name: str
     id: str = ""
     environments: frozenset[str] | None = None
-    max_verb: Verb = Verb.DESTRUCTIVE
+    max_verb: Verb = Verb.PRIVILEGE
     owner: str = ""
     task: str = ""
     resources: frozenset[str] | None = None

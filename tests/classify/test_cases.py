@@ -4,8 +4,8 @@ A file's name starts with the kind it holds (`shell.yaml`, `shell-git.yaml`). A 
 mapping:
 
     payload: <the input, exactly as `interlock check <kind>` would take it>
-    risk: read | write | destructive | unknown     # the most severe verb expected (or a
-                                                   # list of those accepted)
+    risk: read | write | privilege | destructive | unknown   # the most severe verb expected
+                                                   # (or a list of those accepted)
     benign: true                                   # optional: a look-alike that must not be flagged
     operations: [sql:DROP TABLE]   # optional: operations that must be among the actions
     targets: [users]               # optional: targets that must be among the actions'
@@ -15,7 +15,8 @@ mapping:
     cwd: true                      # optional: run in the everyday corpus's workspace
 
 Every case is also run through the gate with the default policy on production: an input whose
-expected risk is destructive or unknown must be held or denied, and a benign one allowed.
+expected risk is privilege, destructive or unknown must be held or denied (privilege is never
+an ordinary write), and a benign one allowed.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def test_classifier_case(kind: str, case: dict[str, Any], tmp_path: Path) -> Non
     if case.get("benign"):
         assert set(allowed) <= {"read", "write"}, "a benign case must expect read or write"
     outcome = GATE.decide(Agent("case-runner"), PRODUCTION, actions).outcome
-    if set(allowed) <= {"destructive", "unknown"}:
+    if set(allowed) <= {"privilege", "destructive", "unknown"}:
         assert outcome is not Outcome.ALLOW
     else:
         assert outcome is Outcome.ALLOW

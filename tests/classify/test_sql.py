@@ -82,7 +82,8 @@ def test_detail_is_truncated() -> None:
 def test_detail_hides_passwords() -> None:
     action = one("CREATE ROLE app LOGIN PASSWORD 'hunter2'")
     assert "hunter2" not in action.detail
-    assert action.verb is Verb.WRITE
+    assert "hunter2" not in action.reason
+    assert action.verb is Verb.PRIVILEGE
 
 
 def test_blast_radius_is_never_guessed() -> None:
@@ -145,7 +146,7 @@ def test_drop_lists_every_object_and_mentions_cascade() -> None:
     ],
 )
 def test_every_drop_is_destructive(sql: str, operation: str) -> None:
-    action = one(sql)
+    action = classify(sql, 0)[0]
     assert (action.operation, action.verb) == (operation, Verb.DESTRUCTIVE)
 
 
@@ -300,19 +301,22 @@ def test_dblink_exec_classifies_the_remote_sql() -> None:
 
 def test_settings() -> None:
     assert risk("SET statement_timeout = 1000") is Verb.READ
-    assert risk("SET ROLE admin") is Verb.UNKNOWN
+    assert risk("SET ROLE admin") is Verb.PRIVILEGE
     assert risk("RESET ROLE") is Verb.READ
     assert risk("SELECT set_config('application_name', 'x', false)") is Verb.READ
-    assert risk("SELECT set_config('role', 'postgres', false)") is Verb.UNKNOWN
+    assert risk("SELECT set_config('role', 'postgres', false)") is Verb.PRIVILEGE
     assert risk("ALTER SYSTEM SET work_mem = '1GB'") is Verb.DESTRUCTIVE
 
 
 def test_roles_and_privileges() -> None:
-    assert risk("GRANT SELECT ON t TO bob") is Verb.WRITE
-    assert risk("REVOKE SELECT ON t FROM bob") is Verb.WRITE
-    assert risk("CREATE ROLE bob LOGIN") is Verb.WRITE
-    assert risk("CREATE ROLE bob SUPERUSER") is Verb.DESTRUCTIVE
-    assert risk("ALTER ROLE bob NOSUPERUSER") is Verb.WRITE
+    # Creating, changing or widening credentials or privileges is never a write.
+    assert risk("GRANT SELECT ON t TO bob") is Verb.PRIVILEGE
+    assert risk("REVOKE SELECT ON t FROM bob") is Verb.PRIVILEGE
+    assert risk("CREATE ROLE bob LOGIN") is Verb.PRIVILEGE
+    assert risk("ALTER ROLE bob NOSUPERUSER") is Verb.PRIVILEGE
+    # Powers that reach past every check are destructive, and keep their privilege action.
+    verbs = [a.verb for a in classify("CREATE ROLE bob SUPERUSER", 0)]
+    assert verbs == [Verb.DESTRUCTIVE, Verb.PRIVILEGE]
 
 
 def test_transaction_control_is_read() -> None:

@@ -150,3 +150,24 @@ def test_the_console_script_itself(tmp_path: Path) -> None:
     )
     assert done.returncode == 0
     assert [json.loads(x)["decision"] for x in done.stdout.splitlines()] == ["allow", "deny"]
+
+
+def test_privilege_is_its_own_risk_and_held_in_every_environment(cli: CLI) -> None:
+    # Issue 15: creating or widening credentials is never an ordinary write.
+    lines = [
+        json.dumps({"kind": kind, "payload": payload, "env": env})
+        for kind, payload in (
+            ("sql", "CREATE USER u PASSWORD 'x'"),
+            ("graphql", 'mutation { apiTokenCreate(input: {name: "ci"}) }'),
+            ("mcp", {"tool": "add_deploy_key", "arguments": {"repo": "r"}}),
+            ("http", {"method": "POST", "url": "https://api.github.com/user/keys"}),
+        )
+        for env in ("production", "staging")
+    ]
+    result = cli("check", "--batch", "-", stdin="\n".join(lines) + "\n")
+    answers = [json.loads(line) for line in result.out.splitlines()]
+    assert [(a["risk"], a["decision"]) for a in answers] == [("privilege", "hold")] * len(lines)
+    assert all("hold-privilege" in a["policies"] for a in answers)
+    single = cli("check", "sql", "GRANT postgres TO u", "--env", "staging", "--json")
+    assert single.code == 2
+    assert json.loads(single.out)["risk"] == "privilege"

@@ -224,3 +224,25 @@ def test_a_forged_child_name_is_refused(registry: AgentRegistry, parent: str) ->
 
     with pytest.raises(InputError):
         registry.mint_child(parent, "../admin")
+
+
+def test_a_destructive_parent_cannot_mint_a_privilege_child(
+    registry: AgentRegistry, verifier: AgentVerifier
+) -> None:
+    # `privilege` sits above `destructive` on the grant's ladder: a destructive grant does
+    # not include it, so a child asking for it widens its parent.
+    _, destroyer = registry.create(
+        ALICE,
+        "destroyer",
+        environments=["staging"],
+        task="t",
+        owner="o",
+        max_verb=Verb.DESTRUCTIVE,
+    )
+    with pytest.raises(WideningRefused, match="risk privilege above the parent's destructive"):
+        registry.mint_child(destroyer.token, "minter", max_verb=Verb.PRIVILEGE)
+    _, admin = registry.create(
+        ALICE, "admin", environments=["staging"], task="t", owner="o", max_verb=Verb.PRIVILEGE
+    )
+    _, child = registry.mint_child(admin.token, "cleaner", max_verb=Verb.DESTRUCTIVE)
+    assert verifier.verify(child.token).agent.max_verb is Verb.DESTRUCTIVE

@@ -372,3 +372,23 @@ def test_token_is_printed_exactly_once(cli: CLI) -> None:
         for args in (("agent", "list", "--json"), ("agent", "show", "builder"), ("audit", "export"))
     )
     assert token not in later and token.split("_", 3)[3] not in later
+
+
+def test_privilege_is_granted_only_by_name(cli: CLI) -> None:
+    created = cli(
+        "agent",
+        "create",
+        "keeper",
+        "--env",
+        "staging",
+        "--task",
+        "rotate keys",
+        "--owner",
+        "alice@example.com",
+        "--max-risk",
+        "privilege",
+    )
+    assert created.code == 0, created.err
+    shown = cli("agent", "show", "keeper", "--json")
+    assert shown.code == 0, shown.err
+    assert json.loads(shown.out)["max_risk"] == "privilege"

@@ -197,3 +197,59 @@ def test_a_policy_that_fails_to_evaluate_refuses() -> None:
     assert any("failed to evaluate" in r for r in decision.reasons)
     # blast_radius -1 (unknown) does not overflow: there the forbid simply applies.
     assert gate.decide(AGENT, PROD, [INSERT]).policies == ("overflow",)
+
+
+GRANT = Action("sql", "sql:GRANT", Verb.PRIVILEGE, ("orders",), reason="grants")
+
+
+@pytest.mark.parametrize(
+    "resource", [PROD, STAGING, Resource("db", "dev")], ids=lambda r: r.environment
+)
+def test_default_pack_holds_privilege_actions_in_every_environment(resource: Resource) -> None:
+    decision = Gate(load_policies()).decide(AGENT, resource, [GRANT])
+    assert decision.outcome is Outcome.HOLD
+    assert decision.policies == ("hold-privilege",)
+    # No safeguard can undo a credential once it exists: the approval is the only check.
+    assert decision.safeguards == ()
+
+
+def test_a_destructive_grant_does_not_include_privilege() -> None:
+    gate = Gate(load_policies())
+    destroyer = Agent("destroyer", max_verb=Verb.DESTRUCTIVE)
+    assert gate.decide(destroyer, STAGING, [DROP]).outcome is Outcome.ALLOW
+    decision = gate.decide(destroyer, STAGING, [GRANT])
+    assert decision.outcome is Outcome.DENY
+    assert decision.policies == ("grant",)
+    assert "not granted privilege actions" in decision.reasons[-1]
+
+
+def test_an_explicit_privilege_grant_includes_everything_below_it() -> None:
+    gate = Gate(load_policies())
+    admin = Agent("admin", max_verb=Verb.PRIVILEGE)
+    assert gate.decide(admin, STAGING, [DROP]).outcome is Outcome.ALLOW
+    assert gate.decide(admin, STAGING, [MYSTERY]).outcome is Outcome.ALLOW
+    # ... and privilege itself reaches the policy, which holds it for a human.
+    assert gate.decide(admin, STAGING, [GRANT]).outcome is Outcome.HOLD
+
+
+def test_privilege_is_not_a_write_for_policies_about_writes() -> None:
+    # A policy that permits writes (and only writes) does not permit a privilege action.
+    gate = gate_for('permit (principal, action == Action::"write", resource);')
+    decision = gate.decide(AGENT, STAGING, [GRANT])
+    assert decision.outcome is Outcome.DENY
+    # The "change" group does include it, for policies that mean every non-read.
+    gate = gate_for(
+        "permit (principal, action, resource);\n"
+        '@id("no-change")\nforbid (principal, action in Action::"change", resource);'
+    )
+    assert gate.decide(AGENT, STAGING, [GRANT]).policies == ("no-change",)
+
+
+def test_privilege_ranks_between_write_and_destructive_for_most_severe() -> None:
+    order = sorted(Verb, key=lambda v: v.severity)
+    assert order == [Verb.READ, Verb.WRITE, Verb.PRIVILEGE, Verb.UNKNOWN, Verb.DESTRUCTIVE]
+    decision = Gate(load_policies()).decide(AGENT, PROD, [INSERT, GRANT])
+    assert decision.risk is Verb.PRIVILEGE
+    assert decision.outcome is Outcome.HOLD
+    assert Gate(load_policies()).decide(AGENT, PROD, [GRANT, DROP]).risk is Verb.DESTRUCTIVE
+    assert not Verb.PRIVILEGE.is_dangerous

@@ -196,7 +196,11 @@ def pg_home(
     )
     agents = AgentRegistry.for_home(home)
     tokens = {}
-    for name, verb in (("writer", Verb.DESTRUCTIVE), ("reader", Verb.READ)):
+    for name, verb in (
+        ("writer", Verb.DESTRUCTIVE),
+        ("reader", Verb.READ),
+        ("keyholder", Verb.PRIVILEGE),  # a human granted it privilege actions by name
+    ):
         _, minted = agents.create(
             ADMIN,
             name,

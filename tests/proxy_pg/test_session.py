@@ -45,6 +45,15 @@ class FakeGate:
             return Ruling(False, "held: apr_1", "wait", held="apr_1")
         return Ruling(False, "no drops", "ask") if "DROP" in text else ALLOW
 
+    def rebinds(self, text: str) -> bool:
+        return "$" in text and "rebind" in text
+
+    def check_bound(self, text: str, types: Any, bind: m.Bind) -> tuple[str, Ruling]:
+        values = [v.decode() if v is not None else "NULL" for v in bind.values]
+        judged = f"{text} <- {', '.join(values)}"
+        self.seen.append(judged)
+        return judged, Ruling(False, "every row", "no") if "NULL" in values else ALLOW
+
     def settle(self, request_id: str, text: str, *, extended: bool, final: bool) -> Ruling | None:
         if self.decision is None and final:
             return Ruling(False, f"nobody decided {request_id}", "retry")
@@ -470,3 +479,76 @@ def test_read_shape_fast_path_agrees_with_the_lexer() -> None:
     for _ in range(20000):
         text = "".join(rng.choice(atoms) for _ in range(rng.randint(1, 12)))
         assert read_shape(text) == _token_shape(text), text
+
+
+def bind_with(statement: str, values: list[bytes | None], portal: str = "") -> bytes:
+    """A Bind of `statement` with text-format values."""
+    import struct
+
+    body = m.cstring(portal) + m.cstring(statement) + struct.pack("!h", 0)
+    body += struct.pack("!h", len(values))
+    for value in values:
+        body += struct.pack("!i", -1) if value is None else struct.pack("!i", len(value)) + value
+    return m.message(b"B", body + struct.pack("!h", 0))
+
+
+def test_parse_bind_reads_values_and_formats() -> None:
+    import struct
+
+    raw = bind_with("s1", [b"7", None])
+    bind = m.parse_bind(raw[5:])
+    assert (bind.portal, bind.statement, bind.values, bind.formats) == (
+        "",
+        "s1",
+        (b"7", None),
+        (0, 0),
+    )
+    one_format = m.message(
+        b"B",
+        m.cstring("")
+        + m.cstring("s")
+        + struct.pack("!hh", 1, 1)
+        + struct.pack("!h", 2)
+        + struct.pack("!i", 1)
+        + b"\x01"
+        + struct.pack("!i", 1)
+        + b"\x00"
+        + struct.pack("!h", 0),
+    )
+    assert m.parse_bind(one_format[5:]).formats == (1, 1)
+    with pytest.raises(m.ProtocolViolation):
+        m.parse_bind(raw[5:12])
+
+
+def test_binds_of_a_statement_whose_values_decide_are_judged_with_them() -> None:
+    # Regression (issue 15): a statement judged at Parse, before its parameters were known,
+    # ran with values that made it reach every row.
+    session, logins = ready_session()
+    text = "DELETE FROM t WHERE a = coalesce($1, a) -- rebind"
+    assert session.relay is not None and not session.relay.binds_watched
+    upstream = sent(session.client_data(m.parse("s1", text)), SendServer)
+    assert upstream == m.parse("s1", text)
+    assert session.relay.binds_watched
+    # a value that keeps it bounded: forwarded as sent
+    bound = bind_with("s1", [b"5"])
+    assert sent(session.client_data(bound), SendServer) == bound
+    assert logins.gate.seen[-1] == f"{text} <- 5"
+    # NULL makes it every row: refused in place (the server raises, then discards to Sync)
+    upstream = sent(
+        session.client_data(bind_with("s1", [None]) + m.execute() + m.sync()), SendServer
+    )
+    assert b"RAISE EXCEPTION" in upstream and upstream.endswith(m.sync())
+    assert bind_with("s1", [None]) not in upstream
+
+
+def test_binds_of_other_statements_pass_untouched() -> None:
+    session, logins = ready_session()
+    session.client_data(m.parse("watched", "DELETE FROM t WHERE $1 -- rebind"))
+    other = m.parse("plain", "SELECT $1")
+    assert sent(session.client_data(other), SendServer) == other
+    bound = bind_with("plain", [None])
+    assert sent(session.client_data(bound), SendServer) == bound
+    assert not any("<-" in seen for seen in logins.gate.seen)
+    # re-parsing the watched name as something else stops watching it
+    session.client_data(m.parse("watched", "SELECT 1"))
+    assert session.relay is not None and not session.relay.binds_watched

@@ -9,8 +9,11 @@ to an unselected deleting mutation stays a read.
 Verbs:
 - a mutation root field is `destructive` when its name's words mean destruction
   (`volumeDelete`, `delete_volume`, `purgeCache`, `resetDatabase`; see `_words`), or when a
-  nested field reads as a destructive command (`mutation { volume { delete } }`); otherwise
-  it is a `write`. `__typename` is a read. One action per root field: `graphql:<field>`.
+  nested field reads as a destructive command (`mutation { volume { delete } }`); it is
+  `privilege` when its name is about a credential or a privilege (`apiTokenCreate`,
+  `addDeployKey`, `teamPermissionChange`; see `_credentials`), and a destructive one of those
+  (`apiTokenDelete`) carries a second, privilege action; otherwise it is a `write`.
+  `__typename` is a read. One action per root field: `graphql:<field>`.
 - a query or subscription is one `read` action (`graphql:query`, `graphql:subscription`),
   plus a `destructive` action for any root field whose name is a destructive command
   (`query { deleteEverything }`): a resolver can do anything, and a field named so is not
@@ -43,6 +46,12 @@ from graphql.language import (
 )
 
 from interlock.classify import MAX_INPUT_CHARS
+from interlock.classify._credentials import (
+    carries_credential,
+    is_read_command,
+    privilege_subject,
+    signs_in,
+)
 from interlock.classify._graphql_doc import Operation, RootField, analyse
 from interlock.classify._words import destructive_word, split_words
 from interlock.errors import PayloadError
@@ -59,6 +68,9 @@ _MAX_TARGETS = 16
 _MAX_TARGET_CHARS = 200
 _MAX_VALUE_DEPTH = 12
 _ID_WORDS = frozenset({"id", "ids", "uuid", "uuids", "name", "names", "slug", "slugs"})
+# Imperatives that mint a credential when a query field is named after them
+# (`query { createApiToken }`): a resolver can do anything.
+_MINTING = frozenset({"create", "generate", "issue", "mint", "grant", "add", "new", "rotate"})
 _SECRET_WORDS = frozenset(
     {"token", "secret", "password", "passwd", "key", "credential", "credentials", "auth"}
 )
@@ -216,7 +228,21 @@ def _mutation_actions(operation: Operation, variables: Mapping[str, Any]) -> lis
             verb, reason = Verb.WRITE, f"mutation {root.name} changes data"
         if verb is Verb.DESTRUCTIVE and not targets:
             targets = _fallback_targets(root, operation, variables)
+        words = split_words(root.name)
+        subject = None
+        if verb is not Verb.READ and not is_read_command(words):
+            subject = privilege_subject(words)
+            if subject is None and verb is Verb.WRITE and not signs_in(words):
+                key = carries_credential(list(_argument_keys(root, operation, variables)))
+                subject = f"credential (it sends {key})" if key is not None else None
+        if subject is not None and verb is Verb.WRITE:
+            verb, reason = Verb.PRIVILEGE, f"mutation {root.name} creates or changes a {subject}"
         actions.append(_action(root.name, verb, targets, reason, label))
+        if subject is not None and verb is Verb.DESTRUCTIVE:
+            # revoking or deleting a credential changes privileges too: its own action, so
+            # the grant and the policies about privilege see it
+            why = f"mutation {root.name} changes a {subject}"
+            actions.append(_action(root.name, Verb.PRIVILEGE, targets, why, label))
     return actions
 
 
@@ -230,10 +256,19 @@ def _read_actions(operation: Operation, variables: Mapping[str, Any]) -> list[Ac
         if not root.name.startswith("__"):
             word = destructive_word(split_words(root.name), imperative_only=True)
         field_targets = _targets(root, operation, variables)
+        words = split_words(root.name)
+        minted = None
+        if not root.name.startswith("__") and words and words[0] in _MINTING:
+            minted = privilege_subject(words)
         if word:
             reason = f"{kind} field {root.name} is named as a command to {word}"
             actions.append(
                 _action(root.name, Verb.DESTRUCTIVE, field_targets, reason, f"{kind} {root.name}")
+            )
+        elif minted:
+            reason = f"{kind} field {root.name} is named as a command to create a {minted}"
+            actions.append(
+                _action(root.name, Verb.PRIVILEGE, field_targets, reason, f"{kind} {root.name}")
             )
         else:
             names.append(root.name)
@@ -297,6 +332,34 @@ def _targets(
             if len(found) >= _MAX_TARGETS:
                 return tuple(found)
     return tuple(found)
+
+
+def _argument_keys(
+    root: RootField, operation: Operation, variables: Mapping[str, Any]
+) -> Iterator[str]:
+    """Argument names and the keys of input objects under them (through variables)."""
+    stack: list[tuple[Any, int]] = []
+    for argument in root.arguments:
+        yield argument.name.value
+        stack.append((argument.value, 0))
+    while stack:
+        node, level = stack.pop()
+        if level > _MAX_VALUE_DEPTH:
+            continue
+        node = _resolve(node, operation, variables) if isinstance(node, VariableNode) else node
+        if isinstance(node, ObjectValueNode):
+            for field in node.fields:
+                yield field.name.value
+                stack.append((field.value, level + 1))
+        elif isinstance(node, ListValueNode):
+            stack.extend((item, level + 1) for item in node.values[:64])
+        elif isinstance(node, Mapping):
+            for key, value in list(node.items())[:64]:
+                if isinstance(key, str):
+                    yield key
+                    stack.append((value, level + 1))
+        elif isinstance(node, list):
+            stack.extend((item, level + 1) for item in node[:64])
 
 
 def _fallback_targets(

@@ -16,6 +16,10 @@ Order of questions, most specific first:
    parameter (`?action=delete`, AWS `Action=DeleteBucket`), an RPC method name (JSON-RPC
    `"method": "deleteUser"`, `X-Amz-Target: DynamoDB.DeleteTable`) reads as a destructive
    command.
+4. Privilege (`_credentials`): a command that creates or changes a credential or privilege
+   (`Action=CreateAccessKey`, `Action=CreateUser` on `iam.amazonaws.com`), or a changing
+   method on a path about one when no pack rule knows the route (`POST /v1/api-keys`), is
+   `privilege`; under a destructive verdict it is a second action.
 
 Method overrides (`X-HTTP-Method-Override: DELETE`, `_method=DELETE`) are honoured the way
 frameworks honour them: every method the server might see is classified, the most severe
@@ -30,6 +34,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from interlock.classify import classify_nested
+from interlock.classify._credentials import (
+    carries_credential,
+    is_read_command,
+    privilege_subject,
+    signs_in,
+)
 from interlock.classify._http_request import Request, parse_payload
 from interlock.classify._routes import UNREADABLE, RouteTable, configure, load_packs, route_table
 from interlock.classify._words import destructive_word, split_words
@@ -52,16 +62,16 @@ def classify(payload: object, depth: int) -> list[Action]:
     if isinstance(request, str):
         return [unknown_action(PROTOCOL, f"unreadable HTTP request: {request}")]
     table = route_table()
-    route = _route_action(request, table)
+    route = _route_actions(request, table)
     embedded = _embedded_actions(request, table, depth)
     if embedded:
         return embedded
     graphql = _graphql_actions(request, table, depth)
     if graphql is None:
-        return [route]
+        return route
     # GraphQL carries the meaning; keep the route too when it is dangerous on its own
     # (a DELETE or an unrecognised method to a GraphQL endpoint).
-    return [*graphql, route] if route.verb.is_dangerous else graphql
+    return [*graphql, route[0]] if route[0].verb.is_dangerous else graphql
 
 
 # -- REST ---------------------------------------------------------------------------------
@@ -84,7 +94,9 @@ def _methods(request: Request) -> list[str]:
     return methods
 
 
-def _route_action(request: Request, table: RouteTable) -> Action:
+def _route_actions(request: Request, table: RouteTable) -> list[Action]:
+    """The route's verdict, and a second, privilege action when the request also creates or
+    changes a credential under a more severe verdict (`DELETE …/deploy-keys/7`)."""
     methods = _methods(request)
     verdicts = [_route_verdict(request, table, method) for method in methods]
     action = max(verdicts, key=lambda a: a.verb.severity)
@@ -97,7 +109,50 @@ def _route_action(request: Request, table: RouteTable) -> Action:
     if len(methods) > 1:
         overridden = f"method overridden to {', '.join(methods[1:])}; "
         action = dataclasses.replace(action, reason=overridden + action.reason)
-    return action
+    privileged = _privilege_reason(request, table, methods)
+    if privileged is None or action.verb is Verb.PRIVILEGE:
+        return [action]
+    if action.verb.severity < Verb.PRIVILEGE.severity:
+        return [dataclasses.replace(action, verb=Verb.PRIVILEGE, reason=privileged)]
+    return [action, dataclasses.replace(action, verb=Verb.PRIVILEGE, reason=privileged)]
+
+
+def _privilege_reason(request: Request, table: RouteTable, methods: list[str]) -> str | None:
+    """Why the request creates, changes or widens a credential or privilege, or None.
+
+    A command it names (`Action=CreateAccessKey`, a JSON-RPC method, `X-Amz-Target`) that is
+    not a read, about a credential in its own words or in the host's (`iam.amazonaws.com`:
+    `Action=CreateUser`); or, when no pack rule knows the route, a method that changes
+    something on a path about a credential (`POST /v1/api-keys`, `PUT …/roleAssignments/1`).
+    """
+    host = split_words(request.host)
+    commands = _command_values(request)
+    for where, value in commands:
+        words = split_words(value)
+        if is_read_command(words):
+            continue
+        subject = privilege_subject(words) or privilege_subject(host)
+        if subject is not None:
+            return f"{where} {value[:60]!r} creates or changes a {subject}"
+    if commands:
+        return None  # the request names what it does, and that is not about a credential
+    changing = [m for m in methods if m not in _SAFE_METHODS]
+    if not changing or any(
+        table.match(request.host, m, request.path, request.body) for m in changing
+    ):
+        return None
+    path_words = [w for segment in request.segments for w in split_words(segment)]
+    if any(is_read_command(split_words(segment)) for segment in request.segments):
+        return None
+    subject = privilege_subject(path_words) or privilege_subject(host)
+    if subject is not None:
+        return f"{changing[0]} on a path about a {subject} creates or changes it"
+    if signs_in(path_words) or not isinstance(request.body, Mapping):
+        return None
+    key = carries_credential([k for k in request.body if isinstance(k, str)][:64])
+    if key is None:
+        return None
+    return f"{changing[0]} sends {key}: it sets a credential"
 
 
 def _route_verdict(request: Request, table: RouteTable, method: str) -> Action:
@@ -161,8 +216,8 @@ def _path_command(segments: Iterable[str], *, safe: bool) -> str | None:
     return None
 
 
-def _command_word(request: Request) -> tuple[str, str] | None:
-    """A destructive command named by a parameter, an RPC method or an operation header."""
+def _command_values(request: Request) -> list[tuple[str, str]]:
+    """Commands named by a parameter, an RPC method or an operation header: (where, value)."""
     candidates: list[tuple[str, str]] = [
         (f"query parameter {k}", v) for k, v in request.query if k.lower() in _COMMAND_KEYS
     ]
@@ -177,6 +232,12 @@ def _command_word(request: Request) -> tuple[str, str] | None:
                 for k, v in item.items()
                 if isinstance(k, str) and k.lower() in _COMMAND_KEYS and isinstance(v, str)
             ]
+    return candidates
+
+
+def _command_word(request: Request) -> tuple[str, str] | None:
+    """A destructive command named by a parameter, an RPC method or an operation header."""
+    candidates = _command_values(request)
     for where, value in candidates:
         word = destructive_word(split_words(value), imperative_only=True)
         if word is not None:
@@ -270,21 +331,37 @@ def _graphql_actions(request: Request, table: RouteTable, depth: int) -> list[Ac
     where = f"{request.host}{request.path}"
     actions: list[Action] = []
     for payload in payloads:
-        for action in classify_nested("graphql", payload, depth):
-            actions.append(_with_endpoint(_override(action, overrides), where))
+        found = classify_nested("graphql", payload, depth)
+        for action in _overridden(found, overrides):
+            actions.append(_with_endpoint(action, where))
     return actions
 
 
-def _override(action: Action, overrides: Mapping[str, tuple[Verb, str]]) -> Action:
-    """Apply a provider pack's verdict for a known GraphQL field name."""
-    name = action.operation.partition(":")[2]
-    found = overrides.get(name)
-    if found is None or action.verb is Verb.UNKNOWN:
-        return action
-    verb, pack = found
-    if verb is action.verb:
-        return action
-    return dataclasses.replace(action, verb=verb, reason=f"{pack} pack: {name} is {verb.value}")
+def _overridden(
+    actions: Iterable[Action], overrides: Mapping[str, tuple[Verb, str]]
+) -> list[Action]:
+    """Apply a provider pack's verdict for a known GraphQL field name.
+
+    A privilege action the words found is kept next to a more severe pack verdict (a pack
+    that calls `apiTokenDelete` destructive does not make it any less a privilege action)."""
+    out: list[Action] = []
+    for action in actions:
+        name = action.operation.partition(":")[2]
+        found = overrides.get(name)
+        if found is None or action.verb is Verb.UNKNOWN or found[0] is action.verb:
+            out.append(action)
+            continue
+        verb, pack = found
+        changed = dataclasses.replace(
+            action, verb=verb, reason=f"{pack} pack: {name} is {verb.value}"
+        )
+        if action.verb is Verb.PRIVILEGE and verb.severity > action.verb.severity:
+            if not any(a.operation == changed.operation and a.verb is verb for a in out):
+                out.append(changed)
+            out.append(action)
+        else:
+            out.append(changed)
+    return list(dict.fromkeys(out))
 
 
 def _with_endpoint(action: Action, endpoint: str) -> Action:

@@ -17,14 +17,23 @@ verdict is the most severe of three readings:
    as the hint, so trusting one and not the other buys nothing.
 
 A name without a recognised verb and nothing else to go on is `unknown` (fail closed).
+A tool about a credential or a privilege that is not a read (`create_api_key`,
+`add_collaborator`, `set_iam_policy`), or one that changes something and is handed a
+credential, is `privilege` (`_credentials`); under a more severe verdict it is a second action.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from interlock.classify._credentials import (
+    carries_credential,
+    is_read_command,
+    privilege_subject,
+    signs_in,
+)
 from interlock.classify._mcp_args import Inspection, inspect_arguments, is_credential_key
 from interlock.classify._mcp_name import NameReading, read_tool_name
 from interlock.classify._names import split_words
@@ -233,4 +242,27 @@ def classify(payload: object, depth: int) -> list[Action]:
         reason=reason,
         detail=_detail(call, arguments),
     )
-    return [action, *found.nested]
+    privileged = _privilege_reason(reading, arguments, verb)
+    if privileged is None or verb is Verb.PRIVILEGE:
+        return [action, *found.nested]
+    if verb.severity < Verb.PRIVILEGE.severity:
+        return [replace(action, verb=Verb.PRIVILEGE, reason=privileged), *found.nested]
+    # more severe already: the privilege effect is an action of its own
+    return [action, replace(action, verb=Verb.PRIVILEGE, reason=privileged), *found.nested]
+
+
+def _privilege_reason(reading: NameReading, arguments: object, verb: Verb) -> str | None:
+    """Why the call creates, changes or widens a credential or privilege, or None: a tool
+    named for one (`create_api_key`, `add_deploy_key`, `set_iam_policy`) that is not a read,
+    or a tool that changes something and is handed a credential (`update_user(password=…)`)."""
+    words = reading.words
+    if verb is Verb.READ or is_read_command(words):
+        return None
+    subject = privilege_subject(words)
+    if subject is not None:
+        return f"tool name is about a {subject}: it creates or changes one"
+    if verb is Verb.WRITE and isinstance(arguments, dict) and not signs_in(words):
+        key = carries_credential([k for k in arguments if isinstance(k, str)][:64])
+        if key is not None:
+            return f"the tool is handed {key}: it sets a credential"
+    return None

@@ -96,7 +96,11 @@ def create(
     owner: Annotated[str, typer.Option("--owner", help="The accountable human.")] = "",
     resource: ResourceOption = None,
     max_risk: Annotated[
-        str, typer.Option("--max-risk", help="Highest verb class: read, write or destructive.")
+        str,
+        typer.Option(
+            "--max-risk",
+            help="Highest verb class: read, write, destructive or privilege (above destructive).",
+        ),
     ] = "write",
     ttl: Annotated[
         str | None, typer.Option("--ttl", help="Token lifetime, e.g. 8h (default 8h).")
@@ -250,7 +254,8 @@ def mint_child(
     env: EnvOption = None,
     resource: ResourceOption = None,
     max_risk: Annotated[
-        str | None, typer.Option("--max-risk", help="read, write or destructive (≤ parent).")
+        str | None,
+        typer.Option("--max-risk", help="read, write, destructive or privilege (≤ parent)."),
     ] = None,
     ttl: Annotated[str | None, typer.Option("--ttl", help="Lifetime (≤ parent's).")] = None,
     task: Annotated[str, typer.Option("--task", help="What the sub-agent is for.")] = "",

@@ -11,6 +11,7 @@ OUTCOME_STYLE = {Outcome.ALLOW: "bold green", Outcome.HOLD: "bold yellow", Outco
 RISK_STYLE = {
     Verb.READ: "green",
     Verb.WRITE: "cyan",
+    Verb.PRIVILEGE: "yellow",
     Verb.DESTRUCTIVE: "red",
     Verb.UNKNOWN: "magenta",
 }

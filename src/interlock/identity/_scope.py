@@ -16,7 +16,7 @@ from interlock.errors import InputError
 from interlock.identity._errors import WideningRefused
 from interlock.model import Verb
 
-GRANTABLE_VERBS = (Verb.READ, Verb.WRITE, Verb.DESTRUCTIVE)
+GRANTABLE_VERBS = (Verb.READ, Verb.WRITE, Verb.DESTRUCTIVE, Verb.PRIVILEGE)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 
 
@@ -47,13 +47,20 @@ def check_name(name: str, what: str) -> str:
 
 
 def parse_verb(value: str) -> Verb:
-    """`read`, `write` or `destructive` (an agent is never granted `unknown`)."""
+    """`read`, `write`, `destructive` or `privilege` (an agent is never granted `unknown`).
+
+    The grant is a ladder (`Verb.grant_rank`): each step includes the ones below it, and
+    `privilege` (creating or widening credentials and privileges) sits above `destructive`,
+    so only a grant that names it includes it.
+    """
     try:
         verb = Verb(value.strip().lower())
     except ValueError:
         verb = Verb.UNKNOWN
     if verb not in GRANTABLE_VERBS:
-        raise InputError(f"risk {value!r} is not valid: expected read, write or destructive")
+        raise InputError(
+            f"risk {value!r} is not valid: expected read, write, destructive or privilege"
+        )
     return verb
 
 
@@ -95,7 +102,7 @@ def narrow(
         elif res - parent.resources:
             extra = ", ".join(sorted(res - parent.resources))
             problems.append(f"resource(s) {extra} not in the parent's grant")
-    if verb.severity > parent.max_verb.severity:
+    if verb.grant_rank > parent.max_verb.grant_rank:
         problems.append(f"risk {verb.value} above the parent's {parent.max_verb.value}")
     if problems:
         raise WideningRefused(

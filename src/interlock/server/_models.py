@@ -37,7 +37,7 @@ class AgentBody(Strict):
     task: str = Field(min_length=1, max_length=500)
     owner: str = Field(min_length=1, max_length=200)
     resources: list[str] | None = Field(default=None, max_length=256)
-    max_risk: Literal["read", "write", "destructive"] = "write"
+    max_risk: Literal["read", "write", "destructive", "privilege"] = "write"
     ttl: str | None = Field(default=None, max_length=16, description='e.g. "8h", "30m"')
 
 

@@ -11,6 +11,10 @@ clauses are constant-folded (`_fold`, `_where`) to see `WHERE 1=1` for what it i
 Anything unparseable or unrecognised is `unknown` (fail closed). Empty input, or input
 that is only comments, is one read action `sql:EMPTY`: nothing would run.
 
+Parameters (`$1`) are unknown values here; `parameters` says whether their values can change
+a statement's verdict, and `bind_text` writes the statement with its values, so that the
+PostgreSQL proxy can judge a bound statement again before it runs (`_parameters`).
+
 Caching: the registry caches whole inputs by their text. There is deliberately no cache
 keyed on `pgparse.fingerprint`: the fingerprint ignores constants, and constants decide
 the verdict (`WHERE 1=1` against `WHERE id=1`, the string given to EXECUTE or dblink_exec,
@@ -23,13 +27,46 @@ import pgparse
 
 from interlock.classify.sql._analyser import Analyser
 from interlock.classify.sql._finding import Finding
+from interlock.classify.sql._fold import UNKNOWN
+from interlock.classify.sql._names import Mentions, mentions
+from interlock.classify.sql._parameters import Parameters, bind_text, parameters
+from interlock.classify.sql._settings import Setting
 from interlock.errors import PayloadError
 from interlock.model import Action, Verb, unknown_action
 
-__all__ = ["classify"]
+__all__ = [
+    "Mentions",
+    "Parameters",
+    "Setting",
+    "bind_text",
+    "classify",
+    "mentions",
+    "parameters",
+    "setting_changes",
+]
 
 PROTOCOL = "sql"
 DETAIL_CHARS = 200
+_SETTINGS_REMEMBERED = 4096
+_settings: dict[str, tuple[Setting, ...]] = {}
+
+
+def _remember_settings(text: str, found: tuple[Setting, ...]) -> None:
+    if len(_settings) >= _SETTINGS_REMEMBERED:
+        _settings.clear()
+    _settings[text] = found
+
+
+def setting_changes(text: str) -> tuple[Setting, ...]:
+    """Every run-time setting `text` changes, at any depth (SET, RESET, set_config(), a
+    function's SET clause, BEGIN's options, inside DO and EXECUTE): what a classification of
+    the same text found, or a fresh analysis. Input that cannot be analysed changes a
+    setting named only at run time (`?`)."""
+    found = _settings.get(text)
+    if found is None:
+        classify(text, 0)
+        found = _settings.get(text, (Setting("?", UNKNOWN),))
+    return found
 
 
 def _detail(text: str) -> str:
@@ -62,12 +99,15 @@ def classify(payload: object, depth: int) -> list[Action]:
         raise PayloadError(
             f"a sql payload must be a string of PostgreSQL statements, not {type(payload).__name__}"
         )
+    analyser = Analyser()
     try:
-        statements = Analyser().analyse_text(payload, depth)
+        statements = analyser.analyse_text(payload, depth)
     except RecursionError:
+        _remember_settings(payload, (Setting("?", UNKNOWN),))
         # pgparse decodes the tree recursively, and so do parts of the analysis: a statement
         # nested deeply enough to exhaust the stack cannot be vouched for
         return [unknown_action(PROTOCOL, "the statement is nested too deeply to analyse", payload)]
+    _remember_settings(payload, tuple(analyser.settings))
     if not statements:
         return [
             Action(
@@ -78,4 +118,11 @@ def classify(payload: object, depth: int) -> list[Action]:
                 reason="the input holds no statement (only whitespace or comments)",
             )
         ]
-    return [_action(finding, text) for finding, text in statements]
+    actions = []
+    for finding, text in statements:
+        actions.append(_action(finding, text))
+        if finding.privilege is not None:
+            # the statement also creates or widens privileges: its own action, so that the
+            # grant and the policies about privilege see it under the more severe verdict
+            actions.append(_action(finding.privilege, text))
+    return actions

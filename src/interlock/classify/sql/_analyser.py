@@ -9,6 +9,8 @@ function call by `_functions` — and `combine()` keeps the most severe.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pgparse
@@ -16,6 +18,7 @@ import pgparse
 from interlock.classify import MAX_DEPTH
 from interlock.classify.sql._finding import Finding, combine, unknown
 from interlock.classify.sql._functions import classify_call
+from interlock.classify.sql._settings import Setting
 from interlock.classify.sql._statements import STATEMENT_TYPES, STATEMENTS
 from interlock.classify.sql._tree import iter_nodes, node_type
 from interlock.model import Verb
@@ -50,8 +53,30 @@ class Analyser:
 
     def __init__(self) -> None:
         self.prepared: dict[str, Finding] = {}
+        self.prepared_queries: dict[str, Any] = {}  # PREPARE's statement, for EXECUTE's values
         self.functions: dict[str, Finding] = {}
         self.work = 0
+        self._firing = 0
+        self.settings: list[Setting] = []  # every setting the input changes (see `Setting`)
+
+    @property
+    def in_firing(self) -> bool:
+        """Whether the statement being judged runs later, once per event that fires it (the
+        body of a trigger function, the actions of a rule): there a bounded UPDATE or DELETE
+        has no bound, since the rows that fire it choose the rows it reaches."""
+        return self._firing > 0
+
+    @contextlib.contextmanager
+    def firing(self, on: bool = True) -> Iterator[None]:
+        """Judge what runs inside the block as code that fires on events (`in_firing`)."""
+        if not on:
+            yield
+            return
+        self._firing += 1
+        try:
+            yield
+        finally:
+            self._firing -= 1
 
     def analyse_text(self, text: str, depth: int) -> list[Statement]:
         """One (finding, statement text) per statement of `text`; [] when there is none."""

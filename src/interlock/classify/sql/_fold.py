@@ -21,12 +21,39 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from interlock.classify.sql._tree import Node, const_value, node_type, shape, string_list
+from interlock.classify.sql._tree import (
+    Node,
+    const_value,
+    iter_nodes,
+    node_type,
+    shape,
+    string_list,
+    strip_qualifiers,
+)
 
-__all__ = ["UNKNOWN", "Env", "as_bool", "fold", "fold_bool", "fold_strings", "literal"]
+__all__ = [
+    "NUMERIC_ATOM",
+    "SYSTEM_COLUMNS",
+    "UNKNOWN",
+    "Env",
+    "as_bool",
+    "fold",
+    "fold_bool",
+    "fold_strings",
+    "is_key_column",
+    "is_literal",
+    "literal",
+]
 
 MAX_STRING = 64 * 1024
 MAX_VISITS = 20_000
+NUMERIC_ATOM = "ncmp"
+"""Atoms `(NUMERIC_ATOM, column shape, op, number, key)`: a column compared with a number
+(`key`: it is the surrogate key `id`, see `is_key_column`). They
+are not independent of each other (`x > 3` and `x < 5` cannot both be false), so the
+tautology check gives them values rather than truth values (see `_where`)."""
+SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
+"""Columns every row has and none can set to NULL: `ctid IS NOT NULL` holds for every row."""
 
 
 class _Unknown:
@@ -167,6 +194,7 @@ _CANON = {
     ">": (">", True),
     "<=": (">", False),
 }
+_NUMERIC_OPS = {"=": "=", "<>": "<>", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
 _REFLEXIVE = {"=": True, "<>": False, "!=": False, "<": False, ">": False, "<=": True, ">=": True}
 _NEGATED_MATCH = {"!~~": "~~", "!~~*": "~~*", "!~": "~", "!~*": "~*"}
 
@@ -273,9 +301,16 @@ _IDENTITY = {"+": 0, "-": 0, "*": 1, "/": 1, "||": ""}
 
 
 def _without_identity(node: Any, env: Env) -> Any:
-    """`x + 0`, `x * 1`, `x || ''` -> `x`, so that `id = id + 0` is seen as reflexive."""
+    """`x + 0`, `x * 1`, `x || ''`, `coalesce(NULL, x)`, `coalesce(x, x)` -> `x`, so that
+    `id = id + 0` and `a = coalesce(NULL, a)` are seen as reflexive."""
     for _ in range(8):
         typed = node_type(node)
+        if typed is not None and typed[0] == "CoalesceExpr":
+            kept = [a for a in typed[1].get("args") or [] if _fold(a, env) is not None]
+            if kept and all(shape(a) == shape(kept[0]) for a in kept[1:]):
+                node = kept[0]
+                continue
+            return node
         if typed is None or typed[0] != "A_Expr" or typed[1].get("kind") != "AEXPR_OP":
             return node
         names = string_list(typed[1].get("name"))
@@ -311,6 +346,28 @@ def _compare(op: str, lnode: Any, rnode: Any, env: Env) -> object:
         return _REFLEXIVE[op]
     if left is UNKNOWN and _matches_everything(op, right):
         return True
+    if _reaches_extremum(op, lnode, rnode, env) or _reaches_extremum(
+        _FLIP.get(op, ""), rnode, lnode, env
+    ):
+        return True
+    tid = _tid_bound(op, lnode, rnode, env)
+    if tid is not None:
+        return tid
+    if op in _NUMERIC_OPS:
+        if left is UNKNOWN and _is_number(right):
+            column = _without_identity(lnode, env)
+            key = (NUMERIC_ATOM, shape(column), _NUMERIC_OPS[op], right, is_key_column(column))
+            return env.atom(key, True)
+        if right is UNKNOWN and _is_number(left):
+            column = _without_identity(rnode, env)
+            key = (
+                NUMERIC_ATOM,
+                shape(column),
+                _FLIP[_NUMERIC_OPS[op]],
+                left,
+                is_key_column(column),
+            )
+            return env.atom(key, True)
     if op in _CANON or op in ("~~", "~~*", "~", "~*", "!~~", "!~~*", "!~", "!~*"):
         cache_key = (id(lnode), id(rnode), op)
         cached = env.keys.get(cache_key)
@@ -318,6 +375,91 @@ def _compare(op: str, lnode: Any, rnode: Any, env: Env) -> object:
             cached = env.keys[cache_key] = comparison_key(op, lnode, rnode)
         return env.atom(cached[0], cached[1])
     return UNKNOWN
+
+
+def is_key_column(node: Any) -> bool:
+    """A column named `id`, qualified or not: the conventional surrogate key, which serial
+    and identity columns fill from 1 up, below 2^31, never NULL."""
+    typed = node_type(node)
+    if typed is None or typed[0] != "ColumnRef":
+        return False
+    names = string_list(typed[1].get("fields") or [])
+    return bool(names) and names[-1].lower() == "id"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _reaches_extremum(op: str, column: Any, other: Any, env: Env) -> bool:
+    """`x <= (SELECT max(x) FROM the table itself)`, `x >= (SELECT min(x) …)`: every row
+    that has a value."""
+    wanted = {"<=": "max", ">=": "min"}.get(op)
+    col = node_type(column)
+    sub = node_type(other)
+    if wanted is None or col is None or col[0] != "ColumnRef" or sub is None:
+        return False
+    if sub[0] != "SubLink" or sub[1].get("subLinkType") != "EXPR_SUBLINK":
+        return False
+    scan = _self_scan(sub[1].get("subselect"), env)
+    if scan is None or _holds_for_itself(scan, env) is not True:
+        return False
+    targets = scan.get("targetList") or []
+    value = (
+        node_type((node_type(targets[0]) or ("", {}))[1].get("val")) if len(targets) == 1 else None
+    )
+    if value is None or value[0] != "FuncCall":
+        return False
+    names = string_list(value[1].get("funcname"))
+    args = value[1].get("args") or []
+    if not names or names[-1] != wanted or len(args) != 1:
+        return False
+    inner = node_type(args[0])
+    if inner is None or inner[0] != "ColumnRef":
+        return False
+    mine = string_list(col[1].get("fields"))
+    theirs = string_list(inner[1].get("fields"))
+    return bool(mine) and bool(theirs) and mine[-1] == theirs[-1]
+
+
+_FIRST_TID = (0, 1)  # line pointers start at 1: no row has a ctid below (0,1)
+
+
+def _tid(node: Any) -> tuple[int, int] | None:
+    """The (block, line) of a tid literal `'(0,1)'` (cast or not), or None."""
+    typed = node_type(node)
+    if typed is not None and typed[0] == "TypeCast":
+        typed = node_type(typed[1].get("arg"))
+    if typed is None or typed[0] != "A_Const" or "sval" not in typed[1]:
+        return None
+    text = str(typed[1]["sval"].get("sval", "")).strip()
+    parts = text[1:-1].split(",") if text.startswith("(") and text.endswith(")") else []
+    try:
+        return (int(parts[0]), int(parts[1])) if len(parts) == 2 else None
+    except ValueError:
+        return None
+
+
+def _tid_bound(op: str, lnode: Any, rnode: Any, env: Env) -> bool | None:
+    """`ctid > '(0,0)'`, `ctid >= '(0,1)'`, `ctid <> '(0,0)'` hold for every row (and their
+    opposites for none); None for any other comparison."""
+    if _tid(lnode) is not None:
+        lnode, rnode, op = rnode, lnode, _FLIP.get(op, op)
+    bound = _tid(rnode)
+    column = node_type(lnode)
+    if bound is None or column is None or not _system_column(lnode, env):
+        return None
+    if string_list(column[1].get("fields"))[-1:] != ["ctid"]:
+        return None
+    # every ctid is at least (0,1)
+    if bound < _FIRST_TID:
+        return _BELOW_FIRST.get(op)
+    if bound == _FIRST_TID:
+        return {">=": True, "<": False}.get(op)
+    return None
+
+
+_BELOW_FIRST = {">": True, ">=": True, "<>": True, "!=": True, "<": False, "<=": False, "=": False}
 
 
 def _or(values: list[object]) -> object:
@@ -460,6 +602,22 @@ def fold_bool(node: Any, env: Env) -> object:
         return UNKNOWN
 
 
+def is_literal(node: Any) -> bool:
+    """Whether `literal(node)` is not None, without building the canonical key."""
+    for _ in range(64):
+        typed = node_type(node)
+        if typed is None:
+            return False
+        kind, fields = typed
+        if kind == "BoolExpr" and fields.get("boolop") == "NOT_EXPR":
+            node = (fields.get("args") or [None])[0]
+            continue
+        if kind == "A_Expr" and fields.get("kind") in ("AEXPR_OP", "AEXPR_LIKE", "AEXPR_ILIKE"):
+            return bool(string_list(fields.get("name"))) and fields.get("lexpr") is not None
+        return kind in ("NullTest", "BooleanTest", "ColumnRef", "FuncCall", "ParamRef", "SubLink")
+    return literal(node) is not None
+
+
 def literal(node: Any) -> tuple[object, bool] | None:
     """The canonical (atom, polarity) that a predicate `node` tests, when it is one."""
     typed = node_type(node)
@@ -487,9 +645,22 @@ def literal(node: Any) -> tuple[object, bool] | None:
     return None
 
 
+def _system_column(node: Any, env: Env) -> bool:
+    """`ctid`, `t.xmin`, …: a system column of the row being changed (never NULL)."""
+    typed = node_type(node)
+    if typed is None or typed[0] != "ColumnRef":
+        return False
+    names = string_list(typed[1].get("fields"))
+    if not names or names[-1] not in SYSTEM_COLUMNS:
+        return False
+    return len(names) == 1 or names[-2] in env.targets
+
+
 def _null_test(fields: Node, env: Env) -> object:
-    value = _fold(fields.get("arg"), env)
     is_null = fields.get("nulltesttype") == "IS_NULL"
+    if _system_column(fields.get("arg"), env) or is_key_column(fields.get("arg")):
+        return not is_null
+    value = _fold(fields.get("arg"), env)
     if value is UNKNOWN:
         return env.atom(("null", shape(fields.get("arg"))), is_null)
     return (value is None) == is_null
@@ -580,28 +751,54 @@ def _simple_select(node: Any) -> Node | None:
     return fields
 
 
-def _single_column_scan(node: Any) -> tuple[str, object] | None:
-    """`SELECT col FROM rel` with nothing narrowing it: (rel name, shape of col)."""
+def _self_scan(node: Any, env: Env) -> Node | None:
+    """The fields of `SELECT … FROM <the table being changed> [alias] [WHERE …]`, with
+    nothing else narrowing it (no LIMIT, OFFSET, GROUP BY, HAVING, set operation), or None."""
     typed = node_type(node)
-    if typed is None or typed[0] != "SelectStmt":
+    if typed is None or typed[0] != "SelectStmt" or not env.targets:
         return None
     fields = typed[1]
-    narrowing = ("whereClause", "limitCount", "limitOffset", "havingClause", "groupClause")
+    narrowing = ("limitCount", "limitOffset", "havingClause", "groupClause", "withClause")
     if fields.get("op", "SETOP_NONE") != "SETOP_NONE" or any(fields.get(k) for k in narrowing):
         return None
     sources = fields.get("fromClause") or []
-    targets = fields.get("targetList") or []
-    if len(sources) != 1 or len(targets) != 1:
+    source = node_type(sources[0]) if len(sources) == 1 else None
+    if source is None or source[0] != "RangeVar":
         return None
-    source = node_type(sources[0])
-    target = node_type(targets[0])
-    if source is None or source[0] != "RangeVar" or target is None:
+    if str(source[1].get("relname", "")) not in env.targets:
         return None
-    column = node_type(target[1].get("val"))
-    if column is None or column[0] != "ColumnRef":
-        return None
-    names = string_list(column[1].get("fields"))
-    return str(source[1].get("relname", "")), names[-1] if names else None
+    return fields
+
+
+def _holds_for_itself(scan: Node, env: Env) -> object:
+    """Whether a self scan's WHERE holds when the scanned row is the row being changed: its
+    names for the table (alias, name) and the outer ones are read as one row. True when it
+    always does (`WHERE true`, `WHERE o2.id = orders.id`), else UNKNOWN (or False)."""
+    where = scan.get("whereClause")
+    if where is None:
+        return True
+    source = node_type((scan.get("fromClause") or [None])[0]) or ("", {})
+    alias = (source[1].get("alias") or {}).get("aliasname")
+    names = env.targets | {str(source[1].get("relname", ""))} | ({str(alias)} if alias else set())
+    inner = Env(targets=env.targets)
+    return as_bool(_fold_bool(strip_qualifiers(where, frozenset(names)), inner))
+
+
+def _returns_nothing(node: Any) -> bool:
+    """A query with a WHERE clause that is never true and no aggregate (which would still
+    return one row): `SELECT id FROM t WHERE false`."""
+    typed = node_type(node)
+    if typed is None or typed[0] != "SelectStmt":
+        return False
+    fields = typed[1]
+    if fields.get("op", "SETOP_NONE") != "SETOP_NONE" or fields.get("havingClause"):
+        return False
+    if "whereClause" not in fields or fields.get("groupClause"):
+        return False
+    if any(kind == "FuncCall" for kind, _ in iter_nodes(fields.get("targetList"))):
+        return False
+    truth = as_bool(_fold_bool(fields.get("whereClause"), Env()))
+    return truth is False or truth is None
 
 
 def _sublink(fields: Node, env: Env) -> object:
@@ -609,13 +806,18 @@ def _sublink(fields: Node, env: Env) -> object:
     sub = fields.get("subselect")
     simple = _simple_select(sub)
     if kind == "EXISTS_SUBLINK":
-        if simple is None:
-            return UNKNOWN
-        where = simple.get("whereClause")
-        if where is None:
-            return True
-        truth = as_bool(_fold(where, env))
-        return truth is True if isinstance(truth, bool) or truth is None else UNKNOWN
+        if simple is not None:
+            where = simple.get("whereClause")
+            if where is None:
+                return True
+            truth = as_bool(_fold(where, env))
+            return truth is True if isinstance(truth, bool) or truth is None else UNKNOWN
+        if _returns_nothing(sub):
+            return False
+        scan = _self_scan(sub, env)
+        if scan is not None and _holds_for_itself(scan, env) is True:
+            return True  # the row being changed is its own witness
+        return UNKNOWN
     if kind == "EXPR_SUBLINK" and simple is not None:
         targets = simple.get("targetList") or []
         if len(targets) == 1 and simple.get("whereClause") is None:
@@ -623,12 +825,23 @@ def _sublink(fields: Node, env: Env) -> object:
             return _fold(target[1].get("val"), env) if target else UNKNOWN
         return UNKNOWN
     if kind == "ANY_SUBLINK":
-        scan = _single_column_scan(sub)
+        operator = string_list(fields.get("operName"))
+        if operator and operator != ["="]:
+            return UNKNOWN
+        if _returns_nothing(sub):
+            return False  # x IN (an empty set)
+        scan = _self_scan(sub, env)
         test = node_type(fields.get("testexpr"))
-        if scan and test and test[0] == "ColumnRef" and scan[0] in env.targets:
-            names = string_list(test[1].get("fields"))
-            if names and names[-1] == scan[1]:
-                return True  # id IN (SELECT id FROM the same table): every row with an id
+        targets = (scan or {}).get("targetList") or []
+        if scan is None or test is None or test[0] != "ColumnRef" or len(targets) != 1:
+            return UNKNOWN
+        column = node_type((node_type(targets[0]) or ("", {}))[1].get("val"))
+        if column is None or column[0] != "ColumnRef":
+            return UNKNOWN
+        mine = string_list(test[1].get("fields"))
+        theirs = string_list(column[1].get("fields"))
+        if mine and theirs and mine[-1] == theirs[-1] and _holds_for_itself(scan, env) is True:
+            return True  # id IN (SELECT id FROM the same table …): every row with an id
     return UNKNOWN
 
 

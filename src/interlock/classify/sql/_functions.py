@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from interlock.classify.sql._builtins import NON_VOLATILE
 from interlock.classify.sql._finding import Finding, combine
 from interlock.classify.sql._fold import UNKNOWN, Env, fold
-from interlock.classify.sql._settings import judge_setting
+from interlock.classify.sql._settings import Setting, judge_setting
 from interlock.classify.sql._tree import Node, string_list
 from interlock.model import Verb
 
@@ -212,7 +212,11 @@ def classify_call(fields: Node, an: Analyser, depth: int) -> Finding | None:
     if builtin is not None and builtin.verb.severity >= defined.verb.severity:
         return builtin
     return Finding(
-        defined.verb, "CALL", f"{label}, defined in this input: {defined.reason}", defined.targets
+        defined.verb,
+        "CALL",
+        f"{label}, defined in this input: {defined.reason}",
+        defined.targets,
+        privilege=defined.privilege,
     )
 
 
@@ -242,9 +246,11 @@ def _builtin_call(
             return None
         setting, value = fold(args[0], Env()), fold(args[1], Env())
         if not isinstance(setting, str):
+            an.settings.append(Setting("?", value))
             return Finding(
                 Verb.UNKNOWN, "CALL", f"{label} changes a setting named only at run time"
             )
+        an.settings.append(Setting(setting.strip().lower(), value))
         judged = judge_setting(setting, value)
         return Finding(judged[0], "CALL", judged[1]) if judged else None
 

@@ -1,17 +1,37 @@
 """Run-time settings that change what later statements may do.
 
 Most settings (`statement_timeout`, `search_path`, `work_mem`) only tune the session and
-are reads. The few here change privileges, turn off safety checks, or make the server load
-code or run shell commands; the same table judges `SET`, `RESET`, `set_config()`,
+are reads (the PostgreSQL proxy refuses the ones its own limits rest on, see
+`interlock.proxy.pg`). The few here change privileges (`role`, `session_authorization`:
+privilege), turn off safety checks, or make the server load code or run shell commands;
+the same table judges `SET`, `RESET`, `set_config()`,
 `ALTER ROLE/DATABASE … SET` and `BEGIN READ WRITE`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from interlock.classify.sql._fold import UNKNOWN, as_bool
 from interlock.model import Verb
 
-__all__ = ["judge_setting"]
+__all__ = ["Setting", "judge_setting"]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One change of a run-time setting somewhere in a statement (SET, RESET, set_config(),
+    a function's SET clause, BEGIN's options, inside DO and EXECUTE too).
+
+    `name` is lower-case, `?` when named only at run time, `all` for RESET ALL; `value` is
+    the folded value (UNKNOWN when not a constant); `reset` for RESET and SET … TO DEFAULT.
+    Enforcement points that rely on a setting (the PostgreSQL proxy's statement_timeout)
+    read these: a read may still loosen a limit."""
+
+    name: str
+    value: object
+    reset: bool = False
+
 
 _PRIVILEGE = frozenset({"role", "session_authorization"})
 _READ_ONLY = frozenset({"transaction_read_only", "default_transaction_read_only"})
@@ -54,7 +74,7 @@ def judge_setting(name: str, value: object, *, reset: bool = False) -> tuple[Ver
         if reset or (isinstance(value, str) and value.lower() in ("none", "default")):
             return None
         return (
-            Verb.UNKNOWN,
+            Verb.PRIVILEGE,
             f"setting {name} changes the privileges every later statement runs with",
         )
     if name in _READ_ONLY:

@@ -21,6 +21,8 @@ __all__ = [
     "relation_name",
     "shape",
     "string_list",
+    "strip_qualifiers",
+    "substitute_params",
 ]
 
 Node = dict[str, Any]
@@ -110,3 +112,64 @@ def shape(node: Any) -> object:
     if isinstance(node, list):
         return tuple(shape(v) for v in node)
     return node
+
+
+def strip_qualifiers(root: Any, names: frozenset[str]) -> Any:
+    """A copy of `root` in which a column qualified by one of `names` (`o.id`, `orders.id`)
+    is written unqualified (`id`): two names for the same row read as one.
+
+    Used to find a row that witnesses its own match (`DELETE FROM t USING t t2 WHERE t.id =
+    t2.id`: each row joins itself). Iterative, like the walkers above."""
+    if not names:
+        return root
+    holder: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(root, holder, 0)]
+    while stack:
+        item, parent, key = stack.pop()
+        if isinstance(item, dict):
+            typed = node_type(item)
+            if typed is not None and typed[0] == "ColumnRef":
+                fields = typed[1].get("fields") or []
+                qualifier = string_list(fields[:-1])
+                if qualifier and qualifier[-1] in names:
+                    parent[key] = {"ColumnRef": {**typed[1], "fields": list(fields[-1:])}}
+                    continue
+            copy: dict[str, Any] = {}
+            parent[key] = copy
+            for name, value in item.items():
+                stack.append((value, copy, name))
+        elif isinstance(item, list):
+            items: list[Any] = [None] * len(item)
+            parent[key] = items
+            for index, value in enumerate(item):
+                stack.append((value, items, index))
+        else:
+            parent[key] = item
+    return holder[0]
+
+
+def substitute_params(root: Any, values: list[Any]) -> Any:
+    """A copy of `root` with each `$n` replaced by the node `values[n-1]` (EXECUTE's
+    arguments); a parameter with no value stays as it is."""
+    holder: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(root, holder, 0)]
+    while stack:
+        item, parent, key = stack.pop()
+        if isinstance(item, dict):
+            typed = node_type(item)
+            if typed is not None and typed[0] == "ParamRef":
+                number = int(typed[1].get("number", 0))
+                parent[key] = values[number - 1] if 0 < number <= len(values) else item
+                continue
+            copy: dict[str, Any] = {}
+            parent[key] = copy
+            for name, value in item.items():
+                stack.append((value, copy, name))
+        elif isinstance(item, list):
+            items: list[Any] = [None] * len(item)
+            parent[key] = items
+            for index, value in enumerate(item):
+                stack.append((value, items, index))
+        else:
+            parent[key] = item
+    return holder[0]

@@ -8,7 +8,9 @@ Parse, in order:
    with other numbers: `_shape`) is allowed again without a record (counted instead);
 2. the vault fence: a statement naming `interlock_vault` or `interlock_trash` is refused
    (those schemas hold the safeguards; the agent acts as the resource's role upstream, so
-   only this check keeps it out of them);
+   only this check keeps it out of them), by the names PostgreSQL parses, never by text;
+   and a statement that loosens a limit the proxy relies on (`SET statement_timeout = 0`,
+   `session_replication_role`, a search_path that shadows pg_catalog: `_limits`) is refused;
 3. `classify("sql", …)` and the gate (`EnforcementPoint.judge`); a dangerous statement whose
    policy asks for a safeguard this proxy cannot take for it becomes a hold
    (`require_safeguards`): a human decides whether it runs without one;
@@ -27,12 +29,13 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from interlock.classify import classify
+from interlock.classify.sql import Setting, bind_text, mentions, parameters, setting_changes
 from interlock.enforce import ActionRequest, EnforcementPoint, Verdict, require_safeguards
 from interlock.enforce import safeguard_name as _name
 from interlock.errors import InterlockError
@@ -45,7 +48,11 @@ from interlock.model import (
     Resource,
     Verb,
     most_severe,
+    unknown_action,
 )
+from interlock.proxy.pg._limits import LIMITS_RULE, loosened_limit
+from interlock.proxy.pg._messages import Bind
+from interlock.proxy.pg._params import literal_readings
 from interlock.proxy.pg._results import Plan
 from interlock.proxy.pg._ruling import ALLOW, PendingRuling, Ruling, SafeguardPlan
 from interlock.proxy.pg._safeguards import (
@@ -104,9 +111,11 @@ class StatementGate:
     agent: Agent
     resource: Resource
     session_id: str = ""
+    statement_timeout_ms: int | None = None  # the limit the proxy gave this session
     counts: SessionCounts = field(default_factory=SessionCounts)
     _reads_seen: set[str] = field(default_factory=set)
     _memo: dict[str, Decision] = field(default_factory=dict)
+    _shapes: dict[str, Decision] = field(default_factory=dict)  # reads by shape (`_shape`)
     _holds: dict[str, _Waiting] = field(default_factory=dict)
 
     # -- the one enforcement point
@@ -124,17 +133,56 @@ class StatementGate:
             return PendingRuling(partial(self._allow_recorded, verdict))
         shape = read_shape(text)
         if shape is not None:
-            decision = self._memo.get(shape)
+            # Shapes have their own memo: a Parse text with `$1` is not a shape (its
+            # decision was made for unknown values and may be a write).
+            decision = self._shapes.get(shape)
             if decision is not None:  # the same read with other numbers: see `_shape`
                 self.counts.reads_unrecorded += 1
                 return ALLOW
         actions = classify("sql", shape) if shape is not None else ()
         if not actions or not all(_plain_read(a) for a in actions):
             actions, shape = classify("sql", text), None
+        return self._judged(text, extended, actions, shape)
+
+    def rebinds(self, text: str) -> bool:
+        """Whether the values bound to this Parse can change its verdict, so each Bind of it
+        is judged again with them (`check_bound`)."""
+        return parameters(text).sensitive
+
+    def check_bound(
+        self, text: str, types: Sequence[int], bind: Bind
+    ) -> tuple[str, Ruling | PendingRuling]:
+        """Judge a Bind of a statement whose verdict its values can change (`rebinds`): the
+        statement with its values written in, as the text that is recorded and approved.
+        Values that cannot be read (an undeclared binary type) leave it unknown."""
+        use = parameters(text)
+        readings = literal_readings(bind.values, bind.formats, types)
+        texts = [] if readings is None else [bind_text(text, use, lits) for lits in readings]
+        if not texts or any(t is None for t in texts):
+            self.counts.statements += 1
+            why = "the values bound to this statement cannot be read, and they decide its effect"
+            return text, self._judged(text, True, (unknown_action("sql", why, text),), None)
+        bound = [t for t in texts if t is not None]
+        worst = max(bound, key=lambda t: most_severe(a.verb for a in classify("sql", t)).severity)
+        return worst, self.check(worst, extended=True)
+
+    def _judged(
+        self, text: str, extended: bool, actions: Sequence[Action], shape: str | None
+    ) -> Ruling | PendingRuling:
         request = self._request(text, extended)
-        fenced = _fence(text)
+        changes = setting_changes(shape if shape is not None else text)
+        fenced = _fence(text, actions, changes)
+        read_only = self.agent.max_verb is Verb.READ
+        loosened = (
+            loosened_limit(changes, self.statement_timeout_ms, read_only=read_only)
+            if fenced is None
+            else None
+        )
         if fenced is not None:
             verdict = self.point.verdict(request, _refusal_decision(actions, fenced, VAULT_FENCE))
+        elif loosened is not None:
+            why = f"{loosened}; the PostgreSQL proxy relies on that limit for every session"
+            verdict = self.point.verdict(request, _refusal_decision(actions, why, LIMITS_RULE))
         else:
             verdict = self.point.judge(request, actions)
             decision = require_safeguards(
@@ -144,11 +192,12 @@ class StatementGate:
                 verdict = self.point.verdict(request, decision)
         decision = verdict.decision
         if decision.outcome is Outcome.ALLOW and not _dangerous(decision):
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
+            memo = self._shapes if shape is not None else self._memo
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
             key = shape if shape is not None else text
-            if not decision.safeguards:
-                self._memo[key] = decision
+            if not decision.safeguards and (shape is None or decision.risk is Verb.READ):
+                memo[key] = decision
             if decision.risk is Verb.READ:
                 if key in self._reads_seen or len(self._reads_seen) >= READS_RECORDED_PER_SESSION:
                     self.counts.reads_unrecorded += 1
@@ -233,11 +282,11 @@ class StatementGate:
             done = partial(self._safeguard_done, SafeguardTaking(seq, SOFT_DROP, saved))
             return Ruling(True, safeguard=SafeguardPlan(soft, True, "DROP TABLE", done))
         if wanted & ({SNAPSHOT} | SOFT_DROP_NAMES) and _snapshot_covers(dangerous):
-            targets = tuple(t for a in dangerous for t in a.targets)
+            reached = tuple((t, a.operation) for a in dangerous for t in a.targets)
             operation = ", ".join(dict.fromkeys(a.operation for a in dangerous))
 
             def snap() -> Plan:
-                return snapshot_plan(targets, seq, operation, saved)
+                return snapshot_plan(reached, seq, operation, saved)
 
             done = partial(self._safeguard_done, SafeguardTaking(seq, SNAPSHOT, saved))
             return Ruling(True, safeguard=SafeguardPlan(snap, done=done))
@@ -301,10 +350,22 @@ class StatementGate:
             )
 
 
-def _fence(text: str) -> str | None:
-    lowered = text.lower()
+def _fence(text: str, actions: Sequence[Action], changes: Sequence[Setting]) -> str | None:
+    """Why the statement reaches the vault or the trash, or None.
+
+    Names are read as PostgreSQL parses them (`U&"interlock\\005fvault"` and
+    `"interlock_vault"` are `interlock_vault`), in every identifier and string constant of
+    the statement, in the targets the classifier found in SQL it runs (EXECUTE, DO bodies)
+    and in the values it gives settings (`search_path`); text that does not parse is
+    matched as text."""
+    found = mentions(text)
+    names = set(found.identifiers)
+    names.update(part for a in actions for t in a.targets for part in t.split("."))
+    texts = [*found.strings, *(str(c.value) for c in changes if isinstance(c.value, str))]
+    if not found.readable:
+        texts.append(text)
     for schema in PROTECTED_SCHEMAS:
-        if schema in lowered:
+        if schema in names or any(schema in t.lower() for t in texts):
             return f"the statement names {schema}, where Interlock keeps safeguards"
     return None
 
@@ -346,7 +407,7 @@ def _can_take(decision: Decision, extended: bool) -> Callable[[str], bool]:
     return can_take
 
 
-def _refusal_decision(actions: tuple[Action, ...], reason: str, rule: str) -> Decision:
+def _refusal_decision(actions: Sequence[Action], reason: str, rule: str) -> Decision:
     decisions = tuple(ActionDecision(a, Outcome.DENY, (reason,), (rule,)) for a in actions)
     return Decision(
         Outcome.DENY,

@@ -159,7 +159,9 @@ class HomeLogins:
             tuple(parameters),
             target.tls,
         )
-        gatekeeper = StatementGate(self.point, agent, resource, session_id)
+        gatekeeper = StatementGate(
+            self.point, agent, resource, session_id, limits.statement_timeout_ms
+        )
         return Login(
             upstream,
             gatekeeper,

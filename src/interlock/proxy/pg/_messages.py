@@ -220,6 +220,51 @@ def parse_parse(body: bytes) -> Parse:
     return Parse(name, query, tuple(types))
 
 
+@dataclass(frozen=True, slots=True)
+class Bind:
+    """A Bind message: which prepared statement, and its parameter values as sent."""
+
+    portal: str
+    statement: str
+    formats: tuple[int, ...]  # per parameter: 0 text, 1 binary
+    values: tuple[bytes | None, ...]
+
+
+def bind_statement(body: bytes) -> str:
+    """Only the statement name of a Bind (cheap: two C strings)."""
+    _, pos = read_cstring(body)
+    name, _ = read_cstring(body, pos)
+    return name
+
+
+def parse_bind(body: bytes) -> Bind:
+    portal, pos = read_cstring(body)
+    statement, pos = read_cstring(body, pos)
+    try:
+        (count,) = struct.unpack_from("!h", body, pos)
+        codes = struct.unpack_from(f"!{count}h", body, pos + 2) if count > 0 else ()
+        pos += 2 + 2 * max(count, 0)
+        (nparams,) = struct.unpack_from("!h", body, pos)
+        pos += 2
+        values: list[bytes | None] = []
+        for _ in range(max(nparams, 0)):
+            (length,) = struct.unpack_from("!i", body, pos)
+            pos += 4
+            if length < 0:
+                values.append(None)
+                continue
+            if pos + length > len(body):
+                raise ProtocolViolation("truncated Bind message")
+            values.append(body[pos : pos + length])
+            pos += length
+    except struct.error:
+        raise ProtocolViolation("truncated Bind message") from None
+    if count < 0 or nparams < 0 or (count > 1 and count != nparams):
+        raise ProtocolViolation("Bind format codes do not match its parameters")
+    formats = tuple(codes) * nparams if count == 1 else tuple(codes) or (0,) * nparams
+    return Bind(portal, statement, formats, tuple(values))
+
+
 def query(text: str) -> bytes:
     return message(b"Q", cstring(text))
 

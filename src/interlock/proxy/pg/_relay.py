@@ -1,7 +1,9 @@
 """The relay of a READY connection: the simple and extended query protocols, both ways.
 
 Client → server: every Query ('Q'), Parse ('P') and FunctionCall ('F') goes to the owner
-(`RelayOwner.statement`, the session) before anything of it is forwarded; the other
+(`RelayOwner.statement`, the session) before anything of it is forwarded, and so does Bind
+('B') while the owner watches Binds (`binds_watched`: a prepared statement whose parameter
+values can change its verdict); the other
 messages pass as they are, and the relay counts what the server still owes (ReadyForQuery
 per Query or Sync, answers since the last Sync) so that it knows when the server is idle.
 
@@ -58,7 +60,8 @@ class RelayOwner(Protocol):
         ...
 
     def statement(self, kind: int, raw: bytes) -> list[Command]:
-        """Decide one statement message (Query, Parse, FunctionCall) and carry it out."""
+        """Decide one statement message (Query, Parse, FunctionCall, a watched Bind) and
+        carry it out."""
         ...
 
     def terminated(self) -> list[Command]:
@@ -93,6 +96,9 @@ class Relay:
         self._row_limit = row_limit
         self._rows = 0
         self._truncated = False
+        # Set by the owner while a prepared statement's Binds must be judged (their values
+        # can change its verdict): then Bind ('B') goes to `owner.statement` too.
+        self.binds_watched = False
 
     @property
     def in_batch(self) -> bool:
@@ -140,7 +146,7 @@ class Relay:
                     out.append(SendServer(bytes(buf[pos:end])))
                 start = pos = end
                 continue
-            if kind in _STATEMENT_KINDS:
+            if kind in _STATEMENT_KINDS or (kind == 0x42 and self.binds_watched):
                 if pos > start:
                     out.append(SendServer(bytes(buf[start:pos])))
                 raw = bytes(buf[pos:end])

@@ -25,6 +25,15 @@ import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
+from interlock.proxy.pg._catalog import (
+    EQ,
+    FIX_SEARCH_PATH,
+    existing_sql,
+    quoted,
+    reach_sql,
+    resolve_sql,
+    restore_search_path,
+)
 from interlock.proxy.pg._messages import quote_ident as qi
 from interlock.proxy.pg._messages import quote_literal as ql
 from interlock.proxy.pg._results import Plan, PlanFailed, QueryResult
@@ -59,24 +68,6 @@ class Saved:
         }
 
 
-def _split(target: str) -> tuple[str | None, str]:
-    schema, dot, name = target.partition(".")
-    return (schema, name) if dot else (None, target)
-
-
-def resolve_sql(target: str) -> str:
-    """The (schema, name, kind) of a target as the server resolves it (search_path too)."""
-    schema, name = _split(target)
-    qualified = f"quote_ident({ql(name)})"
-    if schema is not None:
-        qualified = f"quote_ident({ql(schema)}) || '.' || {qualified}"
-    return (
-        "SELECT n.nspname, c.relname, c.relkind FROM pg_class c "  # noqa: S608 (names quoted by quote_ident/quote_literal)
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        f"WHERE c.oid = to_regclass({qualified})"
-    )
-
-
 def _kept_name(label: str, name: str, index: int) -> str:
     return f"{label}_{index}_{name}"[:MAX_IDENT]
 
@@ -95,37 +86,96 @@ def _comment(saved: Saved, audit_seq: int, operation: str) -> str:
     )
 
 
-def _resolve_tables(
-    targets: Sequence[str], *, missing_ok: bool
-) -> Generator[str, QueryResult, list[tuple[str, str]]]:
-    """(schema, name) of each distinct target: a table of the user's, never Interlock's own;
-    a target that does not exist is skipped when `missing_ok`, else the plan fails."""
-    tables: list[tuple[str, str]] = []
-    for target in dict.fromkeys(targets):
-        result = yield resolve_sql(target)
-        if not result.ok:
-            raise PlanFailed(f"cannot resolve {target}: {result.error_text()}")
-        if not result.rows:
-            if missing_ok:
-                continue
-            raise PlanFailed(f'table "{target}" does not exist')
-        schema, name, kind = (v or "" for v in result.rows[0])
-        if schema in PROTECTED_SCHEMAS:
-            raise PlanFailed(f"{schema}.{name} is Interlock's own")
-        if kind not in ("r", "p"):
-            raise PlanFailed(f"{schema}.{name} is not a table (relkind {kind})")
-        tables.append((schema, name))
-    return tables
+MAX_TABLES = 64
+
+
+def _resolved(result: QueryResult, target: str) -> tuple[str, str, str, str] | None:
+    if not result.ok:
+        raise PlanFailed(f"cannot resolve {target}: {result.error_text()}")
+    if not result.rows:
+        return None
+    schema, name, kind, oid = (v or "" for v in result.rows[0])
+    return schema, name, kind, oid
+
+
+def _keepable(schema: str, name: str, kind: str) -> None:
+    if schema in PROTECTED_SCHEMAS:
+        raise PlanFailed(f"{schema}.{name} is Interlock's own")
+    if kind not in ("r", "p"):
+        raise PlanFailed(f"{schema}.{name} is not a table (relkind {kind})")
+
+
+def _nothing_there(target: str) -> Plan:
+    """Believe "no such table" only if a second, independent look agrees; a table the
+    resolution missed (a shadowed function, a search_path trick) refuses the statement."""
+    result = yield existing_sql(target)
+    if not result.ok:
+        raise PlanFailed(f"cannot look for {target}: {result.error_text()}")
+    if result.rows:
+        schema, name = (v or "" for v in result.rows[0])
+        raise PlanFailed(
+            f"{schema}.{name} exists but the safeguard could not resolve {target!r}: "
+            "nothing would be saved for a statement that destroys it"
+        )
+    return ""
+
+
+def _resolve_table(target: str) -> Generator[str, QueryResult, tuple[str, str, str] | None]:
+    """(schema, name, oid) of the table a target names, never Interlock's own; None when
+    nothing by that name is anywhere the statement could reach (`_nothing_there`)."""
+    found = _resolved((yield resolve_sql(target)), target)
+    if found is None:
+        yield from _nothing_there(target)
+        return None
+    schema, name, kind, oid = found
+    _keepable(schema, name, kind)
+    return schema, name, oid
 
 
 def snapshot_plan(
-    targets: Sequence[str], audit_seq: int, operation: str, saved: list[Saved]
+    targets: Sequence[tuple[str, str]], audit_seq: int, operation: str, saved: list[Saved]
 ) -> Plan:
-    """Copy each existing target table into the vault; fills `saved` as it goes."""
-    # a name that is not there (DROP … IF EXISTS) has nothing to keep
-    tables = yield from _resolve_tables(targets, missing_ok=True)
+    """Copy each existing target table into the vault, with every table the statement
+    reaches through it (inheritance children, partitions, foreign keys that carry it on);
+    fills `saved` as it goes. `targets` are (name as written, operation) pairs."""
+    tables: dict[str, tuple[str, str]] = {}  # oid -> (schema, name), in order
+    for target, target_operation in dict.fromkeys(targets):
+        found = yield from _resolve_table(target)
+        if found is None:
+            continue  # nothing by that name anywhere it could be (DROP … IF EXISTS)
+        schema, name, oid = found
+        tables.setdefault(oid, (schema, name))
+        reached = yield reach_sql(oid, target_operation)
+        if not reached.ok:
+            raise PlanFailed(f"cannot find what {schema}.{name} reaches: {reached.error_text()}")
+        for row in reached.rows:
+            other_schema, other_name, other_kind, other_oid = (v or "" for v in row)
+            _keepable(other_schema, other_name, other_kind)
+            tables.setdefault(other_oid, (other_schema, other_name))
+        if len(tables) > MAX_TABLES:
+            raise PlanFailed(f"the statement reaches more than {MAX_TABLES} tables")
     if not tables:
         return "Interlock: nothing to snapshot (no such table)"
+    fixed = yield FIX_SEARCH_PATH
+    if not fixed.ok or not fixed.rows:
+        raise PlanFailed(f"cannot fix the search path: {fixed.error_text()}")
+    agents_path = fixed.rows[0][0] or ""
+    try:
+        yield from _copy_into_vault(list(tables.values()), audit_seq, operation, saved)
+    finally:
+        restored = yield restore_search_path(agents_path)
+        if not restored.ok:
+            raise PlanFailed(f"cannot restore the search path: {restored.error_text()}")
+    shown = ", ".join(f"{s.schema}.{s.name}" for s in saved)
+    return (
+        f"Interlock took a snapshot of {shown} before running this statement "
+        f"(restore: interlock undo {audit_seq})"
+    )
+
+
+def _copy_into_vault(
+    tables: list[tuple[str, str]], audit_seq: int, operation: str, saved: list[Saved]
+) -> Plan:
     result = yield (
         f"CREATE SCHEMA IF NOT EXISTS {VAULT_SCHEMA}; "
         f"REVOKE ALL ON SCHEMA {VAULT_SCHEMA} FROM PUBLIC"
@@ -135,25 +185,27 @@ def snapshot_plan(
     for index, (schema, name) in enumerate(tables):
         kept = Saved(SNAPSHOT, schema, name, _kept_name(f"s{audit_seq}", name, index))
         copy = f"{VAULT_SCHEMA}.{qi(kept.kept_as)}"
+        # ONLY: each table keeps its own rows; its children and partitions are saved too
         result = yield (
             f"CREATE TABLE {copy} (LIKE {qi(schema)}.{qi(name)} INCLUDING DEFAULTS "  # noqa: S608 (names quoted by quote_ident/quote_literal)
             "INCLUDING CONSTRAINTS INCLUDING INDEXES INCLUDING COMMENTS); "
-            f"INSERT INTO {copy} SELECT * FROM {qi(schema)}.{qi(name)}; "
+            f"INSERT INTO {copy} SELECT * FROM ONLY {qi(schema)}.{qi(name)}; "
             f"COMMENT ON TABLE {copy} IS {ql(_comment(kept, audit_seq, operation))}"
         )
         if not result.ok:
             raise PlanFailed(f"snapshot of {schema}.{name} failed: {result.error_text()}")
         saved.append(kept)
-    shown = ", ".join(f"{s.schema}.{s.name}" for s in saved)
-    return (
-        f"Interlock took a snapshot of {shown} before running this statement "
-        f"(restore: interlock undo {audit_seq})"
-    )
+    return ""
 
 
 def soft_drop_plan(targets: Sequence[str], audit_seq: int, saved: list[Saved]) -> Plan:
     """Move each target table into the trash instead of dropping it."""
-    tables = yield from _resolve_tables(targets, missing_ok=False)
+    tables: list[tuple[str, str]] = []
+    for target in dict.fromkeys(targets):
+        found = yield from _resolve_table(target)
+        if found is None:
+            raise PlanFailed(f'table "{target}" does not exist')
+        tables.append(found[:2])
     statements = [
         f"CREATE SCHEMA IF NOT EXISTS {TRASH_SCHEMA}",
         f"REVOKE ALL ON SCHEMA {TRASH_SCHEMA} FROM PUBLIC",
@@ -205,8 +257,10 @@ def undo_plan(saved: Sequence[Saved]) -> Plan:
             raise PlanFailed(f"cannot look up {item.schema}.{item.name}: {exists.error_text()}")
         create = f"CREATE TABLE {original} (LIKE {copy} INCLUDING ALL); " if not exists.rows else ""
         columns = yield (
-            "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "  # noqa: S608 (names quoted by quote_ident/quote_literal)
-            f"WHERE attrelid = {ql(copy)}::regclass AND attnum > 0 AND NOT attisdropped"
+            "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum) "  # noqa: S608 (names quoted by quote_ident/quote_literal)
+            f"FROM pg_catalog.pg_attribute WHERE attrelid {EQ} "
+            f"pg_catalog.to_regclass({ql(VAULT_SCHEMA + '.' + quoted(item.kept_as))}) "
+            f"AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped"
         )
         if not columns.ok or not columns.rows or columns.rows[0][0] is None:
             raise PlanFailed(f"the snapshot {copy} is missing: {columns.error_text()}")
@@ -226,10 +280,11 @@ def undo_plan(saved: Sequence[Saved]) -> Plan:
 # --- trash ------------------------------------------------------------------------------
 
 LIST_SQL = (
-    "SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'), "  # noqa: S608 (names quoted by quote_ident/quote_literal)
-    "pg_total_relation_size(c.oid)::text FROM pg_class c "
-    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-    f"WHERE n.nspname IN ({ql(VAULT_SCHEMA)}, {ql(TRASH_SCHEMA)}) AND c.relkind IN ('r', 'p') "
+    "SELECT n.nspname, c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), "  # noqa: S608 (names quoted by quote_ident/quote_literal)
+    "pg_catalog.pg_total_relation_size(c.oid)::pg_catalog.text FROM pg_catalog.pg_class c "
+    f"JOIN pg_catalog.pg_namespace n ON n.oid {EQ} c.relnamespace "
+    f"WHERE (n.nspname {EQ} {ql(VAULT_SCHEMA)} OR n.nspname {EQ} {ql(TRASH_SCHEMA)}) "
+    f"AND (c.relkind {EQ} 'r' OR c.relkind {EQ} 'p') "
     "ORDER BY n.nspname, c.relname"
 )
 

@@ -35,7 +35,7 @@ denied, expired or not decided in time: the refusal). A CancelRequest for the se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
@@ -93,6 +93,16 @@ class Gatekeeper(Protocol):
 
     def check(self, text: str, *, extended: bool) -> Ruling | PendingRuling: ...
 
+    def rebinds(self, text: str) -> bool:
+        """Whether each Bind of this Parse must be judged again with its values."""
+        ...
+
+    def check_bound(
+        self, text: str, types: Sequence[int], bind: m.Bind
+    ) -> tuple[str, Ruling | PendingRuling]:
+        """The text judged (the statement with its values) and the ruling on a Bind."""
+        ...
+
     def settle(self, request_id: str, text: str, *, extended: bool, final: bool) -> Ruling | None:
         """The ruling once a human has decided `request_id` (None: still pending). With
         `final` (the wait is over) a pending request gives the hold's refusal."""
@@ -135,6 +145,8 @@ class Session:
         self._answer: StateAnswer | None = None  # a `Decide` in flight
         self._held: _Held | None = None
         self._wait_ids = 0
+        # prepared statements whose Binds are judged with their values: name -> (text, types)
+        self._rebound: dict[str, tuple[str, tuple[int, ...]]] = {}
 
     # --- what the shell reads -------------------------------------------------------------
 
@@ -312,12 +324,53 @@ class Session:
         assert self.gatekeeper is not None and self.relay is not None
         if kind == 0x46:  # FunctionCall
             return self.relay.refuse(_FUNCTION_CALL, extended=False)
+        if kind == 0x42:  # a Bind, while some prepared statement's values decide its verdict
+            return self._bind(raw)
         extended = kind == 0x50
-        text = m.parse_parse(raw[5:]).query if extended else m.parse_query(raw[5:])
+        if extended:
+            parse = m.parse_parse(raw[5:])
+            text = parse.query
+            self._watch_binds(parse)
+        else:
+            text = m.parse_query(raw[5:])
         try:
             ruling = self.gatekeeper.check(text, extended=extended)
         except Exception as exc:  # the enforcement point failed: refuse, never forward
             ruling = fail_closed("decide on this statement", exc)
+        return self._carry_out(ruling, text, raw, extended)
+
+    def _watch_binds(self, parse: m.Parse) -> None:
+        """Remember a Parse whose values can change its verdict, so its Binds are judged."""
+        assert self.gatekeeper is not None and self.relay is not None
+        try:
+            watch = self.gatekeeper.rebinds(parse.query)
+        except Exception:  # cannot tell: judge every Bind of it (fail closed)
+            watch = True
+        if watch:
+            self._rebound[parse.name] = (parse.query, parse.param_types)
+        else:
+            self._rebound.pop(parse.name, None)
+        self.relay.binds_watched = bool(self._rebound)
+
+    def _bind(self, raw: bytes) -> list[Command]:
+        assert self.gatekeeper is not None and self.relay is not None
+        name = m.bind_statement(raw[5:])
+        watched = self._rebound.get(name)
+        if watched is None:
+            return self.relay.forward_statement(True, raw)
+        text, types = watched
+        try:
+            judged, ruling = self.gatekeeper.check_bound(text, types, m.parse_bind(raw[5:]))
+        except m.ProtocolViolation:
+            raise
+        except Exception as exc:  # the enforcement point failed: refuse, never forward
+            judged, ruling = text, fail_closed("decide on this statement", exc)
+        return self._carry_out(ruling, judged, raw, True)
+
+    def _carry_out(
+        self, ruling: Ruling | PendingRuling, text: str, raw: bytes, extended: bool
+    ) -> list[Command]:
+        assert self.relay is not None
         if isinstance(ruling, PendingRuling):
             self._answer = partial(self._ruled, text=text, raw=raw, extended=extended)
             return [Decide(ruling.finish)]
