@@ -21,7 +21,7 @@ import contextlib
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from interlock.classify.shell import Command, parse
 from interlock.protect._cli import cli_effect, imports_interlock, is_interlock_program
@@ -59,6 +59,7 @@ _RUNS_TEXT = frozenset(
 _INTERPRETERS = frozenset({"node", "deno", "bun", "ruby", "perl", "php", "lua", "osascript"})
 _WRITERS = frozenset({"tee", "sed", "awk", "perl", "dd", "cp", "install", "sponge"})
 _ENV_IN_TEXT = re.compile(r"\b(INTERLOCK_(?!AGENT_TOKEN\b)[A-Z0-9_]+)=")
+_SETTERS = frozenset({"export", "unset", "env", "declare", "typeset", "readonly", "set"})
 _NO_ROOTS = Places(state_roots=(), guard_roots=())
 _ENV_WORD = re.compile(r"^(?:export\s+)?(INTERLOCK_[A-Z0-9_]*)(=|$)")
 _PATHISH = re.compile(r"""[~.$A-Za-z0-9_@%+=:,/-]*[/.][~.$A-Za-z0-9_@%+=:,/\\-]*""")
@@ -76,11 +77,6 @@ class Finding:
     why: str
 
 
-@dataclass
-class _Budget:
-    files: int = 0
-
-
 def scan_shell(
     text: str,
     places: Places,
@@ -89,115 +85,153 @@ def scan_shell(
     reads_only: bool = False,
 ) -> list[Finding]:
     """Every attempt on Interlock in a shell command line (empty: none found)."""
-    found: list[Finding] = []
-    _scan_text(text, places, cwd, reads_only, 0, found, _Budget())
-    return _unique(found)
+    scan = _Scan(places, cwd)
+    scan.text(text, reads_only, 0)
+    return _unique(scan.found)
 
 
 def scan_paths(
     paths: Iterable[str], places: Places, *, cwd: str | None = None, change: bool = True
 ) -> list[Finding]:
     """Paths a file tool or MCP server would touch (`change`: write, move, delete)."""
-    found: list[Finding] = []
+    scan = _Scan(places, cwd)
     for path in paths:
-        hit = _path_finding(path, places, cwd, reads_only=not change)
+        scan.path(path, reads_only=not change)
+    return _unique(scan.found)
+
+
+@dataclass
+class _Scan:
+    """One scan: where Interlock lives, where the command runs, what was found so far, and
+    how many files it has read (bounded)."""
+
+    places: Places
+    cwd: str | None
+    found: list[Finding] = field(default_factory=list)
+    files: int = 0
+
+    def text(self, text: str, reads_only: bool, depth: int) -> None:
+        """A command line (or a script's text) as the shell would run it."""
+        if depth > MAX_DEPTH or not text.strip():
+            return
+        if imports_interlock(text) and re.search(r"\b(import|from)\s+interlock\b", text):
+            self.found.append(
+                Finding("code", "interlock", "code that imports Interlock administers it")
+            )
+        for command in parse(text).commands:
+            self.command(command, reads_only, depth)
+
+    def command(self, command: Command, reads_only: bool, depth: int) -> None:
+        """One simple command: its CLI use, settings, processes, paths and what it runs."""
+        found = self.found
+        words = _values(command)
+        for name, _ in command.assignments:
+            if name.startswith(ENV_PREFIX) and name != AGENT_TOKEN_VARIABLE:
+                found.append(Finding("env", name, f"it sets {name}, one of Interlock's settings"))
+        cli_reads = True
+        for index in range(len(words)):
+            if is_interlock_program(words, index):
+                reads, what = cli_effect(words[index + 1 :])
+                cli_reads = cli_reads and reads
+                if not reads:
+                    found.append(Finding("cli", what, f"`{what}` decides or administers Interlock"))
+        program = os.path.basename(words[0]).casefold() if words else ""
+        for word in words:
+            env = _ENV_WORD.match(word)
+            if env and env.group(1) != AGENT_TOKEN_VARIABLE and program in _SETTERS:
+                found.append(Finding("env", env.group(1), f"it changes {env.group(1)}"))
+            setting = _ENV_IN_TEXT.search(word)
+            if setting and _writes_somewhere(command, program):
+                found.append(Finding("env", setting.group(1), f"it writes {setting.group(1)}"))
+        if program in _PROCESS_CONTROL and any("interlock" in w.casefold() for w in words[1:]):
+            found.append(Finding("process", " ".join(words[:3]), "it stops Interlock's processes"))
+        # Paths: arguments, `--opt=value` and `key=value` values, redirection targets.
+        if not (words and is_interlock_program(words, 0) and cli_reads):
+            run = set(_run_words(words, program))
+            for candidate in _path_candidates(words, command, run):
+                self.path(candidate, reads_only=reads_only)
+        # Text that runs: `bash -c '…'`, `eval "…"`, `ssh host '…'`, `python -c '…'`,
+        # heredocs, here-strings and pipes fed to a shell or an interpreter.
+        interpreter = program.startswith(_PYTHONS) or program in _INTERPRETERS
+        for word in words[1:]:
+            if not _looks_like_commands(word):
+                continue
+            if program in _RUNS_TEXT or program in _SHELLS:
+                self.text(word, reads_only, depth + 1)
+            if interpreter:
+                self.code(word, "the inline code")
+        stdin = command.stdin
+        if stdin is not None and (program in _SHELLS or interpreter):
+            texts = [stdin.text] if stdin.text else []
+            if stdin.kind == "pipe" and stdin.producer is not None:
+                texts += _values(stdin.producer)[1:]
+            for text in texts:
+                if interpreter:
+                    self.code(text, "the code on standard input")
+                else:
+                    self.text(text, reads_only, depth + 1)
+        for path in _executed_files(words, program, self.cwd):
+            if self.files >= MAX_FILES:
+                break
+            self.files += 1
+            body = _read_bounded(path)
+            if body is not None:  # what a script does is not vouched for by its command line
+                self.file(body, path, depth + 1)
+
+    def file(self, body: str, path: str, depth: int) -> None:
+        """A script or task file: its commands as shell where it is shell, and in any
+        language, paths into Interlock and `interlock` CLI calls written in its text."""
+        name = os.path.basename(path)
+        if path.endswith((".sh", ".bash", ".zsh")) or (
+            body.startswith("#!") and "sh" in body.split("\n", 1)[0]
+        ):
+            self.text(body, False, depth)
+        elif name in ("Makefile", "makefile", "GNUmakefile"):
+            recipes = "\n".join(line[1:] for line in body.splitlines() if line.startswith("\t"))
+            self.text(recipes, False, depth)
+        self.code(body, path)
+
+    def code(self, text: str, where: str) -> None:
+        """Code in another language: Interlock imported, its CLI run, paths into it named."""
+        if imports_interlock(text):
+            self.found.append(Finding("code", "interlock", f"{where} imports Interlock"))
+        for match in _CLI_IN_TEXT.finditer(text):
+            reads, what = cli_effect([g for g in match.groups() if g])
+            if not reads:
+                self.found.append(Finding("cli", what, f"{where} runs `{what}`"))
+        for token in _PATHISH.findall(text):
+            hit = self.judge_path(token.strip("'\"`,;()"), reads_only=False)
+            if hit is not None:
+                self.found.append(Finding(hit.kind, hit.target, f"{where}: {hit.why}"))
+
+    def path(self, raw: str, *, reads_only: bool) -> None:
+        hit = self.judge_path(raw, reads_only=reads_only)
         if hit is not None:
-            found.append(hit)
-    return _unique(found)
+            self.found.append(hit)
 
-
-def _scan_text(
-    text: str,
-    places: Places,
-    cwd: str | None,
-    reads_only: bool,
-    depth: int,
-    found: list[Finding],
-    budget: _Budget,
-) -> None:
-    if depth > MAX_DEPTH or not text.strip():
-        return
-    if imports_interlock(text) and re.search(r"\b(import|from)\s+interlock\b", text):
-        found.append(Finding("code", "interlock", "code that imports Interlock administers it"))
-    script = parse(text)
-    for command in script.commands:
-        _scan_command(command, places, cwd, reads_only, depth, found, budget)
+    def judge_path(self, raw: str, *, reads_only: bool) -> Finding | None:
+        """A path as written, expanded, joined to the cwd and with symlinks resolved."""
+        raw = raw.split("\0", 1)[0]  # a program sees its argument up to the first NUL
+        if not raw or len(raw) > 4096:
+            return None
+        path = _expand(raw.strip())
+        kinds = {classify_path(path, self.places)}
+        if self.cwd and not os.path.isabs(path):
+            path = os.path.join(self.cwd, path)
+        if os.path.isabs(path):
+            kinds.add(classify_path(os.path.normpath(path), self.places))
+            with contextlib.suppress(OSError, ValueError):
+                kinds.add(classify_path(os.path.realpath(path), self.places))
+        if "state" in kinds:
+            return Finding("state", raw, f"{raw} is inside Interlock's home (keys, state, audit)")
+        if "guard" in kinds and not reads_only:
+            why = f"{raw} switches Interlock on (agent hook/MCP settings or its code)"
+            return Finding("guard", raw, why)
+        return None
 
 
 def _values(command: Command) -> list[str]:
     return [w.value if w.value is not None else w.text for w in command.words]
-
-
-def _scan_command(
-    command: Command,
-    places: Places,
-    cwd: str | None,
-    reads_only: bool,
-    depth: int,
-    found: list[Finding],
-    budget: _Budget,
-) -> None:
-    words = _values(command)
-    for name, _ in command.assignments:
-        if name.startswith(ENV_PREFIX) and name != AGENT_TOKEN_VARIABLE:
-            found.append(Finding("env", name, f"it sets {name}, one of Interlock's settings"))
-    cli_reads = True
-    for index in range(len(words)):
-        if is_interlock_program(words, index):
-            reads, what = cli_effect(words[index + 1 :])
-            cli_reads = cli_reads and reads
-            if not reads:
-                found.append(Finding("cli", what, f"`{what}` decides or administers Interlock"))
-    program = os.path.basename(words[0]).casefold() if words else ""
-    for word in words:
-        env = _ENV_WORD.match(word)
-        if (
-            env
-            and env.group(1) != AGENT_TOKEN_VARIABLE
-            and program in ("export", "unset", "env", "declare", "typeset", "readonly", "set")
-        ):
-            found.append(Finding("env", env.group(1), f"it changes {env.group(1)}"))
-    if program in _PROCESS_CONTROL and any("interlock" in w.casefold() for w in words[1:]):
-        found.append(Finding("process", " ".join(words[:3]), "it stops Interlock's processes"))
-    # Paths: arguments, `--opt=value` and `key=value` values, redirection targets.
-    if not (words and is_interlock_program(words, 0) and cli_reads):
-        run = set(_run_words(words, program))
-        for candidate in _path_candidates(words, command, run):
-            hit = _path_finding(candidate, places, cwd, reads_only=reads_only)
-            if hit is not None:
-                found.append(hit)
-    for word in words:
-        setting = _ENV_IN_TEXT.search(word)
-        if setting and _writes_somewhere(command, program):
-            found.append(Finding("env", setting.group(1), f"it writes {setting.group(1)}"))
-    # Text that runs: `bash -c '…'`, `eval "…"`, `ssh host '…'`, `python -c '…'`, heredocs,
-    # here-strings and pipes fed to a shell or an interpreter.
-    interpreter = program.startswith(_PYTHONS) or program in _INTERPRETERS
-    if program in _RUNS_TEXT or program in _SHELLS:
-        for word in words[1:]:
-            if _looks_like_commands(word):
-                _scan_text(word, places, cwd, reads_only, depth + 1, found, budget)
-    if interpreter:
-        for word in words[1:]:
-            if _looks_like_commands(word):
-                _scan_code(word, "the inline code", places, cwd, found)
-    stdin = command.stdin
-    if stdin is not None and (program in _SHELLS or interpreter):
-        texts = [stdin.text] if stdin.text else []
-        if stdin.kind == "pipe" and stdin.producer is not None:
-            texts += _values(stdin.producer)[1:]
-        for text in texts:
-            if interpreter:
-                _scan_code(text, "the code on standard input", places, cwd, found)
-            else:
-                _scan_text(text, places, cwd, reads_only, depth + 1, found, budget)
-    for path in _executed_files(words, program, cwd):
-        if budget.files >= MAX_FILES:
-            break
-        budget.files += 1
-        body = _read_bounded(path)
-        if body is not None:  # what a script does is not vouched for by its command line
-            _scan_file_text(body, path, places, cwd, False, depth + 1, found, budget)
 
 
 def _run_words(words: list[str], program: str) -> Iterator[int]:
@@ -245,45 +279,8 @@ def _expand(path: str) -> str:
         return path
 
 
-def _path_finding(raw: str, places: Places, cwd: str | None, *, reads_only: bool) -> Finding | None:
-    raw = raw.split("\0", 1)[0]  # a program sees its argument up to the first NUL
-    if not raw or len(raw) > 4096:
-        return None
-    path = _expand(raw.strip())
-    kinds = {classify_path(path, places)}
-    if cwd and not os.path.isabs(path):
-        path = os.path.join(cwd, path)
-    if os.path.isabs(path):
-        kinds.add(classify_path(os.path.normpath(path), places))
-        with contextlib.suppress(OSError, ValueError):
-            kinds.add(classify_path(os.path.realpath(path), places))
-    if "state" in kinds:
-        return Finding("state", raw, f"{raw} is inside Interlock's home (keys, state, audit)")
-    if "guard" in kinds and not reads_only:
-        return Finding(
-            "guard", raw, f"{raw} switches Interlock on (agent hook/MCP settings or its code)"
-        )
-    return None
-
-
 def _writes_somewhere(command: Command, program: str) -> bool:
     return program in _WRITERS or any(">" in r.op for r in command.redirects)
-
-
-def _scan_code(
-    text: str, where: str, places: Places, cwd: str | None, found: list[Finding]
-) -> None:
-    """Code in another language: Interlock imported, its CLI run, paths into it named."""
-    if imports_interlock(text):
-        found.append(Finding("code", "interlock", f"{where} imports Interlock"))
-    for match in _CLI_IN_TEXT.finditer(text):
-        reads, what = cli_effect([g for g in match.groups() if g])
-        if not reads:
-            found.append(Finding("cli", what, f"{where} runs `{what}`"))
-    for token in _PATHISH.findall(text):
-        hit = _path_finding(token.strip("'\"`,;()"), places, cwd, reads_only=False)
-        if hit is not None:
-            found.append(Finding(hit.kind, hit.target, f"{where}: {hit.why}"))
 
 
 def _looks_like_commands(word: str) -> bool:
@@ -323,29 +320,6 @@ def _read_bounded(path: str) -> str | None:
     if b"\0" in data:
         return None
     return data.decode("utf-8", "replace")
-
-
-def _scan_file_text(
-    body: str,
-    path: str,
-    places: Places,
-    cwd: str | None,
-    reads_only: bool,
-    depth: int,
-    found: list[Finding],
-    budget: _Budget,
-) -> None:
-    """A script or task file: its commands as shell where it is shell, and in any language,
-    paths into Interlock and `interlock` CLI calls written in its text."""
-    name = os.path.basename(path)
-    if path.endswith((".sh", ".bash", ".zsh")) or (
-        body.startswith("#!") and "sh" in body.split("\n", 1)[0]
-    ):
-        _scan_text(body, places, cwd, reads_only, depth, found, budget)
-    elif name in ("Makefile", "makefile", "GNUmakefile"):
-        recipes = "\n".join(line[1:] for line in body.splitlines() if line.startswith("\t"))
-        _scan_text(recipes, places, cwd, reads_only, depth, found, budget)
-    _scan_code(body, path, places, cwd, found)
 
 
 def _unique(found: list[Finding]) -> list[Finding]:
