@@ -219,7 +219,7 @@ def test_an_approved_hold_runs_once(home: Home, event: Event) -> None:
     spent = next(r for r in records if r.body.get("approval_request") == request.id)
     assert spent.type == "outcome" and spent.body["outcome"] == "approved"
     decided = next(r for r in records if r.seq == spent.body["decision_seq"])
-    assert decided.body["verdict"] == "ask" and decided.body["source"] == "hook:claude-code"
+    assert decided.body["verdict"] == "hold" and decided.body["source"] == "hook:claude-code"
     assert decided.body["decision"]["decision"] == "hold"
 
 

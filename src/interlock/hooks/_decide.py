@@ -456,7 +456,6 @@ class HookDecider:
         payload = details.pop("payload", None)
         held: Decision | None = details.pop("held", None)
         hold = bool(details.pop("hold", False))
-        details.pop("decision", None)
         gate_decision: Decision | None = details.pop("gate", None)
         env = str(details.pop("environment", "workspace"))
         kind = str(details.pop("kind", call.kind.value if call else "unreadable"))
@@ -469,7 +468,9 @@ class HookDecider:
         context: dict[str, object] = {
             "event": call.event if call else "",
             "tool": call.tool if call else "",
-            "verdict": verdict.permission.value,
+            # A hold is recorded as one: what the agent is then told (a deny naming the
+            # request, the host's ask, or allowed once approved) follows from it.
+            "verdict": "hold" if hold else verdict.permission.value,
             "reason": verdict.reason,
             **details,
         }
