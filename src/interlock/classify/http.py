@@ -324,7 +324,8 @@ def _graphql_actions(request: Request, table: RouteTable, depth: int) -> list[Ac
     )
     payloads = _graphql_payloads(request, endpoint)
     if not payloads:
-        if endpoint and request.method not in _SAFE_METHODS:
+        # The method the server acts on may be an override's (`X-HTTP-Method-Override`).
+        if endpoint and any(m not in _SAFE_METHODS for m in _methods(request)):
             return [unknown_action("graphql", "request to a GraphQL endpoint with no query")]
         return None
     overrides = table.graphql_overrides(request.host)
