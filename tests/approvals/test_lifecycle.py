@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from hypothesis import given
@@ -263,3 +263,14 @@ def test_approved_by_enough_distinct_humans_and_used_only_after_a_grant(life: Li
                 (Status.APPROVED, Event.CLAIM),
                 (Status.SCHEDULED, Event.START),
             }
+
+
+def test_the_local_operator_is_never_one_of_several_distinct_approvers() -> None:
+    facts = Facts("apr_1", now=10.0, expires_at=100.0, approvers_needed=2, voter="local:root")
+    refused = transition(Status.PENDING, Event.APPROVE, replace(facts, unproven_voter=True))
+    assert isinstance(refused, Refusal) and "distinct approvers" in refused.message
+    # Alone it may decide a one-approver request (where local_operator is allowed at all).
+    single = replace(facts, approvers_needed=1, unproven_voter=True)
+    assert transition(Status.PENDING, Event.APPROVE, single) == Step(
+        Status.APPROVED, decided_at=10.0
+    )

@@ -6,6 +6,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -223,16 +224,24 @@ def test_an_approved_hold_runs_once(home: Home, event: Event) -> None:
     assert decided.body["decision"]["decision"] == "hold"
 
 
-def test_a_sensitive_write_hold_is_in_the_queue(home: Home, tmp_path: Path) -> None:
-    decider = HookDecider.for_home(home.root)
+def _write_env_file(decider: HookDecider, workspace: Path) -> dict[str, Any]:
+    """Claude Code's Write of `.env` (a sensitive write: held for a human)."""
     event = {
         "session_id": "s",
-        "cwd": str(tmp_path),
+        "cwd": str(workspace),
         "hook_event_name": "PreToolUse",
         "tool_name": "Write",
-        "tool_input": {"file_path": str(tmp_path / ".env"), "content": "A=1"},
+        "tool_input": {"file_path": str(workspace / ".env"), "content": "A=1"},
     }
-    answer = json.loads(decider.answer("claude-code", json.dumps(event).encode()).stdout)
+    answer: dict[str, Any] = json.loads(
+        decider.answer("claude-code", json.dumps(event).encode()).stdout
+    )
+    return answer
+
+
+def test_a_sensitive_write_hold_is_in_the_queue(home: Home, tmp_path: Path) -> None:
+    decider = HookDecider.for_home(home.root)
+    answer = _write_env_file(decider, tmp_path)
     assert answer["hookSpecificOutput"]["permissionDecision"] == "deny"
     (request,) = ApprovalStore.for_home(home).requests()
     assert request.summary == f"write {tmp_path / '.env'}"
@@ -288,14 +297,7 @@ def test_ask_is_used_only_where_configured_and_expires_with_the_prompt(
         + '\n[hooks]\nenvironment = "staging"\nask_outside_production = true\nask_ttl = 60\n'
     )
     decider = HookDecider.for_home(home.root)
-    event = {
-        "session_id": "s",
-        "cwd": str(tmp_path),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Write",
-        "tool_input": {"file_path": str(tmp_path / ".env"), "content": "A=1"},
-    }
-    answer = json.loads(decider.answer("claude-code", json.dumps(event).encode()).stdout)
+    answer = _write_env_file(decider, tmp_path)
     assert answer["hookSpecificOutput"]["permissionDecision"] == "ask"
     (request,) = ApprovalStore.for_home(home).requests()
     assert request.expires_at - request.created_at == pytest.approx(60)

@@ -58,6 +58,8 @@ def kinds(command: str, *, cwd: str | None = None, reads_only: bool = False) -> 
         ("bash -c 'interlock policy reload'", "cli"),
         ("nohup interlock init --force &", "cli"),
         ('eval "interlock approvals deny apr_1"', "cli"),
+        ("find . -name x -exec interlock approvals approve apr_1 \\;", "cli"),
+        ("git -c 'alias.x=!interlock approvals approve apr_1' x", "cli"),
         ("python -c 'from interlock.cli import main; main()'", "code"),
         # settings and processes
         ("export INTERLOCK_HOME=/tmp/fake", "env"),

@@ -74,6 +74,7 @@ class Facts:
     approvals: int = 0  # distinct humans who approved before this event
     voter: str = ""  # the human behind APPROVE, DENY or CANCEL
     already_voted: bool = False  # `voter` has already voted on this request
+    unproven_voter: bool = False  # `voter` is the unauthenticated local operator
     same_action: bool = True  # CLAIM: the request was granted for this exact fingerprint
     delay: float = 0.0  # CLAIM: a `delay` safeguard's cancel window, in seconds
 
@@ -112,6 +113,12 @@ def transition(status: Status, event: Event, facts: Facts) -> Step | Refusal:
             return Refusal(
                 f"{facts.voter} has already approved {facts.request_id}: it needs "
                 f"{facts.approvers_needed} distinct approvers"
+            )
+        if facts.unproven_voter and facts.approvers_needed > 1:
+            # `local:root` and `--user root` may be one person: never a distinct approver.
+            return Refusal(
+                f"{facts.request_id} needs {facts.approvers_needed} distinct approvers: the "
+                "unauthenticated local operator is not one of them; approve with --user NAME"
             )
         if facts.approvals + 1 >= facts.approvers_needed:
             return Step(Status.APPROVED, decided_at=now)

@@ -47,6 +47,7 @@ from interlock.state import (
 
 Clock = Callable[[], float]
 DEFAULT_TTL = 3600.0
+LOCAL_OPERATOR_PREFIX = "local:"  # the name `identity.local_operator` gives the OS user
 
 
 class ApprovalStore:
@@ -214,6 +215,7 @@ class ApprovalStore:
                 approvals=count,
                 voter=human.name,
                 already_voted=any(v.human == human.name for v in votes),
+                unproven_voter=human.name.startswith(LOCAL_OPERATOR_PREFIX),
             )
             moved = self._move(tx, stored, Event.APPROVE, facts)
             if not isinstance(moved, Refusal):

@@ -49,11 +49,6 @@ _STYLE = {
 CommentOption = Annotated[
     str, typer.Option("--comment", "-m", help="Why (recorded in the audit log).")
 ]
-LOCAL_NOT_DISTINCT = (
-    "this request needs {n} distinct approvers: the unauthenticated local operator is not one "
-    "of them; approve with --user NAME"
-)
-LOCAL_PREFIX = "local:"
 
 
 def _store(home: Home) -> ApprovalStore:
@@ -168,10 +163,6 @@ def _decide(
         found = require_home(home)
         human = human_proof(found, user, code, f"approvals {verb}", password_stdin)
         store = _store(found)
-        if verb == "approve" and human.name.startswith(LOCAL_PREFIX):
-            needed = store.get(request_id).approvers_needed
-            if needed > 1:
-                fail(LOCAL_NOT_DISTINCT.format(n=needed))
         if verb == "approve":
             refusal = _owner_refusal(found, store.get(request_id), human)
             if refusal is not None:

@@ -62,6 +62,12 @@ RUNNERS = frozenset(
         "catchsegv",
         "eatmydata",
         "firejail",
+        "parallel",
+        # find's actions: `find . -exec interlock … \;`
+        "-exec",
+        "-execdir",
+        "-ok",
+        "-okdir",
     }
 )
 # (group, subcommand) pairs that only read; `None` as subcommand: the whole group reads.

@@ -64,7 +64,7 @@ _NO_ROOTS = Places(state_roots=(), guard_roots=())
 _ENV_WORD = re.compile(r"^(?:export\s+)?(INTERLOCK_[A-Z0-9_]*)(=|$)")
 _PATHISH = re.compile(r"""[~.$A-Za-z0-9_@%+=:,/-]*[/.][~.$A-Za-z0-9_@%+=:,/\\-]*""")
 _CLI_IN_TEXT = re.compile(
-    r"(?:^|[\s;&|(`'\"])(?:[\w./~-]*/)?interlock\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?"
+    r"(?:^|[\s;&|(`'\"!=])(?:[\w./~-]*/)?interlock\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?"
 )
 
 
@@ -158,6 +158,7 @@ class _Scan:
                 continue
             if program in _RUNS_TEXT or program in _SHELLS:
                 self.text(word, reads_only, depth + 1)
+                self.cli_in_text(word, f"`{program}`")
             if interpreter:
                 self.code(word, "the inline code")
         stdin = command.stdin
@@ -195,14 +196,18 @@ class _Scan:
         """Code in another language: Interlock imported, its CLI run, paths into it named."""
         if imports_interlock(text):
             self.found.append(Finding("code", "interlock", f"{where} imports Interlock"))
-        for match in _CLI_IN_TEXT.finditer(text):
-            reads, what = cli_effect([g for g in match.groups() if g])
-            if not reads:
-                self.found.append(Finding("cli", what, f"{where} runs `{what}`"))
+        self.cli_in_text(text, where)
         for token in _PATHISH.findall(text):
             hit = self.judge_path(token.strip("'\"`,;()"), reads_only=False)
             if hit is not None:
                 self.found.append(Finding(hit.kind, hit.target, f"{where}: {hit.why}"))
+
+    def cli_in_text(self, text: str, where: str) -> None:
+        """`interlock SUBCOMMAND` written in text another program runs (a git alias, code)."""
+        for match in _CLI_IN_TEXT.finditer(text):
+            reads, what = cli_effect([g for g in match.groups() if g])
+            if not reads:
+                self.found.append(Finding("cli", what, f"{where} runs `{what}`"))
 
     def path(self, raw: str, *, reads_only: bool) -> None:
         hit = self.judge_path(raw, reads_only=reads_only)

@@ -44,24 +44,7 @@ def python_source(
     """Judge Python `source` (a file's text, `-c` code, a heredoc), and the helper modules
     beside it that it imports (`import helpers` of a `helpers.py` the agent wrote), one level
     deep: their code runs too."""
-    workspace = current_workspace()
-    script_path = workspace.resolve(script) if workspace is not None and script else script
-
-    def action(operation: str, verb: Verb, reason: str, targets: tuple[str, ...]) -> Action:
-        return ctx.action(operation, verb, reason, targets)
-
-    def shell(text: str, via: str) -> list[Action]:
-        return ctx.shell(text, via, ctx)
-
-    sink = CodeSink(
-        action=action,
-        shell=shell,
-        nested=lambda kind, payload: classify_nested(kind, payload, ctx.depth),
-        workspace=workspace,
-        label=label,
-        script_path=script_path,
-        imports=[] if follow else None,
-    )
+    sink = _sink(label, ctx, script, imports=[] if follow else None)
     actions = judge_python(source, sink)
     state = command_line_state()
     if not sink.imports or state is None:
@@ -89,6 +72,13 @@ def javascript_source(
     source: str, label: str, ctx: Context, script: str | None = None
 ) -> list[Action]:
     """Judge JavaScript `source` (a file's text, `node -e` code)."""
+    return judge_javascript(source, _sink(label, ctx, script))
+
+
+def _sink(
+    label: str, ctx: Context, script: str | None, *, imports: list[str] | None = None
+) -> CodeSink:
+    """Where a code reader sends what it finds: actions, shell text, nested languages."""
     workspace = current_workspace()
     script_path = workspace.resolve(script) if workspace is not None and script else script
 
@@ -98,15 +88,15 @@ def javascript_source(
     def shell(text: str, via: str) -> list[Action]:
         return ctx.shell(text, via, ctx)
 
-    sink = CodeSink(
+    return CodeSink(
         action=action,
         shell=shell,
         nested=lambda kind, payload: classify_nested(kind, payload, ctx.depth),
         workspace=workspace,
         label=label,
         script_path=script_path,
+        imports=imports,
     )
-    return judge_javascript(source, sink)
 
 
 def javascript_script(name: str, script: Word, ctx: Context) -> list[Action]:

@@ -9,7 +9,7 @@ classifier must not hit Python's recursion limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = [
@@ -119,48 +119,53 @@ def strip_qualifiers(root: Any, names: frozenset[str]) -> Any:
     is written unqualified (`id`): two names for the same row read as one.
 
     Used to find a row that witnesses its own match (`DELETE FROM t USING t t2 WHERE t.id =
-    t2.id`: each row joins itself). Iterative, like the walkers above."""
+    t2.id`: each row joins itself)."""
     if not names:
         return root
-    holder: list[Any] = [None]
-    stack: list[tuple[Any, Any, Any]] = [(root, holder, 0)]
-    while stack:
-        item, parent, key = stack.pop()
-        if isinstance(item, dict):
-            typed = node_type(item)
-            if typed is not None and typed[0] == "ColumnRef":
-                fields = typed[1].get("fields") or []
-                qualifier = string_list(fields[:-1])
-                if qualifier and qualifier[-1] in names:
-                    parent[key] = {"ColumnRef": {**typed[1], "fields": list(fields[-1:])}}
-                    continue
-            copy: dict[str, Any] = {}
-            parent[key] = copy
-            for name, value in item.items():
-                stack.append((value, copy, name))
-        elif isinstance(item, list):
-            items: list[Any] = [None] * len(item)
-            parent[key] = items
-            for index, value in enumerate(item):
-                stack.append((value, items, index))
-        else:
-            parent[key] = item
-    return holder[0]
+
+    def unqualified(kind: str, node: dict[str, Any]) -> Any:
+        if kind != "ColumnRef":
+            return _KEEP
+        fields = node.get("fields") or []
+        qualifier = string_list(fields[:-1])
+        if qualifier and qualifier[-1] in names:
+            return {"ColumnRef": {**node, "fields": list(fields[-1:])}}
+        return _KEEP
+
+    return rewrite(root, unqualified)
 
 
 def substitute_params(root: Any, values: list[Any]) -> Any:
     """A copy of `root` with each `$n` replaced by the node `values[n-1]` (EXECUTE's
     arguments); a parameter with no value stays as it is."""
+
+    def bound(kind: str, node: dict[str, Any]) -> Any:
+        if kind != "ParamRef":
+            return _KEEP
+        number = int(node.get("number", 0))
+        return values[number - 1] if 0 < number <= len(values) else _KEEP
+
+    return rewrite(root, bound)
+
+
+_KEEP = object()
+
+
+def rewrite(root: Any, replace: Callable[[str, dict[str, Any]], Any]) -> Any:
+    """A copy of `root` in which each typed node for which `replace(kind, fields)` returns
+    something other than `_KEEP` is that replacement (not descended into). Iterative, like
+    the walkers above: hostile nesting never reaches Python's recursion limit."""
     holder: list[Any] = [None]
     stack: list[tuple[Any, Any, Any]] = [(root, holder, 0)]
     while stack:
         item, parent, key = stack.pop()
         if isinstance(item, dict):
             typed = node_type(item)
-            if typed is not None and typed[0] == "ParamRef":
-                number = int(typed[1].get("number", 0))
-                parent[key] = values[number - 1] if 0 < number <= len(values) else item
-                continue
+            if typed is not None:
+                replaced = replace(typed[0], typed[1])
+                if replaced is not _KEEP:
+                    parent[key] = replaced
+                    continue
             copy: dict[str, Any] = {}
             parent[key] = copy
             for name, value in item.items():
