@@ -1,6 +1,6 @@
 """The gate: the pure decision core every enforcement point calls.
 
-    identity (the agent's grant) → baseline (anomaly score) → policy (Cedar) → decision
+    identity (the agent's grant) → baseline (behavioural risk) → policy (Cedar) → decision
 
 No network or disk I/O happens here, so a decision costs microseconds and can run in-process
 in every proxy and hook. One input may carry several actions; its decision is the most
@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from interlock.model import (
+    NO_RISK,
     SELF_PROTECTION_RULE,
     SELF_PROTOCOL,
     Action,
@@ -23,6 +24,7 @@ from interlock.model import (
     Outcome,
     Principal,
     Resource,
+    Risk,
     Verb,
     most_severe,
 )
@@ -36,16 +38,38 @@ SELF_REFUSAL = (
 
 
 class Baseline(Protocol):
-    """Scores how unusual an action is for a principal (0 = ordinary, 100 = never seen)."""
+    """How unusual an action is for the principal doing it (`interlock.baseline`).
 
-    def score(self, principal: Principal, resource: Resource, action: Action) -> int: ...
+    Pure from the gate's side: the baseline answers from the profile it holds in memory;
+    learning from what was decided happens after the decision is recorded. `session` is the
+    agent's session (hooks, the proxies) and `credential` says whether the input itself
+    carries a credential (one Interlock did not issue).
+    """
+
+    def assess(
+        self,
+        principal: Principal,
+        resource: Resource,
+        action: Action,
+        *,
+        session: str = "",
+        credential: bool = False,
+    ) -> Risk: ...
 
 
 class NoBaseline:
-    """The baseline used until per-agent history exists: everything scores 0."""
+    """No behavioural history (`interlock check` without a home, tests): every risk is none."""
 
-    def score(self, principal: Principal, resource: Resource, action: Action) -> int:
-        return 0
+    def assess(
+        self,
+        principal: Principal,
+        resource: Resource,
+        action: Action,
+        *,
+        session: str = "",
+        credential: bool = False,
+    ) -> Risk:
+        return NO_RISK
 
 
 class Gate:
@@ -63,15 +87,27 @@ class Gate:
         actions: Sequence[Action],
         *,
         stated_reason: str = "",
+        session: str = "",
+        credential: bool = False,
     ) -> Decision:
+        """`session` and `credential` are facts of the whole input, for the baseline."""
         if not actions:
             # Nothing to vouch for is not the same as harmless: fail closed.
             actions = (Action("none", "none:empty", Verb.UNKNOWN, reason="no action was found"),)
-        decisions = tuple(self._decide_one(principal, resource, a, stated_reason) for a in actions)
+        decisions = tuple(
+            self._decide_one(principal, resource, a, stated_reason, session, credential)
+            for a in actions
+        )
         return aggregate(decisions)
 
     def _decide_one(
-        self, principal: Principal, resource: Resource, action: Action, stated_reason: str
+        self,
+        principal: Principal,
+        resource: Resource,
+        action: Action,
+        stated_reason: str,
+        session: str,
+        credential: bool,
     ) -> ActionDecision:
         if action.protocol == SELF_PROTOCOL and not isinstance(principal, Human):
             # Built in, not a policy file: no edit of the policy directory removes it, no
@@ -84,17 +120,21 @@ class Gate:
             return ActionDecision(
                 action, Outcome.DENY, (_describe(action), refusal), (GRANT_POLICY,)
             )
-        anomaly = self.baseline.score(principal, resource, action)
-        answer = self.evaluator.evaluate(
-            principal, resource, action, stated_reason=stated_reason, anomaly=anomaly
+        risk = self.baseline.assess(
+            principal, resource, action, session=session, credential=credential
         )
+        answer = self.evaluator.evaluate(
+            principal, resource, action, stated_reason=stated_reason, risk=risk
+        )
+        unusual = (_unusual(risk),) if risk.reasons else ()
         return ActionDecision(
             action,
             answer.outcome,
-            (_describe(action), *answer.reasons),
+            (_describe(action), *answer.reasons, *unusual),
             answer.policies,
             answer.safeguards,
             answer.approvers,
+            risk,
         )
 
 
@@ -142,6 +182,10 @@ def _describe(action: Action) -> str:
     return f"{text}: {action.reason}" if action.reason else text
 
 
+def _unusual(risk: Risk) -> str:
+    return f"unusual for this agent ({risk.level.value} risk): " + "; ".join(risk.reasons)
+
+
 def aggregate(decisions: Iterable[ActionDecision]) -> Decision:
     """The most restrictive of per-action decisions, with the reasons that made it."""
     decisions = tuple(decisions)
@@ -155,6 +199,7 @@ def aggregate(decisions: Iterable[ActionDecision]) -> Decision:
         policies=_unique(p for d in deciding for p in d.policies),
         safeguards=_unique(s for d in decisions for s in d.safeguards),
         approvers=max((d.approvers for d in deciding), default=0),
+        baseline=max((d.risk for d in decisions), key=lambda r: r.score, default=NO_RISK),
     )
 
 

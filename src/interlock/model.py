@@ -166,6 +166,63 @@ class Resource:
     owner: str = ""
 
 
+class RiskLevel(enum.StrEnum):
+    """How unusual an action is for the agent doing it, as its behavioural baseline sees it.
+
+    Policies read it as `context.risk.level` (this string) and `context.risk.rank` (0-4, for
+    comparisons: Cedar compares numbers, not words).
+    """
+
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RISK_RANK[self]
+
+
+_RISK_RANK = {
+    RiskLevel.NONE: 0,
+    RiskLevel.LOW: 1,
+    RiskLevel.MEDIUM: 2,
+    RiskLevel.HIGH: 3,
+    RiskLevel.CRITICAL: 4,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """The baseline's answer for one action: a level, a score (0-100), the reasons in words
+    and the names of the features that fired (`first_seen_environment`, ...), so a human
+    approving sees *why this is unusual*. `learning` is true while the agent's profile is
+    too young for novelty to count."""
+
+    level: RiskLevel = RiskLevel.NONE
+    score: int = 0
+    reasons: tuple[str, ...] = ()
+    features: frozenset[str] = frozenset()
+    learning: bool = False
+    denial_streak: int = 0
+    hold_streak: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "level": self.level.value,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "features": sorted(self.features),
+        }
+        if self.learning:
+            out["learning"] = True
+        return out
+
+
+NO_RISK = Risk()
+
+
 class Outcome(enum.StrEnum):
     """What happens to an input: it runs, waits for a human, or is refused."""
 
@@ -195,6 +252,7 @@ class ActionDecision:
     policies: tuple[str, ...] = ()
     safeguards: tuple[str, ...] = ()
     approvers: int = 0
+    risk: Risk = NO_RISK
 
     @property
     def policy_reasons(self) -> tuple[str, ...]:
@@ -212,6 +270,7 @@ class Decision:
     policies: tuple[str, ...] = ()
     safeguards: tuple[str, ...] = ()
     approvers: int = 0  # distinct humans a hold needs
+    baseline: Risk = NO_RISK  # the most unusual of the actions, for the agent doing them
 
     @property
     def allowed(self) -> bool:
@@ -229,4 +288,5 @@ class Decision:
             "policies": list(self.policies),
             "safeguards": list(self.safeguards),
             **({"approvers": self.approvers} if self.outcome is Outcome.HOLD else {}),
+            **({"baseline": self.baseline.to_json()} if self.baseline != NO_RISK else {}),
         }

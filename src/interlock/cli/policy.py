@@ -114,7 +114,7 @@ def explain(
     for item, action in zip(decision.actions, actions, strict=False):
         style = OUTCOME_STYLE[item.outcome]
         out.print(f"\n[bold]{escape(action.operation)}[/] → [{style}]{item.outcome.value}[/]")
-        request_json = cedar_request(principal, target, action, "", 0)
+        request_json = cedar_request(principal, target, action, "", item.risk)
         out.print("  [dim]cedar request:[/] " + escape(json.dumps(request_json)))
         if not item.policies:
             out.print("  [dim]no policy matched: nothing is allowed unless permitted[/]")

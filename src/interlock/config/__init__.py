@@ -10,6 +10,8 @@
     Config.webhooks                                [[webhooks]]     -> WebhookConfig, …
     Config.identity                                [identity]       -> IdentitySettings
     Config.up                                      [up], [up.pg]    -> UpSettings
+    Config.baseline                                [baseline]       -> BaselineSettings
+    Config.breaker                                 [breaker]        -> BreakerSettings
     Config.check()                                 every table at once
 
 Every problem is one `ConfigError` naming the file, the table and the key:
@@ -24,6 +26,7 @@ defaults; docs/configuration.md documents exactly those (a test keeps them toget
 """
 
 from interlock.config._approvals import ApprovalSettings
+from interlock.config._baseline import BaselineSettings, BreakerSettings
 from interlock.config._core import AuditSettings, PolicySettings
 from interlock.config._file import SECTIONS, SHAPES, TABLES, Config, parse_config, read_config
 from interlock.config._hooks import (
@@ -72,6 +75,8 @@ __all__ = [
     "AgentLimits",
     "ApprovalSettings",
     "AuditSettings",
+    "BaselineSettings",
+    "BreakerSettings",
     "BeforeHook",
     "Config",
     "HookSettings",

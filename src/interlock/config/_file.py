@@ -20,6 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from interlock.config._approvals import APPROVALS, ApprovalSettings, approvals_from
+from interlock.config._baseline import (
+    BASELINE,
+    BREAKER,
+    BaselineSettings,
+    BreakerSettings,
+    baseline_from,
+    breaker_from,
+)
 from interlock.config._core import (
     AUDIT,
     AUDIT_WITNESS,
@@ -53,6 +61,8 @@ TABLES = (
     "webhooks",
     "identity",
     "up",
+    "baseline",
+    "breaker",
 )
 PROXY = Shape("proxy", {}, nested=("http", "pg"))
 
@@ -75,6 +85,8 @@ SHAPES: tuple[Shape, ...] = (
     IDENTITY,
     UP,
     UP_PG,
+    BASELINE,
+    BREAKER,
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
@@ -90,6 +102,8 @@ SECTIONS = (
     "webhooks",
     "identity",
     "up",
+    "baseline",
+    "breaker",
 )
 """The typed sections of a `Config`, by attribute name."""
 
@@ -163,6 +177,14 @@ class Config:
     @cached_property
     def up(self) -> UpSettings:
         return up_from(self.document.get("up", {}), self._prefix)
+
+    @cached_property
+    def baseline(self) -> BaselineSettings:
+        return baseline_from(self.document.get("baseline", {}), self._prefix)
+
+    @cached_property
+    def breaker(self) -> BreakerSettings:
+        return breaker_from(self.document.get("breaker", {}), self._prefix)
 
     # -- the file as a whole
 

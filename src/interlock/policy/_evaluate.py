@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import cedarpy
 
-from interlock.model import Action, Agent, Human, Outcome, Principal, Resource
+from interlock.model import NO_RISK, Action, Agent, Human, Outcome, Principal, Resource, Risk
 from interlock.policy._load import PolicyBundle
 
 _MEMO_LIMIT = 16_384
@@ -40,26 +40,67 @@ def resource_uid(resource: Resource) -> dict[str, str]:
     return {"type": "Resource", "id": resource.name}
 
 
-def cedar_context(action: Action, stated_reason: str, anomaly: int) -> dict[str, object]:
+RISK_FEATURES = (
+    "first_seen_environment",
+    "first_seen_resource",
+    "first_seen_protocol",
+    "first_seen_operation",
+    "first_seen_target",
+    "foreign_credential",
+    "after_secret_search",
+    "after_failure",
+    "rate_burst",
+    "destructive_burst",
+    "off_hours",
+    "beyond_parent",
+)
+"""The baseline's features, each a Bool in `context.risk` (see docs/baselines.md)."""
+
+
+def risk_context(risk: Risk) -> dict[str, object]:
+    """`context.risk`: the level (word and rank), score, reasons and every feature."""
+    out: dict[str, object] = {
+        "level": risk.level.value,
+        "rank": risk.level.rank,
+        "score": risk.score,
+        "reasons": list(risk.reasons),
+        "learning": risk.learning,
+        "denial_streak": risk.denial_streak,
+        "hold_streak": risk.hold_streak,
+    }
+    for feature in RISK_FEATURES:
+        out[feature] = feature in risk.features
+    return out
+
+
+_NO_RISK_CONTEXT = risk_context(NO_RISK)
+
+
+def cedar_context(action: Action, stated_reason: str, risk: Risk = NO_RISK) -> dict[str, object]:
     return {
         "protocol": action.protocol,
         "operation": action.operation,
         "targets": list(action.targets),
         "reversible": action.reversible,
         "blast_radius": -1 if action.blast_radius is None else action.blast_radius,
-        "anomaly": anomaly,
+        "anomaly": risk.score,
+        "risk": _NO_RISK_CONTEXT if risk is NO_RISK else risk_context(risk),
         "stated_reason": stated_reason,
     }
 
 
 def cedar_request(
-    principal: Principal, resource: Resource, action: Action, stated_reason: str, anomaly: int
+    principal: Principal,
+    resource: Resource,
+    action: Action,
+    stated_reason: str,
+    risk: Risk = NO_RISK,
 ) -> dict[str, object]:
     return {
         "principal": principal_uid(principal),
         "action": {"type": "Action", "id": action.verb.value},
         "resource": resource_uid(resource),
-        "context": cedar_context(action, stated_reason, anomaly),
+        "context": cedar_context(action, stated_reason, risk),
     }
 
 
@@ -103,12 +144,12 @@ class PolicyEvaluator:
         action: Action,
         *,
         stated_reason: str = "",
-        anomaly: int = 0,
+        risk: Risk = NO_RISK,
     ) -> PolicyAnswer:
-        key = (principal, resource, action, stated_reason, anomaly)
+        key = (principal, resource, action, stated_reason, risk)
         answer = self._memo.get(key)
         if answer is None:
-            answer = self._evaluate(principal, resource, action, stated_reason, anomaly)
+            answer = self._evaluate(principal, resource, action, stated_reason, risk)
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             self._memo[key] = answer
@@ -132,10 +173,10 @@ class PolicyEvaluator:
         resource: Resource,
         action: Action,
         stated_reason: str,
-        anomaly: int,
+        risk: Risk,
     ) -> PolicyAnswer:
         bundle = self.bundle
-        request = cedar_request(principal, resource, action, stated_reason, anomaly)
+        request = cedar_request(principal, resource, action, stated_reason, risk)
         # Entities are built with the schema (so action groups resolve); passing the schema
         # again here would only re-validate the request we built ourselves.
         entities = self._entities_for(principal, resource)
