@@ -18,9 +18,10 @@ from typing import Any
 from interlock.audit import AuditLog
 from interlock.classify import KINDS, classify
 from interlock.errors import InputError, InterlockError
-from interlock.gate import Gate
+from interlock.gate import Gate, NoBaseline
 from interlock.model import Agent, Decision, Resource
 from interlock.protect import Places, installation_places, tampering_actions
+from interlock.redact import holds_credential
 
 DEFAULT_ENVIRONMENT = "production"
 UNNAMED_AGENT = "unnamed-agent"
@@ -145,7 +146,10 @@ class Checker:
         )
         principal = self.principal(request)
         resource = self.resource(request)
-        decision = self.gate.decide(principal, resource, actions, stated_reason=request.reason)
+        credential = not isinstance(self.gate.baseline, NoBaseline) and holds_credential(payload)
+        decision = self.gate.decide(
+            principal, resource, actions, stated_reason=request.reason, credential=credential
+        )
         if self.audit is not None:
             self.audit.record_decision(
                 principal=principal,

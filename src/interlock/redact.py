@@ -86,3 +86,12 @@ def redact_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [redact_value(v, depth + 1) for v in value]
     return value
+
+
+def holds_credential(value: Any) -> bool:
+    """True when `value` holds a credential this module would mask (a bearer token, a URL
+    password, a provider key): for an agent's input, one Interlock did not issue, since
+    Interlock injects its own at the proxy."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return bool(redact_value(value) != value)

@@ -21,11 +21,16 @@ def make_checker(
     """
     home = find_home(home_dir)
     bundle = load_policies(policies) if policies else (home.load_policies() if home else None)
-    gate = Gate(bundle)
     if home is None:
+        gate = Gate(bundle)
         if record:
             raise ConfigError("--record needs an Interlock home: run `interlock init` first")
         return Checker(gate)
+    from interlock.baseline import tracker_for_home
+
+    # The baseline as it stands (read only: asking is not doing), so a registered agent's
+    # answer shows how unusual the input would be for it.
+    gate = Gate(bundle, baseline=tracker_for_home(home, learning=False))
     return Checker(
         gate,
         # interlock.toml wins over the registry (`resource add` refuses a name it has).

@@ -7,7 +7,12 @@ messages to agents, the approval lookup / claim / open / wait and safeguard sche
 here, once. See docs/architecture.md.
 """
 
-from interlock.enforce._point import NOT_RECORDED, EnforcementPoint
+from interlock.enforce._point import (
+    BREAKER_RULE,
+    NOT_RECORDED,
+    EnforcementPoint,
+    suspended_decision,
+)
 from interlock.enforce._request import ActionRequest, keyed_digest, request_fingerprint
 from interlock.enforce._safeguards import (
     DEFAULT_DELAY,
@@ -22,6 +27,7 @@ from interlock.enforce._verdict import Verdict
 from interlock.enforce._waiter import ApprovalWaiter
 
 __all__ = [
+    "BREAKER_RULE",
     "DEFAULT_DELAY",
     "DELAY",
     "NOT_RECORDED",
@@ -36,4 +42,5 @@ __all__ = [
     "request_fingerprint",
     "require_safeguards",
     "safeguard_name",
+    "suspended_decision",
 ]

@@ -31,18 +31,29 @@ from interlock.approvals import (
     Status,
 )
 from interlock.audit import AuditLog
+from interlock.baseline import BREAKER_ACTOR, BaselineTracker, carries_credential
 from interlock.classify import classify
 from interlock.enforce import _messages as say
 from interlock.enforce._request import ActionRequest, _payload_bytes, request_fingerprint
 from interlock.enforce._verdict import Verdict
 from interlock.errors import InterlockError
 from interlock.gate import Gate
-from interlock.model import SELF_PROTECTION_RULE, SELF_PROTOCOL, Action, Decision, Outcome
+from interlock.model import (
+    SELF_PROTECTION_RULE,
+    SELF_PROTOCOL,
+    Action,
+    ActionDecision,
+    Agent,
+    Decision,
+    Outcome,
+    Verb,
+)
 from interlock.protect import Places, installation_places, tampering_actions
 from interlock.redact import redact_value
 
 log = logging.getLogger("interlock.enforce")
 NOT_RECORDED = "(not recorded: no approval store)"
+BREAKER_RULE = BREAKER_ACTOR
 
 
 class EnforcementPoint:
@@ -58,8 +69,18 @@ class EnforcementPoint:
         approval_ttl: float = DEFAULT_TTL,
         wait_hint: str = "",
         places: Places | None = None,
+        baseline: BaselineTracker | None = None,
     ) -> None:
+        """`baseline`: the behavioural baseline the gate scores with (by default the gate's
+        own, when it is a `BaselineTracker`); it learns from every recorded decision."""
         self.gate = gate
+        self.baseline = (
+            baseline
+            if baseline is not None
+            else gate.baseline
+            if isinstance(gate.baseline, BaselineTracker)
+            else None
+        )
         self.places = places if places is not None else installation_places()
         self.audit = audit
         self.approvals = approvals
@@ -75,15 +96,39 @@ class EnforcementPoint:
         actions: Sequence[Action] | None = None,
         decision: Decision | None = None,
     ) -> Verdict:
-        """Classify (unless `actions` or a ready `decision` is given) and decide; no I/O."""
+        """Classify (unless `actions` or a ready `decision` is given) and decide; no I/O
+        (but for the first sight of an agent's profile)."""
+        suspended = self.suspended(request)
+        if suspended is not None:
+            return suspended
         if decision is None:
             if actions is None:
                 actions = classify(request.kind, request.payload, cwd=request.cwd or None)
             actions = (*actions, *self._tampering(request, actions))
             decision = self.gate.decide(
-                request.agent, request.resource, actions, stated_reason=request.stated_reason
+                request.agent,
+                request.resource,
+                actions,
+                stated_reason=request.stated_reason,
+                session=request.session_id,
+                credential=self._credential(request),
             )
         return self.verdict(request, decision)
+
+    def suspended(self, request: ActionRequest) -> Verdict | None:
+        """A refusal when the agent's circuit breaker tripped (until a human resumes it)."""
+        reason = self.refusal(request.agent)
+        if reason is None:
+            return None
+        return self.verdict(request, suspended_decision(request.agent, reason))
+
+    def refusal(self, agent: Agent) -> str | None:
+        """Why the agent is suspended by its breaker right now, or None (checked every
+        quarter second at most, so a trip anywhere reaches every point within a second)."""
+        return self.baseline.refusal(agent) if self.baseline is not None else None
+
+    def _credential(self, request: ActionRequest) -> bool:
+        return self.baseline is not None and carries_credential(request.payload)
 
     def _tampering(self, request: ActionRequest, actions: Sequence[Action]) -> list[Action]:
         """Attempts on Interlock itself (never cached: symlinks change between calls)."""
@@ -143,7 +188,28 @@ class EnforcementPoint:
         seq = self.audit.append("decision", self.decision_record(verdict)).seq
         if SELF_PROTECTION_RULE in verdict.decision.policies:
             self.audit.append("incident", self._incident(verdict, seq))
-        return verdict.but(seq=seq)
+        recorded = verdict.but(seq=seq)
+        self.learn(recorded)
+        return recorded
+
+    def learn(self, verdict: Verdict) -> None:
+        """The baseline learns from a recorded decision (and its breaker may trip). Points
+        that write decision records themselves (the HTTP proxy's group commit) call it after.
+        Never raises: the decision stands whatever the baseline makes of it."""
+        if self.baseline is None or BREAKER_RULE in verdict.decision.policies:
+            return
+        request = verdict.request
+        try:
+            self.baseline.observe(
+                request.agent,
+                request.resource,
+                verdict.decision,
+                seq=verdict.seq,
+                credential=self._credential(request),
+                incident=SELF_PROTECTION_RULE in verdict.decision.policies,
+            )
+        except InterlockError as exc:
+            log.error("the baseline did not learn from record %d: %s", verdict.seq, exc)
 
     def _incident(self, verdict: Verdict, seq: int) -> dict[str, Any]:
         """An attempt on Interlock itself: its own record, for humans and the breaker."""
@@ -334,6 +400,8 @@ class EnforcementPoint:
     def _outcome(
         self, verdict: Verdict, outcome: str, detail: dict[str, object], *, defer: bool
     ) -> None:
+        if self.baseline is not None:
+            self.baseline.note_outcome(verdict.request.agent, outcome, detail.get("status"))
         if self.audit is None or not verdict.seq:
             return
         request = verdict.request
@@ -386,3 +454,19 @@ class EnforcementPoint:
             if d.outcome is decision.outcome
         )
         return str(redact_value(f"{request.kind} on {request.resource.name}: {what}"))[:500]
+
+
+def suspended_decision(agent: Agent, reason: str) -> Decision:
+    """The decision for every request of an agent its circuit breaker suspended."""
+    why = (
+        f"agent {agent.name!r} is suspended ({reason}); only a human resumes it "
+        f"(`interlock agent resume {agent.name}` or the console)"
+    )
+    action = Action("breaker", "breaker:suspended", Verb.UNKNOWN, reason=why)
+    return Decision(
+        Outcome.DENY,
+        Verb.UNKNOWN,
+        (ActionDecision(action, Outcome.DENY, (why,), (BREAKER_RULE,)),),
+        (why,),
+        (BREAKER_RULE,),
+    )

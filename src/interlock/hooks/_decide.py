@@ -33,7 +33,7 @@ from interlock.config import DEFAULT_READ_LIMIT as DEFAULT_READ_LIMIT
 from interlock.config import HookSettings as HookSettings
 from interlock.config import ProductionMarker as ProductionMarker
 from interlock.config import read_config
-from interlock.enforce import ActionRequest, EnforcementPoint
+from interlock.enforce import ActionRequest, EnforcementPoint, suspended_decision
 from interlock.errors import ConfigError, InterlockError
 from interlock.gate import SELF_REFUSAL, Gate
 from interlock.home import Home, find_home
@@ -161,6 +161,9 @@ class HookDecider:
             return cls(Checker(Gate()))
         checker = _home_checker(home)
         audit = home.audit_log()
+        from interlock.baseline import tracker_for_home
+
+        checker.gate.baseline = tracker_for_home(home, audit=audit) or checker.gate.baseline
         point = EnforcementPoint(
             gate=checker.gate,
             audit=audit,
@@ -465,6 +468,12 @@ class HookDecider:
         if decision is None or decision.outcome.value != _OUTCOME_OF[verdict.permission]:
             decision = _rule_decision(verdict, kind, call)
         principal = self.settings.agent or agent
+        agent_of = self.checker.principal(CheckRequest(kind, "", agent=principal))
+        suspended = self.point.refusal(agent_of)
+        if suspended is not None:  # its circuit breaker tripped: nothing runs until a human
+            decision = suspended_decision(agent_of, suspended)
+            verdict = Verdict(Permission.DENY, decision.reasons[0], None, verdict.details)
+            hold = False
         context: dict[str, object] = {
             "event": call.event if call else "",
             "tool": call.tool if call else "",
@@ -480,7 +489,7 @@ class HookDecider:
             context["caller"] = dict(caller)  # who asked, as the daemon's kernel saw it
         request = ActionRequest(
             source=f"hook:{agent}",
-            agent=self.checker.principal(CheckRequest(kind, "", agent=principal)),
+            agent=agent_of,
             resource=Resource(
                 name=f"{agent}-{call.kind.value if call else 'event'}", environment=env
             ),

@@ -17,6 +17,7 @@ See docs/identity.md.
 
 from interlock.home import MASTER_KEY_ENV
 from interlock.identity._agents import (
+    BREAKER_ACTOR,
     AgentRecord,
     AgentRegistry,
     TokenRecord,
@@ -67,6 +68,7 @@ from interlock.state import SQLiteIdentityStorage as IdentityState
 
 __all__ = [
     "AGENT_TOKEN_ENV",
+    "BREAKER_ACTOR",
     "GENERIC_LOGIN_ERROR",
     "GENERIC_TOKEN_ERROR",
     "KINDS",

@@ -37,6 +37,7 @@ from interlock.model import Agent, Human, Verb
 from interlock.state import (
     AgentStorage,
     AlreadyStored,
+    BaselineStorage,
     StoredAgent,
     StoredToken,
     identity_storage,
@@ -45,6 +46,8 @@ from interlock.state import (
 DEFAULT_TTL = 8 * 3600
 DEFAULT_MAX_TTL = 24 * 3600
 STATUSES = ("active", "suspended", "revoked")
+BREAKER_ACTOR = "circuit-breaker"
+"""Who the audit log names when the circuit breaker suspends an agent (never a human)."""
 
 
 def max_ttl_from_config(home: Home) -> int:
@@ -158,14 +161,18 @@ class AgentRegistry:
     audit: AuditLog | None = None
     clock: Clock = time.time
     max_ttl: int = DEFAULT_MAX_TTL
+    breaker: BaselineStorage | None = None  # open breaker trips close when a human resumes
 
     @classmethod
     def for_home(cls, home: Home, *, clock: Clock = time.time) -> AgentRegistry:
+        from interlock.state import baseline_storage
+
         return cls(
             identity_storage(home),
             audit=home.audit_log(),
             clock=clock,
             max_ttl=max_ttl_from_config(home),
+            breaker=baseline_storage(home),
         )
 
     # -- reading ---------------------------------------------------------------------------
@@ -373,7 +380,23 @@ class AgentRegistry:
         return self._set_status(by, name_or_id, "active", "suspended", "agent_suspended")
 
     def resume(self, by: Human, name_or_id: str) -> AgentRecord:
-        return self._set_status(by, name_or_id, "suspended", "active", "agent_resumed")
+        """Let a suspended agent work again: a human only, whoever suspended it (a human or
+        the circuit breaker, whose open trips close here)."""
+        human = _require_human(by)
+        record = self._set_status(human, name_or_id, "suspended", "active", "agent_resumed")
+        if self.breaker is not None:
+            self.breaker.resume_trips(record.id, human.name, self.clock())
+        return record
+
+    def trip(self, agent_id: str, reason: str) -> None:
+        """The circuit breaker's suspension: taking access away needs no human (giving it
+        back does, `resume`). A no-op for an agent that is not active."""
+        record = self.get(agent_id)
+        if record.status != "active":
+            return
+        self.state.set_agent_status(record.id, "suspended", self.clock())
+        note_local_change()
+        self._log("agent_suspended", record.id, record.name, None, by=BREAKER_ACTOR, reason=reason)
 
     def _set_status(
         self, by: Human, name_or_id: str, before: str, after: str, event: str

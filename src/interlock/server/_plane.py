@@ -21,6 +21,7 @@ from interlock.approvals import (
     Status,
     separation_for,
 )
+from interlock.baseline import tracker_for_home
 from interlock.checking import Checker
 from interlock.enforce import EnforcementPoint
 from interlock.gate import Gate
@@ -45,7 +46,7 @@ from interlock.server._metrics import Metrics
 from interlock.server._settings import ServerSettings, load_server_settings
 from interlock.server._threads import shared_audit_log
 from interlock.server._webhooks import WebhookDispatcher, WebhookRegistry
-from interlock.state import webhook_storage
+from interlock.state import baseline_storage, webhook_storage
 
 CATALOGUE_TTL = 1.0
 DECIDE_WAIT_HINT = "or send it with `Prefer: wait=SECONDS` to wait for the decision"
@@ -65,7 +66,12 @@ class ControlPlane:
         self.state = IdentityState(home.database)
         sealer = Sealer.for_home(home, create=True)
         self.approvals = ApprovalStore(home.database, audit=self.audit)
-        self.agents = AgentRegistry(self.state, audit=self.audit, max_ttl=max_ttl_from_config(home))
+        self.agents = AgentRegistry(
+            self.state,
+            audit=self.audit,
+            max_ttl=max_ttl_from_config(home),
+            breaker=baseline_storage(home),
+        )
         self.resources = ResourceRegistry(
             self.state,
             sealer,
@@ -76,7 +82,7 @@ class ControlPlane:
         self.verifier = AgentVerifier(self.state, audit=self.audit)
         self.hmac_key = home.hmac_key.read_bytes()
         self.bundle: PolicyBundle = home.load_policies()
-        self.gate = Gate(self.bundle)
+        self.gate = Gate(self.bundle, tracker_for_home(home, audit=self.audit))
         self.point = EnforcementPoint(
             gate=self.gate,
             audit=self.audit,
@@ -142,7 +148,7 @@ class ControlPlane:
         bundle = self.home.load_policies()
         with self._lock:
             self.bundle = bundle
-            self.gate = Gate(bundle)
+            self.gate = Gate(bundle, self.gate.baseline)
             self.point.gate = self.gate
         return bundle
 

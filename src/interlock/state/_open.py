@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from interlock.home import Home
 from interlock.state._approvals import ApprovalStorage
+from interlock.state._baseline import BaselineStorage
 from interlock.state._identity import IdentityStorage
 from interlock.state._sqlite_approvals import SQLiteApprovalStorage
+from interlock.state._sqlite_baseline import SQLiteBaselineStorage
 from interlock.state._sqlite_identity import SQLiteIdentityStorage
 from interlock.state._sqlite_webhooks import SQLiteWebhookStorage
 from interlock.state._webhooks import WebhookStorage
@@ -25,3 +27,7 @@ def identity_storage(home: Home) -> IdentityStorage:
 
 def webhook_storage(home: Home) -> WebhookStorage:
     return SQLiteWebhookStorage(home.database)
+
+
+def baseline_storage(home: Home) -> BaselineStorage:
+    return SQLiteBaselineStorage(home.database)

@@ -9,12 +9,14 @@ approval store.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
 from interlock.approvals import ApprovalStore
 from interlock.audit import AuditLog
+from interlock.baseline import tracker_for_home
 from interlock.classify import classify
 from interlock.enforce import DELAY, ActionRequest, EnforcementPoint, Verdict, require_safeguards
 from interlock.errors import ConfigError
@@ -93,7 +95,7 @@ class Enforcer:
             )
         state.close()
         point = EnforcementPoint(
-            gate=Gate(home.load_policies()),
+            gate=Gate(home.load_policies(), tracker_for_home(home, audit=audit)),
             audit=audit,
             approvals=ApprovalStore(home.database, audit=audit),
             hmac_key=home.hmac_key.read_bytes(),
@@ -135,6 +137,9 @@ class Enforcer:
             if safe is not decided:
                 verdict = self.point.verdict(request, safe)
         record = await self._decisions.append("decision", self.point.decision_record(verdict))
+        if self.point.baseline is not None:  # a small SQLite write: off the event loop
+            learned = verdict.but(seq=record.seq)
+            await asyncio.get_running_loop().run_in_executor(None, self.point.learn, learned)
         if verdict.outcome is Outcome.ALLOW and not verdict.decision.risk.is_dangerous:
             return verdict.but(seq=record.seq)  # no approval request can come of it
         # The line a human reads if an approval request is opened or the action scheduled.

@@ -101,6 +101,7 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
     The SQLite handles opened here belong to the calling thread: the server calls this on
     its state thread (`ProxyServer.start`)."""
     from interlock.approvals import ApprovalStore
+    from interlock.baseline import tracker_for_home
     from interlock.enforce import EnforcementPoint
     from interlock.gate import Gate
     from interlock.identity import (
@@ -135,7 +136,7 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
         targets=targets,
         credential=credential,
         point=EnforcementPoint(
-            gate=Gate(home.load_policies()),
+            gate=Gate(home.load_policies(), tracker_for_home(home, audit=audit)),
             audit=audit,
             approvals=ApprovalStore(home.database, audit=audit),
             hmac_key=home.hmac_key.read_bytes(),

@@ -124,6 +124,10 @@ class StatementGate:
         """Classify and decide on the event loop; what records or reads approvals (SQLite)
         comes back as a `PendingRuling` that the shell finishes off the loop."""
         self.counts.statements += 1
+        if self.point.refusal(self.agent) is not None:  # its breaker tripped after login
+            suspended = self.point.suspended(self._request(text, extended))
+            if suspended is not None:
+                return PendingRuling(partial(self._decide, suspended, extended))
         decision = self._memo.get(text)
         if decision is not None:  # an allowed read or write seen before in this session
             if decision.risk is Verb.READ:
