@@ -21,6 +21,7 @@ class Signals:
     search_programs: frozenset[str]
     credential_words: tuple[str, ...]
     credential_files: tuple[str, ...]
+    templates: tuple[str, ...]
     secret_policies: frozenset[str]
     network_protocols: frozenset[str]
     network_programs: frozenset[str]
@@ -35,6 +36,7 @@ def signals() -> Signals:
         search_programs=frozenset(data["search"]["programs"]),
         credential_words=tuple(w.lower() for w in data["credential"]["words"]),
         credential_files=tuple(f.lower() for f in data["credential"]["files"]),
+        templates=tuple(f.lower() for f in data["credential"]["templates"]),
         secret_policies=frozenset(data["credential"]["policies"]),
         network_protocols=frozenset(data["network"]["protocols"]),
         network_programs=frozenset(data["network"]["programs"]),
@@ -77,6 +79,8 @@ def _credential_file(target: str) -> bool:
     path = target.lower().rstrip("/")
     tail = path.rsplit("/", 2)
     last, two = tail[-1], "/".join(tail[-2:])
+    if any(fnmatch.fnmatchcase(last, pattern) for pattern in signals().templates):
+        return False
     return any(
         fnmatch.fnmatchcase(two if "/" in pattern else last, pattern)
         for pattern in signals().credential_files
