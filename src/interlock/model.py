@@ -288,5 +288,5 @@ class Decision:
             "policies": list(self.policies),
             "safeguards": list(self.safeguards),
             **({"approvers": self.approvers} if self.outcome is Outcome.HOLD else {}),
-            **({"baseline": self.baseline.to_json()} if self.baseline != NO_RISK else {}),
+            **({"baseline": self.baseline.to_json()} if self.baseline.reasons else {}),
         }

@@ -17,6 +17,8 @@ See docs/baselines.md and docs/architecture.md.
 from interlock.baseline._breaker import Trip, tripped
 from interlock.baseline._home import (
     BREAKER_ACTOR,
+    learn_expected,
+    mark_incident,
     profile_items,
     resume_agent,
     tracker_for_home,
@@ -24,8 +26,9 @@ from interlock.baseline._home import (
 from interlock.baseline._profile import Observation, Profile, items_of, observe
 from interlock.baseline._replay import replay
 from interlock.baseline._score import WEIGHTS, assess, level_of
-from interlock.baseline._signals import carries_credential, is_network, secret_probe
+from interlock.baseline._signals import is_network, secret_probe
 from interlock.baseline._tracker import BaselineTracker, agent_key
+from interlock.redact import holds_credential as carries_credential
 
 __all__ = [
     "BREAKER_ACTOR",
@@ -39,7 +42,9 @@ __all__ = [
     "carries_credential",
     "is_network",
     "items_of",
+    "learn_expected",
     "level_of",
+    "mark_incident",
     "observe",
     "profile_items",
     "replay",

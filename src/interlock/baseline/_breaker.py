@@ -32,9 +32,7 @@ class Trip:
 
     @property
     def reason(self) -> str:
-        return (
-            f"circuit breaker: {self.count} {_NOUNS[self.event]} within {self.window} s"
-        )
+        return f"circuit breaker: {self.count} {_NOUNS[self.event]} within {self.window} s"
 
     def evidence(self) -> dict[str, object]:
         return {

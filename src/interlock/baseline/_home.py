@@ -13,10 +13,17 @@ from interlock.config import read_config
 from interlock.errors import InputError
 from interlock.home import Home
 from interlock.identity import BREAKER_ACTOR, AgentRegistry, IdentityError
-from interlock.model import Action, ActionDecision, Human, Outcome, Verb
+from interlock.model import Action, ActionDecision, Agent, Human, Outcome, Verb
 from interlock.state import baseline_storage, identity_storage
 
-__all__ = ["BREAKER_ACTOR", "profile_items", "resume_agent", "tracker_for_home"]
+__all__ = [
+    "BREAKER_ACTOR",
+    "learn_expected",
+    "mark_incident",
+    "profile_items",
+    "resume_agent",
+    "tracker_for_home",
+]
 
 
 def tracker_for_home(
@@ -90,3 +97,56 @@ def profile_items(
             if used not in found:
                 found.append(used)
     return found
+
+
+def learn_expected(
+    home: Home,
+    human: Human,
+    agent: Agent,
+    items: list[str],
+    *,
+    source: str,
+) -> list[str]:
+    """A human marked behaviour as expected ("learn this"): the agent's profile counts these
+    items as used from now on, and the audit log says who taught it what."""
+    if not isinstance(human, Human):
+        raise IdentityError("only a human can teach an agent's baseline")
+    if not items:
+        raise InputError("nothing to learn: name an --env, --resource, --operation or --host")
+    audit = home.audit_log()
+    tracker = tracker_for_home(home, audit=audit)
+    if tracker is None:
+        raise InputError("the baseline is switched off ([baseline] enabled = false)")
+    try:
+        tracker.learn(agent, items)
+    finally:
+        tracker.storage.close()
+    audit.append(
+        "baseline",
+        {
+            "event": "learned",
+            "agent": agent.name,
+            "agent_id": agent.id,
+            "items": items,
+            "by": human.name,
+            "from": source,
+        },
+    )
+    return items
+
+
+def mark_incident(home: Home, human: Human, agent: Agent, note: str, *, source: str) -> int:
+    """A human marked behaviour as an incident: an `incident` record, nothing learned."""
+    if not isinstance(human, Human):
+        raise IdentityError("only a human can mark an incident")
+    record = home.audit_log().append(
+        "incident",
+        {
+            "incident": "marked_by_human",
+            "agent": {"name": agent.name, "id": agent.id},
+            "by": human.name,
+            "note": note,
+            "from": source,
+        },
+    )
+    return record.seq

@@ -35,7 +35,9 @@ class Observation:
     seq: int = 0
 
 
-def items_of(environment: str, resource: str, decided: ActionDecision, credential: bool) -> list[str]:
+def items_of(
+    environment: str, resource: str, decided: ActionDecision, credential: bool
+) -> list[str]:
     """What using this action means the agent has now used: `env:`, `res:`, `proto:`, `op:`,
     `host:` and, for a host reached with a credential the input carried, `cred:`."""
     action = decided.action
@@ -136,7 +138,8 @@ class Profile:
             first_at=num("first_at"),
             last_at=num("last_at"),
             seen=dict(seen),
-            hours=[int(h) for h in hours][:24] if isinstance(hours, list) and len(hours) == 24
+            hours=[int(h) for h in hours][:24]
+            if isinstance(hours, list) and len(hours) == 24
             else [0] * 24,
             window_start=num("window_start"),
             window_count=int(num("window_count")),

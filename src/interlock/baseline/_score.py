@@ -81,14 +81,17 @@ def assess(
         if parent is not None and not parent.learning(settings, now):
             _beyond(parent, env, resource.name, action, fired)
     if credential and (
-        any(not profile.has(f"cred:{h}") for h in hosts(action)) or (is_network(action) and not hosts(action))
+        any(not profile.has(f"cred:{h}") for h in hosts(action))
+        or (is_network(action) and not hosts(action))
     ):
         fired["foreign_credential"] = (
             "the input carries a credential Interlock did not issue to this agent"
         )
     new_target = new_env or new_resource or bool(new_hosts)
-    if profile.last_probe and now - profile.last_probe_at <= settings.sequence_window and (
-        is_network(action) or new_target
+    if (
+        profile.last_probe
+        and now - profile.last_probe_at <= settings.sequence_window
+        and (is_network(action) or new_target)
     ):
         fired["after_secret_search"] = f"shortly after {profile.last_probe}"
     if (
@@ -152,6 +155,6 @@ def _beyond(
     decided = ActionDecision(action, Outcome.ALLOW)
     never = [i for i in items_of(environment, resource, decided, False) if not parent.has(i)]
     if never:
-        fired["beyond_parent"] = (
-            "its parent agent never used " + ", ".join(i.split(":", 1)[1] for i in never[:3])
+        fired["beyond_parent"] = "its parent agent never used " + ", ".join(
+            i.split(":", 1)[1] for i in never[:3]
         )

@@ -13,7 +13,6 @@ from functools import cache
 from importlib import resources
 
 from interlock.model import Action, ActionDecision
-from interlock.redact import holds_credential as carries_credential
 
 
 @dataclass(frozen=True, slots=True)

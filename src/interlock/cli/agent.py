@@ -19,12 +19,14 @@ from rich.markup import escape
 
 from interlock._time import iso_utc as iso
 from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
+from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, human_proof
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.identity import (
     AGENT_TOKEN_ENV,
     AgentRecord,
     AgentRegistry,
+    IdentityError,
     MintedToken,
     format_duration,
     local_operator,
@@ -32,6 +34,7 @@ from interlock.identity import (
     parse_verb,
     verify_agent_grant,
 )
+from interlock.model import Agent
 
 app = typer.Typer(
     help="Agent identities: short-lived, scoped, revocable tokens.", no_args_is_help=True
@@ -204,7 +207,6 @@ def _change_command(action: str, past: str, summary: str, after: str = "") -> No
             human = local_operator(found, action=f"agent {action}")
             change = {
                 "suspend": registry.suspend,
-                "resume": registry.resume,
                 "revoke": registry.revoke,
             }[action]
             record = change(human, name)
@@ -221,7 +223,44 @@ _change_command(
     "suspended",
     "Refuse the agent and its sub-agents everywhere (within a second) until resumed.",
 )
-_change_command("resume", "resumed", "Let a suspended agent's tokens work again.")
+
+
+@app.command()
+def resume(
+    name: Annotated[str, typer.Argument(help="Agent name or id (or a hook's agent name).")],
+    user: UserOption = None,
+    code: CodeOption = None,
+    password_stdin: PasswordStdinOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Let a suspended agent work again. After a circuit-breaker trip this needs the proof of
+    a human (--user NAME, password and TOTP code; or the local operator where
+    `[approvals] local_operator = true`); an agent token is refused either way."""
+    from interlock.baseline import agent_key, resume_agent
+    from interlock.state import baseline_storage
+
+    try:
+        found = require_home(home)
+        try:
+            record = AgentRegistry.for_home(found).get(name)
+            key = agent_key(Agent(record.name, id=record.id))
+        except IdentityError:
+            key = name
+        storage = baseline_storage(found)
+        try:
+            tripped = storage.open_trip(key)
+        finally:
+            storage.close()
+        if tripped is not None:
+            human = human_proof(found, user, code, "agent resume", password_stdin)
+        else:
+            human = local_operator(found, action="agent resume")
+        said = resume_agent(found, human, name)
+    except InterlockError as exc:
+        fail_from(exc)
+    out.print(escape(said))
+
+
 _change_command(
     "revoke",
     "revoked",

@@ -31,7 +31,7 @@ from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, 
 from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, human_proof
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
-from interlock.model import Human
+from interlock.model import Agent, Human
 
 app = typer.Typer(help="Held actions waiting for a human: list, show, approve, deny, cancel.")
 
@@ -139,6 +139,11 @@ def _render(r: ApprovalRequest) -> None:
         out.print(f"  action     {escape(str(action.get('operation')))} → {escape(targets)}")
     for reason in decision.get("reasons", []):
         out.print(f"  why        {escape(str(reason))}")
+    unusual = decision.get("baseline") or {}
+    if unusual.get("reasons"):
+        out.print(f"  unusual    {escape(str(unusual.get('level')))} behavioural risk:")
+        for reason in unusual["reasons"]:
+            out.print(f"               {escape(str(reason))}")
     out.print(f"  approvals  {len(r.approvals)} of {r.approvers_needed} needed")
     for vote in view["votes"]:
         note = f": {vote['comment']}" if vote["comment"] else ""
@@ -216,11 +221,41 @@ def _decision_command(
     app.command(verb)(command)
 
 
-_decision_command(
-    "approve",
-    "Approve a pending request (bound to that exact action, single-use, expiring).",
-    _report_approve,
-)
+@app.command()
+def approve(
+    request_id: str,
+    comment: CommentOption = "",
+    learn: Annotated[
+        bool,
+        typer.Option(
+            "--learn",
+            help="Also mark what it does as expected for this agent: its baseline stops "
+            "counting the environment, resource, operations and hosts as new.",
+        ),
+    ] = False,
+    user: UserOption = None,
+    code: CodeOption = None,
+    password_stdin: PasswordStdinOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Approve a pending request (bound to that exact action, single-use, expiring)."""
+    request, human = _decide("approve", request_id, comment, user, code, home, password_stdin)
+    _report_approve(request, human)
+    if learn:
+        from interlock.baseline import learn_expected, profile_items
+
+        try:
+            found = require_home(home)
+            items = profile_items(
+                request.environment, request.resource, request.detail.get("actions", [])
+            )
+            agent = Agent(name=request.agent, id=request.agent_id)
+            learn_expected(found, human, agent, items, source=f"approval {request.id}")
+        except InterlockError as exc:
+            fail_from(exc)
+        out.print(f"learned for {escape(request.agent)}: {escape(', '.join(items))}")
+
+
 _decision_command(
     "deny",
     "Refuse a request; the agent is told, with your comment.",

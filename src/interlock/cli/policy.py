@@ -116,6 +116,11 @@ def explain(
         out.print(f"\n[bold]{escape(action.operation)}[/] → [{style}]{item.outcome.value}[/]")
         request_json = cedar_request(principal, target, action, "", item.risk)
         out.print("  [dim]cedar request:[/] " + escape(json.dumps(request_json)))
+        if item.risk.reasons:
+            out.print(
+                f"  behavioural risk [bold]{item.risk.level.value}[/] (score {item.risk.score}): "
+                + escape("; ".join(item.risk.reasons))
+            )
         if not item.policies:
             out.print("  [dim]no policy matched: nothing is allowed unless permitted[/]")
         for policy_id in item.policies:

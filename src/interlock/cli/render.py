@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from interlock.model import Decision, Outcome, Verb
+from interlock.model import Decision, Outcome, RiskLevel, Verb
 
 OUTCOME_STYLE = {Outcome.ALLOW: "bold green", Outcome.HOLD: "bold yellow", Outcome.DENY: "bold red"}
 RISK_STYLE = {
@@ -14,6 +14,13 @@ RISK_STYLE = {
     Verb.PRIVILEGE: "yellow",
     Verb.DESTRUCTIVE: "red",
     Verb.UNKNOWN: "magenta",
+}
+RISK_LEVEL_STYLE = {
+    RiskLevel.NONE: "green",
+    RiskLevel.LOW: "cyan",
+    RiskLevel.MEDIUM: "yellow",
+    RiskLevel.HIGH: "red",
+    RiskLevel.CRITICAL: "bold red",
 }
 OUTCOME_WORDS = {
     Outcome.ALLOW: "ALLOW",
@@ -41,6 +48,16 @@ def render_decision(console: Console, decision: Decision) -> None:
     deciding = [d for d in decision.actions if d.outcome is decision.outcome]
     for reason in dict.fromkeys(r for d in deciding for r in d.policy_reasons):
         console.print(f"  [bold]why:[/] {escape(reason)}")
+    unusual = decision.baseline
+    if unusual.reasons:
+        style = RISK_LEVEL_STYLE[unusual.level]
+        learning = " (still learning this agent: novelty does not count yet)" * unusual.learning
+        console.print(
+            f"  [bold]behaviour:[/] [{style}]{unusual.level.value}[/] risk, score "
+            f"{unusual.score}{learning}"
+        )
+        for reason in unusual.reasons:
+            console.print(f"        [dim]{escape(reason)}[/]")
     if decision.safeguards:
         console.print(f"  [bold]safeguards:[/] {escape(', '.join(decision.safeguards))}")
     if decision.outcome is Outcome.HOLD:

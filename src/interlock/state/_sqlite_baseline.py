@@ -142,7 +142,9 @@ class SQLiteBaselineStorage:
         return count
 
     def tripped_keys(self) -> frozenset[str]:
-        rows = self._file.all("SELECT DISTINCT agent_key FROM baseline_trips WHERE resumed_at IS NULL")
+        rows = self._file.all(
+            "SELECT DISTINCT agent_key FROM baseline_trips WHERE resumed_at IS NULL"
+        )
         return frozenset(str(r[0]) for r in rows)
 
     def breaker_epoch(self) -> int:
