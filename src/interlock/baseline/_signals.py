@@ -94,8 +94,11 @@ def secret_probe(decided: ActionDecision) -> str:
         return f"a secret read ({action.operation})"
     if action.verb.value != "read":
         return ""
+    words = action.detail.split()[1:16]
     if program(action) in known.search_programs and (
-        any(_has_word(t) for t in action.targets) or _has_word(action.detail)
+        any(_has_word(t) for t in action.targets)
+        or _has_word(action.detail)
+        or any(_credential_file(w.strip("'\"")) for w in words)
     ):
         return f"a credential search ({_excerpt(action)})"
     if any(_credential_file(t) for t in action.targets[:8]):

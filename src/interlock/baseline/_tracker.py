@@ -74,6 +74,7 @@ class BaselineTracker:
         self._epoch = -1
         self._next_poll = 0.0
         self._tripped: dict[str, str] = {}
+        self._checked: dict[str, float] = {}  # key → when its stored version was last read
 
     # -- the gate's side (the `Baseline` protocol)
 
@@ -167,10 +168,20 @@ class BaselineTracker:
     # -- profiles
 
     def profile(self, agent: Agent) -> Profile:
+        """The agent's profile in memory; re-read when another process saved a newer one
+        (its version is looked at every `poll_interval` at most)."""
         key = agent_key(agent)
         found = self._profiles.get(key)
         if found is None:
-            found = self._load(key, agent.name)
+            return self._load(key, agent.name)
+        now = time.monotonic()
+        if now >= self._checked.get(key, 0.0):
+            self._checked[key] = now + self._poll
+            try:
+                if self.storage.profile_version(key) != found.version:
+                    return self._load(key, agent.name)
+            except InterlockError as exc:
+                log.error("baseline of %s not re-read: %s", agent.name, exc)
         return found
 
     def _load(self, key: str, name: str) -> Profile:
@@ -184,7 +195,9 @@ class BaselineTracker:
         with self._lock:
             if len(self._profiles) >= _MAX_PROFILES:
                 self._profiles.clear()
+                self._checked.clear()
             self._profiles[key] = profile
+            self._checked[key] = time.monotonic() + self._poll
         return profile
 
     def _find_parent(self, key: str) -> str:

@@ -32,7 +32,7 @@ BREAKER = Shape(
         "window": "1m",
         "denials": 10,
         "holds": 20,
-        "incidents": 3,
+        "incidents": 5,
         "destructive": 30,
     },
 )
@@ -43,7 +43,7 @@ class BaselineSettings:
     """`[baseline]`: durations in seconds.
 
     Novelty counts only once a profile has `learning_actions` actions *and* is
-    `learning_period` old. A window's rate is unusual above `rate_factor` times the agent's
+    `learning_period` old ("0s": no minimum age). A window's rate is unusual above `rate_factor` times the agent's
     own mean (and at least `rate_minimum`, or `destructive_minimum` for destructive and
     unknown actions). A secret read or a failure is remembered for `sequence_window`. An
     hour of the day with less than `off_hours_share` of the agent's history is off hours.
@@ -75,7 +75,7 @@ class BreakerSettings:
     window: int = 60
     denials: int = 10
     holds: int = 20
-    incidents: int = 3
+    incidents: int = 5
     destructive: int = 30
 
 
@@ -89,7 +89,9 @@ def baseline_from(value: Any, prefix: str) -> BaselineSettings:
     return BaselineSettings(
         enabled=table.flag("enabled"),
         learning_actions=table.integer("learning_actions", minimum=0, unit="actions"),
-        learning_period=table.duration("learning_period", example="1h"),
+        learning_period=0
+        if table.raw("learning_period") in ("0", "0s")  # no minimum age: a count only
+        else table.duration("learning_period", example="1h"),
         window=max(1, table.duration("window", example="1m")),
         rate_factor=table.number("rate_factor", minimum=1.0),
         rate_minimum=table.integer("rate_minimum", minimum=1, unit="actions"),

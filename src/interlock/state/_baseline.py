@@ -42,6 +42,10 @@ class BaselineStorage(Protocol):
 
     def profile(self, key: str) -> StoredProfile | None: ...
 
+    def profile_version(self, key: str) -> int:
+        """The stored version (0: none): a cheap "did another process learn something?"."""
+        ...
+
     def seen(self, key: str) -> dict[str, int]:
         """What the profile `key` has used, with how often (`env:production` → 12)."""
         ...

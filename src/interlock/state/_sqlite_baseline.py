@@ -63,6 +63,10 @@ class SQLiteBaselineStorage:
         found = self._file.select(StoredProfile, "baseline_profiles", "WHERE key = ?", key)
         return found[0] if found else None
 
+    def profile_version(self, key: str) -> int:
+        row = self._file.one("SELECT version FROM baseline_profiles WHERE key = ?", (key,))
+        return int(row[0]) if row else 0
+
     def seen(self, key: str) -> dict[str, int]:
         rows = self._file.all("SELECT item, count FROM baseline_seen WHERE key = ?", (key,))
         return {str(item): int(count) for item, count in rows}
