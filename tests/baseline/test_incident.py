@@ -133,7 +133,7 @@ def test_the_incident_is_stopped_at_its_first_production_step(
     # A credential mismatch on the staging API (the upstream answers 401).
     assert through_proxy(world, setup, "GET", "/staging-api/v1/secure/volumes") == 401
     # It searches the files for a token: a read, allowed on its own.
-    status, answer = decide(world, setup, "shell", "grep -r TOKEN .", env="staging")
+    _, answer = decide(world, setup, "shell", "grep -r TOKEN .", env="staging")
     assert answer["decision"] == "allow"
     # Its first call to the production API, with the credential it found.
     curl = f'curl -X POST -H "Authorization: {FOUND_TOKEN}" https://prod-api.example.com/v1/volumes'
@@ -195,7 +195,7 @@ def test_a_runaway_loop_trips_the_breaker_and_every_point_refuses_the_agent(
         dsn = f"postgresql://runner:{setup.token}@127.0.0.1:{server.port}/db"
         with psycopg.connect(dsn, autocommit=True) as session:  # opened before the trip
             assert session.execute("SELECT 1").fetchone() == (1,)
-            code, answer = _hook(setup, "ls -la", tmp_path)
+            _, answer = _hook(setup, "ls -la", tmp_path)
             assert answer.get("permissionDecision", "allow") == "allow", answer
             # The loop: destructive actions, each allowed on staging, faster than any human.
             trips = 0
@@ -214,7 +214,7 @@ def test_a_runaway_loop_trips_the_breaker_and_every_point_refuses_the_agent(
                 session.execute("SELECT 1")
         with pytest.raises(psycopg.Error):
             psycopg.connect(dsn, autocommit=True).close()
-        code, answer = _hook(setup, "ls -la", tmp_path)
+        _, answer = _hook(setup, "ls -la", tmp_path)
         assert answer["permissionDecision"] == "deny"
         assert "suspended (circuit breaker: 5 destructive" in answer["permissionDecisionReason"]
     finally:

@@ -88,10 +88,11 @@ def test_a_suspended_agent_is_never_resumed_by_anything_but_a_human(
 
 def test_an_unregistered_hook_agent_is_suspended_by_name(setup: Setup) -> None:
     tracker = setup.tracker()
-    agent = Agent("claude-code")
+    agent = Agent("claude-code", environments=frozenset({"staging"}))  # production: refused
     gate = Gate(baseline=tracker)
-    for index in range(5):  # destructive actions held for a human: a runaway loop all the same
+    for index in range(4):  # refused, again and again ([breaker] denials = 4)
         decision = gate.decide(agent, Resource("x", "production"), classify("shell", "rm -rf /"))
+        assert decision.outcome.value == "deny"
         tracker.observe(agent, Resource("x", "production"), decision, seq=index + 1)
     assert tracker.refusal(agent) is not None
     with pytest.raises(IdentityError):

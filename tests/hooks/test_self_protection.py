@@ -32,8 +32,11 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Home, Path
     (workspace / "fix.sh").write_text('#!/bin/sh\ninterlock approvals approve "$1"\n')
     (workspace / "innocent").symlink_to(workspace / ".claude")
     home, _ = init_home(workspace / ".interlock")  # the default: the home in the workspace
+    # Dozens of attacks by one agent within a minute: its circuit breaker would suspend it
+    # after the fifth (see tests/baseline); here each attack is judged on its own.
     home.config_path.write_text(
-        home.config_path.read_text() + '\n[hooks]\nenvironment = "staging"\n'
+        home.config_path.read_text()
+        + '\n[hooks]\nenvironment = "staging"\n\n[breaker]\nenabled = false\n'
     )
     daemon = start_daemon(home)
     try:

@@ -181,6 +181,10 @@ def pg_home(
 ) -> Iterator[tuple[Home, dict[str, str]]]:
     saved = os.environ.pop(MASTER_KEY_ENV, None)
     home, _ = init_home(tmp_path_factory.mktemp("pghome") / ".interlock")
+    # One session of hundreds of attacks by the same agents: their circuit breakers would
+    # suspend them (see tests/baseline); here each statement is judged on its own.
+    with home.config_path.open("a") as config:
+        config.write("\n[breaker]\nenabled = false\n")
     resources = ResourceRegistry.for_home(home)
     upstream = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{pg_database}"
     resources.add(

@@ -211,7 +211,9 @@ def observe(
             _remember(profile, event, now, observation.seq, trip_limit(breaker, event))
         if observation.incident:
             _remember(profile, "incident", now, observation.seq, trip_limit(breaker, "incident"))
-        for _ in range(min(dangerous, breaker.destructive or 0)):
+        # Harm in progress: destructive actions that run (held or refused ones count above).
+        running = dangerous if observation.outcome is Outcome.ALLOW else 0
+        for _ in range(min(running, breaker.destructive or 0)):
             _remember(profile, "destructive", now, observation.seq, breaker.destructive)
     return used
 

@@ -31,7 +31,7 @@ BREAKER = Shape(
         "enabled": True,
         "window": "1m",
         "denials": 10,
-        "holds": 20,
+        "holds": 0,
         "incidents": 5,
         "destructive": 30,
     },
@@ -43,8 +43,8 @@ class BaselineSettings:
     """`[baseline]`: durations in seconds.
 
     Novelty counts only once a profile has `learning_actions` actions *and* is
-    `learning_period` old ("0s": no minimum age). A window's rate is unusual above `rate_factor` times the agent's
-    own mean (and at least `rate_minimum`, or `destructive_minimum` for destructive and
+    `learning_period` old ("0s": no minimum age). A window's rate is unusual above
+    `rate_factor` times the agent's own mean (and at least `rate_minimum`, or `destructive_minimum` for destructive and
     unknown actions). A secret read or a failure is remembered for `sequence_window`. An
     hour of the day with less than `off_hours_share` of the agent's history is off hours.
     Scores of `medium`, `high` and `critical` (0-100) reach those levels; any lower score
@@ -69,12 +69,13 @@ class BaselineSettings:
 class BreakerSettings:
     """`[breaker]`: the agent is suspended when, within `window` seconds, it collects
     `denials` denials, `holds` holds, `incidents` self-protection incidents or `destructive`
-    destructive/unknown actions (0 switches that trip off)."""
+    destructive/unknown actions that were allowed to run (0 switches that trip off). Holds
+    are off by default: a held action already waits for a human who is looking."""
 
     enabled: bool = True
     window: int = 60
     denials: int = 10
-    holds: int = 20
+    holds: int = 0
     incidents: int = 5
     destructive: int = 30
 

@@ -189,6 +189,8 @@ def payload(event: str, record: AuditRecord, console_url: str) -> dict[str, Any]
     if event == "suspended":
         out["agent"] = {"id": body.get("agent_id"), "name": body.get("agent")}
         out["by"] = body.get("by")
+        if body.get("reason"):  # the circuit breaker says why
+            out["reason"] = body["reason"]
         out["url"] = f"{console_url}/agents"
         return out
     out["request"] = {
@@ -222,6 +224,8 @@ def slack_payload(generic: Mapping[str, Any]) -> dict[str, Any]:
     if event == "suspended":
         agent = generic.get("agent") or {}
         line = f"agent *{agent.get('name')}* suspended by {generic.get('by')}"
+        if generic.get("reason"):
+            line += f": {generic['reason']}"
     elif event == "test":
         line = "Interlock can reach this webhook."
     else:
