@@ -6,6 +6,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from tests.baseline.everyday import replay
+
 from benchmarks._timing import percentiles_us
 from interlock.baseline import BaselineTracker
 from interlock.classify import classify
@@ -13,7 +15,6 @@ from interlock.config import BaselineSettings
 from interlock.gate import Gate
 from interlock.model import Agent, Resource
 from interlock.state import SQLiteBaselineStorage
-from tests.baseline.everyday import replay
 
 ITERATIONS = 5000
 

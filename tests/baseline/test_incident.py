@@ -137,7 +137,7 @@ def test_the_incident_is_stopped_at_its_first_production_step(
     assert answer["decision"] == "allow"
     # Its first call to the production API, with the credential it found.
     curl = f'curl -X POST -H "Authorization: {FOUND_TOKEN}" https://prod-api.example.com/v1/volumes'
-    status, answer = decide(world, setup, "shell", curl, resource="prod-api")
+    _, answer = decide(world, setup, "shell", curl, resource="prod-api")
     assert answer["decision"] in ("hold", "deny"), answer
     risk = answer["baseline"]
     assert risk["level"] in ("high", "critical")

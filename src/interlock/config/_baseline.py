@@ -44,9 +44,10 @@ class BaselineSettings:
 
     Novelty counts only once a profile has `learning_actions` actions *and* is
     `learning_period` old ("0s": no minimum age). A window's rate is unusual above
-    `rate_factor` times the agent's own mean (and at least `rate_minimum`, or `destructive_minimum` for destructive and
-    unknown actions). A secret read or a failure is remembered for `sequence_window`. An
-    hour of the day with less than `off_hours_share` of the agent's history is off hours.
+    `rate_factor` times the agent's own mean (and at least `rate_minimum`, or
+    `destructive_minimum` for destructive and unknown actions). A secret read or a failure
+    is remembered for `sequence_window`. An hour of the day with less than
+    `off_hours_share` of the agent's history is off hours.
     Scores of `medium`, `high` and `critical` (0-100) reach those levels; any lower score
     above zero is low.
     """
