@@ -99,3 +99,15 @@ def test_an_unregistered_hook_agent_is_suspended_by_name(setup: Setup) -> None:
         resume_agent(setup.home, "claude-code", "claude-code")  # type: ignore[arg-type]
     resume_agent(setup.home, ALICE, "claude-code")
     assert setup.tracker().refusal(agent) is None
+
+
+def test_the_suspended_webhook_says_why_the_breaker_tripped(setup: Setup) -> None:
+    from interlock.server._webhooks import payload, slack_payload
+
+    AgentRegistry.for_home(setup.home).trip(setup.agent.id, "circuit breaker: 4 denials")
+    record = next(
+        r for r in setup.home.audit_log().records() if r.body.get("event") == "agent_suspended"
+    )
+    body = payload("suspended", record, "https://interlock.example.com")
+    assert body["by"] == "circuit-breaker" and body["reason"] == "circuit breaker: 4 denials"
+    assert "4 denials" in slack_payload(body)["text"]

@@ -10,8 +10,10 @@ import pytest
 
 from interlock.state import (
     ApprovalStorage,
+    BaselineStorage,
     IdentityStorage,
     SQLiteApprovalStorage,
+    SQLiteBaselineStorage,
     SQLiteIdentityStorage,
     SQLiteWebhookStorage,
     WebhookStorage,
@@ -35,5 +37,12 @@ def identity(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Identit
 @pytest.fixture(params=["sqlite"])
 def webhooks(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WebhookStorage]:
     storage = SQLiteWebhookStorage(tmp_path / "state.db")
+    yield storage
+    storage.close()
+
+
+@pytest.fixture(params=["sqlite"])
+def baselines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BaselineStorage]:
+    storage = SQLiteBaselineStorage(tmp_path / "state.db")
     yield storage
     storage.close()
