@@ -10,9 +10,10 @@ from pathlib import Path
 
 from interlock.approvals import ApprovalStore
 from interlock.classify import classify
+from interlock.config import BreakerSettings
 from interlock.enforce import ActionRequest, EnforcementPoint
 from interlock.gate import Gate
-from interlock.model import Resource
+from interlock.model import Decision, Outcome, Resource, Verb
 from tests.baseline.conftest import Setup
 
 INTERLOCK = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "interlock"
@@ -107,3 +108,11 @@ def test_approve_with_learn_teaches_the_profile(setup: Setup) -> None:
     shown_profile = json.loads(run(setup, "baseline", "show", "runner", "--json").stdout)
     assert "production" in shown_profile["seen"]["environments"]
     assert "billing-db" in shown_profile["seen"]["resources"]
+    # After a trip, the queue says why the agent is suspended.
+    again = point.decide(ActionRequest("test", setup.agent, prod, "sql", "DROP TABLE invoices"))
+    assert again.approval is not None
+    tracker.breaker = BreakerSettings(denials=1)
+    tracker.observe(setup.agent, prod, Decision(Outcome.DENY, Verb.WRITE))
+    view = json.loads(run(setup, "approvals", "show", again.approval.id, "--json").stdout)
+    assert view["agent_suspended"] == "circuit breaker: 1 denials within 60 s"
+    assert "the agent is suspended" in run(setup, "approvals", "show", again.approval.id).stdout

@@ -117,13 +117,32 @@ def list_(
 def show(request_id: str, as_json: JsonOption = False, home: HomeOption = None) -> None:
     """Everything about one request: what was asked, why it was held, who decided."""
     try:
-        request = _store(require_home(home)).get(request_id)
+        found = require_home(home)
+        request = _store(found).get(request_id)
+        suspended = _breaker_reason(found, request)
     except InterlockError as exc:
         fail_from(exc)
     if as_json:
-        print_json(request.to_json())
+        view = request.to_json()
+        if suspended:
+            view["agent_suspended"] = suspended
+        print_json(view)
         return
     _render(request)
+    if suspended:
+        out.print(f"  [red]suspended[/]  the agent is suspended: {escape(suspended)}")
+
+
+def _breaker_reason(home: Home, request: ApprovalRequest) -> str | None:
+    """Why the request's agent is suspended by its circuit breaker, if it is."""
+    from interlock.state import baseline_storage
+
+    storage = baseline_storage(home)
+    try:
+        trip = storage.open_trip(request.agent_id or request.agent)
+    finally:
+        storage.close()
+    return trip.reason if trip is not None else None
 
 
 def _render(r: ApprovalRequest) -> None:
