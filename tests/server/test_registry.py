@@ -69,6 +69,30 @@ def test_admin_resumes_and_revokes(plane: Plane, client: TestClient) -> None:
     assert "ops-bot" in client.get("/v1/agents?revoked=true").text
 
 
+def test_a_breaker_trip_is_resumed_by_an_admin_only(plane: Plane, client: TestClient) -> None:
+    from interlock.identity import AgentRegistry
+    from interlock.state import StoredTrip, baseline_storage
+
+    agent = AgentRegistry.for_home(plane.home).get("ops-bot")
+    storage = baseline_storage(plane.home)
+    storage.add_trip(
+        StoredTrip("trp_x", agent.id, "ops-bot", "circuit breaker: test", {}, 1.0, None, None)
+    )
+    AgentRegistry.for_home(plane.home).trip(agent.id, "circuit breaker: test")
+    select = {"kind": "sql", "payload": "SELECT 1", "resource": "orders-db"}
+    assert client.post("/v1/decide", json=select, headers=plane.agent_headers()).status_code == 401
+    assert client.post("/v1/agents/ops-bot/resume", headers=plane.agent_headers()).status_code in (
+        401,
+        403,
+    )
+    plane.login(client, "bob")  # an approver, not an admin
+    assert client.post("/v1/agents/ops-bot/resume").status_code == 403
+    plane.login(client, "alice")
+    assert client.post("/v1/agents/ops-bot/resume").json()["status"] == "active"
+    assert storage.open_trip(agent.id) is None  # the breaker closed with the identity
+    assert client.post("/v1/decide", json=select, headers=plane.agent_headers()).status_code == 200
+
+
 def test_resources_never_return_their_credential(plane: Plane, client: TestClient) -> None:
     plane.login(client, "alice")
     body = {
