@@ -91,7 +91,10 @@ class Gate:
         refusal = grant_refusal(principal, resource, action)
         if refusal is not None:
             return ActionDecision(
-                action, Outcome.DENY, (_describe(action), refusal), (GRANT_POLICY,),
+                action,
+                Outcome.DENY,
+                (_describe(action), refusal),
+                (GRANT_POLICY,),
                 rule=rule_id,
                 classified=was,
             )

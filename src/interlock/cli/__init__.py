@@ -14,7 +14,18 @@ from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
 from interlock import __version__
-from interlock.cli import agent, approvals, audit, hooks, policy, proxy, resource, service, user
+from interlock.cli import (
+    agent,
+    approvals,
+    audit,
+    hooks,
+    policy,
+    proxy,
+    resource,
+    rules,
+    service,
+    user,
+)
 from interlock.cli import pg as pg_cli
 from interlock.cli._common import EXIT_BAD_INPUT, err
 from interlock.cli.check import check
@@ -41,6 +52,7 @@ app.command()(hook)
 app.command()(serve)
 app.command()(up)
 app.add_typer(policy.app, name="policy")
+app.add_typer(rules.app, name="rules")
 app.add_typer(audit.app, name="audit")
 app.add_typer(agent.app, name="agent")
 app.add_typer(user.app, name="user")

@@ -9,15 +9,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.checking import coerce_payload, request_from_mapping
-from interlock.classify import classify
+from interlock.checking import request_from_mapping
 from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, fail_from, out
 from interlock.cli._context import make_checker
 from interlock.cli.check import PoliciesOption
 from interlock.cli.render import OUTCOME_STYLE, render_decision
 from interlock.errors import InterlockError
 from interlock.home import find_home
-from interlock.policy import PolicyBundle, cedar_request, load_policies
+from interlock.policy import PolicyBundle, cedar_request, load_policies, shadowed_permits
 from interlock.policy_tests import CaseResult, read_test_file, run_policy_tests
 
 app = typer.Typer(help="Validate, test and explain Cedar policies.", no_args_is_help=True)
@@ -38,11 +37,20 @@ def validate(
             help="Policy files or directories (default: the home's policies).", show_default=False
         ),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when a permit can never take effect.")
+    ] = False,
     home: HomeOption = None,
 ) -> None:
-    """Parse and validate policies against Interlock's schema; errors name file and line."""
+    """Parse and validate policies against Interlock's schema; errors name file and line.
+
+    Also validates the rules file beside them, and reports every permit that can never take
+    effect because a forbid always beats it (with the forbid that does), so a permit written
+    as an exception never silently does nothing. See docs/classifiers/tuning.md.
+    """
     try:
         bundle = _bundle(paths, home)
+        shadowed = shadowed_permits(bundle)
     except InterlockError as exc:
         fail_from(exc)
     by_file: dict[str, int] = {}
@@ -50,7 +58,14 @@ def validate(
         by_file[policy.path] = by_file.get(policy.path, 0) + 1
     for path, count in by_file.items():
         out.print(f"[green]ok[/] {escape(path)}: {count} polic{'y' if count == 1 else 'ies'}")
+    if bundle.rules:
+        count = len(bundle.rules.rules)
+        out.print(f"[green]ok[/] {escape(bundle.rules.source)}: {count} rule{'s' * (count != 1)}")
+    for found in shadowed:
+        out.print(f"[yellow]warning:[/] {escape(found.sentence(bundle.policies))}", soft_wrap=True)
     out.print(f"{len(bundle.policies)} policies valid (version {bundle.version})")
+    if shadowed and strict:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command("test")
@@ -105,15 +120,25 @@ def explain(
             {"kind": kind, "payload": payload, "env": env, "agent": agent, "resource": resource}
         )
         decision = checker.check(request)
-        actions = classify(kind, coerce_payload(kind, payload))
     except InterlockError as exc:
         fail_from(exc)
     render_decision(out, decision)
     principal, target = checker.principal(request), checker.resource(request)
     bundle = checker.gate.bundle
-    for item, action in zip(decision.actions, actions, strict=False):
+    rules = bundle.rules
+    for item in decision.actions:
+        action = item.action
         style = OUTCOME_STYLE[item.outcome]
         out.print(f"\n[bold]{escape(action.operation)}[/] → [{style}]{item.outcome.value}[/]")
+        if item.rule:
+            rule = rules.get(item.rule)
+            where = f" ({escape(rules.source)})" if rules.source else ""
+            match = f" {escape(repr(rule.match))}" if rule is not None else ""
+            was = item.classified.value if item.classified is not None else "?"
+            out.print(
+                f"  rule [bold]{escape(item.rule)}[/]{match}{where} sets "
+                f"{action.verb.value} (classified {was})"
+            )
         request_json = cedar_request(principal, target, action, "", 0)
         out.print("  [dim]cedar request:[/] " + escape(json.dumps(request_json)))
         if not item.policies:

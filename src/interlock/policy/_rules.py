@@ -172,7 +172,9 @@ def parse_rules(text: str, source: str = RULES_FILE) -> RuleSet:
         raise PolicyError(f"not valid TOML ({exc})", path=source) from None
     unknown = set(document) - {"rule"}
     if unknown:
-        raise PolicyError(f"unknown key(s) {', '.join(sorted(unknown))} (expected [[rule]])", path=source)
+        raise PolicyError(
+            f"unknown key(s) {', '.join(sorted(unknown))} (expected [[rule]])", path=source
+        )
     raw = document.get("rule", [])
     if not isinstance(raw, list):
         raise PolicyError("`rule` must be an array of tables ([[rule]])", path=source)
@@ -338,7 +340,7 @@ class _HttpMatcher(_Matcher):
         if len(action.targets) != 1:
             return False
         target = action.targets[0]
-        host, slash, rest = target.partition("/")
+        _host, slash, rest = target.partition("/")
         path = target if self.with_host else slash + rest
         if ".." in path.split("/") or "%2e" in path.lower() or "%2f" in path.lower():
             return False  # a path that walks elsewhere than it reads is never a match

@@ -50,7 +50,9 @@ class Shadowed:
         where = (
             "anywhere"
             if self.everywhere
-            else "in the " + ", ".join(self.environments) + " environment"
+            else "in the "
+            + ", ".join(self.environments)
+            + " environment"
             + ("s" if len(self.environments) > 1 else "")
         )
         what = "holds it for a human's approval" if self.held else "refuses it"
@@ -168,13 +170,12 @@ def _examples(values: Mapping[str, list[str]]) -> Iterator[tuple[Agent, Resource
     targets = [(), *((t,) for t in values.get("context.targets", []))]
     names = ["agent", *values.get("principal.name", [])]
     kinds = ["generic", *values.get("resource.kind", [])]
-    count = 0
-    for env, tag, operation, target, name, kind, verb, reversible in itertools.product(
+    grid = itertools.product(
         envs, tags, operations, targets, names, kinds, list(Verb), (False, True)
+    )
+    for env, tag, operation, target, name, kind, verb, reversible in itertools.islice(
+        grid, _MAX_REQUESTS
     ):
-        count += 1
-        if count > _MAX_REQUESTS:
-            return
         protocol = operation.partition(":")[0] or "x"
         yield (
             Agent(name=name, id=name),
