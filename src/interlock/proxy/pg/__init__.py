@@ -140,6 +140,7 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
             approvals=ApprovalStore(home.database, audit=audit),
             hmac_key=home.hmac_key.read_bytes(),
             wait_hint=WAIT_HINT,
+            shadow=home.load_config().enforcement.shadow("proxy_pg"),
         ),
         settings=settings if settings is not None else load_settings(home.config_path),
     )
