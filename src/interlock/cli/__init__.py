@@ -32,6 +32,7 @@ from interlock.cli.check import check
 from interlock.cli.demo import demo
 from interlock.cli.hooks import hook
 from interlock.cli.init import init
+from interlock.cli.report import report
 from interlock.cli.scan import scan
 from interlock.cli.serve import serve
 from interlock.cli.up import up
@@ -51,6 +52,7 @@ app.command()(scan)
 app.command()(hook)
 app.command()(serve)
 app.command()(up)
+app.command()(report)
 app.add_typer(policy.app, name="policy")
 app.add_typer(rules.app, name="rules")
 app.add_typer(audit.app, name="audit")

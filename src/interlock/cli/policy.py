@@ -10,16 +10,34 @@ import typer
 from rich.markup import escape
 
 from interlock.checking import request_from_mapping
-from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, fail_from, out
+from interlock.cli._common import (
+    EXIT_BAD_INPUT,
+    HomeOption,
+    JsonOption,
+    fail,
+    fail_from,
+    out,
+    print_json,
+)
 from interlock.cli._context import make_checker
 from interlock.cli.check import PoliciesOption
 from interlock.cli.render import OUTCOME_STYLE, render_decision
+from interlock.cli.report import SinceOption, since_time
 from interlock.errors import InterlockError
-from interlock.home import find_home
-from interlock.policy import PolicyBundle, cedar_request, load_policies, shadowed_permits
+from interlock.home import find_home, require_home
+from interlock.policy import (
+    RULES_FILE,
+    PolicyBundle,
+    cedar_request,
+    load_policies,
+    shadowed_permits,
+)
 from interlock.policy_tests import CaseResult, read_test_file, run_policy_tests
 
-app = typer.Typer(help="Validate, test and explain Cedar policies.", no_args_is_help=True)
+app = typer.Typer(
+    help="Validate, test and explain Cedar policies; backtest a change against the record.",
+    no_args_is_help=True,
+)
 
 
 def _bundle(paths: list[Path] | None, home: Path | None) -> PolicyBundle:
@@ -153,3 +171,100 @@ def explain(
             )
             for line in policy.text.splitlines():
                 out.print(f"    [cyan]{escape(line)}[/]")
+
+
+@app.command()
+def backtest(
+    since: SinceOption = "7d",
+    policies: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--policies",
+            "-p",
+            help="Candidate policy file or directory (repeatable; default: the home's). A "
+            "directory's rules.toml comes with it unless --rules is given.",
+            show_default=False,
+        ),
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules", help="Candidate rules file (default: the one in force).", show_default=False
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Changes to print.")] = 50,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Replay recorded decisions against changed policies or rules; list every one that
+    would change.
+
+    Each decision since --since is replayed from the classified actions its audit record holds,
+    once with the policies and rules in force and once with the candidates, through the same
+    gate (grant, self-protection, rules, Cedar). Classification itself is not replayed (the
+    payload is never recorded); see docs/classifiers/tuning.md for what is and is not.
+    Read-only: nothing is recorded or changed. Exit 0 whether or not decisions change.
+    """
+    from interlock.identity import registered_agents, registered_resources
+    from interlock.tuning import backtest as run_backtest
+    from interlock.tuning import read_decisions
+
+    if not policies and rules is None:
+        fail("give the candidate: --policies DIR (or FILE) and/or --rules FILE")
+    try:
+        found = require_home(home)
+        current = found.load_policies()
+        if policies:
+            candidate = (
+                load_policies(policies, rules=rules)
+                if rules
+                else load_policies(policies, rules=_beside(policies, found.rules_path))
+            )
+        else:
+            candidate = load_policies(found.load_config().policy_paths, rules=rules)
+        start = since_time(since)
+        log = found.audit_log()
+        try:
+            decisions = read_decisions(log.records(), start)
+        finally:
+            log.close()
+        result = run_backtest(
+            decisions,
+            current,
+            candidate,
+            agents=registered_agents(found),
+            resources={**registered_resources(found), **found.load_config().resources},
+        )
+    except InterlockError as exc:
+        fail_from(exc)
+    if as_json:
+        print_json(result.to_json())
+        return
+    out.print(
+        f"replayed {result.replayed} decisions since {since} "
+        f"(policies {current.version} → {candidate.version}): "
+        f"[bold]{len(result.changes)} would change[/]"
+    )
+    for why, count in result.skipped.items():
+        out.print(f"  [dim]not replayed: {count} × {escape(why)}[/]")
+    for change in result.changes[:limit]:
+        r, before, after = change.record, change.before, change.after
+        mark = OUTCOME_STYLE[after.outcome]
+        rule = ", ".join(sorted({d.rule for d in after.actions if d.rule}))
+        via = f" (rule {escape(rule)})" if rule else ""
+        out.print(
+            f"  #{r.seq} {r.ts:%Y-%m-%d %H:%M} {escape(r.agent)} on {escape(r.resource)}: "
+            f"{escape(r.what())}  {before.outcome.value} → [{mark}]{after.outcome.value}[/]"
+            f"{via}  [dim]{escape(', '.join(after.policies))}[/]",
+            soft_wrap=True,
+        )
+    if len(result.changes) > limit:
+        out.print(f"  … and {len(result.changes) - limit} more (--limit, or --json for all)")
+
+
+def _beside(policies: list[Path], fallback: Path) -> Path:
+    """A candidate directory's own rules.toml when it has one, else the rules in force."""
+    for path in policies:
+        if path.is_dir() and (path / RULES_FILE).is_file():
+            return path / RULES_FILE
+    return fallback
