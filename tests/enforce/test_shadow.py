@@ -71,7 +71,7 @@ def test_an_attempt_on_interlock_is_refused_in_shadow_mode_too(
 def test_report_and_backtest_read_what_shadow_mode_recorded(
     shadow: EnforcementPoint, home: Home
 ) -> None:
-    for command in ("rm -rf node_modules", "rm -rf node_modules", "ls", "rm -rf dist"):
+    for command in ("rm -rf node_modules", "rm -rf node_modules", "ls", "rm -rf data"):
         shadow.decide(_shell(command))
     since = datetime.now(UTC) - timedelta(hours=1)
     decisions = read_decisions(home.audit_log().records(), since)
