@@ -101,17 +101,35 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
-    """The rules in force, in file order; the first that matches an action applies."""
+    """The rules in force, in file order; the first that matches an action applies.
+
+    Indexed by kind and, for shell rules, by the command name (which a pattern must spell
+    out): an action only meets the few rules that could match it, so hundreds of rules cost
+    the gate a dictionary look-up, not hundreds of pattern matches.
+    """
 
     rules: tuple[Rule, ...] = ()
     source: str = ""
     digest: str = field(default="", compare=False)
+    _index: dict[tuple[str, str], tuple[Rule, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str], list[Rule]] = {}
+        for rule in self.rules:
+            index.setdefault((rule.kind, _index_word(rule)), []).append(rule)
+        object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
 
     def __bool__(self) -> bool:
         return bool(self.rules)
 
     def match(self, action: Action) -> Rule | None:
-        for rule in self.rules:
+        word = (
+            action.detail.split(None, 1)[0] if action.protocol == "shell" and action.detail else ""
+        )
+        candidates = self._index.get((action.protocol, word), ())
+        for rule in candidates:
             if rule.matches(action):
                 return rule
         return None
@@ -121,6 +139,13 @@ class RuleSet:
 
     def to_toml(self) -> str:
         return _HEADER + "".join("\n" + r.to_toml() for r in self.rules)
+
+
+def _index_word(rule: Rule) -> str:
+    """A shell rule's command name (literal, first word); "" for other kinds."""
+    if rule.kind != "shell":
+        return ""
+    return shlex.split(rule.match)[0]
 
 
 def guess_kind(pattern: str) -> str:
