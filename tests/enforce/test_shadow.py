@@ -15,7 +15,7 @@ from interlock.model import SELF_PROTECTION_RULE, Outcome
 from interlock.policy import RuleSet, make_rule, with_rules
 from interlock.tuning import Report, backtest, read_decisions
 
-from .conftest import AGENT, PROD, sql
+from .conftest import AGENT, ALICE, PROD, sql
 
 
 @pytest.fixture
@@ -102,3 +102,31 @@ def test_decisions_older_than_since_are_left_out(shadow: EnforcementPoint, home:
     shadow.decide(sql("DROP TABLE orders"))
     future = datetime.now(UTC) + timedelta(minutes=1)
     assert read_decisions(home.audit_log().records(), future) == []
+
+
+def test_holds_humans_keep_approving_are_false_alarm_candidates(
+    point: EnforcementPoint, home: Home
+) -> None:
+    store = point.approvals
+    assert store is not None
+    for _ in range(3):  # held, approved by a human, sent again: runs once
+        held = point.decide(_shell("rm -rf node_modules"))
+        assert held.outcome is Outcome.HOLD and held.approval is not None
+        store.approve(held.approval.id, ALICE)
+        assert point.decide(_shell("rm -rf node_modules")).outcome is Outcome.ALLOW
+    refused = point.decide(_shell("rm -rf data"))
+    assert refused.approval is not None
+    store.approve(refused.approval.id, ALICE)
+    point.decide(_shell("rm -rf data"))
+    again = point.decide(_shell("rm -rf data"))
+    assert again.approval is not None
+    store.deny(again.approval.id, ALICE)
+    point.poll(again, final=True)  # the refusal is recorded as the outcome
+
+    since = datetime.now(UTC) - timedelta(hours=1)
+    decisions = read_decisions(home.audit_log().records(), since)
+    summary = Report(since, datetime.now(UTC), tuple(decisions)).to_json()
+    assert summary["approvals"] == {"approved": 4, "refused": 1}
+    (candidate,) = summary["false_alarm_candidates"]  # `rm -rf data` was refused once
+    assert candidate["what"] == "rm -rf node_modules" and candidate["approved"] == 3
+    assert candidate["suggestion"] == "interlock rules add 'rm -rf node_modules' --risk write"
