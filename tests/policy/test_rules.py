@@ -179,8 +179,11 @@ def test_a_rule_never_widens_the_agents_grant() -> None:
         ('[[rule]]\nmatch = "a b"\nkind = "mcp"\nrisk = "read"', "server.tool"),
         ('[[rule]]\nmatch = "ls"\nkind = "sql"\nrisk = "read"', "rule kind"),
         ("[[rule]\n", "not valid TOML"),
-        ('[[rule]]\nid = "x"\nmatch = "ls"\nrisk = "read"\n[[rule]]\nid = "x"\nmatch = "cat"\n'
-         'risk = "read"', "duplicate"),
+        (
+            '[[rule]]\nid = "x"\nmatch = "ls"\nrisk = "read"\n[[rule]]\nid = "x"\nmatch = "cat"\n'
+            'risk = "read"',
+            "duplicate",
+        ),
     ],
 )
 def test_a_bad_rules_file_is_one_clear_error(text: str, problem: str) -> None:
@@ -288,3 +291,15 @@ def test_editing_the_shipped_forbid_never_cites_an_approval_that_did_not_happen(
     assert decision.outcome is Outcome.HOLD
     assert decision.policies == ("agents-destructive-production-approved",)
     assert any("only permits that apply after a human's approval" in r for r in decision.reasons)
+
+
+def test_a_permit_for_one_named_agent_is_analysed_too(tmp_path: Path) -> None:
+    permit = (
+        '@id("migrations-bot-drops")\n'
+        'permit (principal == Agent::"migrations-bot", action == Action::"destructive", '
+        'resource == Resource::"orders-db");\n'
+    )
+    bundle = load_policies([_pack(tmp_path, permit)])
+    (found,) = shadowed_permits(bundle)
+    assert found.permit == "migrations-bot-drops"
+    assert found.forbids == ("hold-destructive-production",)

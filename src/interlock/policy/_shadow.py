@@ -137,6 +137,13 @@ def _literals(*documents: object) -> dict[str, list[str]]:
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
+            entity = node.get("entity")
+            if isinstance(entity, dict) and isinstance(entity.get("id"), str):
+                kind = {"Agent": "principal.id", "Resource": "resource.id"}.get(
+                    str(entity.get("type"))
+                )
+                if kind:  # a scope naming one agent or resource: `principal == Agent::"x"`
+                    add(kind, entity["id"])
             for op, body in node.items():
                 if isinstance(body, dict) and "left" in body:
                     name = attribute(body["left"])
@@ -168,17 +175,18 @@ def _examples(values: Mapping[str, list[str]]) -> Iterator[tuple[Agent, Resource
     tags = [(), *((t,) for t in values.get("resource.tags", []))]
     operations = values.get("context.operation", []) or ["x:other"]
     targets = [(), *((t,) for t in values.get("context.targets", []))]
-    names = ["agent", *values.get("principal.name", [])]
+    names = ["agent", *values.get("principal.name", []), *values.get("principal.id", [])]
     kinds = ["generic", *values.get("resource.kind", [])]
+    resources = ["resource", *values.get("resource.id", []), *values.get("resource.name", [])]
     grid = itertools.product(
-        envs, tags, operations, targets, names, kinds, list(Verb), (False, True)
+        envs, tags, operations, targets, names, kinds, resources, list(Verb), (False, True)
     )
-    for env, tag, operation, target, name, kind, verb, reversible in itertools.islice(
+    for env, tag, operation, target, name, kind, res, verb, reversible in itertools.islice(
         grid, _MAX_REQUESTS
     ):
         protocol = operation.partition(":")[0] or "x"
         yield (
             Agent(name=name, id=name),
-            Resource(name="resource", environment=env, tags=frozenset(tag), kind=kind),
+            Resource(name=res, environment=env, tags=frozenset(tag), kind=kind),
             Action(protocol, operation, verb, tuple(target), reversible=reversible),
         )
