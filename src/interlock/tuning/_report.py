@@ -47,9 +47,7 @@ class Report:
                 "refused": sum(d.refused_by_human for d in self.decisions),
             },
             "held_or_denied": [_line(d) for d in stopped[-self.top :]],
-            "top_reasons": _top(
-                (r for d in stopped for r in d.reasons[1:] or d.reasons), self.top, "reason"
-            ),
+            "top_reasons": _top((r for d in stopped for r in _why(d)), self.top, "reason"),
             "top_policies": _top((p for d in stopped for p in d.policies), self.top, "policy"),
             "top_agents": self._agents(),
             "top_actions": self._actions(stopped),
@@ -122,6 +120,12 @@ def _line(d: RecordedDecision) -> dict[str, Any]:
         "shadow": d.shadow,
         "policies": list(d.policies),
     }
+
+
+def _why(d: RecordedDecision) -> list[str]:
+    """The decision's reasons without the descriptions of its actions: why, not what."""
+    operations = tuple(a.action.operation for a in d.actions)
+    return [r for r in d.reasons if not r.startswith(operations)] or list(d.reasons[:1])
 
 
 def _top(items: Any, limit: int, name: str) -> list[dict[str, Any]]:
