@@ -79,6 +79,8 @@ def test_report_and_backtest_read_what_shadow_mode_recorded(
     assert summary["decisions"] == 4
     assert summary["shadow"] == {"decisions": 4, "would_hold": 3, "would_deny": 0}
     assert summary["enforced"] == {"allow": 4}
+    (reason,) = summary["top_reasons"]
+    assert reason["reason"].startswith("hold-destructive-production:") and reason["count"] == 3
     assert summary["top_actions"][0] == {
         "kind": "shell",
         "what": "rm -rf node_modules",
