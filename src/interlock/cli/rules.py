@@ -49,6 +49,19 @@ _KIND_HELP = (
 )
 
 
+def _unchanged_since_pinned(home: Home) -> None:
+    """Refuse to build on a rules file changed behind Interlock's back: where the hooks pin
+    the guard's files, a change here would re-pin the file, accepting what someone else
+    wrote into it along with this human's rule."""
+    from interlock.hooks import pin_holds
+
+    if pin_holds(home, home.rules_path) is False:
+        fail(
+            f"{home.rules_path} changed since it was pinned: check what changed, then "
+            "`interlock hooks pin` (a human) before changing rules"
+        )
+
+
 def _write(home: Home, rules: RuleSet) -> None:
     """Replace the rules file whole (a reader never sees half a file)."""
     path = home.rules_path
@@ -66,7 +79,14 @@ def _write(home: Home, rules: RuleSet) -> None:
 
 
 def _record(home: Home, human: Human, event: str, rule: dict[str, object]) -> None:
-    home.audit_log().append("rules", {"event": event, "by": human.name, "rule": rule})
+    """The change in the audit log; where the hooks pin the guard's files, the rules file's
+    pin is taken again (only that one: any other drift still stands)."""
+    from interlock.hooks import repin
+
+    log = home.audit_log()
+    log.append("rules", {"event": event, "by": human.name, "rule": rule})
+    if repin(home, home.rules_path):
+        log.append("pins", {"event": "repinned", "by": human.name, "file": str(home.rules_path)})
 
 
 def _rule_json(rule: object) -> dict[str, object]:
@@ -124,6 +144,7 @@ def add(
     try:
         found = require_home(home)
         human = human_proof(found, user, code, "rules add", password_stdin)
+        _unchanged_since_pinned(found)
         rules = load_rules(found.rules_path)
         chosen = kind or guess_kind(pattern)
         if chosen not in RULE_KINDS:
@@ -186,6 +207,7 @@ def remove(
     try:
         found = require_home(home)
         human = human_proof(found, user, code, "rules remove", password_stdin)
+        _unchanged_since_pinned(found)
         rules = load_rules(found.rules_path)
         rule = rules.get(rule_id)
         if rule is None:
