@@ -108,8 +108,11 @@ class BaselineTracker:
         seq: int = 0,
         credential: bool = False,
         incident: bool = False,
+        enforce: bool = True,
     ) -> Trip | None:
-        """Learn from a recorded decision; returns the breaker's trip, if this tripped it."""
+        """Learn from a recorded decision; returns the breaker's trip, if this tripped it.
+        `enforce=False` (shadow mode): a trip is recorded as one that would have been, and
+        suspends nobody."""
         if not self._learning or not (self.settings.enabled or self.breaker.enabled):
             return None
         now = self.clock()
@@ -136,7 +139,7 @@ class BaselineTracker:
 
         self._update(agent, update)
         if trip:
-            self._trip(agent, trip[0], now)
+            self._trip(agent, trip[0], now, enforce)
             return trip[0]
         return None
 
@@ -233,36 +236,39 @@ class BaselineTracker:
 
     # -- the breaker
 
-    def _trip(self, agent: Agent, trip: Trip, now: float) -> None:
+    def _trip(self, agent: Agent, trip: Trip, now: float, enforce: bool = True) -> None:
         key = agent_key(agent)
         evidence = trip.evidence()
         stored = StoredTrip(
             "trp_" + secrets.token_hex(6), key, agent.name, trip.reason, evidence, now, None, None
         )
+        if not enforce:
+            self._record({"event": "would_trip", "shadow": True, "trip_id": stored.id}, agent, trip)
+            return
         try:
             self.storage.add_trip(stored)
         except InterlockError as exc:
             log.error("breaker trip of %s not stored: %s", agent.name, exc)
         with self._lock:
             self._tripped[key] = trip.reason
-        body: dict[str, Any] = {
-            "event": "tripped",
-            "trip_id": stored.id,
-            "agent": agent.name,
-            "agent_id": agent.id,
-            "reason": trip.reason,
-            "evidence": evidence,
-        }
-        if self.audit is not None:
-            try:
-                self.audit.append("breaker", body)
-            except InterlockError as exc:
-                log.error("breaker trip of %s not recorded: %s", agent.name, exc)
+        self._record({"event": "tripped", "trip_id": stored.id}, agent, trip)
         if agent.id and self._suspend is not None:
             try:
                 self._suspend(agent.id, trip.reason)
             except InterlockError as exc:
                 log.error("agent %s not suspended by its breaker: %s", agent.name, exc)
+
+    def _record(self, body: dict[str, Any], agent: Agent, trip: Trip) -> None:
+        """The trip's audit record, with its evidence."""
+        if self.audit is None:
+            return
+        body.update(
+            agent=agent.name, agent_id=agent.id, reason=trip.reason, evidence=trip.evidence()
+        )
+        try:
+            self.audit.append("breaker", body)
+        except InterlockError as exc:
+            log.error("breaker trip of %s not recorded: %s", agent.name, exc)
 
     def _refresh(self) -> None:
         now = time.monotonic()

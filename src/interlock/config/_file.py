@@ -39,6 +39,7 @@ from interlock.config._core import (
     policies_from,
     resources_from,
 )
+from interlock.config._enforcement import ENFORCEMENT, EnforcementSettings, enforcement_from
 from interlock.config._hooks import HOOKS, PRODUCTION_MARKER, HookSettings, hooks_from
 from interlock.config._identity import IDENTITY, IdentitySettings, identity_from
 from interlock.config._proxy_http import BEFORE, PROXY_HTTP, ROUTE, ProxyConfig, proxy_http_from
@@ -63,6 +64,7 @@ TABLES = (
     "up",
     "baseline",
     "breaker",
+    "enforcement",
 )
 PROXY = Shape("proxy", {}, nested=("http", "pg"))
 
@@ -87,6 +89,7 @@ SHAPES: tuple[Shape, ...] = (
     UP_PG,
     BASELINE,
     BREAKER,
+    ENFORCEMENT,
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
@@ -104,6 +107,7 @@ SECTIONS = (
     "up",
     "baseline",
     "breaker",
+    "enforcement",
 )
 """The typed sections of a `Config`, by attribute name."""
 
@@ -185,6 +189,10 @@ class Config:
     @cached_property
     def breaker(self) -> BreakerSettings:
         return breaker_from(self.document.get("breaker", {}), self._prefix)
+
+    @cached_property
+    def enforcement(self) -> EnforcementSettings:
+        return enforcement_from(self.document.get("enforcement", {}), self._prefix)
 
     # -- the file as a whole
 
