@@ -111,3 +111,17 @@ def test_the_suspended_webhook_says_why_the_breaker_tripped(setup: Setup) -> Non
     body = payload("suspended", record, "https://interlock.example.com")
     assert body["by"] == "circuit-breaker" and body["reason"] == "circuit breaker: 4 denials"
     assert "4 denials" in slack_payload(body)["text"]
+
+
+def test_in_shadow_mode_a_trip_is_recorded_and_suspends_nobody(setup: Setup) -> None:
+    tracker = setup.tracker()
+    gate = Gate(baseline=tracker)
+    trip = None
+    for index in range(5):
+        decision = gate.decide(setup.agent, STAGING, classify("sql", f"DROP TABLE s{index}"))
+        trip = tracker.observe(setup.agent, STAGING, decision, seq=index + 1, enforce=False)
+    assert trip is not None
+    assert tracker.refusal(setup.agent) is None
+    assert AgentRegistry.for_home(setup.home).get("runner").status == "active"
+    records = [r.body for r in setup.home.audit_log().records() if r.type == "breaker"]
+    assert records[0]["event"] == "would_trip" and records[0]["shadow"] is True
