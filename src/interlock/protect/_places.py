@@ -33,6 +33,14 @@ GUARD_DIRS = (".claude", ".cursor", ".codex", ".gemini", ".github/hooks")
 GUARD_FILES = (".mcp.json", ".claude.json", ".cursor/mcp.json", ".vscode/mcp.json")
 
 ENV_PREFIX = "INTERLOCK_"
+# Variables that move where an agent or Interlock reads its settings: set, they start a
+# nested agent without its hooks, or an Interlock with another home.
+GUARD_ENV = {
+    "CLAUDE_CONFIG_DIR": "where Claude Code reads its settings and hooks",
+    "CODEX_HOME": "where Codex reads its settings and hooks",
+    "GEMINI_CLI_SYSTEM_SETTINGS_PATH": "where Gemini CLI reads its settings",
+    "XDG_CONFIG_HOME": "where Interlock's home and the agents' settings are found",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,9 @@ def _names_interlock_code(parts: list[str]) -> bool:
     """`…/site-packages/interlock/…`, `…/src/interlock/hooks/client.py`, an interlock .pth."""
     for index, part in enumerate(parts):
         if part == "interlock" and index > 0 and parts[index - 1] in ("site-packages", "src"):
+            return True
+        # A program called `interlock…` in a `bin` directory: shadowing the real one on PATH.
+        if part.startswith("interlock") and index > 0 and parts[index - 1] == "bin":
             return True
         if part.endswith(".pth") and "interlock" in part:
             return True
