@@ -22,10 +22,10 @@ import os
 import re
 import tarfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from interlock.classify.shell import Command, parse
+from interlock.classify.shell import Command, Word, parse
 from interlock.protect._cli import cli_effect, imports_interlock, is_interlock_program
 from interlock.protect._decode import hidden_texts, joined_literals, literals, static_output
 from interlock.protect._places import ENV_PREFIX, GUARD_ENV, Places, classify_path
@@ -214,13 +214,12 @@ class _Scan:
     def values(self, command: Command) -> list[str]:
         """The command's words, with the variables this line set substituted where the
         parser could not resolve them."""
-        out = []
-        for word in command.words:
-            if word.value is not None:
-                out.append(word.value)
-            else:
-                out.append(self.substitute(word.text) or word.text)
-        return out
+        return [self.word(word) for word in command.words]
+
+    def word(self, word: Word) -> str:
+        if word.value is not None:
+            return word.value
+        return self.substitute(word.text) or word.text
 
     def substitute(self, text: str) -> str | None:
         """`text` with `$name`/`${name}` replaced by values known here (quotes removed);
@@ -280,7 +279,7 @@ class _Scan:
         # Paths: arguments, `--opt=value` and `key=value` values, redirection targets.
         if not (words and is_interlock_program(words, 0) and cli_reads):
             run = set(_run_words(words, program))
-            for candidate in _path_candidates(words, command, run):
+            for candidate in _path_candidates(words, command, run, self.word):
                 self.path(candidate, reads_only=reads_only)
         # Text that runs: `bash -c '…'`, `eval "…"`, `ssh host '…'`, `python -c '…'`,
         # heredocs, here-strings and pipes fed to a shell or an interpreter.
@@ -363,11 +362,7 @@ class _Scan:
             or _makes_environment(words, program)  # `venv --clear` empties its directory
         )
         targets = [w for w in words[1:] if not w.startswith("-")]
-        targets += [
-            r.target.value if r.target.value is not None else r.target.text
-            for r in command.redirects
-            if r.target is not None
-        ]
+        targets += [self.word(r.target) for r in command.redirects if r.target is not None]
         for target in targets:
             pattern = has_pattern(target)
             if not (pattern or removes):
@@ -410,9 +405,7 @@ class _Scan:
         script, a shell startup file, a scheduler's unit or table, a git hook): judged now
         as the code it will be, since what runs it later may be outside any hook."""
         targets = [
-            r.target.value if r.target.value is not None else r.target.text
-            for r in command.redirects
-            if r.target is not None and ">" in r.op
+            self.word(r.target) for r in command.redirects if r.target is not None and ">" in r.op
         ]
         if program in ("tee", "sponge"):
             targets += [w for w in words[1:] if not w.startswith("-")]
@@ -640,7 +633,9 @@ def _run_words(words: list[str], program: str) -> Iterator[int]:
                 return
 
 
-def _path_candidates(words: list[str], command: Command, run: set[int]) -> Iterator[str]:
+def _path_candidates(
+    words: list[str], command: Command, run: set[int], resolve: Callable[[Word], str]
+) -> Iterator[str]:
     for index, word in enumerate(words):
         if index in run:
             # What runs may be the guard's (a venv's python); Interlock's state never.
@@ -653,9 +648,7 @@ def _path_candidates(words: list[str], command: Command, run: set[int]) -> Itera
                 yield word.split(sep, 1)[1]
     for redirect in command.redirects:
         if redirect.target is not None:
-            yield (
-                redirect.target.value if redirect.target.value is not None else redirect.target.text
-            )
+            yield resolve(redirect.target)
 
 
 def _expand(path: str) -> str:

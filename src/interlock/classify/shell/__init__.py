@@ -19,5 +19,6 @@ from __future__ import annotations
 from interlock.classify.paths import is_critical_path
 from interlock.classify.shell._classify import classify
 from interlock.classify.shell._parse import Command, Script, parse
+from interlock.classify.shell._words import Word
 
-__all__ = ["Command", "Script", "classify", "is_critical_path", "parse"]
+__all__ = ["Command", "Script", "Word", "classify", "is_critical_path", "parse"]
