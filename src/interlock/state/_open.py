@@ -18,7 +18,12 @@ from interlock.state._webhooks import WebhookStorage
 
 
 def approval_storage(home: Home) -> ApprovalStorage:
-    return SQLiteApprovalStorage(home.database)
+    """The home's approvals, sealed under its HMAC key where the key can be read."""
+    try:
+        key: bytes | None = home.hmac_key.read_bytes()
+    except OSError:
+        key = None
+    return SQLiteApprovalStorage(home.database, mac_key=key)
 
 
 def identity_storage(home: Home) -> IdentityStorage:

@@ -2,10 +2,20 @@
 
 approval_requests   one row per request (see `StoredApproval`)
 approval_votes      one row per human per request: approve, deny or cancel, a comment
+approval_macs       one HMAC per request over its row and its votes, under the home's key
+
+With a key (the home's HMAC key: unreadable to the agent in service mode), every write seals
+the request it touches, and every read checks the seal: a row or a vote changed, added or
+removed in the file by anything but this code reads as `denied` (an approval that fails its
+MAC approves nothing) and is never found as approved or pending.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
+import json
 import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -45,7 +55,12 @@ CREATE TABLE IF NOT EXISTS approval_votes (
     at         REAL NOT NULL,
     PRIMARY KEY (request_id, human)
 );
+CREATE TABLE IF NOT EXISTS approval_macs (
+    request_id TEXT PRIMARY KEY,
+    mac        TEXT NOT NULL
+);
 """
+FORGED = "denied"  # how a request whose seal fails reads
 
 _COLUMNS = columns(StoredApproval)
 
@@ -62,35 +77,93 @@ def _plain(values: Collection[str]) -> tuple[str, ...]:
 class _ApprovalTables:
     """The approval queries over one connection (inside a write transaction or not)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, key: bytes | None = None) -> None:
         self._db = db
+        self._key = key
 
     def request(self, request_id: str) -> StoredApproval | None:
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM approval_requests WHERE id = ?",  # noqa: S608
             (request_id,),
         ).fetchone()
-        return read(StoredApproval, row) if row is not None else None
+        return self._checked(read(StoredApproval, row)) if row is not None else None
 
     def votes(self, request_id: str) -> list[StoredVote]:
+        votes = self._votes(request_id)
+        if self._key is not None and not self._sealed(request_id, votes):
+            return []
+        return votes
+
+    def _votes(self, request_id: str) -> list[StoredVote]:
         rows = self._db.execute(
             "SELECT human, vote, comment, at FROM approval_votes WHERE request_id = ? ORDER BY at",
             (request_id,),
         ).fetchall()
         return [read(StoredVote, r) for r in rows]
 
+    # -- seals
+
+    def _mac(self, request: StoredApproval, votes: list[StoredVote]) -> str:
+        assert self._key is not None
+        body = json.dumps(
+            [dataclasses.asdict(request), sorted(dataclasses.astuple(v) for v in votes)],
+            sort_keys=True,
+            default=str,
+        )
+        return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
+
+    def _stored_row(self, request_id: str) -> StoredApproval | None:
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM approval_requests WHERE id = ?",  # noqa: S608
+            (request_id,),
+        ).fetchone()
+        return read(StoredApproval, row) if row is not None else None
+
+    def _sealed(self, request_id: str, votes: list[StoredVote] | None = None) -> bool:
+        row = self._stored_row(request_id)
+        found = self._db.execute(
+            "SELECT mac FROM approval_macs WHERE request_id = ?", (request_id,)
+        ).fetchone()
+        if row is None or found is None:
+            return False
+        expected = self._mac(row, votes if votes is not None else self._votes(request_id))
+        return hmac.compare_digest(str(found[0]), expected)
+
+    def _checked(self, request: StoredApproval) -> StoredApproval:
+        if self._key is None or self._sealed(request.id):
+            return request
+        return dataclasses.replace(request, status=FORGED)
+
+    def _seal(self, request_id: str) -> None:
+        if self._key is None:
+            return
+        row = self._stored_row(request_id)
+        if row is None:
+            return
+        self._db.execute(
+            "INSERT OR REPLACE INTO approval_macs (request_id, mac) VALUES (?, ?)",
+            (request_id, self._mac(row, self._votes(request_id))),
+        )
+
     def find(
         self, fingerprint: str, agent_id: str, statuses: Collection[str], *, newest: bool
     ) -> StoredApproval | None:
         order = "DESC" if newest else "ASC"
-        row = self._db.execute(
+        rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM approval_requests WHERE fingerprint = ? AND agent_id = ?"  # noqa: S608
-            f" AND status IN ({_marks(statuses)}) ORDER BY created_at {order} LIMIT 1",
+            f" AND status IN ({_marks(statuses)}) ORDER BY created_at {order} LIMIT 16",
             (fingerprint, agent_id, *_plain(statuses)),
-        ).fetchone()
-        return read(StoredApproval, row) if row is not None else None
+        ).fetchall()
+        for row in rows:  # a forged row is never found as what it claims to be
+            request = self._checked(read(StoredApproval, row))
+            if request.status in statuses:
+                return request
+        return None
 
     def status(self, request_id: str) -> tuple[str, float] | None:
+        if self._key is not None:
+            request = self.request(request_id)
+            return (request.status, request.expires_at) if request is not None else None
         row = self._db.execute(
             "SELECT status, expires_at FROM approval_requests WHERE id = ?", (request_id,)
         ).fetchone()
@@ -108,7 +181,7 @@ class _ApprovalTables:
             f"SELECT {_COLUMNS} FROM approval_requests {where}",  # noqa: S608
             params,
         ).fetchall()
-        return [read(StoredApproval, r) for r in rows]
+        return [self._checked(read(StoredApproval, r)) for r in rows]
 
     def listing(self, statuses: Collection[str] | None, limit: int) -> list[StoredApproval]:
         where = "" if statuses is None else f"WHERE status IN ({_marks(statuses)})"
@@ -117,10 +190,11 @@ class _ApprovalTables:
             " ORDER BY created_at DESC LIMIT ?",
             (*_plain(statuses or ()), limit),
         ).fetchall()
-        return [read(StoredApproval, r) for r in rows]
+        return [self._checked(read(StoredApproval, r)) for r in rows]
 
     def insert(self, request: StoredApproval) -> None:
         insert(self._db, "approval_requests", request)
+        self._seal(request.id)
 
     def update(self, request: StoredApproval) -> None:
         self._db.execute(
@@ -128,6 +202,7 @@ class _ApprovalTables:
             " WHERE id = ?",
             (request.status, request.decided_at, request.run_at, request.used_at, request.id),
         )
+        self._seal(request.id)
 
     def put_vote(self, request_id: str, vote: StoredVote) -> None:
         self._db.execute(
@@ -135,21 +210,23 @@ class _ApprovalTables:
             " VALUES (?, ?, ?, ?, ?)",
             (request_id, vote.human, vote.vote, vote.comment, vote.at),
         )
+        self._seal(request_id)
 
 
 class SQLiteApprovalStorage:
     """`ApprovalStorage` in one SQLite file, shared by threads and processes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, mac_key: bytes | None = None) -> None:
         self.path = path
         self._file = SQLiteFile(path, _SCHEMA, "the approval store")
         self._lock = self._file.lock
-        self._tables = _ApprovalTables(self._file.connection)
+        self._key = mac_key
+        self._tables = _ApprovalTables(self._file.connection, mac_key)
 
     @contextmanager
     def writing(self) -> Iterator[ApprovalWrites]:
         with self._file.writing() as db:
-            yield _ApprovalTables(db)
+            yield _ApprovalTables(db, self._key)
 
     # Reads outside a transaction: the same queries, under the connection's lock.
 
