@@ -19,15 +19,19 @@ from interlock.state._webhooks import WebhookStorage
 
 def approval_storage(home: Home) -> ApprovalStorage:
     """The home's approvals, sealed under its HMAC key where the key can be read."""
-    try:
-        key: bytes | None = home.hmac_key.read_bytes()
-    except OSError:
-        key = None
-    return SQLiteApprovalStorage(home.database, mac_key=key)
+    return SQLiteApprovalStorage(home.database, mac_key=_seal_key(home))
 
 
 def identity_storage(home: Home) -> IdentityStorage:
-    return SQLiteIdentityStorage(home.database)
+    """The home's agents and humans; agents' grants sealed under its HMAC key."""
+    return SQLiteIdentityStorage(home.database, mac_key=_seal_key(home))
+
+
+def _seal_key(home: Home) -> bytes | None:
+    try:
+        return home.hmac_key.read_bytes()
+    except OSError:
+        return None
 
 
 def webhook_storage(home: Home) -> WebhookStorage:

@@ -7,10 +7,20 @@ identity_tokens     one row per token: its id, SHA-256 digest (never the token),
                     expiry, parent token, revocation time
 identity_humans     users: argon2id hash, TOTP secret sealed with the master key
 identity_resources  registered resources; the credential sealed with the master key
+identity_macs       one HMAC per agent and per token (their grant), under the home's key
+
+With a key, every write to an agent or a token seals it and every read checks the seal: an
+agent or token row edited in the file by anything but this code (wider environments, a
+stronger verb, a later expiry, a revocation undone) grants nothing — the token is not
+found, the agent reads as revoked.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
+import json
 import sqlite3
 from dataclasses import fields
 from pathlib import Path
@@ -75,7 +85,15 @@ CREATE TABLE IF NOT EXISTS identity_resources (
     created_at        REAL NOT NULL,
     created_by        TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS identity_macs (
+    kind TEXT NOT NULL,
+    id   TEXT NOT NULL,
+    mac  TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
 """
+_AGENT_COLUMNS = columns(StoredAgent)
+_TOKEN_COLUMNS = columns(StoredToken)
 
 _TOKEN_WITH_AGENT = (
     f"SELECT {columns(StoredToken, 't.')}, {columns(StoredAgent, 'a.')}"  # noqa: S608
@@ -88,9 +106,52 @@ _BUMP_EPOCH = "UPDATE identity_meta SET value = value + 1 WHERE key = 'revocatio
 class SQLiteIdentityStorage:
     """`IdentityStorage` in one SQLite file, shared by threads and processes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, mac_key: bytes | None = None) -> None:
         self.path = path
         self._file = SQLiteFile(path, _SCHEMA, "the identity state")
+        self._key = mac_key
+
+    # -- seals over grants
+
+    def _mac(self, kind: str, record: StoredAgent | StoredToken) -> str:
+        assert self._key is not None
+        body = json.dumps([kind, dataclasses.asdict(record)], sort_keys=True, default=_canonical)
+        return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
+
+    def _valid(self, kind: str, record: StoredAgent | StoredToken) -> bool:
+        if self._key is None:
+            return True
+        row = self._file.one(
+            "SELECT mac FROM identity_macs WHERE kind = ? AND id = ?", (kind, record.id)
+        )
+        return row is not None and hmac.compare_digest(str(row[0]), self._mac(kind, record))
+
+    def _checked(self, agent: StoredAgent) -> StoredAgent:
+        return (
+            agent if self._valid("agent", agent) else dataclasses.replace(agent, status="revoked")
+        )
+
+    def _seal(self, db: sqlite3.Connection, agent_id: str) -> None:
+        """Seal the agent and every token of it, as stored now (inside the write)."""
+        if self._key is None:
+            return
+        rows = db.execute(
+            f"SELECT {_AGENT_COLUMNS} FROM identity_agents WHERE id = ?",  # noqa: S608
+            (agent_id,),
+        ).fetchall()
+        sealed: list[tuple[str, StoredAgent | StoredToken]] = [
+            ("agent", read(StoredAgent, r)) for r in rows
+        ]
+        tokens = db.execute(
+            f"SELECT {_TOKEN_COLUMNS} FROM identity_tokens WHERE agent_id = ?",  # noqa: S608
+            (agent_id,),
+        ).fetchall()
+        sealed += [("token", read(StoredToken, r)) for r in tokens]
+        for kind, record in sealed:
+            db.execute(
+                "INSERT OR REPLACE INTO identity_macs (kind, id, mac) VALUES (?, ?, ?)",
+                (kind, record.id, self._mac(kind, record)),
+            )
 
     def close(self) -> None:
         self._file.close()
@@ -101,7 +162,10 @@ class SQLiteIdentityStorage:
         row = self._file.one(_TOKEN_WITH_AGENT, (token_id,))
         if row is None:
             return None
-        return read(StoredToken, row), read(StoredAgent, row, _TOKEN_FIELDS)
+        token, agent = read(StoredToken, row), read(StoredAgent, row, _TOKEN_FIELDS)
+        if not (self._valid("token", token) and self._valid("agent", agent)):
+            return None  # a grant that fails its seal grants nothing
+        return token, agent
 
     def revocation_epoch(self) -> int:
         row = self._file.one("SELECT value FROM identity_meta WHERE key = 'revocation_epoch'")
@@ -119,13 +183,14 @@ class SQLiteIdentityStorage:
             name_or_id,
             name_or_id,
         )
-        return found[0] if found else None
+        return self._checked(found[0]) if found else None
 
     def agents(self, *, include_revoked: bool = False) -> list[StoredAgent]:
         where = "" if include_revoked else "WHERE status != 'revoked'"
-        return self._file.select(
+        found = self._file.select(
             StoredAgent, "identity_agents", f"{where} ORDER BY name, created_at"
         )
+        return [self._checked(a) for a in found]
 
     def tokens(self, agent_id: str) -> list[StoredToken]:
         return self._file.select(
@@ -136,6 +201,7 @@ class SQLiteIdentityStorage:
         with self._file.writing() as db:
             insert(db, "identity_agents", agent)
             insert(db, "identity_tokens", token)
+            self._seal(db, agent.id)
 
     def revoke_agent(self, agent_id: str, at: float) -> list[str]:
         with self._file.writing() as db:
@@ -154,6 +220,7 @@ class SQLiteIdentityStorage:
                     (at, revoked),
                 )
                 _revoke_tokens(db, revoked, at)
+                self._seal(db, revoked)
             db.execute(_BUMP_EPOCH)
         return ids
 
@@ -163,12 +230,14 @@ class SQLiteIdentityStorage:
                 "UPDATE identity_agents SET status = ?, changed_at = ? WHERE id = ?",
                 (status, at, agent_id),
             )
+            self._seal(db, agent_id)
             db.execute(_BUMP_EPOCH)
 
     def replace_tokens(self, agent_id: str, token: StoredToken, at: float) -> None:
         with self._file.writing() as db:
             _revoke_tokens(db, agent_id, at)
             insert(db, "identity_tokens", token)
+            self._seal(db, agent_id)
             db.execute(_BUMP_EPOCH)
 
     # -- humans
@@ -216,6 +285,15 @@ class SQLiteIdentityStorage:
 
     def remove_resource(self, name: str) -> bool:
         return bool(self._file.change("DELETE FROM identity_resources WHERE name = ?", (name,)))
+
+
+def _canonical(value: object) -> object:
+    """One spelling per value, in every process (a set's order is not)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(str(v) for v in value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
 
 
 def _revoke_tokens(db: sqlite3.Connection, agent_id: str, at: float) -> None:
