@@ -79,3 +79,13 @@ def test_genuine_decisions_still_work(home: Home, clock: FakeClock) -> None:
     assert fresh.find_approved("fp-1", AGENT.id) is not None
     assert fresh.claim(request.id, "fp-1") is not None
     assert fresh.get(request.id).status is Status.USED
+
+
+def test_rows_from_before_seals_are_sealed_once_then_checked(home: Home, clock: FakeClock) -> None:
+    unsealed = ApprovalStore(home.database, clock=clock)  # as an older version wrote them
+    request = _open(unsealed)
+    unsealed.approve(request.id, ALICE, "ok")
+    upgraded = ApprovalStore.for_home(home, clock=clock)
+    assert upgraded.find_approved("fp-1", AGENT.id) is not None
+    _sql(home, f"UPDATE approval_requests SET approvers_needed=0 WHERE id='{request.id}'")
+    assert ApprovalStore.for_home(home, clock=clock).find_approved("fp-1", AGENT.id) is None

@@ -134,6 +134,19 @@ class _ApprovalTables:
             return request
         return dataclasses.replace(request, status=FORGED)
 
+    def marked(self) -> bool:
+        """Whether this file's requests have been sealed since seals exist (a row with an
+        empty id, which no request has, marks it)."""
+        return (
+            self._db.execute("SELECT 1 FROM approval_macs WHERE request_id = ''").fetchone()
+            is not None
+        )
+
+    def seal_all(self) -> None:
+        for (request_id,) in self._db.execute("SELECT id FROM approval_requests").fetchall():
+            self._seal(request_id)
+        self._db.execute("INSERT OR REPLACE INTO approval_macs (request_id, mac) VALUES ('', '')")
+
     def _seal(self, request_id: str) -> None:
         if self._key is None:
             return
@@ -222,6 +235,19 @@ class SQLiteApprovalStorage:
         self._lock = self._file.lock
         self._key = mac_key
         self._tables = _ApprovalTables(self._file.connection, mac_key)
+        if mac_key is not None:
+            self._seal_existing()
+
+    def _seal_existing(self) -> None:
+        """Once per file: seal the requests written before seals existed (the upgrade
+        trusts what is there at that moment, as the rows were trusted until then)."""
+        with self._lock:
+            if self._tables.marked():
+                return
+        with self._file.writing() as db:
+            tables = _ApprovalTables(db, self._key)
+            if not tables.marked():
+                tables.seal_all()
 
     @contextmanager
     def writing(self) -> Iterator[ApprovalWrites]:

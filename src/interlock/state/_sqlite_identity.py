@@ -110,6 +110,20 @@ class SQLiteIdentityStorage:
         self.path = path
         self._file = SQLiteFile(path, _SCHEMA, "the identity state")
         self._key = mac_key
+        if mac_key is not None:
+            self._seal_existing()
+
+    def _seal_existing(self) -> None:
+        """Once per file: seal the agents written before seals existed (the upgrade trusts
+        what is there at that moment, as the rows were trusted until then)."""
+        if self._file.one("SELECT 1 FROM identity_meta WHERE key = 'sealed'") is not None:
+            return
+        with self._file.writing() as db:
+            if db.execute("SELECT 1 FROM identity_meta WHERE key = 'sealed'").fetchone():
+                return
+            for (agent_id,) in db.execute("SELECT id FROM identity_agents").fetchall():
+                self._seal(db, agent_id)
+            db.execute("INSERT INTO identity_meta (key, value) VALUES ('sealed', 1)")
 
     # -- seals over grants
 
