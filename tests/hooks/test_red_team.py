@@ -84,6 +84,11 @@ SHELL_ATTACKS = [
     "sqlite3 ~/.config/interlock/state/interlock.db \"UPDATE approval_requests SET status='approved'\"",
     ": > ~/.config/interlock/audit/log.jsonl",
     "truncate -s 0 ~/.config/interlock/state/interlock.db",
+    "sqlite3 $(find ~ -name interlock.db) 'DELETE FROM approval_requests'",
+    "git clean -fdx",
+    "rsync -a --delete /tmp/empty/ ~/.config/",
+    "cat > x.py <<'X'\nimport os\nos.remove(os.path.expanduser('~/.config/' + 'interlock/state/interlock.db'))\nX\npython3 x.py",
+    "python3 -c \"import os; os.system('rm -rf ~/.config/inter'+'lock')\"",
     # processes
     "kill $(pgrep -f 'interlock hooks serve')",
     "pkill -f 'hooks serve'",
@@ -159,6 +164,9 @@ EVERYDAY = [
     "tar xzf release.tar.gz -C build",
     "cat > Makefile <<'X'\ntest:\n\tpytest -q\nX",
     "curl -s http://localhost:8000/api/orders",
+    "find . -name '*.toml'",
+    "git clean -fd",
+    "cat > app.py <<'X'\nprint('hello')\nX",
 ]
 
 

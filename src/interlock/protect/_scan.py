@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from interlock.classify.shell import Command, Word, parse
 from interlock.protect._cli import cli_effect, imports_interlock, is_interlock_program
 from interlock.protect._decode import hidden_texts, joined_literals, literals, static_output
-from interlock.protect._places import ENV_PREFIX, GUARD_ENV, Places, classify_path
+from interlock.protect._places import ENV_PREFIX, GUARD_ENV, STATE_DIRS, Places, classify_path
 from interlock.protect._reach import (
     expand_braces,
     find_reaches,
@@ -81,7 +81,10 @@ _RUN_LATER_NAMES = frozenset(
         "noxfile.py", "tox.ini", "pyproject.toml", ".gitconfig", "config.fish",
     }
 )  # fmt: skip
-_RUN_LATER_SUFFIXES = (".sh", ".bash", ".zsh", ".service", ".timer", ".desktop", ".plist")
+_RUN_LATER_SUFFIXES = (
+    ".sh", ".bash", ".zsh", ".service", ".timer", ".desktop", ".plist",
+    ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".php", ".lua",
+)  # fmt: skip
 _RUN_LATER_DIRS = ("systemd/", "cron", "autostart/", ".git/hooks/", "launchagents/", "/bin/")
 _DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _DECODERS = frozenset({"base64", "base32", "xxd", "rev"})
@@ -360,7 +363,23 @@ class _Scan:
             program in _MOVERS
             or (program in _RECURSIVE and any(_recursive(w) for w in words[1:]))
             or _makes_environment(words, program)  # `venv --clear` empties its directory
+            or (program == "rsync" and any(w.startswith("--delete") for w in words))
         )
+        if (
+            program == "git"
+            and words[1:2] == ["clean"]
+            and any(
+                w.startswith("-") and not w.startswith("--") and ("x" in w or "X" in w)
+                for w in words[2:]
+            )
+        ):  # `git clean -fdx` removes ignored files: a home inside the repository with them
+            for cwd in self.cwds or [os.getcwd()]:
+                inside = [os.path.join(cwd, d) for d in STATE_DIRS]
+                inside += [r for r in self.places.state_roots if _under(r, cwd.casefold())]
+                home = next((p for p in inside if os.path.lexists(p)), None)
+                if home is not None:
+                    self.found.append(Finding("state", home, f"git clean -x removes {home}"))
+                    return
         targets = [w for w in words[1:] if not w.startswith("-")]
         targets += [self.word(r.target) for r in command.redirects if r.target is not None]
         for target in targets:
@@ -377,6 +396,7 @@ class _Scan:
         if program == "find":
             actions = [i for i, w in enumerate(words) if w in _FIND_ACTIONS]
             if not actions:
+                self.find_by_name(words)
                 return
             changes = any(
                 words[i] == "-delete" or _find_exec_changes(words[i + 1 : i + 2]) for i in actions
@@ -389,6 +409,22 @@ class _Scan:
                         Finding(hit[1], hit[0], f"this find {what} {hit[0]}, Interlock's own")
                     )
                     return
+
+    def find_by_name(self, words: list[str]) -> None:
+        """`find ~ -name interlock.db` (no action): looking up Interlock's state by its
+        exact name, to hand it to another command (`sqlite3 $(find …)`)."""
+        exact = [
+            words[i + 1].casefold()
+            for i, w in enumerate(words[:-1])
+            if w in ("-name", "-iname") and not has_pattern(words[i + 1])
+        ]
+        if not exact:
+            return
+        for cwd in self.cwds or [os.getcwd()]:
+            hit = find_reaches(words, cwd, self.reachable())
+            if hit is not None and hit[1] == "state" and os.path.basename(hit[0]) in exact:
+                self.found.append(Finding("state", hit[0], f"this find looks up {hit[0]}"))
+                return
 
     def reach_one(self, target: str, *, below: bool, reads_only: bool) -> None:
         bases = [""] if os.path.isabs(target) else (self.cwds or [os.getcwd()])
