@@ -86,6 +86,8 @@ _RUN_LATER_SUFFIXES = (
     ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".php", ".lua",
 )  # fmt: skip
 _RUN_LATER_DIRS = ("systemd/", "cron", "autostart/", ".git/hooks/", "launchagents/", "/bin/")
+# Literals a built path into the guard's settings starts with (`'.claude', 'settings.json'`).
+_GUARD_NAMES = (".claude", ".cursor", ".codex", ".gemini", ".mcp", ".vscode", ".github/hooks")
 _DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _DECODERS = frozenset({"base64", "base32", "xxd", "rev"})
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -346,10 +348,14 @@ class _Scan:
         if setting:
             self.found.append(Finding("env", setting, f"{where} changes {setting}"))
         values = literals(text)
-        for joined in joined_literals(values):
-            hit = self.judge_path(joined, reads_only=False)
-            if hit is not None:
-                self.found.append(Finding(hit.kind, joined, f"{where} builds {hit.why}"))
+        for joined in joined_literals(values):  # pure matching: built paths, no file system
+            folded = joined.casefold()
+            if "interlock" not in folded and not any(n in folded for n in _GUARD_NAMES):
+                continue
+            kind = classify_path(_expand(joined), self.places)
+            if kind == "state" or kind == "guard":
+                why = f"{where} builds {joined}, Interlock's own ({kind})"
+                self.found.append(Finding(kind, joined, why))
                 break
         if self.files < MAX_FILES * 4:
             for hidden in hidden_texts(values):

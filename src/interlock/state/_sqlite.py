@@ -152,3 +152,13 @@ def _name_set(text: str) -> frozenset[str]:
     environments) come back on every cold token verification, and a frozenset is shared
     safely."""
     return frozenset(json.loads(text))
+
+
+def seal_key(database: Path) -> bytes | None:
+    """The home's HMAC key for a home's database (`<home>/state/…` → `<home>/keys/…`), which
+    seals approvals and grants; None where there is none (a bare file in a test) or it
+    cannot be read. Every process that opens the home's database finds the same key."""
+    try:
+        return (database.parent.parent / "keys" / "audit-hmac.key").read_bytes()
+    except OSError:
+        return None

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from interlock.state._approvals import ApprovalWrites, StoredApproval, StoredVote
-from interlock.state._sqlite import SQLiteFile, columns, insert, read
+from interlock.state._sqlite import SQLiteFile, columns, insert, read, seal_key
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS approval_requests (
@@ -231,6 +231,7 @@ class SQLiteApprovalStorage:
 
     def __init__(self, path: Path, *, mac_key: bytes | None = None) -> None:
         self.path = path
+        mac_key = mac_key if mac_key is not None else seal_key(path)
         self._file = SQLiteFile(path, _SCHEMA, "the approval store")
         self._lock = self._file.lock
         self._key = mac_key

@@ -26,7 +26,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from interlock.state._identity import StoredAgent, StoredHuman, StoredResource, StoredToken
-from interlock.state._sqlite import SQLiteFile, columns, insert, read
+from interlock.state._sqlite import SQLiteFile, columns, insert, read, seal_key
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS identity_meta (
@@ -108,6 +108,7 @@ class SQLiteIdentityStorage:
 
     def __init__(self, path: Path, *, mac_key: bytes | None = None) -> None:
         self.path = path
+        mac_key = mac_key if mac_key is not None else seal_key(path)
         self._file = SQLiteFile(path, _SCHEMA, "the identity state")
         self._key = mac_key
         if mac_key is not None:
