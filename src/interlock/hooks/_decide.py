@@ -7,8 +7,10 @@
                       .env, the agents' own hook settings, the Interlock home)
     other tools    -> read-only ones pass; unknown ones go to the gate as `unknown`
 
-The environment of a shell command is not visible to a hook, so it comes from the `[hooks]`
-table of interlock.toml (default: production, fail closed). A hold becomes the agent's "ask"
+Each action of a shell command is decided on the resource it acts on (`interlock.targets`:
+this machine's workspace, home or system; a registered resource matched by host, URL or
+name; a target named as production); what cannot be resolved takes the environment of the
+`[hooks]` table of interlock.toml (default: production, fail closed). A hold becomes the agent's "ask"
 (or a deny where it has none) and opens a request in the approval store (the one queue the
 console, the CLI and the HTTP proxy share) whose id the agent is told; once a human approves
 it, the same tool call by the same agent is allowed once. Every verdict is written to the
@@ -274,6 +276,7 @@ class HookDecider:
             leak = self._secret_in(files, call.cwd)
             if leak is not None:
                 return self._secret_verdict(leak, call)
+        env = decided_environment(decision, env)
         return self._from_decision(decision, call, "shell", call.command, env)
 
     def _mcp(self, call: ToolCall) -> Verdict:
@@ -524,6 +527,20 @@ class HookDecider:
 
 
 _OUTCOME_OF = {Permission.ALLOW: "allow", Permission.ASK: "hold", Permission.DENY: "deny"}
+
+
+def decided_environment(decision: Decision, configured: str) -> str:
+    """The environment a decision was made in: that of the resources its deciding actions
+    act on (production when any of them is), else the configured one. It decides whether a
+    hold may become the host's own ask (never on production) and labels the record."""
+    envs = [
+        d.action.target.resource.environment if d.action.target else configured
+        for d in decision.actions
+        if d.outcome is decision.outcome
+    ]
+    if "production" in envs:
+        return "production"
+    return envs[0] if envs else configured
 
 
 def _self_decision(call: ToolCall, actions: list[Action]) -> Decision:

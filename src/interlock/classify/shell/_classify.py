@@ -46,6 +46,7 @@ from interlock.classify.shell._options import FINDERS
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
 from interlock.classify.shell._redact import detail_for
 from interlock.classify.shell._removal import judge_overwrite_targets, judge_removal
+from interlock.classify.shell._scope import command_clues, remember_variables, stamp
 from interlock.classify.shell._table import TABLE, Verdict, evaluate
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import WRAPPERS
@@ -91,9 +92,13 @@ def classify(payload: object, depth: int) -> list[Action]:
     # The command line's own state: the cwd's workspace, or one that only remembers the
     # files this command line writes (so a script written here and run here is read).
     workspace: Workspace | None = command_line_state() or Workspace.detached()
+    variables: dict[str, str | None] = {}  # what `export X=…` set for later commands
     for command in script.commands:
         with using_workspace(workspace):  # None once a `cd` went somewhere unknown
-            actions.extend(_judge_command(command, depth, script.functions))
+            judged = _judge_command(command, depth, script.functions)
+        clues = command_clues(command, variables)
+        actions.extend(stamp(judged, command, clues, _known_cwd(workspace)))
+        remember_variables(command, variables)
         if workspace is not None:
             remember_writes(command, workspace)
             workspace = after_cd(command, workspace)
@@ -108,6 +113,13 @@ def classify(payload: object, depth: int) -> list[Action]:
             )
         )
     return actions
+
+
+def _known_cwd(workspace: Workspace | None) -> str | None:
+    """The directory a command runs in, when the check gave one (or a `cd` named one)."""
+    if workspace is None or (not workspace.grounded and workspace.cwd == "/"):
+        return None
+    return workspace.cwd
 
 
 def _judge_command(command: Command, depth: int, functions: frozenset[str]) -> list[Action]:
