@@ -29,6 +29,7 @@ from interlock.config._core import (
     PolicySettings,
     audit_from,
     policies_from,
+    resource_addresses,
     resources_from,
 )
 from interlock.config._hooks import HOOKS, PRODUCTION_MARKER, HookSettings, hooks_from
@@ -121,6 +122,11 @@ class Config:
     @cached_property
     def resources(self) -> Mapping[str, Resource]:
         return resources_from(self.document.get("resources", {}), self._prefix)
+
+    @cached_property
+    def resource_addresses(self) -> Mapping[str, tuple[str, tuple[str, ...]]]:
+        """`upstream` and `targets` of each `[resources.NAME]` (for the target resolver)."""
+        return resource_addresses(self.document.get("resources", {}), self._prefix)
 
     @property
     def policy_paths(self) -> tuple[Path, ...]:

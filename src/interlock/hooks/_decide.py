@@ -608,7 +608,7 @@ def _candidate_paths(raw: str, cwd: str, *, expand_globs: bool = False) -> list[
 
 def _home_checker(home: Home) -> Checker:
     # Imported here: interlock.identity pulls in cryptography, needed only with a home.
-    from interlock.identity import registered_agents, registered_resources
+    from interlock.identity import registered_agents, registered_resources, resource_targets
 
     try:
         return Checker(
@@ -616,6 +616,7 @@ def _home_checker(home: Home) -> Checker:
             resources={**registered_resources(home), **home.load_config().resources},
             agents=registered_agents(home),
             places=installation_places(home.root, _outside_state(home)),
+            targets=resource_targets(home),
         )
     except InterlockError:
         raise

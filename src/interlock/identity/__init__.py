@@ -50,6 +50,8 @@ from interlock.identity._resources import (
     ResourceRecord,
     ResourceRegistry,
     registered_resources,
+    registered_upstreams,
+    resource_targets,
     reveal_credential,
 )
 from interlock.identity._scope import Scope, format_duration, parse_duration, parse_verb
@@ -104,6 +106,8 @@ __all__ = [
     "parse_verb",
     "registered_agents",
     "registered_resources",
+    "registered_upstreams",
+    "resource_targets",
     "require_human",
     "reveal_credential",
     "verifier_for_home",

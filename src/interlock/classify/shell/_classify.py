@@ -38,6 +38,7 @@ from interlock.classify.shell._code import (
 )
 from interlock.classify.shell._context import PROTOCOL, Context, Run, static_output
 from interlock.classify.shell._environment import judge_assignments
+from interlock.classify.shell._foreign import foreign_credentials, remember_origins
 from interlock.classify.shell._frameworks import FRAMEWORK_HANDLERS
 from interlock.classify.shell._handlers import HANDLERS, INTERPRETERS
 from interlock.classify.shell._idioms import TASK_RUNNERS, asks_for_help
@@ -93,12 +94,14 @@ def classify(payload: object, depth: int) -> list[Action]:
     # files this command line writes (so a script written here and run here is read).
     workspace: Workspace | None = command_line_state() or Workspace.detached()
     variables: dict[str, str | None] = {}  # what `export X=…` set for later commands
+    origins: dict[str, str] = {}  # variables filled from files (`X=$(cat f)`, `source .env`)
     for command in script.commands:
         with using_workspace(workspace):  # None once a `cd` went somewhere unknown
-            judged = _judge_command(command, depth, script.functions)
+            judged = _judge_command(command, depth, script.functions, origins)
         clues = command_clues(command, variables)
         actions.extend(stamp(judged, command, clues, _known_cwd(workspace)))
         remember_variables(command, variables)
+        remember_origins(command, origins)
         if workspace is not None:
             remember_writes(command, workspace)
             workspace = after_cd(command, workspace)
@@ -122,7 +125,9 @@ def _known_cwd(workspace: Workspace | None) -> str | None:
     return workspace.cwd
 
 
-def _judge_command(command: Command, depth: int, functions: frozenset[str]) -> list[Action]:
+def _judge_command(
+    command: Command, depth: int, functions: frozenset[str], origins: dict[str, str]
+) -> list[Action]:
     ctx = Context(
         command=command,
         depth=depth,
@@ -131,7 +136,8 @@ def _judge_command(command: Command, depth: int, functions: frozenset[str]) -> l
         judge=_judge_words,
         shell=_classify_text,
     )
-    actions = judge_assignments(command.assignments, ctx)
+    actions = foreign_credentials(command, ctx, origins)
+    actions.extend(judge_assignments(command.assignments, ctx))
     actions.extend(_judge_redirects(command.redirects, ctx))
     if command.words:
         actions.extend(_judge_words(command.words, ctx))
