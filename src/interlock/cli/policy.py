@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.checking import coerce_payload, request_from_mapping
-from interlock.classify import classify
+from interlock.checking import request_from_mapping
 from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, fail_from, out
 from interlock.cli._context import make_checker
 from interlock.cli.check import PoliciesOption
@@ -92,36 +91,68 @@ def test_(
 def explain(
     kind: Annotated[str, typer.Argument(help="shell, sql, graphql, http or mcp.")],
     payload: Annotated[str, typer.Argument(help="The input as the agent would send it.")],
-    env: Annotated[str | None, typer.Option("--env", "-e")] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env", "-e", help="The configured environment: what an unresolved target is in."
+        ),
+    ] = None,
     agent: Annotated[str | None, typer.Option("--agent", "-a")] = None,
     resource: Annotated[str | None, typer.Option("--resource", "-r")] = None,
+    cwd: Annotated[
+        Path | None,
+        typer.Option(
+            "--cwd",
+            help="The directory the input runs in, as for `interlock check`: the code it runs, "
+            "the git facts of its paths, and the env files, kube context and Terraform "
+            "workspace its targets are resolved with.",
+            show_default=False,
+        ),
+    ] = None,
     policies: PoliciesOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Show, for each action of an input, the Cedar request and the policies that decided."""
+    """Show, for each action of an input, where it acts (the resolved resource and
+    environment, and which target matched), the Cedar request and the policies that decided.
+
+    Example: interlock policy explain shell "psql $DATABASE_URL -c 'DROP TABLE orders'" --cwd .
+    """
     try:
         checker = make_checker(home, policies)
         request = request_from_mapping(
-            {"kind": kind, "payload": payload, "env": env, "agent": agent, "resource": resource}
+            {
+                "kind": kind,
+                "payload": payload,
+                "env": env,
+                "agent": agent,
+                "resource": resource,
+                "cwd": str(cwd.resolve()) if cwd is not None else None,
+            }
         )
         decision = checker.check(request)
-        actions = classify(kind, coerce_payload(kind, payload))
     except InterlockError as exc:
         fail_from(exc)
     render_decision(out, decision)
     principal, target = checker.principal(request), checker.resource(request)
     bundle = checker.gate.bundle
-    for item, action in zip(decision.actions, actions, strict=False):
+    for item in decision.actions:
+        action = item.action
         style = OUTCOME_STYLE[item.outcome]
         out.print(f"\n[bold]{escape(action.operation)}[/] → [{style}]{item.outcome.value}[/]")
-        request_json = cedar_request(principal, target, action, "", 0)
+        acts_on = action.target.resource if action.target else target
+        why = action.target.why if action.target else "the request's resource"
+        out.print(
+            f"  [dim]acts on:[/] {escape(acts_on.name)} "
+            f"([bold]{escape(acts_on.environment)}[/]): {escape(why)}"
+        )
+        request_json = cedar_request(principal, acts_on, action, "", 0)
         out.print("  [dim]cedar request:[/] " + escape(json.dumps(request_json)))
         if not item.policies:
             out.print("  [dim]no policy matched: nothing is allowed unless permitted[/]")
         for policy_id in item.policies:
             policy = bundle.policies.get(policy_id)
             if policy is None:
-                out.print(f"  decided by [bold]{escape(policy_id)}[/] (the agent's grant)")
+                out.print(f"  decided by [bold]{escape(policy_id)}[/] (a built-in rule or the agent's grant)")
                 continue
             out.print(
                 f"  decided by [bold]{escape(policy.id)}[/] ({escape(policy.path)}:{policy.line})"

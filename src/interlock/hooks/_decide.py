@@ -62,6 +62,7 @@ from interlock.model import (
     unknown_action,
 )
 from interlock.protect import as_action, installation_places, scan_paths
+from interlock.redact import is_sensitive_key
 from interlock.secrets import contains_secret, find_secrets
 
 MAX_READ_FILES = 50
@@ -273,7 +274,10 @@ class HookDecider:
                 if d.action.verb is Verb.READ and d.action.protocol == "shell"
                 for t in d.action.targets
             ]
-            leak = self._secret_in(files, call.cwd)
+            printed = [t[4:] for t in files if t.startswith("env:")]
+            if any(name == "*" or is_sensitive_key(name) for name in printed):
+                return self._environment_verdict(printed, call)
+            leak = self._secret_in([t for t in files if not t.startswith("env:")], call.cwd)
             if leak is not None:
                 return self._secret_verdict(leak, call)
         env = decided_environment(decision, env)
@@ -433,6 +437,18 @@ class HookDecider:
             "credentials in files: ask the user for a scoped Interlock token instead "
             f"(`interlock agent create {name} --env <environment> --task '<what it is for>'`).",
             details={"policies": [SECRET_READ_RULE], "risk": "read", "paths": [path]},
+        )
+
+    def _environment_verdict(self, names: list[str], call: ToolCall) -> Verdict:
+        shown = "every environment variable" if "*" in names else ", ".join(names)
+        name = self._principal_name(call)
+        return Verdict(
+            Permission.DENY,
+            f"printing {shown} is refused: environment variables hold credentials. Do not "
+            "look for credentials: ask the user for a scoped Interlock token instead "
+            f"(`interlock agent create {name} --env <environment> --task '<what it is for>'`); "
+            "to see one setting, print it by name (`printenv PATH`).",
+            details={"policies": [SECRET_READ_RULE], "risk": "read", "paths": []},
         )
 
     def _record(

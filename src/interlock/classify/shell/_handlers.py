@@ -487,7 +487,28 @@ def _gh_api(operation: str, args: list[Word], ctx: Context) -> list[Action]:
     return classify_nested("http", {"method": method, "url": url, "headers": {}}, ctx.depth)
 
 
+ENVIRONMENT_TARGET = "env:"
+"""Targets `env:NAME` (`env:*` for every variable): environment variables a command prints.
+The hooks refuse printing every variable or one named like a credential, as a secret read."""
+
+
+def environment_read(name: str, names: list[str], ctx: Context) -> Action:
+    """`env`, `printenv [NAME…]`, `echo $NAME`: a read of environment variables."""
+    targets = tuple(ENVIRONMENT_TARGET + n for n in names) or (ENVIRONMENT_TARGET + "*",)
+    shown = ", ".join(names) if names else "every environment variable"
+    reason = f"prints {shown} (the hooks refuse printing credentials as a secret read)"
+    return ctx.action(name, Verb.READ, reason, targets)
+
+
+def _printenv(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    names = [w.value for w in args if w.value is not None and not w.value.startswith("-")]
+    if any(w.value is None for w in args):
+        return [ctx.unknown(name, f"{name} prints variables named at run time")]
+    return [environment_read(name, names, ctx)]
+
+
 HANDLERS: dict[str, Handler] = {
+    "printenv": _printenv,
     "find": _find,
     "dd": _dd,
     "kill": _kill,
