@@ -51,7 +51,7 @@ __all__ = [
 
 LOCAL_ENVIRONMENT = "production"
 _PRODUCTION_WORDS = frozenset({"prod", "production", "prd", "live"})
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"})
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"})  # noqa: S104
 _NAME_KINDS = {
     "context": "kube context",
     "tf-workspace": "Terraform workspace",
@@ -204,7 +204,10 @@ class _Resolver:
             return found[0].target
         env = self.default.environment
         if unresolved:
-            why = f"{unresolved[0]} matches no registered resource; the configured environment ({env}) applies"
+            why = (
+                f"{unresolved[0]} matches no registered resource; the configured "
+                f"environment ({env}) applies"
+            )
         else:
             why = f"no target is named; the configured environment ({env}) applies"
         return Target(self.default, why)

@@ -152,7 +152,8 @@ def explain(
         for policy_id in item.policies:
             policy = bundle.policies.get(policy_id)
             if policy is None:
-                out.print(f"  decided by [bold]{escape(policy_id)}[/] (a built-in rule or the agent's grant)")
+                built_in = "a built-in rule or the agent's grant"
+                out.print(f"  decided by [bold]{escape(policy_id)}[/] ({built_in})")
                 continue
             out.print(
                 f"  decided by [bold]{escape(policy.id)}[/] ({escape(policy.path)}:{policy.line})"

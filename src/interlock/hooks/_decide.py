@@ -10,11 +10,11 @@
 Each action of a shell command is decided on the resource it acts on (`interlock.targets`:
 this machine's workspace, home or system; a registered resource matched by host, URL or
 name; a target named as production); what cannot be resolved takes the environment of the
-`[hooks]` table of interlock.toml (default: production, fail closed). A hold becomes the agent's "ask"
-(or a deny where it has none) and opens a request in the approval store (the one queue the
-console, the CLI and the HTTP proxy share) whose id the agent is told; once a human approves
-it, the same tool call by the same agent is allowed once. Every verdict is written to the
-audit log with the agent's session id.
+`[hooks]` table of interlock.toml (default: production, fail closed). A hold becomes the
+agent's "ask" (or a deny where it has none) and opens a request in the approval store (the
+one queue the console, the CLI and the HTTP proxy share) whose id the agent is told; once a
+human approves it, the same tool call by the same agent is allowed once. Every verdict is
+written to the audit log with the agent's session id.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from interlock.enforce import ActionRequest, EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
 from interlock.gate import SELF_REFUSAL, Gate
 from interlock.home import Home, find_home
+from interlock.hooks._history import history_text
 from interlock.hooks._pins import AGENT_SETTINGS, PinWatch
 from interlock.hooks._protocols import (
     EventError,
@@ -280,6 +281,10 @@ class HookDecider:
             leak = self._secret_in([t for t in files if not t.startswith("env:")], call.cwd)
             if leak is not None:
                 return self._secret_verdict(leak, call)
+            for d in decision.actions:
+                text = history_text(d.action, call.cwd, self.settings.read_limit)
+                if text and contains_secret(text):
+                    return self._history_verdict(d.action, call)
         env = decided_environment(decision, env)
         return self._from_decision(decision, call, "shell", call.command, env)
 
@@ -437,6 +442,17 @@ class HookDecider:
             "credentials in files: ask the user for a scoped Interlock token instead "
             f"(`interlock agent create {name} --env <environment> --task '<what it is for>'`).",
             details={"policies": [SECRET_READ_RULE], "risk": "read", "paths": [path]},
+        )
+
+    def _history_verdict(self, action: Action, call: ToolCall) -> Verdict:
+        name = self._principal_name(call)
+        return Verdict(
+            Permission.DENY,
+            f"{action.detail or action.operation} prints a credential from the repository's "
+            "history; reading it is refused. Do not look for credentials in files or history: "
+            "ask the user for a scoped Interlock token instead "
+            f"(`interlock agent create {name} --env <environment> --task '<what it is for>'`).",
+            details={"policies": [SECRET_READ_RULE], "risk": "read", "paths": []},
         )
 
     def _environment_verdict(self, names: list[str], call: ToolCall) -> Verdict:

@@ -67,7 +67,7 @@ _DB_CLIENTS = frozenset(
     {"psql", "pg_dump", "pg_restore", "mysql", "mysqldump", "mariadb", "redis-cli", "mongosh",
      "mongo", "createdb", "dropdb", "pgcli", "mycli"}
 )  # fmt: skip
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"})
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"})  # noqa: S104
 _FILE_READERS = frozenset(
     {"cat", "head", "tail", "grep", "egrep", "rg", "awk", "sed", "jq", "yq", "cut", "less",
      "more", "base64", "tr", "xargs", "sort", "strings", "tac", "python", "python3", "node"}
@@ -150,7 +150,11 @@ class Finder:
                     hosts.append("")
             name, sep, attached = value.partition("=")
             if (name if sep else value) in _HOST_OPTIONS and set(self.programs) & _DB_CLIENTS:
-                given = attached if sep else (self.values[index + 1] or "" if index + 1 < len(self.values) else "")
+                given = (
+                    attached
+                    if sep
+                    else (self.values[index + 1] or "" if index + 1 < len(self.values) else "")
+                )
                 hosts.append(given.lower())
         for name, word in self.command.assignments:
             if name in ("PGHOST", "MYSQL_HOST", "REDIS_HOST") and word.value:
@@ -195,10 +199,10 @@ class Finder:
             self._slot(f"the {option} option", option.lstrip("-"), given, given_text)
             return
         for program, short in _PASSWORD_SHORT.items():
-            if program in self.programs and lowered.startswith(short) and len(shown) > len(short):
-                if not shown.startswith("--"):
-                    secret = shown[len(short) :]
-                    self._slot(f"the {short} option", "password", secret if value else None, secret)
+            attached_value = lowered.startswith(short) and len(shown) > len(short)
+            if program in self.programs and attached_value and not shown.startswith("--"):
+                secret = shown[len(short) :]
+                self._slot(f"the {short} option", "password", secret if value else None, secret)
 
     def _url(self, url: str, literal: bool) -> None:
         try:
@@ -265,7 +269,7 @@ def remember_origins(command: Command, origins: MutableMapping[str, str]) -> Non
     elif values[0] in ("source", ".") and len(values) > 1:
         origins[SOURCED] = values[1] or command.words[1].text
     elif values[0] == "read" and command.redirects:
-        target = command.redirects[0].target
+        source = command.redirects[0].target
         for name in values[1:]:
-            if name and not name.startswith("-") and target is not None:
-                origins[name] = target.value or target.text
+            if name and not name.startswith("-") and source is not None:
+                origins[name] = source.value or source.text

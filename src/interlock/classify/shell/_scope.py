@@ -187,7 +187,7 @@ def command_clues(command: Command, state: MutableMapping[str, str | None]) -> l
             continue
         for name in _REFERENCE.findall(word.text):
             if is_target_variable(name):
-                clues.extend(_variable_clues(name, local_names.get(name, None), name in local_names))
+                clues.extend(_variable_clues(name, local_names.get(name), name in local_names))
     for name, value in local_names.items():
         rule = _PROGRAM_VARIABLES.get(name)
         if rule is not None and value and (rule[1] is None or present & rule[1]):
@@ -230,7 +230,9 @@ def is_local_operation(operation: str) -> bool:
     return head in _LOCAL_PROGRAMS
 
 
-def stamp(actions: Iterable[Action], command: Command, clues: list[str], cwd: str | None) -> list[Action]:
+def stamp(
+    actions: Iterable[Action], command: Command, clues: list[str], cwd: str | None
+) -> list[Action]:
     """The command's actions with their scope: its clues, `local`, or left unsaid."""
     programs = set(_programs(command))
     elsewhere = bool(programs & _ELSEWHERE)
