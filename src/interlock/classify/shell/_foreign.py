@@ -269,7 +269,7 @@ def remember_origins(command: Command, origins: MutableMapping[str, str]) -> Non
     elif values[0] in ("source", ".") and len(values) > 1:
         origins[SOURCED] = values[1] or command.words[1].text
     elif values[0] == "read" and command.redirects:
-        source = command.redirects[0].target
+        redirected = command.redirects[0].target
         for name in values[1:]:
-            if name and not name.startswith("-") and source is not None:
-                origins[name] = source.value or source.text
+            if name and not name.startswith("-") and redirected is not None:
+                origins[name] = redirected.value or redirected.text
