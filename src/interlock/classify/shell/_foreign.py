@@ -270,6 +270,6 @@ def remember_origins(command: Command, origins: MutableMapping[str, str]) -> Non
         origins[SOURCED] = values[1] or command.words[1].text
     elif values[0] == "read" and command.redirects:
         redirected = command.redirects[0].target
-        for name in values[1:]:
-            if name and not name.startswith("-") and redirected is not None:
-                origins[name] = redirected.value or redirected.text
+        for variable in values[1:]:
+            if variable and not variable.startswith("-") and redirected is not None:
+                origins[variable] = redirected.value or redirected.text
