@@ -47,7 +47,12 @@ from interlock.classify.shell._options import FINDERS
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
 from interlock.classify.shell._redact import detail_for
 from interlock.classify.shell._removal import judge_overwrite_targets, judge_removal
-from interlock.classify.shell._scope import command_clues, remember_variables, stamp
+from interlock.classify.shell._scope import (
+    command_clues,
+    programs_of,
+    remember_variables,
+    stamp,
+)
 from interlock.classify.shell._table import TABLE, Verdict, evaluate
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import WRAPPERS
@@ -98,8 +103,9 @@ def classify(payload: object, depth: int) -> list[Action]:
     for command in script.commands:
         with using_workspace(workspace):  # None once a `cd` went somewhere unknown
             judged = _judge_command(command, depth, script.functions, origins)
-        clues = command_clues(command, variables)
-        actions.extend(stamp(judged, command, clues, _known_cwd(workspace)))
+        programs = programs_of(command)
+        clues = command_clues(command, variables, programs)
+        actions.extend(stamp(judged, programs, clues, _known_cwd(workspace)))
         remember_variables(command, variables)
         remember_origins(command, origins)
         if workspace is not None:

@@ -125,17 +125,19 @@ class Finder:
         self.ctx = ctx
         self.origins = origins
         self.values = [w.value for w in command.words]
-        self.programs = [posixpath.basename(v) for v in self.values if v]
+        self.programs = [v.rpartition("/")[2] for v in self.values if v]
         self.found: list[Action] = []
 
     def run(self) -> list[Action]:
-        if self._to_this_machine():
-            return []
         for name, word in self.command.assignments:
             if is_sensitive_key(name):
                 self._slot(f"the environment variable {name}", name, word.value, word.text)
         for index, word in enumerate(self.command.words):
-            self._word(index, word.value, word.text)
+            text = word.value if word.value is not None else word.text
+            if ":" in text or "=" in text or text[:1] == "-":  # where a credential can sit
+                self._word(index, word.value, word.text)
+        if self.found and self._to_this_machine():
+            return []
         return self.found
 
     def _to_this_machine(self) -> bool:
@@ -181,7 +183,9 @@ class Finder:
             for url in _URL.findall(shown):
                 self._url(url, value is not None)
         option, eq, attached = shown.partition("=")
-        by_program = any(option in _PROGRAM_OPTIONS.get(p, ()) for p in self.programs)
+        by_program = option[:1] == "-" and any(
+            option in _PROGRAM_OPTIONS.get(p, ()) for p in self.programs
+        )
         if option in _CREDENTIAL_OPTIONS or option in _USER_OPTIONS or by_program:
             if eq:
                 given: str | None = attached if value is not None else None

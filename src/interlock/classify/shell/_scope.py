@@ -21,10 +21,8 @@ this machine's `/`.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable, MutableMapping
-from dataclasses import replace
 
 from interlock.classify.shell._parse import Command
 from interlock.model import Action
@@ -121,10 +119,10 @@ def is_target_variable(name: str) -> bool:
 
 
 def _program(word: str) -> str:
-    return posixpath.basename(word)
+    return word.rpartition("/")[2]
 
 
-def _programs(command: Command) -> list[str]:
+def programs_of(command: Command) -> list[str]:
     return [_program(w.value) for w in command.words if w.value]
 
 
@@ -147,9 +145,11 @@ def _ssh_host(args: list[str]) -> str | None:
     return None
 
 
-def command_clues(command: Command, state: MutableMapping[str, str | None]) -> list[str]:
-    """The remote clues of one command (`state`: variables the command line set before)."""
-    programs = _programs(command)
+def command_clues(
+    command: Command, state: MutableMapping[str, str | None], programs: list[str]
+) -> list[str]:
+    """The remote clues of one command (`state`: variables the command line set before;
+    `programs`: the base names of its static words, `programs_of`)."""
     present = set(programs)
     clues: list[str] = []
     values = [w.value for w in command.words]
@@ -164,8 +164,8 @@ def command_clues(command: Command, state: MutableMapping[str, str | None]) -> l
                 kind = option[0]
                 clues.extend(_clues_of_value(given) if "://" in given else [f"{kind}:{given}"])
                 continue
-        for url in _URL.findall(value):
-            clues.append(f"url:{url}")
+        if "://" in value:
+            clues.extend(f"url:{url}" for url in _URL.findall(value))
     if present & _SSH:
         first = next(i for i, p in enumerate(programs) if p in _SSH)
         host = _ssh_host([v for v in values[first + 1 :] if v])
@@ -183,7 +183,7 @@ def command_clues(command: Command, state: MutableMapping[str, str | None]) -> l
     for name, word in command.assignments:
         local_names[name] = word.value
     for word in command.words:
-        if word.value is not None:
+        if word.value is not None or "$" not in word.text:
             continue
         for name in _REFERENCE.findall(word.text):
             if is_target_variable(name):
@@ -231,11 +231,10 @@ def is_local_operation(operation: str) -> bool:
 
 
 def stamp(
-    actions: Iterable[Action], command: Command, clues: list[str], cwd: str | None
+    actions: Iterable[Action], programs: list[str], clues: list[str], cwd: str | None
 ) -> list[Action]:
     """The command's actions with their scope: its clues, `local`, or left unsaid."""
-    programs = set(_programs(command))
-    elsewhere = bool(programs & _ELSEWHERE)
+    elsewhere = not _ELSEWHERE.isdisjoint(programs)
     out: list[Action] = []
     for action in actions:
         if clues:
@@ -249,5 +248,13 @@ def stamp(
             scope = (LOCAL, f"cwd:{cwd}") if cwd else (LOCAL,)
         else:
             scope = (ENV_FILES,)
-        out.append(replace(action, scope=scope) if scope != action.scope else action)
+        out.append(_scoped(action, scope) if scope != action.scope else action)
     return out
+
+
+def _scoped(a: Action, scope: tuple[str, ...]) -> Action:
+    """`a` with `scope` (`dataclasses.replace` costs several times more on the hot path)."""
+    return Action(
+        a.protocol, a.operation, a.verb, a.targets, a.reversible, a.blast_radius, a.reason,
+        a.detail, scope, a.target,
+    )  # fmt: skip
