@@ -22,17 +22,17 @@ def foreign(command: str) -> list[str]:
 @pytest.mark.parametrize(
     "command",
     [
-        "curl -H 'Authorization: Bearer 8f2d9c1e7b3a4f6d0e5c9b8a7f6e5d4c' https://api.x.io",
-        "curl -H 'Private-Token: 9a8b7c6d5e4f3a2b' https://gitlab.example.com/api/v4/projects",
-        "curl --header 'X-Api-Key: q7w8e9r0t1y2u3i4' https://api.example.com",
+        "curl -H 'Authorization: Bearer 8f2d9c1e7b3a4f6d0e5c9b8a7f6e5d4c' https://api.x.io",  # interlock:ignore-secret (fake)
+        "curl -H 'Private-Token: 9a8b7c6d5e4f3a2b' https://gitlab.example.com/api/v4/projects",  # interlock:ignore-secret (fake)
+        "curl --header 'X-Api-Key: q7w8e9r0t1y2u3i4' https://api.example.com",  # interlock:ignore-secret (fake)
         "curl https://deploy:s3cr3tPassw0rd@api.example.com/v1/apps",
-        "git clone https://x-access-token:Tk9a8b7c6d5e4f3a@github.com/o/r.git",
-        "curl 'https://api.example.com/x?access_token=9c8b7a6d5e4f3a2b1c0d'",
-        "GITHUB_TOKEN=ghp_R4nd0mT0k3nV4lu3W1thD1g1tsQ8w7e6r5t4y3 gh repo delete o/r --yes",
-        "export RAILWAY_TOKEN=7f3e9a1c5b2d8f4e6a0c; railway down",
+        "git clone https://x-access-token:Tk9a8b7c6d5e4f3a@github.com/o/r.git",  # interlock:ignore-secret (fake)
+        "curl 'https://api.example.com/x?access_token=9c8b7a6d5e4f3a2b1c0d'",  # interlock:ignore-secret (fake)
+        "GITHUB_TOKEN=ghp_R4nd0mT0k3nV4lu3W1thD1g1tsQ8w7e6r5t4y3 gh repo delete o/r --yes",  # interlock:ignore-secret (fake)
+        "export RAILWAY_TOKEN=7f3e9a1c5b2d8f4e6a0c; railway down",  # interlock:ignore-secret (fake)
         "PGPASSWORD=Sup3rS3cret psql -h db.prod.internal -U app",
         "railway --token 1f2e3d4c5b6a7988 down",
-        "vercel --token=Qw8Er7Ty6Ui5Op4A remove app",
+        "vercel --token=Qw8Er7Ty6Ui5Op4A remove app",  # interlock:ignore-secret (fake)
         "curl -u admin:hunter22x https://api.example.com",
         "docker login -u me -p Passw0rd1234 registry.example.com",
         "mysql -h db.example.com -uroot -pS3cretPass1 -e 'DROP DATABASE x'",
@@ -44,7 +44,7 @@ def foreign(command: str) -> list[str]:
         'set -a; . ./.env; set +a; curl -H "Authorization: Bearer $T" https://api.x.io',
         'export $(cat .env | xargs) && curl -H "Authorization: Bearer $T" https://api.x.io',
         'read -r TOKEN < ~/.config/x/token; curl -H "Authorization: Bearer $TOKEN" https://x.io',
-        "bash -c \"curl -H 'Authorization: Bearer 8f2d9c1e7b3a4f6d0e5c' https://api.x.io\"",
+        "bash -c \"curl -H 'Authorization: Bearer 8f2d9c1e7b3a4f6d0e5c' https://api.x.io\"",  # interlock:ignore-secret (fake)
     ],
 )
 def test_foreign_credentials_are_found(command: str) -> None:
@@ -58,7 +58,7 @@ def test_foreign_credentials_are_found(command: str) -> None:
     [
         'curl -H "Authorization: Bearer $GITHUB_TOKEN" https://api.github.com/user',
         'curl -H "Authorization: token $(gh auth token)" https://api.github.com',
-        "curl -H 'Authorization: Bearer ilk_0123abcd4567efgh89' https://proxy.internal/x",
+        "curl -H 'Authorization: Bearer ilk_0123abcd4567efgh89' https://proxy.internal/x",  # interlock:ignore-secret (fake)
         "curl -H 'Authorization: Bearer <your-token>' https://api.example.com",
         "curl -H 'Authorization: Bearer ${API_TOKEN}' https://api.example.com",
         "curl -H 'Content-Type: application/json' https://api.example.com",

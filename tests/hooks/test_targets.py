@@ -191,7 +191,7 @@ def test_the_installed_hook_on_a_staging_home(home: Home, project: Path) -> None
     )
     result = run_client("claude-code", _bash("rm -rf build", project), home=home.root)
     assert json.loads(result.stdout)["hookSpecificOutput"]["permissionDecision"] == "allow"
-    token = "RAILWAY_TOKEN=7f3e9a1c5b2d8f4e6a0c railway down"
+    token = "RAILWAY_TOKEN=7f3e9a1c5b2d8f4e6a0c railway down"  # interlock:ignore-secret (fake)
     result = run_client("claude-code", _bash(token, project), home=home.root)
     body = json.loads(result.stdout)["hookSpecificOutput"]
     assert body["permissionDecision"] == "deny"

@@ -267,6 +267,16 @@ class HookDecider:
             "shell", call.command, env=env, agent=self._principal_name(call), cwd=call.cwd
         )
         decision = self.checker.check(request)
+        # Printing the environment is a secret read whatever else the command does.
+        printed = [
+            t[4:]
+            for d in decision.actions
+            if d.action.protocol == "shell" and d.action.operation in _ENVIRONMENT_READS
+            for t in d.action.targets
+            if t.startswith("env:")
+        ]
+        if any(name == "*" or is_sensitive_key(name) for name in printed):
+            return self._environment_verdict(printed, call)
         if decision.outcome is Outcome.ALLOW:
             # A command that only reads may still read a credential out of a file (`cat .env`).
             files = [
@@ -275,10 +285,7 @@ class HookDecider:
                 if d.action.verb is Verb.READ and d.action.protocol == "shell"
                 for t in d.action.targets
             ]
-            printed = [t[4:] for t in files if t.startswith("env:")]
-            if any(name == "*" or is_sensitive_key(name) for name in printed):
-                return self._environment_verdict(printed, call)
-            leak = self._secret_in([t for t in files if not t.startswith("env:")], call.cwd)
+            leak = self._secret_in(files, call.cwd)
             if leak is not None:
                 return self._secret_verdict(leak, call)
             for d in decision.actions:
@@ -559,6 +566,7 @@ class HookDecider:
 
 
 _OUTCOME_OF = {Permission.ALLOW: "allow", Permission.ASK: "hold", Permission.DENY: "deny"}
+_ENVIRONMENT_READS = frozenset({"shell:env", "shell:printenv"})
 
 
 def decided_environment(decision: Decision, configured: str) -> str:
