@@ -138,6 +138,9 @@ def test_elsewhere_commands_give_their_clues_to_what_they_run() -> None:
     assert action.target.resource.kind != LOCAL_KIND
     (action,) = placed("docker exec web rm -rf /app")
     assert action.target is None  # not this machine's /app: the request's resource
+    # ... unless the container is given this machine's files.
+    mounted = placed("docker run --rm -v /:/host alpine rm -rf /host/etc")[-1]
+    assert mounted.target is not None and mounted.target.resource.name == "local:system"
 
 
 def test_the_grant_does_not_fence_this_machine_but_the_policy_does() -> None:

@@ -49,6 +49,7 @@ from interlock.classify.shell._redact import detail_for
 from interlock.classify.shell._removal import judge_overwrite_targets, judge_removal
 from interlock.classify.shell._scope import (
     command_clues,
+    mounts_this_machine,
     programs_of,
     remember_variables,
     stamp,
@@ -105,7 +106,8 @@ def classify(payload: object, depth: int) -> list[Action]:
             judged = _judge_command(command, depth, script.functions, origins)
         programs = programs_of(command)
         clues = command_clues(command, variables, programs)
-        actions.extend(stamp(judged, programs, clues, _known_cwd(workspace)))
+        mounts = mounts_this_machine(command)
+        actions.extend(stamp(judged, programs, clues, _known_cwd(workspace), mounts))
         remember_variables(command, variables)
         remember_origins(command, origins)
         if workspace is not None:

@@ -62,6 +62,7 @@ _ELSEWHERE = frozenset(
      "fly", "flyctl", "heroku", "railway", "lxc", "incus", "multipass", "nomad", "ansible",
      "salt", "pdsh", "pssh", "limactl", "orb", "colima", "kubectl-exec"}
 )  # fmt: skip
+_CONTAINERS = frozenset({"docker", "podman", "nerdctl"})
 _KUBE = frozenset({"kubectl", "helm", "k9s", "kustomize", "skaffold", "flux", "argocd", "oc"})
 _TERRAFORM = frozenset({"terraform", "tofu", "terragrunt"})
 _DB_CLIENTS = frozenset(
@@ -230,11 +231,28 @@ def is_local_operation(operation: str) -> bool:
     return head in _LOCAL_PROGRAMS
 
 
+def mounts_this_machine(command: Command) -> bool:
+    """A container run with a bind mount (`docker run -v /:/host …`): what it deletes
+    inside may be this machine's files."""
+    values = [w.value or w.text for w in command.words]
+    if not _CONTAINERS.intersection(v.rpartition("/")[2] for v in values[:2]):
+        return False
+    return any(
+        v in ("-v", "--volume", "--mount") or v.startswith(("--volume=", "--mount=", "-v/"))
+        for v in values
+    )
+
+
 def stamp(
-    actions: Iterable[Action], programs: list[str], clues: list[str], cwd: str | None
+    actions: Iterable[Action],
+    programs: list[str],
+    clues: list[str],
+    cwd: str | None,
+    mounts: bool = False,
 ) -> list[Action]:
-    """The command's actions with their scope: its clues, `local`, or left unsaid."""
-    elsewhere = not _ELSEWHERE.isdisjoint(programs)
+    """The command's actions with their scope: its clues, `local`, or left unsaid. With
+    `mounts` (`mounts_this_machine`), what runs in the container is placed on this machine."""
+    elsewhere = not _ELSEWHERE.isdisjoint(programs) and not mounts
     out: list[Action] = []
     for action in actions:
         if clues:
@@ -244,7 +262,7 @@ def stamp(
         elif action.scope:
             out.append(action)
             continue
-        elif action.protocol == "shell" and is_local_operation(action.operation):
+        elif action.protocol == "shell" and (mounts or is_local_operation(action.operation)):
             scope = (LOCAL, f"cwd:{cwd}") if cwd else (LOCAL,)
         else:
             scope = (ENV_FILES,)
