@@ -125,17 +125,43 @@ def test_(
 def explain(
     kind: Annotated[str, typer.Argument(help="shell, sql, graphql, http or mcp.")],
     payload: Annotated[str, typer.Argument(help="The input as the agent would send it.")],
-    env: Annotated[str | None, typer.Option("--env", "-e")] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env", "-e", help="The configured environment: what an unresolved target is in."
+        ),
+    ] = None,
     agent: Annotated[str | None, typer.Option("--agent", "-a")] = None,
     resource: Annotated[str | None, typer.Option("--resource", "-r")] = None,
+    cwd: Annotated[
+        Path | None,
+        typer.Option(
+            "--cwd",
+            help="The directory the input runs in, as for `interlock check`: the code it runs, "
+            "the git facts of its paths, and the env files, kube context and Terraform "
+            "workspace its targets are resolved with.",
+            show_default=False,
+        ),
+    ] = None,
     policies: PoliciesOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Show, for each action of an input, the Cedar request and the policies that decided."""
+    """Show, for each action of an input, where it acts (the resolved resource and
+    environment, and which target matched), the Cedar request and the policies that decided.
+
+    Example: interlock policy explain shell "psql $DATABASE_URL -c 'DROP TABLE orders'" --cwd .
+    """
     try:
         checker = make_checker(home, policies)
         request = request_from_mapping(
-            {"kind": kind, "payload": payload, "env": env, "agent": agent, "resource": resource}
+            {
+                "kind": kind,
+                "payload": payload,
+                "env": env,
+                "agent": agent,
+                "resource": resource,
+                "cwd": str(cwd.resolve()) if cwd is not None else None,
+            }
         )
         decision = checker.check(request)
     except InterlockError as exc:
@@ -148,6 +174,12 @@ def explain(
         action = item.action
         style = OUTCOME_STYLE[item.outcome]
         out.print(f"\n[bold]{escape(action.operation)}[/] → [{style}]{item.outcome.value}[/]")
+        acts_on = action.target.resource if action.target else target
+        why = action.target.why if action.target else "the request's resource"
+        out.print(
+            f"  [dim]acts on:[/] {escape(acts_on.name)} "
+            f"([bold]{escape(acts_on.environment)}[/]): {escape(why)}"
+        )
         if item.rule:
             rule = rules.get(item.rule)
             where = f" ({escape(rules.source)})" if rules.source else ""
@@ -157,7 +189,7 @@ def explain(
                 f"  rule [bold]{escape(item.rule)}[/]{match}{where} sets "
                 f"{action.verb.value} (classified {was})"
             )
-        request_json = cedar_request(principal, target, action, "", item.risk)
+        request_json = cedar_request(principal, acts_on, action, "", item.risk)
         out.print("  [dim]cedar request:[/] " + escape(json.dumps(request_json)))
         if item.risk.reasons:
             out.print(
@@ -169,7 +201,8 @@ def explain(
         for policy_id in item.policies:
             policy = bundle.policies.get(policy_id)
             if policy is None:
-                out.print(f"  decided by [bold]{escape(policy_id)}[/] (the agent's grant)")
+                built_in = "a built-in rule or the agent's grant"
+                out.print(f"  decided by [bold]{escape(policy_id)}[/] ({built_in})")
                 continue
             out.print(
                 f"  decided by [bold]{escape(policy.id)}[/] ({escape(policy.path)}:{policy.line})"

@@ -37,6 +37,7 @@ from interlock.config._core import (
     PolicySettings,
     audit_from,
     policies_from,
+    resource_addresses,
     resources_from,
 )
 from interlock.config._enforcement import ENFORCEMENT, EnforcementSettings, enforcement_from
@@ -139,6 +140,11 @@ class Config:
     @cached_property
     def resources(self) -> Mapping[str, Resource]:
         return resources_from(self.document.get("resources", {}), self._prefix)
+
+    @cached_property
+    def resource_addresses(self) -> Mapping[str, tuple[str, tuple[str, ...]]]:
+        """`upstream` and `targets` of each `[resources.NAME]` (for the target resolver)."""
+        return resource_addresses(self.document.get("resources", {}), self._prefix)
 
     @property
     def policy_paths(self) -> tuple[Path, ...]:

@@ -37,6 +37,7 @@ from interlock.identity import (
     max_ttl_from_config,
     registered_agents,
     registered_resources,
+    resource_targets,
 )
 from interlock.model import Resource
 from interlock.policy import PolicyBundle
@@ -155,7 +156,12 @@ class ControlPlane:
 
     def what_if_checker(self) -> Checker:
         """For "try an action": registered agents under their grants, nothing recorded."""
-        return Checker(self.gate, resources=self.catalogue(), agents=registered_agents(self.home))
+        return Checker(
+            self.gate,
+            resources=self.catalogue(),
+            agents=registered_agents(self.home),
+            targets=resource_targets(self.home),
+        )
 
     # -- approvals: who may decide
 

@@ -31,6 +31,7 @@ from interlock.classify.shell._idioms import (
 )
 from interlock.classify.shell._words import Word, fanout_word, literal
 from interlock.model import Action, Verb
+from interlock.redact import is_sensitive_key
 
 Handler = Callable[[str, list[Word], Context], list[Action]]
 
@@ -487,7 +488,33 @@ def _gh_api(operation: str, args: list[Word], ctx: Context) -> list[Action]:
     return classify_nested("http", {"method": method, "url": url, "headers": {}}, ctx.depth)
 
 
+ENVIRONMENT_TARGET = "env:"
+"""Targets `env:NAME` (`env:*` for every variable): environment variables a command prints.
+The hooks refuse printing every variable or one named like a credential, as a secret read."""
+
+
+def environment_read(name: str, names: list[str], ctx: Context) -> Action:
+    """`env`, `printenv [NAME…]`: a read of environment variables. Every variable, or one
+    named like a credential, is `unknown` (what it prints is a credential as often as not)."""
+    targets = tuple(ENVIRONMENT_TARGET + n for n in names) or (ENVIRONMENT_TARGET + "*",)
+    if names and not any(is_sensitive_key(n) for n in names):
+        return ctx.action(
+            name, Verb.READ, f"prints the environment variables {', '.join(names)}", targets
+        )
+    shown = ", ".join(names) if names else "every environment variable"
+    reason = f"prints {shown}, where credentials live (the hooks refuse it as a secret read)"
+    return ctx.action(name, Verb.UNKNOWN, reason, targets)
+
+
+def _printenv(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    names = [w.value for w in args if w.value is not None and not w.value.startswith("-")]
+    if any(w.value is None for w in args):
+        return [ctx.unknown(name, f"{name} prints variables named at run time")]
+    return [environment_read(name, names, ctx)]
+
+
 HANDLERS: dict[str, Handler] = {
+    "printenv": _printenv,
     "find": _find,
     "dd": _dd,
     "kill": _kill,

@@ -138,8 +138,9 @@ def _env(name: str, args: list[Word], ctx: Context) -> Answer:
     if not rest:
         if opts.flags or assignments:
             return [*extra, ctx.action(name, Verb.READ, "env prints a chosen environment")]
-        reason = "env prints every environment variable, which commonly hold credentials"
-        return [ctx.unknown(name, reason)]
+        from interlock.classify.shell._handlers import environment_read
+
+        return [environment_read(name, [], ctx)]
     if extra:
         return [*extra, *ctx.judge(rest, ctx)]
     return Run(rest, name)
