@@ -41,7 +41,14 @@ from interlock.classify._credentials import (
     signs_in,
 )
 from interlock.classify._http_request import Request, parse_payload
-from interlock.classify._routes import UNREADABLE, RouteTable, configure, load_packs, route_table
+from interlock.classify._routes import (
+    UNREADABLE,
+    RouteTable,
+    Verdict,
+    configure,
+    load_packs,
+    route_table,
+)
 from interlock.classify._words import destructive_word, split_words
 from interlock.model import Action, Verb, unknown_action
 
@@ -338,21 +345,24 @@ def _graphql_actions(request: Request, table: RouteTable, depth: int) -> list[Ac
     return actions
 
 
-def _overridden(
-    actions: Iterable[Action], overrides: Mapping[str, tuple[Verb, str]]
-) -> list[Action]:
+def _overridden(actions: Iterable[Action], overrides: Mapping[str, Verdict]) -> list[Action]:
     """Apply a provider pack's verdict for a known GraphQL field name.
 
     A privilege action the words found is kept next to a more severe pack verdict (a pack
-    that calls `apiTokenDelete` destructive does not make it any less a privilege action)."""
+    that calls `apiTokenDelete` destructive does not make it any less a privilege action).
+    A generated pack (`interlock packs import`) only raises: what the call itself says
+    (`force: true`) stands."""
     out: list[Action] = []
     for action in actions:
         name = action.operation.partition(":")[2]
         found = overrides.get(name)
-        if found is None or action.verb is Verb.UNKNOWN or found[0] is action.verb:
+        if found is None or action.verb is Verb.UNKNOWN or found.verb is action.verb:
             out.append(action)
             continue
-        verb, pack = found
+        verb, pack = found.verb, found.pack
+        if found.generated and verb.severity < action.verb.severity:
+            out.append(action)
+            continue
         changed = dataclasses.replace(
             action, verb=verb, reason=f"{pack} pack: {name} is {verb.value}"
         )
