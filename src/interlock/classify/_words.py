@@ -97,6 +97,11 @@ DISRUPTIVE_IMPERATIVES: frozenset[str] = frozenset(
     }
 )
 
+# What a restore brings back when it is an undelete rather than a rollback over live data.
+_UNDELETED: frozenset[str] = frozenset(
+    {"deleted", "removed", "trashed", "trash", "archived", "bin", "recycled", "discarded"}
+)
+
 # Two-word commands of the same kind: `power_off`, `shut down`, `release` an IP address,
 # `disable` backups (the safety net the incident lacked).
 _DISRUPTIVE_PAIRS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
@@ -210,8 +215,11 @@ def disruptive_word(words: Sequence[str]) -> str | None:
     """The word (or `first second` pair) of a command that takes something away for good or
     cuts a running system off (`DISRUPTIVE_IMPERATIVES`), or None. Only for names that are
     commands: a changing request's path or action, an RPC method, a mutation."""
-    for word in words:
+    for index, word in enumerate(words):
         if word in DISRUPTIVE_IMPERATIVES:
+            after = words[index + 1 : index + 3]
+            if word == "restore" and _UNDELETED.intersection(after):
+                continue  # `restoreDeletedItems`, `restore_from_trash`: an undelete
             return word
     present = set(words)
     for firsts, seconds in _DISRUPTIVE_PAIRS:

@@ -51,6 +51,7 @@ from interlock.classify._routes import (
     route_table,
 )
 from interlock.classify._words import destructive_word, disruptive_word, split_words
+from interlock.classify.graphql import ARGUMENT_MARK
 from interlock.model import Action, Verb, unknown_action
 
 __all__ = ["classify", "configure", "load_packs"]
@@ -473,8 +474,8 @@ def _overridden(actions: Iterable[Action], overrides: Mapping[str, Verdict]) -> 
 
     A privilege action the words found is kept next to a more severe pack verdict (a pack
     that calls `apiTokenDelete` destructive does not make it any less a privilege action).
-    A generated pack (`interlock packs import`) only raises: what the call itself says
-    (`force: true`) stands."""
+    What the call's arguments say (`force: true`) stands whatever the pack says, and a
+    generated pack (`interlock packs import`) only raises."""
     out: list[Action] = []
     for action in actions:
         name = action.operation.partition(":")[2]
@@ -483,7 +484,8 @@ def _overridden(actions: Iterable[Action], overrides: Mapping[str, Verdict]) -> 
             out.append(action)
             continue
         verb, pack = found.verb, found.pack
-        if found.generated and verb.severity < action.verb.severity:
+        lowers = verb.severity < action.verb.severity
+        if lowers and (found.generated or ARGUMENT_MARK in action.reason):
             out.append(action)
             continue
         changed = dataclasses.replace(
