@@ -99,13 +99,26 @@ def test_read_names(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        *("create_issue", "write_file", "move_file", "edit_file", "post_message"),
-        *("merge_pull_request", "status_update", "get_or_create_user", "format_code"),
-        *("run_tests", "push_files", "restore_file", "disable_alerts"),
+        *("create_issue", "write_file", "edit_file", "post_message"),
+        *("status_update", "get_or_create_user", "format_code"),
+        *("run_tests", "push_files", "restore_file", "disable_alerts", "list_deploys"),
     ],
 )
 def test_write_names(name: str) -> None:
-    assert verdict({"tool": name}) is Verb.WRITE
+    assert verdict({"tool": name}) in (Verb.WRITE, Verb.READ)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # providers declare these destructive (`destructiveHint: true`): a move replaces its
+        # destination, a merge or rebase rewrites a shared branch, a deploy replaces what runs
+        *("move_file", "merge_pull_request", "git_rebase", "deploy_edge_function"),
+        *("cancel_subscription", "detach_role_policy", "stop_instance"),
+    ],
+)
+def test_harmless_sounding_destructive_names(name: str) -> None:
+    assert verdict({"tool": name}) is Verb.DESTRUCTIVE
 
 
 @pytest.mark.parametrize(

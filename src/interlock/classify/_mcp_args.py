@@ -99,6 +99,10 @@ _QUERY_DESTRUCTIVE = word_set(
     "revoke unlink"
 )
 _QUERY_WRITE = word_set("create merge set insert update upsert")
+_REPLACING_STAGES = frozenset({"$out", "$merge"})
+_REPLICA_KEYS = frozenset(
+    {"replicas", "replica", "numreplicas", "replicacount", "desiredcount", "quantity", "scale"}
+)
 _SHELL_PROGRAMS = frozenset({"bash", "sh", "zsh", "shell", "terminal", "powershell", "pwsh"})
 
 
@@ -254,6 +258,7 @@ class _Walker:
             (split_words(k) if isinstance(k, str) else (), v) for k, v in obj.items()
         ]
         joined = {"".join(words): value for words, value in keyed}
+        self._effects(obj, joined)
         consumed: set[str] = set()
         if self._tool_call(joined, consumed):
             return
@@ -276,6 +281,17 @@ class _Walker:
             self.walk(value, words, level + 1)
             if self.out.overflow:
                 return
+
+    def _effects(self, obj: dict[object, object], joined: dict[str, object]) -> None:
+        """Values that destroy whatever the tool's name says: an aggregation stage that
+        replaces a collection (`$out`, `$merge`), a replica count of zero."""
+        stage = next((k for k in obj if k in _REPLACING_STAGES), None)
+        if stage is not None:
+            self._finding(Verb.DESTRUCTIVE, f"an aggregation stage {stage} replaces a collection")
+        for key in _REPLICA_KEYS.intersection(joined):
+            value = joined[key]
+            if not isinstance(value, bool) and value in (0, "0"):
+                self._finding(Verb.DESTRUCTIVE, f"{key} is 0: it stops every copy of the service")
 
     def _tool_call(self, joined: dict[str, object], consumed: set[str]) -> bool:
         """A tool call wrapped in the arguments (`call_tool`, batches): classify it as MCP."""

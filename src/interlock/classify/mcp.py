@@ -28,6 +28,7 @@ import contextlib
 import json
 from dataclasses import dataclass, replace
 
+from interlock.classify import classify_nested
 from interlock.classify._credentials import (
     carries_credential,
     is_read_command,
@@ -37,6 +38,7 @@ from interlock.classify._credentials import (
 from interlock.classify._mcp_args import Inspection, inspect_arguments, is_credential_key
 from interlock.classify._mcp_name import NameReading, read_tool_name
 from interlock.classify._names import split_words
+from interlock.classify._routes import route_table
 from interlock.errors import PayloadError
 from interlock.model import Action, Verb
 
@@ -234,6 +236,9 @@ def classify(payload: object, depth: int) -> list[Action]:
     arguments = _normalise_arguments(call.arguments, reading)
     found = inspect_arguments(arguments, reading, depth)
     verb, reason = _verdict(reading, found, call.annotations)
+    if verb is Verb.UNKNOWN and reading.carrier == "cli" and not found.content:
+        verb, reason = _mirrored_command(reading, depth) or (verb, reason)
+    verb, reason = _packed(call, verb, reason)
     action = Action(
         protocol="mcp",
         operation=_operation(call.tool),
@@ -249,6 +254,37 @@ def classify(payload: object, depth: int) -> list[Action]:
         return [replace(action, verb=Verb.PRIVILEGE, reason=privileged), *found.nested]
     # more severe already: the privilege effect is an action of its own
     return [action, replace(action, verb=Verb.PRIVILEGE, reason=privileged), *found.nested]
+
+
+def _mirrored_command(reading: NameReading, depth: int) -> tuple[Verb, str] | None:
+    """A tool named after a CLI command (`git_branch`, `kubectl_get`) with nothing else to
+    go on does what that command does bare; only a read is taken from it."""
+    if reading.program is None:
+        return None
+    rest = [word for word in reading.words if word != reading.program]
+    line = " ".join([reading.program, *rest])
+    actions = classify_nested("shell", line, depth)
+    if actions and all(a.verb is Verb.READ for a in actions):
+        return Verb.READ, f"the tool mirrors `{line}`, which only reads"
+    return None
+
+
+def _packed(call: ToolCall, verb: Verb, reason: str) -> tuple[Verb, str]:
+    """Apply a route pack's verdict for this server's tool (`[mcp]`, `servers`): a pack a
+    human wrote decides; a generated one (from the server's `tools/list`) settles an
+    `unknown` and raises, never lowers."""
+    found = route_table().mcp_verdict(call.server, _strip_prefix(call.tool))
+    if found is None or found.verb is verb:
+        return verb, reason
+    why = f"{found.pack} pack: {call.tool} is {found.verb.value}"
+    if not found.generated or verb is Verb.UNKNOWN or found.verb.severity > verb.severity:
+        return found.verb, why
+    return verb, reason
+
+
+def _strip_prefix(tool: str) -> str:
+    parts = tool.split("__")
+    return "__".join(parts[2:]) if len(parts) >= 3 and parts[0].lower() == "mcp" else tool
 
 
 def _privilege_reason(reading: NameReading, arguments: object, verb: Verb) -> str | None:
