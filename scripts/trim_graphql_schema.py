@@ -15,12 +15,12 @@ import sys
 from pathlib import Path
 
 from graphql import (
-    build_ast_schema,
-    parse,
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLScalarType,
+    build_ast_schema,
     get_named_type,
+    parse,
     print_type,
 )
 

@@ -85,6 +85,8 @@ class RouteRule:
     target: str
     nested: tuple[str, str, tuple[str, ...]] | None = None
     """(kind, "body" | "param", key path): text in the request another classifier reads."""
+    generated: bool = False
+    """From a generated pack: the rule settles an `unknown` and raises, never lowers."""
 
     def match(self, host: str, method: str, path: str, body: Any) -> dict[str, str] | None:
         """Route parameters when this rule applies to the request, else None."""
@@ -374,7 +376,9 @@ def _check_path(template: str, where: str) -> str:
     return template
 
 
-def _rule(pack: str, hosts: tuple[str, ...], raw: object, where: str) -> RouteRule:
+def _rule(
+    pack: str, hosts: tuple[str, ...], raw: object, where: str, generated: bool = False
+) -> RouteRule:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: a rule is a table")
     known = {"host", "method", "path", "when", "verb", "operation", "reason", "target", "nested"}
@@ -409,6 +413,7 @@ def _rule(pack: str, hosts: tuple[str, ...], raw: object, where: str) -> RouteRu
         reason=reason,
         target=target,
         nested=nested,
+        generated=generated,
     )
 
 
@@ -496,7 +501,7 @@ def _pack(text: str, source: str) -> Pack:
     if not isinstance(rules_raw, list):
         raise ConfigError(f"{source}: rules are written as [[rule]] tables")
     rules = tuple(
-        _rule(name, hosts, raw, f"{source}: rule {index + 1}")
+        _rule(name, hosts, raw, f"{source}: rule {index + 1}", "generator" in origin)
         for index, raw in enumerate(rules_raw)
     )
     return Pack(

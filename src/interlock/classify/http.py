@@ -44,6 +44,7 @@ from interlock.classify._credentials import (
 from interlock.classify._http_request import Request, parse_payload
 from interlock.classify._routes import (
     UNREADABLE,
+    RouteRule,
     RouteTable,
     Verdict,
     configure,
@@ -210,20 +211,39 @@ def _route_verdict(request: Request, table: RouteTable, method: str) -> Action:
     detail = f"{method} {endpoint}"
     matched = table.match(request.host, method, request.path, request.body)
     if matched is not None:
-        rule, params = matched
-        targets = [endpoint]
-        target = rule.target_for(params)
-        if target:
-            targets.append(target)
-        targets.extend(v for v in params.values() if v not in targets)
-        return Action(
-            protocol=PROTOCOL,
-            operation=f"{PROTOCOL}:{rule.operation or method}",
-            verb=rule.verb,
-            targets=tuple(targets),
-            reason=rule.reason or f"{rule.pack} pack: {method} {rule.template}",
-            detail=detail,
-        )
+        ruled = _rule_verdict(matched, endpoint, method, detail)
+        if not matched[0].generated:
+            return ruled
+        # a generated rule settles an unknown and raises what Interlock reads, never lowers
+        generic = _generic_verdict(request, table, method, endpoint, detail)
+        if generic.verb is Verb.UNKNOWN or ruled.verb.severity >= generic.verb.severity:
+            return ruled
+        return generic
+    return _generic_verdict(request, table, method, endpoint, detail)
+
+
+def _rule_verdict(
+    matched: tuple[RouteRule, dict[str, str]], endpoint: str, method: str, detail: str
+) -> Action:
+    rule, params = matched
+    targets = [endpoint]
+    target = rule.target_for(params)
+    if target:
+        targets.append(target)
+    targets.extend(v for v in params.values() if v not in targets)
+    return Action(
+        protocol=PROTOCOL,
+        operation=f"{PROTOCOL}:{rule.operation or method}",
+        verb=rule.verb,
+        targets=tuple(targets),
+        reason=rule.reason or f"{rule.pack} pack: {method} {rule.template}",
+        detail=detail,
+    )
+
+
+def _generic_verdict(
+    request: Request, table: RouteTable, method: str, endpoint: str, detail: str
+) -> Action:
     verb = table.methods.get(method)
     if verb is None:
         return Action(

@@ -42,7 +42,7 @@ from interlock.classify._routes import route_table
 from interlock.errors import PayloadError
 from interlock.model import Action, Verb
 
-__all__ = ["classify"]
+__all__ = ["classify", "judge_tool"]
 
 _MAX_OPERATION = 120
 _MAX_DETAIL = 200
@@ -254,6 +254,20 @@ def classify(payload: object, depth: int) -> list[Action]:
         return [replace(action, verb=Verb.PRIVILEGE, reason=privileged), *found.nested]
     # more severe already: the privilege effect is an action of its own
     return [action, replace(action, verb=Verb.PRIVILEGE, reason=privileged), *found.nested]
+
+
+def judge_tool(tool: str, annotations: dict[str, object]) -> Verb:
+    """What a call to `tool` with no arguments would be, from its name and annotations
+    alone, before any route pack: what `interlock packs import mcp` records."""
+    reading = read_tool_name(tool)
+    found = inspect_arguments({}, reading, 0)
+    verb, _ = _verdict(reading, found, annotations)
+    if verb is Verb.UNKNOWN and reading.carrier == "cli":
+        verb = (_mirrored_command(reading, 0) or (verb, ""))[0]
+    privileged = _privilege_reason(reading, {}, verb)
+    if privileged is not None and verb.severity < Verb.PRIVILEGE.severity:
+        return Verb.PRIVILEGE
+    return verb
 
 
 def _mirrored_command(reading: NameReading, depth: int) -> tuple[Verb, str] | None:
