@@ -57,6 +57,7 @@ __all__ = [
     "Verdict",
     "configure",
     "load_packs",
+    "parse_pack",
     "route_table",
 ]
 
@@ -516,6 +517,11 @@ def _pack(text: str, source: str) -> Pack:
         mcp_tools=tools,
         origin=origin,
     )
+
+
+def parse_pack(text: str, source: str) -> Pack:
+    """Parse and validate one pack's TOML text; `ConfigError` names what is wrong."""
+    return _pack(text, source)
 
 
 def _builtin_packs() -> list[Pack]:

@@ -44,18 +44,20 @@ from interlock.classify._credentials import (
 from interlock.classify._http_request import Request, parse_payload
 from interlock.classify._routes import (
     UNREADABLE,
+    Pack,
     RouteRule,
     RouteTable,
     Verdict,
     configure,
     load_packs,
+    parse_pack,
     route_table,
 )
 from interlock.classify._words import destructive_word, disruptive_word, split_words
 from interlock.classify.graphql import ARGUMENT_MARK
 from interlock.model import Action, Verb, unknown_action
 
-__all__ = ["classify", "configure", "load_packs"]
+__all__ = ["Pack", "classify", "configure", "load_packs", "parse_pack", "route_table"]
 
 PROTOCOL = "http"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -14,7 +14,18 @@ from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
 from interlock import __version__
-from interlock.cli import agent, approvals, audit, hooks, policy, proxy, resource, service, user
+from interlock.cli import (
+    agent,
+    approvals,
+    audit,
+    hooks,
+    packs,
+    policy,
+    proxy,
+    resource,
+    service,
+    user,
+)
 from interlock.cli import pg as pg_cli
 from interlock.cli._common import EXIT_BAD_INPUT, err
 from interlock.cli.check import check
@@ -49,6 +60,7 @@ app.add_typer(hooks.app, name="hooks")
 app.add_typer(service.app, name="service")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(proxy.app, name="proxy")
+app.add_typer(packs.app, name="packs")
 proxy.app.command("pg")(pg_cli.pg)
 app.command()(pg_cli.undo)
 app.add_typer(pg_cli.trash_app, name="trash")
