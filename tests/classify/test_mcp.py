@@ -164,13 +164,13 @@ def test_not_read_only_hint_raises_a_read_name_to_write() -> None:
     assert verdict({"tool": "get_thing", "annotations": {"readOnlyHint": False}}) is Verb.WRITE
 
 
-def test_hints_settle_only_an_unrecognised_name() -> None:
-    assert verdict({"tool": "weather", "annotations": {"readOnlyHint": True}}) is Verb.READ
+def test_hints_never_settle_an_unrecognised_name() -> None:
+    # hints only raise: a server's word that its tool is harmless vouches for nothing
+    assert verdict({"tool": "weather", "annotations": {"readOnlyHint": True}}) is Verb.UNKNOWN
     additive = {"readOnlyHint": False, "destructiveHint": False}
-    assert verdict({"tool": "weather", "annotations": additive}) is Verb.WRITE
-    # An omitted destructiveHint is not read as its spec default (true) for known names...
+    assert verdict({"tool": "weather", "annotations": additive}) is Verb.UNKNOWN
+    # An omitted destructiveHint is not read as its spec default (true) for known names.
     assert verdict({"tool": "create_issue", "annotations": {"readOnlyHint": False}}) is Verb.WRITE
-    # ...and an unrecognised, not-read-only tool stays unknown.
     assert verdict({"tool": "weather", "annotations": {"readOnlyHint": False}}) is Verb.UNKNOWN
 
 
@@ -427,9 +427,7 @@ def test_never_raises_and_always_answers(name: str, arguments: object) -> None:
 def test_read_only_hint_never_lowers_any_call(name: str, arguments: object) -> None:
     plain = verdict({"tool": name, "arguments": arguments})
     hinted = verdict({"tool": name, "arguments": arguments, "annotations": {"readOnlyHint": True}})
-    if plain is not Verb.UNKNOWN or hinted is not Verb.READ:
-        # Only an unrecognised tool with nothing else to go on may be settled by the hint.
-        assert hinted.severity >= plain.severity
+    assert hinted.severity >= plain.severity
 
 
 @settings(max_examples=100)

@@ -292,14 +292,14 @@ class RouteTable:
         return None
 
     def mcp_verdict(self, server: str | None, tool: str) -> Verdict | None:
-        """The first pack's verdict for `tool` on `server` (pack `servers` globs); with no
-        server named, only a verdict that raises can be trusted, so generated ones only."""
+        """The first pack's verdict for `tool` on `server` (pack `servers` globs). A call
+        that names no server matches no pack: tool names are not unique across servers."""
+        if server is None:
+            return None
         for pack in self.packs:
             verb = pack.mcp_tools.get(tool)
-            if verb is None:
-                continue
-            if server is None or _host_in(server.lower(), pack.servers):
-                return Verdict(verb, pack.name, pack.generated or server is None)
+            if verb is not None and _host_in(server.lower(), pack.servers):
+                return Verdict(verb, pack.name, pack.generated)
         return None
 
     def graphql_pack(self, host: str, path: str) -> Pack | None:

@@ -11,10 +11,11 @@ verdict is the most severe of three readings:
    classifiers, `action: delete`-style values and `force: true`-style flags count, and a
    carrier with nothing recognisable in its arguments is `unknown`;
 3. the server's **annotations**, which are hints from a possibly untrusted server. They can
-   raise the verdict (`destructiveHint: true`, `readOnlyHint: false`) but never lower what
-   the name or arguments say. They only *settle* a tool whose name and arguments say nothing
-   (`frobnicate` with `readOnlyHint: true` is read): the name is as much the server's word
-   as the hint, so trusting one and not the other buys nothing.
+   raise the verdict (`destructiveHint: true`, `readOnlyHint: false`) and never lower it:
+   `frobnicate` with `readOnlyHint: true` stays unknown. `idempotentHint` and
+   `openWorldHint` say nothing about loss and change nothing.
+4. a route pack's `[mcp]` verdict for the server's tool (`interlock packs import mcp` turns
+   a server's `tools/list` into one): a generated pack settles an unknown name and raises.
 
 A name without a recognised verb and nothing else to go on is `unknown` (fail closed).
 A tool about a credential or a privilege that is not a read (`create_api_key`,
@@ -172,12 +173,9 @@ def _verdict(
     elif reading.carrier is not None and not found.content:
         signals.append((Verb.UNKNOWN, f"{reading.reason}, but its arguments say nothing known"))
     elif reading.carrier is None and not found.content:
-        if read_only is True:
-            signals.append((Verb.READ, "unrecognised tool name; the server declares it read-only"))
-        elif read_only is False and destructive_hint is False:
-            signals.append((Verb.WRITE, "unrecognised tool name; the server declares it additive"))
-        else:
-            signals.append((Verb.UNKNOWN, reading.reason))
+        # A hint never vouches: `readOnlyHint: true` on a name that says nothing leaves it
+        # unknown (hints only raise).
+        signals.append((Verb.UNKNOWN, reading.reason))
     if reading.suspicious:
         signals.append((Verb.UNKNOWN, "tool name has look-alike or missing letters"))
     signals.extend((f.verb, f.reason) for f in found.findings)
@@ -287,7 +285,8 @@ def _packed(call: ToolCall, verb: Verb, reason: str) -> tuple[Verb, str]:
     """Apply a route pack's verdict for this server's tool (`[mcp]`, `servers`): a pack a
     human wrote decides; a generated one (from the server's `tools/list`) settles an
     `unknown` and raises, never lowers."""
-    found = route_table().mcp_verdict(call.server, _strip_prefix(call.tool))
+    server, tool = _server_and_tool(call)
+    found = route_table().mcp_verdict(server, tool)
     if found is None or found.verb is verb:
         return verb, reason
     why = f"{found.pack} pack: {call.tool} is {found.verb.value}"
@@ -296,9 +295,12 @@ def _packed(call: ToolCall, verb: Verb, reason: str) -> tuple[Verb, str]:
     return verb, reason
 
 
-def _strip_prefix(tool: str) -> str:
-    parts = tool.split("__")
-    return "__".join(parts[2:]) if len(parts) >= 3 and parts[0].lower() == "mcp" else tool
+def _server_and_tool(call: ToolCall) -> tuple[str | None, str]:
+    """`mcp__filesystem__write_file` (Claude Code's spelling) names its server too."""
+    parts = call.tool.split("__")
+    if len(parts) >= 3 and parts[0].lower() == "mcp":
+        return call.server or parts[1], "__".join(parts[2:])
+    return call.server, call.tool
 
 
 def _privilege_reason(reading: NameReading, arguments: object, verb: Verb) -> str | None:
