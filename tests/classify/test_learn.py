@@ -535,6 +535,49 @@ PROVIDER_CASES = [
         "read",
     ),
     ("mcp", {"tool": "list_deploys", "arguments": {}}, "read"),
+    # privilege (issue 15): Kubernetes manifests handed to a generic tool
+    (
+        "mcp",
+        {
+            "tool": "resources_create_or_update",
+            "arguments": {
+                "resource": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
+            },
+        },
+        "privilege",
+    ),
+    (
+        "mcp",
+        {
+            "tool": "resources_create_or_update",
+            "arguments": {"resource": "apiVersion: v1\nkind: ConfigMap\n"},
+        },
+        "write",
+    ),
+    (
+        "http",
+        _http(
+            "POST",
+            "https://gitlab.com/api/v4/projects/1/deploy_keys",
+            {"title": "ci", "key": "ssh-ed25519 A"},
+        ),
+        "privilege",
+    ),
+    (
+        "http",
+        _http("POST", "https://api.heroku.com/oauth/authorizations", {"scope": ["global"]}),
+        "privilege",
+    ),
+    (
+        "http",
+        _http("POST", "https://iam.googleapis.com/v1/projects/p/serviceAccounts/sa/keys", {}),
+        "privilege",
+    ),
+    (
+        "graphql",
+        {"query": 'mutation { createDeployKey(input: {repo: "x", key: "ssh"}) { id } }'},
+        "privilege",
+    ),
     (
         "mcp",
         {"tool": "add_deploy_key", "arguments": {"repo": "o/r", "key": "ssh-ed25519 AAAA"}},

@@ -19,12 +19,14 @@ Keys are read as words (`sqlStatements`, `shell_command`, `http-method`), like t
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from interlock.classify import _mcp_words as w
 from interlock.classify import classify_nested
+from interlock.classify._credentials import privilege_subject
 from interlock.classify._mcp_name import NameReading
 from interlock.classify._mcp_words import word_set
 from interlock.classify._names import split_words
@@ -100,6 +102,8 @@ _QUERY_DESTRUCTIVE = word_set(
 )
 _QUERY_WRITE = word_set("create merge set insert update upsert")
 _REPLACING_STAGES = frozenset({"$out", "$merge"})
+# `kind:` lines of a Kubernetes manifest handed as text (`ClusterRoleBinding`, `Role`).
+_MANIFEST_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Za-z]+)", re.MULTILINE)
 _REPLICA_KEYS = frozenset(
     {"replicas", "replica", "numreplicas", "replicacount", "desiredcount", "quantity", "scale"}
 )
@@ -283,6 +287,11 @@ class _Walker:
                 return
 
     def _effects(self, obj: dict[object, object], joined: dict[str, object]) -> None:
+        kind = obj.get("kind")
+        if isinstance(kind, str) and "apiVersion" in obj:
+            subject = privilege_subject(split_words(kind))
+            if subject is not None:
+                self._finding(Verb.PRIVILEGE, f"the manifest creates or changes a {kind}")
         """Values that destroy whatever the tool's name says: an aggregation stage that
         replaces a collection (`$out`, `$merge`), a replica count of zero."""
         stage = next((k for k in obj if k in _REPLACING_STAGES), None)
@@ -442,6 +451,10 @@ class _Walker:
                     f"a write aimed at {path}, a system or credential file",
                     content=False,
                 )
+        for kind in _MANIFEST_KIND.findall(text[:MAX_JSON_STRING]):
+            subject = privilege_subject(split_words(kind))
+            if subject is not None:
+                self._finding(Verb.PRIVILEGE, f"the manifest creates or changes a {kind}")
         stripped = text.lstrip()
         if stripped[:1] in {"{", "["} and len(text) <= MAX_JSON_STRING:
             try:
