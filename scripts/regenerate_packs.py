@@ -84,6 +84,19 @@ GENERATED = (
         Origin("mcp-memory", f"{_MCP_SERVERS} src/memory", "2026-07-29", "MIT"),
         servers=("memory", "*memory*"),
     ),
+    Generated(
+        "mcp",
+        "mcp-supabase.tools.json",
+        "mcp_supabase.toml",
+        Origin(
+            "mcp-supabase",
+            "github.com/supabase-community/supabase-mcp@17fb90f8655ad1ce7ee320614d22eb68bb26e510 "
+            "packages/mcp-server-supabase/src/tools",
+            "2026-04-21",
+            "Apache-2.0",
+        ),
+        servers=("supabase", "*supabase*"),
+    ),
 )
 
 

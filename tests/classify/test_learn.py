@@ -535,6 +535,50 @@ PROVIDER_CASES = [
         "read",
     ),
     ("mcp", {"tool": "list_deploys", "arguments": {}}, "read"),
+    # Supabase's server, by its own annotations
+    (
+        "mcp",
+        {"tool": "mcp__supabase__reset_branch", "arguments": {"branch_id": "b"}},
+        "destructive",
+    ),
+    (
+        "mcp",
+        {"tool": "merge_branch", "server": "supabase", "arguments": {"branch_id": "b"}},
+        "destructive",
+    ),
+    (
+        "mcp",
+        {"tool": "pause_project", "server": "supabase", "arguments": {"project_id": "p"}},
+        "write",
+    ),
+    (
+        "mcp",
+        {"tool": "restore_project", "server": "supabase", "arguments": {"project_id": "p"}},
+        "write",
+    ),
+    (
+        "mcp",
+        {"tool": "list_tables", "server": "supabase", "arguments": {"schemas": ["public"]}},
+        "read",
+    ),
+    (
+        "mcp",
+        {
+            "tool": "execute_sql",
+            "server": "supabase",
+            "arguments": {"project_id": "p", "query": "select 1"},
+        },
+        "read",
+    ),
+    (
+        "mcp",
+        {
+            "tool": "execute_sql",
+            "server": "supabase",
+            "arguments": {"project_id": "p", "query": "drop table orders"},
+        },
+        "destructive",
+    ),
     # privilege (issue 15): Kubernetes manifests handed to a generic tool
     (
         "mcp",

@@ -3,7 +3,8 @@
 Each tool is read the way a call to it is (`interlock.classify.mcp`: its name, its declared
 annotations, which only raise), and raised further by its description's words of loss.
 Tools whose arguments decide (carriers such as `execute_sql`, names with no verb) are left
-out: the call is judged when it is made.
+out, whatever their hints say: the call is judged when it is made (with the hints it
+carries, which raise).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from interlock.classify._mcp_name import read_tool_name
 from interlock.classify.learn._judge import documented_loss
 from interlock.classify.learn._pack import Origin, render
 from interlock.classify.mcp import judge_tool
@@ -39,6 +41,8 @@ def from_mcp_tools(result: Any, origin: Origin, servers: tuple[str, ...]) -> str
             raise InputError("a tool in the list has no `name`")
         annotations = tool.get("annotations")
         annotations = dict(annotations) if isinstance(annotations, Mapping) else {}
+        if read_tool_name(tool["name"]).carrier is not None:
+            continue  # it runs what it is given (`execute_sql`): judged per call
         verb = judge_tool(tool["name"], annotations)
         if verb is Verb.UNKNOWN:
             continue  # its arguments decide: judged per call
