@@ -49,7 +49,7 @@ WRITE: frozenset[str] = word_set(
     overwrite rollback revert promote start stop restart reboot resume pause suspend scale
     resize drain cordon uncordon vacuum compact expire record track annotate review rerun
     retry train upgrade backup snapshot format rewrite dismiss prioritize reprioritize hide
-    unhide acknowledge ack snooze reorder rank
+    unhide acknowledge ack snooze reorder rank switch finalize prepare
     """
 )
 

@@ -567,6 +567,9 @@ def configure(extra_dirs: Iterable[str | os.PathLike[str]] | None = None) -> Rou
     table = load_packs(extra_dirs)
     with _lock:
         _table = table
+    from interlock.classify import clear_cache  # answers cached under the old packs
+
+    clear_cache()
     return table
 
 

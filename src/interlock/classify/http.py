@@ -99,7 +99,7 @@ _SETTINGS_WORDS = frozenset(
 _EXEC_WORDS = frozenset(
     {"exec", "execute", "shell", "ssh", "console", "command", "commands", "run"}
 )
-_EXEC_KEYS = ("command", "cmd", "Cmd", "Command", "argv", "args", "script")
+_EXEC_KEYS = ("command", "cmd", "Cmd", "Command", "argv", "script")
 # A bare `flush` segment writes buffers out (Elasticsearch `_flush`): routine, not a loss.
 _ROUTINE_SEGMENTS = frozenset({"flush"})
 _GRAPHQL_WORDS = frozenset({"graphql", "gql"})
