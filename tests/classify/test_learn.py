@@ -25,7 +25,8 @@ from interlock.classify import classify
 from interlock.classify.http import configure, parse_pack
 from interlock.classify.learn import Origin, from_graphql, from_mcp_tools, from_openapi
 from interlock.errors import InputError
-from interlock.model import Verb, most_severe
+from interlock.gate import Gate
+from interlock.model import Agent, Outcome, Resource, Verb, most_severe
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "schemas"
@@ -630,9 +631,17 @@ PROVIDER_CASES = [
 ]
 
 
+GATE = Gate()
+PRODUCTION = Resource("prod", "production")
+
+
 @pytest.mark.parametrize(("kind", "payload", "expected"), PROVIDER_CASES)
 def test_provider_calls(kind: str, payload: object, expected: str) -> None:
-    assert risk(kind, payload).value == expected
+    actions = classify(kind, payload)
+    assert most_severe(a.verb for a in actions).value == expected
+    # and the default policy on production: stopped, or let through
+    outcome = GATE.decide(Agent("provider-cases"), PRODUCTION, actions).outcome
+    assert (outcome is Outcome.ALLOW) is (expected in ("read", "write"))
 
 
 # ---- adversarial ---------------------------------------------------------------------------
