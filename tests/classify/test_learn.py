@@ -384,6 +384,26 @@ PROVIDER_CASES = [
         ),
         "destructive",
     ),
+    # flags that make a change irreversible
+    (
+        "http",
+        _http("POST", "https://api.machines.dev/v1/apps/web/machines/m1/suspend", {"force": True}),
+        "destructive",
+    ),
+    (
+        "http",
+        _http(
+            "POST",
+            "https://api.example.test/v1/volumes/v1/detach-request",
+            {"options": {"hardDelete": "true"}},
+        ),
+        "destructive",
+    ),
+    (
+        "http",
+        _http("PATCH", "https://api.github.com/repos/o/r", {"delete_branch_on_merge": True}),
+        "write",
+    ),
     # path verbs
     ("http", _http("POST", "https://api.stripe.com/v1/invoices/in_1/void"), "destructive"),
     ("http", _http("POST", "https://api.machines.dev/v1/apps/web/machines/m1/stop"), "destructive"),

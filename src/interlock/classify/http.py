@@ -100,6 +100,10 @@ _EXEC_WORDS = frozenset(
     {"exec", "execute", "shell", "ssh", "console", "command", "commands", "run"}
 )
 _EXEC_KEYS = ("command", "cmd", "Cmd", "Command", "argv", "script")
+# Flags that make a change irreversible when set: `{"force": true}`, `{"hardDelete": true}`.
+_FLAG_MODIFIERS = frozenset(
+    {"force", "forced", "hard", "permanent", "permanently", "cascade", "purge", "wipe", "overwrite"}
+)
 # A bare `flush` segment writes buffers out (Elasticsearch `_flush`): routine, not a loss.
 _ROUTINE_SEGMENTS = frozenset({"flush"})
 _GRAPHQL_WORDS = frozenset({"graphql", "gql"})
@@ -339,6 +343,9 @@ def _body_effect(request: Request, methods: list[str]) -> str | None:
     zero = _zero_replicas(request.body, 0)
     if zero is not None:
         return f"the body sets {zero} to 0: it stops every copy of the service"
+    flag = _irreversible_flag(request.body, 0)
+    if flag is not None:
+        return f"the body sets {flag} to true: the change cannot be undone"
     if isinstance(request.body, Mapping) and any(m in ("PATCH", "PUT") for m in methods):
         words = {w for segment in request.segments[-2:] for w in split_words(segment)}
         if words & _SETTINGS_WORDS:
@@ -353,6 +360,29 @@ def _body_effect(request: Request, methods: list[str]) -> str | None:
                 word = destructive_word(split_words(key), imperative_only=True)
                 if word is not None:
                     return f"the body holds a {key[:40]!r} operation: a command to {word}"
+    return None
+
+
+def _irreversible_flag(value: Any, level: int) -> str | None:
+    """A flag that makes a change irreversible set to true (`force`, `hard`, `cascade`,
+    `forceDelete`, `purge`), searched a few levels deep, or None."""
+    if level > 3:
+        return None
+    items: list[Any] = []
+    if isinstance(value, Mapping):
+        for key, child in list(value.items())[:128]:
+            if isinstance(key, str) and (child is True or child in ("true", "True")):
+                words = split_words(key)
+                if words and words[0] in _FLAG_MODIFIERS:
+                    return key
+            items.append(child)
+    elif isinstance(value, list):
+        items = value[:64]
+    for child in items:
+        if isinstance(child, Mapping | list):
+            found = _irreversible_flag(child, level + 1)
+            if found is not None:
+                return found
     return None
 
 
