@@ -375,8 +375,9 @@ def _argument_keys(
 _MODIFIERS = frozenset(
     {"force", "forced", "replace", "overwrite", "hard", "permanent", "permanently", "cascade"}
 )
+# In a mutation a `count` of zero scales down too (Fly's `scaleApp(regions: [{count: 0}])`).
 _REPLICA_KEYS = frozenset(
-    {"replicas", "numreplicas", "replicacount", "desiredcount", "quantity", "instances"}
+    {"replicas", "numreplicas", "replicacount", "desiredcount", "quantity", "instances", "count"}
 )
 
 
