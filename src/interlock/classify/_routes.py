@@ -268,11 +268,18 @@ class RouteTable:
     )
 
     def __post_init__(self) -> None:
-        rules = [rule for pack in self.packs for rule in pack.rules]
-        keys = {rule.prefix for rule in rules}
-        keys |= {key[:1] for key in keys} | {()}
+        buckets: dict[tuple[str, ...], list[tuple[int, RouteRule]]] = {}
+        position = 0
+        for pack in self.packs:
+            for rule in pack.rules:
+                buckets.setdefault(rule.prefix, []).append((position, rule))
+                position += 1
+        keys = set(buckets) | {key[:1] for key in buckets} | {()}
         for key in keys:
-            self._index[key] = tuple(r for r in rules if key[: len(r.prefix)] == r.prefix)
+            # the rules whose literal prefix is a prefix of `key`, in precedence order
+            found = [item for size in range(len(key) + 1) for item in buckets.get(key[:size], ())]
+            found.sort(key=lambda item: item[0])
+            self._index[key] = tuple(rule for _, rule in found)
 
     def _candidates(self, path: str) -> tuple[RouteRule, ...]:
         segments = path.lower().strip("/").split("/", 2)
