@@ -57,7 +57,15 @@ from interlock.classify._words import destructive_word, disruptive_word, split_w
 from interlock.classify.graphql import ARGUMENT_MARK
 from interlock.model import Action, Verb, unknown_action
 
-__all__ = ["Pack", "classify", "configure", "load_packs", "parse_pack", "route_table"]
+__all__ = [
+    "Pack",
+    "RouteTable",
+    "classify",
+    "configure",
+    "load_packs",
+    "parse_pack",
+    "route_table",
+]
 
 PROTOCOL = "http"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
