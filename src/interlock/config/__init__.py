@@ -10,6 +10,7 @@
     Config.webhooks                                [[webhooks]]     -> WebhookConfig, …
     Config.identity                                [identity]       -> IdentitySettings
     Config.up                                      [up], [up.pg]    -> UpSettings
+    Config.enforcement                             [enforcement]    -> EnforcementSettings
     Config.check()                                 every table at once
 
 Every problem is one `ConfigError` naming the file, the table and the key:
@@ -20,11 +21,13 @@ defaults; docs/configuration.md documents exactly those (a test keeps them toget
     _file        reading, parsing once, the `Config` of a file
     _values      `Shape`, `Table` and the value checks every table shares
     _core        [policies], [audit], [resources.NAME]
-    _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up: one table each
+    _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up, _enforcement: one
+    table each
 """
 
 from interlock.config._approvals import ApprovalSettings
 from interlock.config._core import AuditSettings, PolicySettings
+from interlock.config._enforcement import EnforcementSettings
 from interlock.config._file import SECTIONS, SHAPES, TABLES, Config, parse_config, read_config
 from interlock.config._hooks import (
     DEFAULT_BUDGET_SECONDS,
@@ -74,6 +77,7 @@ __all__ = [
     "AuditSettings",
     "BeforeHook",
     "Config",
+    "EnforcementSettings",
     "HookSettings",
     "IdentitySettings",
     "PolicySettings",

@@ -31,6 +31,7 @@ from interlock.config._core import (
     policies_from,
     resources_from,
 )
+from interlock.config._enforcement import ENFORCEMENT, EnforcementSettings, enforcement_from
 from interlock.config._hooks import HOOKS, PRODUCTION_MARKER, HookSettings, hooks_from
 from interlock.config._identity import IDENTITY, IdentitySettings, identity_from
 from interlock.config._proxy_http import BEFORE, PROXY_HTTP, ROUTE, ProxyConfig, proxy_http_from
@@ -53,6 +54,7 @@ TABLES = (
     "webhooks",
     "identity",
     "up",
+    "enforcement",
 )
 PROXY = Shape("proxy", {}, nested=("http", "pg"))
 
@@ -75,6 +77,7 @@ SHAPES: tuple[Shape, ...] = (
     IDENTITY,
     UP,
     UP_PG,
+    ENFORCEMENT,
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
@@ -90,6 +93,7 @@ SECTIONS = (
     "webhooks",
     "identity",
     "up",
+    "enforcement",
 )
 """The typed sections of a `Config`, by attribute name."""
 
@@ -163,6 +167,10 @@ class Config:
     @cached_property
     def up(self) -> UpSettings:
         return up_from(self.document.get("up", {}), self._prefix)
+
+    @cached_property
+    def enforcement(self) -> EnforcementSettings:
+        return enforcement_from(self.document.get("enforcement", {}), self._prefix)
 
     # -- the file as a whole
 
