@@ -384,6 +384,40 @@ PROVIDER_CASES = [
         ),
         "destructive",
     ),
+    # terminal states and envelopes under a batch key
+    (
+        "http",
+        _http("PATCH", "https://api.example.test/v1/instances/i1", {"state": "terminated"}),
+        "destructive",
+    ),
+    (
+        "http",
+        _http("PATCH", "https://api.github.com/repos/o/r/issues/1", {"state": "closed"}),
+        "write",
+    ),
+    (
+        "http",
+        _http(
+            "POST",
+            "https://es.example.test:9200/_aliases",
+            {
+                "actions": [
+                    {"add": {"index": "a", "alias": "x"}},
+                    {"remove_index": {"index": "old"}},
+                ]
+            },
+        ),
+        "destructive",
+    ),
+    (
+        "http",
+        _http(
+            "POST",
+            "https://es.example.test:9200/_aliases",
+            {"actions": [{"add": {"index": "a", "alias": "x"}}]},
+        ),
+        "write",
+    ),
     # flags that make a change irreversible
     (
         "http",

@@ -112,6 +112,14 @@ _EXEC_KEYS = ("command", "cmd", "Cmd", "Command", "argv", "script")
 _FLAG_MODIFIERS = frozenset(
     {"force", "forced", "hard", "permanent", "permanently", "cascade", "purge", "wipe", "overwrite"}
 )
+# A state that cannot be left once set: `{"status": "terminated"}`, Stripe's card `canceled`
+# is not here (a workflow's `canceled` is an ordinary state elsewhere).
+_STATE_KEYS = frozenset({"status", "state", "lifecycle_state", "lifecyclestate"})
+_TERMINAL_STATES = frozenset(
+    {"deleted", "destroyed", "terminated", "purged", "revoked", "void", "voided", "decommissioned"}
+)
+# Keys holding a batch of operation envelopes (`{"actions": [{"remove_index": {…}}]}`).
+_BATCH_KEYS = frozenset({"actions", "operations", "ops", "requests", "mutations", "commands"})
 # A bare `flush` segment writes buffers out (Elasticsearch `_flush`): routine, not a loss.
 _ROUTINE_SEGMENTS = frozenset({"flush"})
 _GRAPHQL_WORDS = frozenset({"graphql", "gql"})
@@ -361,6 +369,15 @@ def _body_effect(request: Request, methods: list[str]) -> str | None:
             if removed:
                 return f"the body sets {removed[0][:60]!r} to null: it removes the setting"
     items = request.body if isinstance(request.body, list) else [request.body]
+    if isinstance(request.body, Mapping):
+        # a terminal state assigned (`{"status": "terminated"}`), envelopes under a batch key
+        for key, value in list(request.body.items())[:128]:
+            lowered = key.lower() if isinstance(key, str) else ""
+            if lowered in _STATE_KEYS and isinstance(value, str):
+                if value.strip().lower() in _TERMINAL_STATES:
+                    return f"the body sets {key} to {value.strip()!r}: it cannot be undone"
+            elif lowered in _BATCH_KEYS and isinstance(value, list):
+                items = [*items, *value[:1024]]
     for item in items[:1024]:
         if isinstance(item, Mapping) and len(item) == 1:
             ((key, value),) = item.items()
