@@ -188,6 +188,21 @@ def _segments(raw_path: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _ndjson(text: str) -> Any:
+    """Newline-delimited JSON (Elasticsearch `_bulk`, OpenSearch, Loki): a list of the
+    values, one per line; UNREADABLE when any line is not JSON."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or len(lines) > 10_000:
+        return UNREADABLE
+    values: list[Any] = []
+    for line in lines:
+        try:
+            values.append(loads_strict(line))
+        except (DuplicateKeyError, ValueError, RecursionError):
+            return UNREADABLE
+    return values
+
+
 def _parse_body(body: str, content_type: str) -> Any:
     """A text body as JSON, as a form, or UNREADABLE; never raises."""
     media = content_type.split(";", 1)[0].strip().lower()
@@ -195,8 +210,10 @@ def _parse_body(body: str, content_type: str) -> Any:
     if stripped[:1] in ("{", "[", '"') or media.endswith("json"):
         try:
             return loads_strict(stripped)
-        except (DuplicateKeyError, ValueError, RecursionError):
+        except DuplicateKeyError:
             return UNREADABLE
+        except (ValueError, RecursionError):
+            return _ndjson(stripped)
     if media == "application/x-www-form-urlencoded" or (
         "=" in stripped and not any(c.isspace() for c in stripped)
     ):

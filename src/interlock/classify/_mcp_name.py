@@ -101,6 +101,13 @@ def read_tool_name(name: str) -> NameReading:
         )
     writes = [word for word, verb in verbs if verb is Verb.WRITE]
     pair = w.destructive_pair(words) if writes else None
+    # the name's first verb must be the disruptive one: `add_deploy_key` adds a key
+    first_verb = next((word for word, v in verbs if v is not None or word in w.DISRUPTIVE), None)
+    disruptive = first_verb if first_verb in w.DISRUPTIVE else None
+    if pair is None and disruptive is not None:
+        return NameReading(
+            words, Verb.DESTRUCTIVE, f"tool name says {disruptive!r}", program=program
+        )
     if pair is not None:
         return NameReading(
             words, Verb.DESTRUCTIVE, f"tool name says {pair[0]!r} a {pair[1]!r}", program=program

@@ -53,16 +53,20 @@ from interlock.classify._credentials import (
     signs_in,
 )
 from interlock.classify._graphql_doc import Operation, RootField, analyse
-from interlock.classify._words import destructive_word, split_words
+from interlock.classify._words import destructive_word, disruptive_word, split_words
 from interlock.errors import PayloadError
 from interlock.model import Action, Verb, unknown_action
 from interlock.redact import is_sensitive_key
 
-__all__ = ["MAX_BATCH", "classify", "is_graphql_document", "loads_strict"]
+__all__ = ["ARGUMENT_MARK", "MAX_BATCH", "classify", "is_graphql_document", "loads_strict"]
 
 PROTOCOL = "graphql"
 MAX_BATCH = 256
 """Largest batch (array of requests) analysed; a longer one is `unknown`."""
+
+ARGUMENT_MARK = ": by its arguments, "
+"""In a reason, marks a verdict the call's arguments raised (`force: true`): a provider
+pack's verdict for the field's name does not lower it."""
 
 _MAX_TARGETS = 16
 _MAX_TARGET_CHARS = 200
@@ -221,9 +225,13 @@ def _mutation_actions(operation: Operation, variables: Mapping[str, Any]) -> lis
             verb, reason = Verb.READ, f"{root.name} only reads schema metadata"
         elif word := destructive_word(split_words(root.name)):
             verb, reason = Verb.DESTRUCTIVE, f"mutation {root.name} means {word!r}"
+        elif word := disruptive_word(split_words(root.name)):
+            verb, reason = Verb.DESTRUCTIVE, f"mutation {root.name} is a command to {word}"
         elif root.nested_commands:
             verb = Verb.DESTRUCTIVE
             reason = f"mutation {root.name} runs nested command {root.nested_commands[0]}"
+        elif effect := _argument_effect(root, operation, variables):
+            verb, reason = Verb.DESTRUCTIVE, f"mutation {root.name}{ARGUMENT_MARK}{effect}"
         else:
             verb, reason = Verb.WRITE, f"mutation {root.name} changes data"
         if verb is Verb.DESTRUCTIVE and not targets:
@@ -360,6 +368,55 @@ def _argument_keys(
                     stack.append((value, level + 1))
         elif isinstance(node, list):
             stack.extend((item, level + 1) for item in node[:64])
+
+
+# Flags that make a change irreversible when set (`force: true`, `replaceAll: true`,
+# `hardDelete: true`); a flag led by a destructive verb counts too (`deleteBranch: true`).
+_MODIFIERS = frozenset(
+    {"force", "forced", "replace", "overwrite", "hard", "permanent", "permanently", "cascade"}
+)
+# In a mutation a `count` of zero scales down too (Fly's `scaleApp(regions: [{count: 0}])`).
+_REPLICA_KEYS = frozenset(
+    {"replicas", "numreplicas", "replicacount", "desiredcount", "quantity", "instances", "count"}
+)
+
+
+def _argument_effect(
+    root: RootField, operation: Operation, variables: Mapping[str, Any]
+) -> str | None:
+    """Why the arguments make the mutation destructive, or None: an irreversible flag set
+    (`force: true`, `replaceAll: true`, `deleteSource: true`) or a replica count of zero, at
+    any depth of input objects and through variables."""
+    stack: list[tuple[str, Any, int]] = [(a.name.value, a.value, 0) for a in root.arguments]
+    while stack:
+        key, node, level = stack.pop()
+        if level > _MAX_VALUE_DEPTH:
+            continue
+        node = _resolve(node, operation, variables) if isinstance(node, VariableNode) else node
+        if isinstance(node, ObjectValueNode):
+            stack.extend((f.name.value, f.value, level + 1) for f in node.fields)
+            continue
+        if isinstance(node, Mapping):
+            stack.extend(
+                (k, v, level + 1) for k, v in list(node.items())[:64] if isinstance(k, str)
+            )
+            continue
+        if isinstance(node, ListValueNode):
+            stack.extend((key, item, level + 1) for item in node.values[:64])
+            continue
+        if isinstance(node, list):
+            stack.extend((key, item, level + 1) for item in node[:64])
+            continue
+        value: Any = node.value if isinstance(node, ValueNode) and hasattr(node, "value") else node
+        words = split_words(key)
+        if not words:
+            continue
+        if value is True or (isinstance(value, str) and value.strip().lower() == "true"):
+            if words[0] in _MODIFIERS or destructive_word(words[:1], imperative_only=True):
+                return f"{key} is true"
+        elif "".join(words) in _REPLICA_KEYS and str(value).strip() == "0":
+            return f"{key} is 0, which stops every copy of the service"
+    return None
 
 
 def _fallback_targets(

@@ -30,6 +30,7 @@ query strings never appear in an action.
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -41,17 +42,86 @@ from interlock.classify._credentials import (
     signs_in,
 )
 from interlock.classify._http_request import Request, parse_payload
-from interlock.classify._routes import UNREADABLE, RouteTable, configure, load_packs, route_table
-from interlock.classify._words import destructive_word, split_words
+from interlock.classify._routes import (
+    UNREADABLE,
+    Pack,
+    RouteRule,
+    RouteTable,
+    Verdict,
+    configure,
+    load_packs,
+    parse_pack,
+    route_table,
+)
+from interlock.classify._words import destructive_word, disruptive_word, split_words
+from interlock.classify.graphql import ARGUMENT_MARK
 from interlock.model import Action, Verb, unknown_action
 
-__all__ = ["classify", "configure", "load_packs"]
+__all__ = [
+    "Pack",
+    "RouteTable",
+    "classify",
+    "configure",
+    "load_packs",
+    "parse_pack",
+    "route_table",
+]
 
 PROTOCOL = "http"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _OVERRIDE_HEADERS = ("x-http-method-override", "x-http-method", "x-method-override")
 _COMMAND_KEYS = frozenset({"action", "op", "operation", "cmd", "command", "do", "method", "task"})
 _COMMAND_HEADERS = ("x-amz-target", "soapaction")
+# A body's `type` (or `kind`) names the command when the path is a collection of actions:
+# DigitalOcean's `POST /v2/droplets/{id}/actions {"type": "rebuild"}`.
+_ACTION_PATHS = frozenset({"action", "actions", "operation", "operations", "command", "commands"})
+_TYPE_KEYS = frozenset({"type", "kind", "action_type", "actiontype"})
+# Keys whose value is how many copies run: zero stops the service (`replicas: 0`).
+_REPLICA_KEYS = frozenset(
+    {
+        "replicas",
+        "replica",
+        "numreplicas",
+        "replicacount",
+        "desiredcount",
+        "desiredreplicas",
+        "quantity",
+        "instancecount",
+        "instances",
+        "numinstances",
+        "nodecount",
+        "minreplicas",
+        "maxreplicas",
+        "mininstances",
+        "maxinstances",
+        "scale",
+    }
+)
+# Paths that hold named settings: a PATCH assigning null to one removes it (Heroku's
+# `PATCH /apps/{app}/config-vars {"DATABASE_URL": null}`).
+_SETTINGS_WORDS = frozenset(
+    {"config", "configs", "vars", "variables", "env", "environment", "settings", "secrets"}
+)
+# Path words of endpoints that run a command given in the request (Kubernetes `…/exec`,
+# Docker `/containers/{id}/exec`, Fly machines `…/exec`): the shell classifier reads it.
+_EXEC_WORDS = frozenset(
+    {"exec", "execute", "shell", "ssh", "console", "command", "commands", "run"}
+)
+_EXEC_KEYS = ("command", "cmd", "Cmd", "Command", "argv", "script")
+# Flags that make a change irreversible when set: `{"force": true}`, `{"hardDelete": true}`.
+_FLAG_MODIFIERS = frozenset(
+    {"force", "forced", "hard", "permanent", "permanently", "cascade", "purge", "wipe", "overwrite"}
+)
+# A state that cannot be left once set: `{"status": "terminated"}`, Stripe's card `canceled`
+# is not here (a workflow's `canceled` is an ordinary state elsewhere).
+_STATE_KEYS = frozenset({"status", "state", "lifecycle_state", "lifecyclestate"})
+_TERMINAL_STATES = frozenset(
+    {"deleted", "destroyed", "terminated", "purged", "revoked", "void", "voided", "decommissioned"}
+)
+# Keys holding a batch of operation envelopes (`{"actions": [{"remove_index": {…}}]}`).
+_BATCH_KEYS = frozenset({"actions", "operations", "ops", "requests", "mutations", "commands"})
+# A bare `flush` segment writes buffers out (Elasticsearch `_flush`): routine, not a loss.
+_ROUTINE_SEGMENTS = frozenset({"flush"})
 _GRAPHQL_WORDS = frozenset({"graphql", "gql"})
 
 
@@ -106,6 +176,9 @@ def _route_actions(request: Request, table: RouteTable) -> list[Action]:
         action = dataclasses.replace(
             action, verb=Verb.DESTRUCTIVE, reason=f"{where} is a command to {word}"
         )
+    effect = _body_effect(request, methods)
+    if effect is not None and action.verb is not Verb.DESTRUCTIVE:
+        action = dataclasses.replace(action, verb=Verb.DESTRUCTIVE, reason=effect)
     if len(methods) > 1:
         overridden = f"method overridden to {', '.join(methods[1:])}; "
         action = dataclasses.replace(action, reason=overridden + action.reason)
@@ -160,20 +233,39 @@ def _route_verdict(request: Request, table: RouteTable, method: str) -> Action:
     detail = f"{method} {endpoint}"
     matched = table.match(request.host, method, request.path, request.body)
     if matched is not None:
-        rule, params = matched
-        targets = [endpoint]
-        target = rule.target_for(params)
-        if target:
-            targets.append(target)
-        targets.extend(v for v in params.values() if v not in targets)
-        return Action(
-            protocol=PROTOCOL,
-            operation=f"{PROTOCOL}:{rule.operation or method}",
-            verb=rule.verb,
-            targets=tuple(targets),
-            reason=rule.reason or f"{rule.pack} pack: {method} {rule.template}",
-            detail=detail,
-        )
+        ruled = _rule_verdict(matched, endpoint, method, detail)
+        if not matched[0].generated:
+            return ruled
+        # a generated rule settles an unknown and raises what Interlock reads, never lowers
+        generic = _generic_verdict(request, table, method, endpoint, detail)
+        if generic.verb is Verb.UNKNOWN or ruled.verb.severity >= generic.verb.severity:
+            return ruled
+        return generic
+    return _generic_verdict(request, table, method, endpoint, detail)
+
+
+def _rule_verdict(
+    matched: tuple[RouteRule, dict[str, str]], endpoint: str, method: str, detail: str
+) -> Action:
+    rule, params = matched
+    targets = [endpoint]
+    target = rule.target_for(params)
+    if target:
+        targets.append(target)
+    targets.extend(v for v in params.values() if v not in targets)
+    return Action(
+        protocol=PROTOCOL,
+        operation=f"{PROTOCOL}:{rule.operation or method}",
+        verb=rule.verb,
+        targets=tuple(targets),
+        reason=rule.reason or f"{rule.pack} pack: {method} {rule.template}",
+        detail=detail,
+    )
+
+
+def _generic_verdict(
+    request: Request, table: RouteTable, method: str, endpoint: str, detail: str
+) -> Action:
     verb = table.methods.get(method)
     if verb is None:
         return Action(
@@ -211,8 +303,12 @@ def _path_command(segments: Iterable[str], *, safe: bool) -> str | None:
         if safe:
             if words and len(words) <= 3 and destructive_word(words[:1], imperative_only=True):
                 return words[0]
-        elif (word := destructive_word(words, imperative_only=True)) is not None:
-            return word
+        elif set(words) <= _ROUTINE_SEGMENTS:
+            continue
+        else:
+            word = destructive_word(words, imperative_only=True) or disruptive_word(words)
+            if word is not None:
+                return word
     return None
 
 
@@ -224,24 +320,114 @@ def _command_values(request: Request) -> list[tuple[str, str]]:
     candidates += [
         (f"header {h}", request.headers[h]) for h in _COMMAND_HEADERS if h in request.headers
     ]
+    keys = _COMMAND_KEYS
+    if request.segments and _ACTION_PATHS.intersection(split_words(request.segments[-1])):
+        keys = _COMMAND_KEYS | _TYPE_KEYS
     bodies = request.body if isinstance(request.body, list) else [request.body]
     for item in bodies[:64]:
         if isinstance(item, Mapping):
             candidates += [
                 (f"body field {k}", v)
                 for k, v in item.items()
-                if isinstance(k, str) and k.lower() in _COMMAND_KEYS and isinstance(v, str)
+                if isinstance(k, str) and k.lower() in keys and isinstance(v, str)
             ]
     return candidates
 
 
 def _command_word(request: Request) -> tuple[str, str] | None:
-    """A destructive command named by a parameter, an RPC method or an operation header."""
-    candidates = _command_values(request)
-    for where, value in candidates:
-        word = destructive_word(split_words(value), imperative_only=True)
+    """A destructive command named by a parameter, an RPC method or an operation header
+    (`Action=TerminateInstances`, `{"type": "rebuild"}` to an actions path)."""
+    # a read's parameters name what to show (`?action=stop` filters a log), not what to stop
+    disruptive = any(m not in _SAFE_METHODS for m in _methods(request))
+    for where, value in _command_values(request):
+        words = split_words(value)
+        word = destructive_word(words, imperative_only=True)
+        if word is None and disruptive:
+            word = disruptive_word(words)
         if word is not None:
             return where, word
+    return None
+
+
+def _body_effect(request: Request, methods: list[str]) -> str | None:
+    """Why the body makes a changing request destructive, or None: a replica count of zero
+    anywhere in it (`{"spec": {"replicas": 0}}`), a null assigned to a named setting
+    (`PATCH …/config-vars {"KEY": null}`), or a batch of operation envelopes one of which
+    deletes (`_bulk` lines `{"delete": {…}}`)."""
+    if all(m in _SAFE_METHODS for m in methods) or not isinstance(request.body, Mapping | list):
+        return None
+    zero = _zero_replicas(request.body, 0)
+    if zero is not None:
+        return f"the body sets {zero} to 0: it stops every copy of the service"
+    flag = _irreversible_flag(request.body, 0)
+    if flag is not None:
+        return f"the body sets {flag} to true: the change cannot be undone"
+    if isinstance(request.body, Mapping) and any(m in ("PATCH", "PUT") for m in methods):
+        words = {w for segment in request.segments[-2:] for w in split_words(segment)}
+        if words & _SETTINGS_WORDS:
+            removed = [k for k, v in request.body.items() if v is None and isinstance(k, str)]
+            if removed:
+                return f"the body sets {removed[0][:60]!r} to null: it removes the setting"
+    items = request.body if isinstance(request.body, list) else [request.body]
+    if isinstance(request.body, Mapping):
+        # a terminal state assigned (`{"status": "terminated"}`), envelopes under a batch key
+        for key, value in list(request.body.items())[:128]:
+            lowered = key.lower() if isinstance(key, str) else ""
+            if lowered in _STATE_KEYS and isinstance(value, str):
+                if value.strip().lower() in _TERMINAL_STATES:
+                    return f"the body sets {key} to {value.strip()!r}: it cannot be undone"
+            elif lowered in _BATCH_KEYS and isinstance(value, list):
+                items = [*items, *value[:1024]]
+    for item in items[:1024]:
+        if isinstance(item, Mapping) and len(item) == 1:
+            ((key, value),) = item.items()
+            if isinstance(key, str) and isinstance(value, Mapping):
+                word = destructive_word(split_words(key), imperative_only=True)
+                if word is not None:
+                    return f"the body holds a {key[:40]!r} operation: a command to {word}"
+    return None
+
+
+def _irreversible_flag(value: Any, level: int) -> str | None:
+    """A flag that makes a change irreversible set to true (`force`, `hard`, `cascade`,
+    `forceDelete`, `purge`), searched a few levels deep, or None."""
+    if level > 3:
+        return None
+    items: list[Any] = []
+    if isinstance(value, Mapping):
+        for key, child in list(value.items())[:128]:
+            if isinstance(key, str) and (child is True or child in ("true", "True")):
+                words = split_words(key)
+                if words and words[0] in _FLAG_MODIFIERS:
+                    return key
+            items.append(child)
+    elif isinstance(value, list):
+        items = value[:64]
+    for child in items:
+        if isinstance(child, Mapping | list):
+            found = _irreversible_flag(child, level + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _zero_replicas(value: Any, level: int) -> str | None:
+    """The key holding a replica count of zero, searched a few levels deep, or None."""
+    if level > 6:
+        return None
+    if isinstance(value, Mapping):
+        for key, child in list(value.items())[:128]:
+            replicas = isinstance(key, str) and "".join(split_words(key)) in _REPLICA_KEYS
+            if replicas and not isinstance(child, bool) and child in (0, "0"):
+                return str(key)
+            found = _zero_replicas(child, level + 1)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for child in value[:64]:
+            found = _zero_replicas(child, level + 1)
+            if found is not None:
+                return found
     return None
 
 
@@ -249,7 +435,7 @@ def _embedded_actions(request: Request, table: RouteTable, depth: int) -> list[A
     """Actions of text a pack rule says another classifier reads (SQL over HTTP APIs)."""
     matched = table.match(request.host, request.method, request.path, request.body)
     if matched is None or matched[0].nested is None:
-        return []
+        return _exec_actions(request, depth)
     rule = matched[0]
     kind = rule.nested[0] if rule.nested else ""
     where = f"{request.host}{request.path}"
@@ -258,6 +444,28 @@ def _embedded_actions(request: Request, table: RouteTable, depth: int) -> list[A
         for text in rule.nested_texts(request.body, request.query)[:64]
         for action in classify_nested(kind, text, depth)
     ]
+
+
+def _exec_actions(request: Request, depth: int) -> list[Action]:
+    """The command an exec endpoint runs, read by the shell classifier: Kubernetes
+    `…/pods/{pod}/exec?command=psql&command=-c&command=…`, Docker and Fly `{"cmd": [...]}`."""
+    if not request.segments or not _EXEC_WORDS.intersection(split_words(request.segments[-1])):
+        return []
+    argv = [v for k, v in request.query if k.lower() in ("command", "cmd")]
+    line = shlex.join(argv) if len(argv) > 1 else (argv[0] if argv else None)
+    if line is None and isinstance(request.body, Mapping):
+        for key in _EXEC_KEYS:
+            value = request.body.get(key)
+            if isinstance(value, str) and value.strip():
+                line = value
+            elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                line = shlex.join(value)
+            if line is not None:
+                break
+    if line is None:
+        return []
+    where = f"{request.host}{request.path}"
+    return [_with_endpoint(a, where) for a in classify_nested("shell", line, depth)]
 
 
 # -- GraphQL ------------------------------------------------------------------------------
@@ -338,21 +546,25 @@ def _graphql_actions(request: Request, table: RouteTable, depth: int) -> list[Ac
     return actions
 
 
-def _overridden(
-    actions: Iterable[Action], overrides: Mapping[str, tuple[Verb, str]]
-) -> list[Action]:
+def _overridden(actions: Iterable[Action], overrides: Mapping[str, Verdict]) -> list[Action]:
     """Apply a provider pack's verdict for a known GraphQL field name.
 
     A privilege action the words found is kept next to a more severe pack verdict (a pack
-    that calls `apiTokenDelete` destructive does not make it any less a privilege action)."""
+    that calls `apiTokenDelete` destructive does not make it any less a privilege action).
+    What the call's arguments say (`force: true`) stands whatever the pack says, and a
+    generated pack (`interlock packs import`) only raises."""
     out: list[Action] = []
     for action in actions:
         name = action.operation.partition(":")[2]
         found = overrides.get(name)
-        if found is None or action.verb is Verb.UNKNOWN or found[0] is action.verb:
+        if found is None or action.verb is Verb.UNKNOWN or found.verb is action.verb:
             out.append(action)
             continue
-        verb, pack = found
+        verb, pack = found.verb, found.pack
+        lowers = verb.severity < action.verb.severity
+        if lowers and (found.generated or ARGUMENT_MARK in action.reason):
+            out.append(action)
+            continue
         changed = dataclasses.replace(
             action, verb=verb, reason=f"{pack} pack: {name} is {verb.value}"
         )

@@ -20,6 +20,7 @@ from interlock.cli import (
     audit,
     baseline,
     hooks,
+    packs,
     policy,
     proxy,
     resource,
@@ -65,6 +66,7 @@ app.add_typer(service.app, name="service")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(baseline.app, name="baseline")
 app.add_typer(proxy.app, name="proxy")
+app.add_typer(packs.app, name="packs")
 proxy.app.command("pg")(pg_cli.pg)
 app.command()(pg_cli.undo)
 app.add_typer(pg_cli.trash_app, name="trash")
