@@ -1,0 +1,127 @@
+"""The verb lexicon (`verbs.toml`): what a subcommand word of a known CLI means.
+
+Cloud, PaaS and SaaS command lines name their action with a small vocabulary of verbs
+(`list`, `describe`, `create`, `delete`, `destroy`, `purge`) under nouns that differ from
+tool to tool (`neonctl branches delete`, `gcloud sql instances delete`, `heroku
+pg:backups:delete`). Writing every tool's whole command tree by hand would leave most of the
+field unknown; the lexicon lets the command table name a tool's exceptions and learn the
+rest from its verb words, while a path without any known verb stays `unknown`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from importlib import resources
+from typing import Any
+
+from interlock.model import Verb
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Verb words, privilege nouns and escalating options, as loaded from `verbs.toml`."""
+
+    words: Mapping[str, Verb]
+    globs: tuple[tuple[str, Verb], ...]
+    privilege_nouns: frozenset[str]
+    destructive_options: frozenset[str]
+
+
+def _strings(raw: Any, where: str) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(w, str) for w in raw):
+        raise ValueError(f"verbs.toml: {where} must be a list of strings")
+    return raw
+
+
+def _load() -> Lexicon:
+    text = resources.files(__package__).joinpath("verbs.toml").read_text("utf-8")
+    raw = tomllib.loads(text)
+    words: dict[str, Verb] = {}
+    globs: list[tuple[str, Verb]] = []
+    for name, listed in raw["words"].items():
+        verb = Verb(name)
+        for word in _strings(listed, f"words.{name}"):
+            if any(ch in word for ch in "*?["):
+                globs.append((word, verb))
+            else:
+                words[word] = verb
+    return Lexicon(
+        words=words,
+        globs=tuple(globs),
+        privilege_nouns=frozenset(_strings(raw["nouns"]["privilege"], "nouns.privilege")),
+        destructive_options=frozenset(
+            _strings(raw["options"]["destructive"], "options.destructive")
+        ),
+    )
+
+
+LEXICON = _load()
+
+
+def _whole(word: str, overrides: Mapping[str, Verb]) -> Verb | None:
+    hit = overrides.get(word)
+    if hit is not None:
+        return hit
+    hit = LEXICON.words.get(word)
+    if hit is not None:
+        return hit
+    for pattern, verb in overrides.items():
+        if "*" in pattern and fnmatchcase(word, pattern):
+            return verb
+    for pattern, verb in LEXICON.globs:
+        if fnmatchcase(word, pattern):
+            return verb
+    return None
+
+
+def _camel_head(word: str) -> str:
+    """`deleteSite` → `delete`; "" when the word is not camelCase."""
+    for index, ch in enumerate(word):
+        if ch.isupper():
+            return word[:index] if index and word[:index].islower() else ""
+    return ""
+
+
+def verb_of(word: str, overrides: Mapping[str, Verb]) -> Verb | None:
+    """The verb a subcommand word names, or None when it names none (a noun, an argument).
+
+    `overrides` are the tool's own words (its table entry's `scan`), which win.
+    """
+    hit = _whole(word, overrides)
+    if hit is not None:
+        return hit
+    if ":" in word:  # heroku / netlify topics: `pg:backups:delete`
+        last = word.rstrip(":").rsplit(":", 1)[-1]
+        return verb_of(last, overrides) if last and last != word else None
+    for separator in ("-", "_"):
+        if separator in word:
+            head, _, rest = word.partition(separator)
+            hit = _whole(head, overrides)
+            if hit is not None:
+                return hit
+            tail = word.rsplit(separator, 1)[-1]
+            hit = _whole(tail, overrides)
+            if hit is Verb.DESTRUCTIVE:
+                return hit
+            return None
+    head = _camel_head(word)
+    if head:
+        return _whole(head, overrides)
+    return None
+
+
+def names_privilege(word: str, extra: frozenset[str]) -> bool:
+    """Whether a command-path word names a credential or a privilege (`tokens`, `iam`).
+
+    The noun may stand alone, as a topic (`keys:add`), or after a verb (`create-api-key`).
+    """
+    nouns = LEXICON.privilege_nouns
+    candidates = [word, *word.split(":")]
+    for separator in ("-", "_"):
+        head, sep, rest = word.partition(separator)
+        if sep and rest and LEXICON.words.get(head) is not None:
+            candidates.append(rest)
+    return any(c in nouns or c in extra for c in candidates if c)
