@@ -179,6 +179,116 @@ def _mysql(name: str, args: list[Word], ctx: Context) -> list[Action]:
     return _sql_from_stdin(name, ctx)
 
 
+_CLICKHOUSE_VALUES = frozenset(
+    {"-q", "--query", "--queries-file", "-h", "--host", "--port", "-u", "--user",
+     "--password", "-d", "--database", "-f", "--format", "--config-file", "-C", "--config",
+     "--max_threads", "--connection", "--history_file"}
+)  # fmt: skip
+
+
+def _clickhouse(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`clickhouse-client -q SQL` (and `clickhouse client|local`): the query is SQL; queries
+    in ClickHouse's own dialect that the SQL grammar does not parse come back unknown."""
+    if name == "clickhouse" or name.endswith(" clickhouse"):
+        if not args or args[0].value not in ("client", "local"):
+            return [ctx.unknown(name, f"{name} runs a ClickHouse tool Interlock does not judge")]
+        args = args[1:]
+    pairs, _, flags = _scan_all(args, _CLICKHOUSE_VALUES)
+    found = _sql_texts(
+        name, ctx, pairs, frozenset({"-q", "--query"}), frozenset({"--queries-file"})
+    )
+    if found is not None:
+        return found
+    if flags & {"-V", "--version", "--help"}:
+        return [ctx.action(name, Verb.READ, f"{name} only prints its version")]
+    return _sql_from_stdin(name, ctx)
+
+
+# CQL statements the SQL grammar does not know, by their leading words.
+_CQL_LEADS: tuple[tuple[tuple[str, ...], Verb], ...] = (
+    (("DESCRIBE",), Verb.READ),
+    (("DESC",), Verb.READ),
+    (("USE",), Verb.READ),
+    (("CONSISTENCY",), Verb.READ),
+    (("SERIAL",), Verb.READ),
+    (("TRACING",), Verb.READ),
+    (("PAGING",), Verb.READ),
+    (("EXPAND",), Verb.READ),
+    (("SHOW",), Verb.READ),
+    (("LIST",), Verb.READ),
+    (("DROP",), Verb.DESTRUCTIVE),
+    (("TRUNCATE",), Verb.DESTRUCTIVE),
+    (("REVOKE",), Verb.DESTRUCTIVE),
+    (("GRANT",), Verb.PRIVILEGE),
+    (("CREATE", "ROLE"), Verb.PRIVILEGE),
+    (("CREATE", "USER"), Verb.PRIVILEGE),
+    (("ALTER", "ROLE"), Verb.PRIVILEGE),
+    (("ALTER", "USER"), Verb.PRIVILEGE),
+    (("CREATE", "KEYSPACE"), Verb.WRITE),
+    (("ALTER", "KEYSPACE"), Verb.WRITE),
+)
+_CQLSH_VALUES = frozenset(
+    {"-e", "--execute", "-f", "--file", "-u", "--username", "-p", "--password", "-k",
+     "--keyspace", "--cqlshrc", "--credentials", "--encoding", "--cqlversion",
+     "--protocol-version", "--connect-timeout", "--request-timeout"}
+)  # fmt: skip
+
+
+def _cqlsh(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`cqlsh -e 'CQL'`: statements CQL shares with SQL go to the SQL classifier; the
+    statements only CQL has are judged by their leading words."""
+    pairs, _, flags = _scan_all(args, _CQLSH_VALUES)
+    texts = [w for option, w in pairs if option in ("-e", "--execute")]
+    files = [w for option, w in pairs if option in ("-f", "--file")]
+    if files:
+        reason = f"{name} runs CQL from the file {files[0].shown}, which Interlock cannot see"
+        return [ctx.unknown(name, reason, (files[0].shown,))]
+    if not texts:
+        if flags & {"--version", "--help", "-h"}:
+            return [ctx.action(name, Verb.READ, f"{name} only prints its version")]
+        text = stdin_text(ctx.stdin)
+        if text is None:
+            return [ctx.unknown(name, f"{name} opens an interactive CQL session")]
+        return _cql(name, text, ctx)
+    actions: list[Action] = []
+    for word in texts:
+        if word.value is None:
+            actions.append(ctx.unknown(name, f"{name} runs CQL built at run time ({word.text})"))
+        else:
+            actions.extend(_cql(name, word.value, ctx))
+    return actions
+
+
+def _cql(name: str, text: str, ctx: Context) -> list[Action]:
+    actions: list[Action] = []
+    for statement in text.split(";"):
+        words = statement.upper().split()
+        if not words:
+            continue
+        for lead, verb in _CQL_LEADS:
+            if tuple(words[: len(lead)]) == lead:
+                shown = " ".join(words[:3])
+                reason = f"{name} runs {shown}"
+                actions.append(ctx.action(f"{name} {lead[0]}", verb, reason))
+                break
+        else:
+            actions.extend(_nested("sql", statement, ctx))
+    return actions or [ctx.action(name, Verb.READ, f"{name} runs no statement")]
+
+
+def _wrangler_d1(operation: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`wrangler d1 execute DB --command SQL` (D1 is SQLite): the SQL is judged; a `--file`
+    is not seen."""
+    value_opts = frozenset({"--command", "--file", "-c", "--config", "-e", "--env"})
+    pairs, _, _ = _scan_all(args, value_opts)
+    found = _sql_texts(
+        operation, ctx, pairs, frozenset({"--command"}), frozenset({"--file"})
+    )
+    if found is not None:
+        return found
+    return [ctx.unknown(operation, f"{operation} without --command runs SQL Interlock cannot see")]
+
+
 _SQLITE_READ_DOTS = frozenset(
     {".tables", ".schema", ".dump", ".indexes", ".indices", ".headers", ".mode", ".databases",
      ".help", ".show", ".fullschema", ".dbinfo", ".width", ".timer", ".stats", ".lint",
@@ -670,6 +780,10 @@ CARRIERS: dict[str, Carrier] = {
     "keydb-cli": _redis_cli,
     "mongosh": _mongo,
     "mongo": _mongo,
+    "cqlsh": _cqlsh,
+    "clickhouse-client": _clickhouse,
+    "clickhouse": _clickhouse,
+    "wrangler_d1": _wrangler_d1,
     "curl": _curl,
     "wget": _wget,
     "http": _httpie,

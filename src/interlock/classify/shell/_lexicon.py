@@ -27,6 +27,7 @@ class Lexicon:
     words: Mapping[str, Verb]
     globs: tuple[tuple[str, Verb], ...]
     privilege_nouns: frozenset[str]
+    group_words: frozenset[str]  # write words that also name a command group
     destructive_options: frozenset[str]
 
 
@@ -52,10 +53,18 @@ def _load() -> Lexicon:
         words=words,
         globs=tuple(globs),
         privilege_nouns=frozenset(_strings(raw["nouns"]["privilege"], "nouns.privilege")),
+        group_words=_groups(words, _strings(raw["nouns"]["groups"], "nouns.groups")),
         destructive_options=frozenset(
             _strings(raw["options"]["destructive"], "options.destructive")
         ),
     )
+
+
+def _groups(words: Mapping[str, Verb], groups: list[str]) -> frozenset[str]:
+    for word in groups:
+        if words.get(word, Verb.WRITE) is not Verb.WRITE:
+            raise ValueError(f"verbs.toml: nouns.groups: {word} is not a write word")
+    return frozenset(groups)
 
 
 LEXICON = _load()
@@ -122,6 +131,6 @@ def names_privilege(word: str, extra: frozenset[str]) -> bool:
     candidates = [word, *word.split(":")]
     for separator in ("-", "_"):
         head, sep, rest = word.partition(separator)
-        if sep and rest and LEXICON.words.get(head) is not None:
-            candidates.append(rest)
+        if sep and rest and LEXICON.words.get(head) in (Verb.WRITE, Verb.PRIVILEGE):
+            candidates.append(rest)  # `create-api-key`, not `get-credentials`
     return any(c in nouns or c in extra for c in candidates if c)

@@ -281,14 +281,23 @@ def _scan_verbs(
         return Verdict(entry.nosub, path, entry.why, (), entry, args)
     best: Verb | None = None
     best_index = -1
-    for position, (_, word) in enumerate(found.positionals):
+    verbs: list[Verb | None] = []
+    for _, word in found.positionals:
         if word.value is None:
             why = f"has an argument ({word.text}) that is only known at run time"
             return Verdict(Verb.UNKNOWN, path, why, (), entry, args)
         if entry.lexicon:
-            verb = verb_of(word.value, entry.scan)
+            verbs.append(verb_of(word.value, entry.scan))
         else:
-            verb = entry.scan.get(word.value)
+            verbs.append(entry.scan.get(word.value))
+    for position, verb in enumerate(verbs):
+        if (
+            verb is Verb.WRITE
+            and entry.lexicon
+            and any(later is not None for later in verbs[position + 1 :])
+            and found.positionals[position][1].value in LEXICON.group_words
+        ):
+            continue  # a group named like a verb (`velero backup get`): never a deletion
         if verb is not None and (best is None or verb.severity > best.severity):
             best, best_index = verb, position
     words = [w.shown for _, w in found.positionals]
@@ -314,17 +323,23 @@ def _lexicon_options(
     why = ""
     if verb is Verb.WRITE and any(names_privilege(w, entry.nouns) for w in path[1:]):
         verb = Verb.PRIVILEGE
+    flag = ""
+    ruled = False
+    for rule in entry.rules:
+        hit = _rule_matches(rule, found, entry.single_dash_long)
+        if hit is not None and rule.verb.severity > verb.severity:
+            verb, why, flag, ruled = rule.verb, rule.why, hit, True
     if verb in (Verb.WRITE, Verb.PRIVILEGE):
         single = entry.single_dash_long
         for option in sorted(LEXICON.destructive_options):
             if found.has_generous(option, single) and not _switched_off(found, option):
                 why = f"with {option} overwrites, deletes or skips the tool's safety checks"
                 return Verdict(Verb.DESTRUCTIVE, path, why, targets, entry, args, option)
-    for option in sorted(entry.lower_opts):
+    for option in sorted(entry.lower_opts) if not ruled else ():
         if found.has_exact(option, entry.single_dash_long) and not _switched_off(found, option):
             why = "only shows what it would do"
             return Verdict(Verb.READ, path, why, targets, entry, args, option)
-    return Verdict(verb, path, why, targets, entry, args)
+    return Verdict(verb, path, why, targets, entry, args, flag)
 
 
 def _switched_off(found: Scan, option: str) -> bool:
