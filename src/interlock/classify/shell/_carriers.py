@@ -330,6 +330,7 @@ _REDIS_READ = LISTS.redis_read
 _REDIS_WRITE = LISTS.redis_write
 _REDIS_DESTRUCTIVE = LISTS.redis_destructive
 _REDIS_SUB_DESTRUCTIVE = LISTS.redis_destructive_subcommands
+_REDIS_SUB_PRIVILEGE = LISTS.redis_privilege_subcommands
 _REDIS_VALUES = frozenset(
     {"-h", "-p", "-a", "-n", "-u", "-s", "--user", "--pass", "--askpass-none", "-r", "-i",
      "-d", "--tls-cert", "--tls-key", "--cacert", "--sni", "--pattern", "--count", "--eval",
@@ -382,6 +383,13 @@ def _redis_verdict(name: str, words: list[Word], ctx: Context) -> Action:
     sub_rules = _REDIS_SUB_DESTRUCTIVE.get(command)
     if sub_rules is not None:
         sub = (words[1].value or "").upper() if len(words) > 1 else ""
+        if sub in _REDIS_SUB_PRIVILEGE.get(command, ()):
+            return ctx.action(
+                f"{operation} {sub}",
+                Verb.PRIVILEGE,
+                f"Redis {command} {sub} creates a user or changes what it may do",
+                targets,
+            )
         if sub in sub_rules or (len(words) > 1 and words[1].value is None):
             return ctx.action(
                 f"{operation} {sub}",
@@ -407,6 +415,7 @@ def _redis_verdict(name: str, words: list[Word], ctx: Context) -> Action:
 
 _MONGO_DESTRUCTIVE = LISTS.mongo_destructive
 _MONGO_WRITE = LISTS.mongo_write
+_MONGO_PRIVILEGE = LISTS.mongo_privilege
 _MONGO_READ = LISTS.mongo_read
 
 
@@ -443,10 +452,14 @@ def _mongo_script(name: str, word: Word, ctx: Context) -> Action:
         return ctx.action(f"{name} {destructive[0]}", Verb.DESTRUCTIVE, reason)
     if opaque:
         return ctx.unknown(name, f"{name} --eval makes calls Interlock cannot name")
-    unknown = sorted(calls - _MONGO_WRITE - _MONGO_READ)
+    unknown = sorted(calls - _MONGO_WRITE - _MONGO_READ - _MONGO_PRIVILEGE)
     if unknown:
         reason = f"{name} --eval calls {', '.join(unknown[:3])}, which Interlock does not know"
         return ctx.unknown(name, reason)
+    privileges = sorted(calls & _MONGO_PRIVILEGE)
+    if privileges:
+        reason = f"{name} --eval calls {', '.join(privileges)}, which creates or widens access"
+        return ctx.action(f"{name} {privileges[0]}", Verb.PRIVILEGE, reason)
     if "$out" in word.value or "$merge" in word.value:
         return ctx.action(name, Verb.WRITE, f"{name} --eval aggregates into a collection")
     writes = sorted(calls & _MONGO_WRITE)
