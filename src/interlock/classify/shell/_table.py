@@ -84,6 +84,7 @@ class Entry:
     final: bool = False  # its positionals are free text, never subcommands
     nouns: frozenset[str] = frozenset()  # the tool's own privilege nouns
     lower_opts: frozenset[str] = frozenset()  # options making a lexicon verdict a read
+    groups: frozenset[str] = frozenset()  # command groups that list when named alone
 
     def lookup(self, word: str) -> Entry | None:
         hit = self.sub.get(word)
@@ -286,7 +287,9 @@ def _scan_verbs(
         if word.value is None:
             why = f"has an argument ({word.text}) that is only known at run time"
             return Verdict(Verb.UNKNOWN, path, why, (), entry, args)
-        if entry.lexicon:
+        if entry.lexicon and word.value in entry.groups:
+            verbs.append(None)  # a group: a noun, unless nothing follows it (see below)
+        elif entry.lexicon:
             verbs.append(verb_of(word.value, entry.scan))
         else:
             verbs.append(entry.scan.get(word.value))
@@ -301,6 +304,8 @@ def _scan_verbs(
         if verb is not None and (best is None or verb.severity > best.severity):
             best, best_index = verb, position
     words = [w.shown for _, w in found.positionals]
+    if best is None and verbs and found.positionals[-1][1].value in entry.groups:
+        best, best_index = Verb.READ, len(verbs) - 1  # `vercel env`, `heroku apps`: a listing
     if best is None:
         why = "has no subcommand Interlock knows"
         return Verdict(entry.unknown_sub, (*path, *words[:3]), why, (), entry, args)
@@ -332,21 +337,29 @@ def _lexicon_options(
     if verb in (Verb.WRITE, Verb.PRIVILEGE):
         single = entry.single_dash_long
         for option in sorted(LEXICON.destructive_options):
-            if found.has_generous(option, single) and not _switched_off(found, option):
+            if found.has_generous(option, single) and not _switched_off(found, option, single):
                 why = f"with {option} overwrites, deletes or skips the tool's safety checks"
                 return Verdict(Verb.DESTRUCTIVE, path, why, targets, entry, args, option)
     for option in sorted(entry.lower_opts) if not ruled else ():
-        if found.has_exact(option, entry.single_dash_long) and not _switched_off(found, option):
+        if found.has_exact(option, entry.single_dash_long) and not _switched_off(
+            found, option, entry.single_dash_long
+        ):
             why = "only shows what it would do"
             return Verdict(Verb.READ, path, why, targets, entry, args, option)
     return Verdict(verb, path, why, targets, entry, args, flag)
 
 
-def _switched_off(found: Scan, option: str) -> bool:
-    """`--dry-run=none`, `--force=false`: an option given a value that turns it off."""
-    return any(
-        name == option and word.value is not None and word.value.lower() in _OFF
-        for name, word in found.option_values
+def _switched_off(found: Scan, option: str, single: bool) -> bool:
+    """`--dry-run=none`, `--force=false`: every spelling of the option given (itself or an
+    abbreviation of it) has a value that turns it off."""
+    seen = [
+        name
+        for name in found.longs
+        if name == option or (not single and len(name) > 3 and option.startswith(name))
+    ]
+    values = {name: word.value for name, word in found.option_values if name in seen}
+    return bool(seen) and all(
+        (values.get(name) or "").lower() in _OFF and name in values for name in seen
     )
 
 
@@ -426,7 +439,9 @@ def _targets(entry: Entry, found: Scan, skip: int) -> tuple[str, ...]:
 
 # --- loading -----------------------------------------------------------------------------
 
-_INHERITED = ("value_opts", "target_opts", "single_dash_long", "lexicon", "nouns", "lower_opts")
+_INHERITED = (
+    "value_opts", "target_opts", "single_dash_long", "lexicon", "nouns", "lower_opts", "groups"
+)  # fmt: skip
 
 
 def _verb(value: object, where: str) -> Verb:
@@ -465,6 +480,7 @@ def _entry(name: str, raw: dict[str, Any], parent: dict[str, Any] | None) -> Ent
     lexicon = bool(raw.get("lexicon", inherited.get("lexicon", False)))
     nouns = set(inherited.get("nouns", ())) | set(raw.get("nouns", ()))
     lower_opts = set(inherited.get("lower_opts", ())) | set(raw.get("lower_opts", ()))
+    groups = set(inherited.get("groups", ())) | set(raw.get("groups", ()))
     own_scan = {str(k): _verb(v, where) for k, v in raw.get("scan", {}).items()}
     words: dict[str, Verb] = {**inherited.get("scan", {}), **own_scan} if lexicon else own_scan
     entry = Entry(
@@ -487,6 +503,7 @@ def _entry(name: str, raw: dict[str, Any], parent: dict[str, Any] | None) -> Ent
         final=bool(raw.get("final", False)),
         nouns=frozenset(nouns),
         lower_opts=frozenset(lower_opts),
+        groups=frozenset(groups),
     )
     context = {
         "value_opts": value_opts,
@@ -495,6 +512,7 @@ def _entry(name: str, raw: dict[str, Any], parent: dict[str, Any] | None) -> Ent
         "lexicon": lexicon,
         "nouns": nouns,
         "lower_opts": lower_opts,
+        "groups": groups,
         "scan": words,
     }
     subs: dict[str, Entry] = {}
