@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from interlock.classify.shell import classify
@@ -52,6 +52,9 @@ def test_every_lexicon_tool_is_listed() -> None:
 def test_a_destructive_word_is_never_hidden(
     tool: str, groups: list[str], word: str, rest: list[str], flag: str
 ) -> None:
+    # The tool's own meaning of the word wins (`gh run cancel` is a write, `fastly purge` of
+    # one key too): the table names those exceptions.
+    assume(word not in TABLE[tool].scan and (groups or TABLE[tool].lookup(word) is None))
     line = " ".join([tool, *groups, word, *rest, flag])
     assert _verb(line) in (Verb.DESTRUCTIVE, Verb.UNKNOWN), line
 
@@ -66,6 +69,7 @@ def test_a_destructive_word_is_never_hidden(
 def test_a_read_word_after_a_deletion_does_not_lower_it(
     tool: str, groups: list[str], word: str, read: str
 ) -> None:
+    assume(word not in TABLE[tool].scan and read not in TABLE[tool].scan)
     line = " ".join([tool, *groups, word, read])
     assert _verb(line) in (Verb.DESTRUCTIVE, Verb.UNKNOWN), line
 
@@ -108,7 +112,7 @@ def test_flags_and_quoting_do_not_change_the_meaning(
 def test_a_word_means_what_its_parts_mean(word: str) -> None:
     # `delete-bucket`, `pg:backups:delete`, `deleteBucket` read like `delete`.
     expected = LEXICON.words[word]
-    if "-" in word or "_" in word or ":" in word:
-        return
+    if "-" in word or "_" in word or ":" in word or expected is Verb.UNKNOWN:
+        return  # unknown words (`ssh`, `exec`) count whole only: `ssh-keys` is a noun
     for form in (f"{word}-qzthing", f"qzthing:{word}", f"{word}Qzthing"):
         assert verb_of(form, {}) is expected, form

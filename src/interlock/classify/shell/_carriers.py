@@ -276,6 +276,29 @@ def _cql(name: str, text: str, ctx: Context) -> list[Action]:
     return actions or [ctx.action(name, Verb.READ, f"{name} runs no statement")]
 
 
+def _sql_argument(operation: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`supabase db query 'SQL'` and the like: SQL as the first positional argument (or a
+    `--sql`/`--command`/`--query` option); a file is not seen; none reads standard input."""
+    value_opts = frozenset({"--sql", "--command", "--query", "-c", "-q", "--file", "-f",
+                            "--output", "-o", "--db-url", "--workdir", "--profile"})  # fmt: skip
+    pairs, positionals, _ = _scan_all(args, value_opts)
+    found = _sql_texts(
+        operation,
+        ctx,
+        pairs,
+        frozenset({"--sql", "--command", "--query", "-c", "-q"}),
+        frozenset({"--file", "-f"}),
+    )
+    if found is not None:
+        return found
+    if positionals:
+        word = positionals[0]
+        if word.value is None:
+            return [ctx.unknown(operation, f"{operation} runs SQL built at run time ({word.text})")]
+        return _nested("sql", word.value, ctx)
+    return _sql_from_stdin(operation, ctx)
+
+
 def _wrangler_d1(operation: str, args: list[Word], ctx: Context) -> list[Action]:
     """`wrangler d1 execute DB --command SQL` (D1 is SQLite): the SQL is judged; a `--file`
     is not seen."""
@@ -797,6 +820,7 @@ CARRIERS: dict[str, Carrier] = {
     "clickhouse-client": _clickhouse,
     "clickhouse": _clickhouse,
     "wrangler_d1": _wrangler_d1,
+    "sql_argument": _sql_argument,
     "curl": _curl,
     "wget": _wget,
     "http": _httpie,

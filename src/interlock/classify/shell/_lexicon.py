@@ -109,7 +109,7 @@ def verb_of(word: str, overrides: Mapping[str, Verb]) -> Verb | None:
         if separator in word:
             head, _, rest = word.partition(separator)
             hit = _whole(head, overrides)
-            if hit is not None:
+            if hit is not None and hit is not Verb.UNKNOWN:  # `ssh-keys` is a noun
                 return hit
             tail = word.rsplit(separator, 1)[-1]
             hit = _whole(tail, overrides)
@@ -118,7 +118,8 @@ def verb_of(word: str, overrides: Mapping[str, Verb]) -> Verb | None:
             return None
     head = _camel_head(word)
     if head:
-        return _whole(head, overrides)
+        hit = _whole(head, overrides)
+        return hit if hit is not Verb.UNKNOWN else None
     return None
 
 
