@@ -22,12 +22,14 @@ EXPECTED = [
     ("kafka-topics --bootstrap-server k:9092 --list", "read", "allow"),
     ("velero backup get", "read", "allow"),
     # privileges from the shell are never a write, and are held in every environment
-    ("gcloud projects add-iam-policy-binding p --member=user:a@b.c --role=roles/owner", "privilege", "hold"),
+    ("gcloud projects add-iam-policy-binding p --member=user:a --role=roles/owner", "privilege",
+     "hold"),
     ("aws iam create-access-key --user-name ci", "privilege", "hold"),
     ("gh repo deploy-key add key.pub --allow-write", "privilege", "hold"),
     ("fly tokens create deploy -a app", "privilege", "hold"),
     ("git config --global credential.helper store", "privilege", "hold"),
-    ("kubectl create clusterrolebinding x --clusterrole=cluster-admin --user=bob", "privilege", "hold"),
+    ("kubectl create clusterrolebinding x --clusterrole=cluster-admin --user=bob", "privilege",
+     "hold"),
     # an unknown subcommand of a known CLI stays unknown
     ("neonctl projects frobnicate p", "unknown", "hold"),
 ]  # fmt: skip

@@ -304,9 +304,7 @@ def _wrangler_d1(operation: str, args: list[Word], ctx: Context) -> list[Action]
     is not seen."""
     value_opts = frozenset({"--command", "--file", "-c", "--config", "-e", "--env"})
     pairs, _, _ = _scan_all(args, value_opts)
-    found = _sql_texts(
-        operation, ctx, pairs, frozenset({"--command"}), frozenset({"--file"})
-    )
+    found = _sql_texts(operation, ctx, pairs, frozenset({"--command"}), frozenset({"--file"}))
     if found is not None:
         return found
     return [ctx.unknown(operation, f"{operation} without --command runs SQL Interlock cannot see")]

@@ -548,7 +548,7 @@ def _ansible(name: str, args: list[Word], ctx: Context) -> list[Action]:
     operation = f"{name} -m {short}"
     if module_args is not None and module_args.value is None:
         return [ctx.unknown(operation, f"{operation} takes arguments known only at run time")]
-    text = module_args.value if module_args is not None else ""
+    text = (module_args.value if module_args is not None else "") or ""
     checking = bool(flags & {"-C", "--check"})
     if short in _ANSIBLE_SHELLS:
         if not text:
@@ -560,7 +560,9 @@ def _ansible(name: str, args: list[Word], ctx: Context) -> list[Action]:
         return [ctx.action(operation, Verb.READ, f"{operation} only gathers facts or checks")]
     lowered = text.lower().replace(" = ", "=")
     destroys = next((a for a in _ANSIBLE_DESTRUCTIVE_ARGS if a in lowered), "")
-    if short in ("reboot", "shutdown") or (destroys and short in _ANSIBLE_WRITE | _ANSIBLE_PRIVILEGE):
+    if short in ("reboot", "shutdown") or (
+        destroys and short in _ANSIBLE_WRITE | _ANSIBLE_PRIVILEGE
+    ):
         why = f"{operation} {destroys or 'restarts or stops the hosts'}"
         verb = Verb.READ if checking else Verb.DESTRUCTIVE
         return [ctx.action(operation, verb, why)]

@@ -107,7 +107,7 @@ def verb_of(word: str, overrides: Mapping[str, Verb]) -> Verb | None:
         return verb_of(last, overrides) if last and last != word else None
     for separator in ("-", "_"):
         if separator in word:
-            head, _, rest = word.partition(separator)
+            head = word.partition(separator)[0]
             hit = _whole(head, overrides)
             if hit is not None and hit is not Verb.UNKNOWN:  # `ssh-keys` is a noun
                 return hit
