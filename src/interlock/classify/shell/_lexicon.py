@@ -107,15 +107,11 @@ def verb_of(word: str, overrides: Mapping[str, Verb]) -> Verb | None:
         return verb_of(last, overrides) if last and last != word else None
     for separator in ("-", "_"):
         if separator in word:
-            head = word.partition(separator)[0]
-            hit = _whole(head, overrides)
-            if hit is not None and hit is not Verb.UNKNOWN:  # `ssh-keys` is a noun
-                return hit
-            tail = word.rsplit(separator, 1)[-1]
-            hit = _whole(tail, overrides)
-            if hit is Verb.DESTRUCTIVE:
-                return hit
-            return None
+            tail = _whole(word.rsplit(separator, 1)[-1], overrides)
+            if tail is Verb.DESTRUCTIVE:  # `force-delete`, `stats-reset`
+                return tail
+            head = _whole(word.partition(separator)[0], overrides)
+            return head if head is not Verb.UNKNOWN else None  # `ssh-keys` is a noun
     head = _camel_head(word)
     if head:
         hit = _whole(head, overrides)
