@@ -102,6 +102,8 @@ def verb_of(word: str, overrides: Mapping[str, Verb]) -> Verb | None:
     hit = _whole(word, overrides)
     if hit is not None:
         return hit
+    if word in LEXICON.privilege_nouns:
+        return None  # `deploy-key` names a credential, not a deployment
     if ":" in word:  # heroku / netlify topics: `pg:backups:delete`
         last = word.rstrip(":").rsplit(":", 1)[-1]
         return verb_of(last, overrides) if last and last != word else None
