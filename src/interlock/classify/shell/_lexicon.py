@@ -112,11 +112,11 @@ def verb_of(word: str, overrides: Mapping[str, Verb]) -> Verb | None:
             tail = _whole(word.rsplit(separator, 1)[-1], overrides)
             if tail is Verb.DESTRUCTIVE:  # `force-delete`, `stats-reset`
                 return tail
-            head = _whole(word.partition(separator)[0], overrides)
-            return head if head is not Verb.UNKNOWN else None  # `ssh-keys` is a noun
-    head = _camel_head(word)
-    if head:
-        hit = _whole(head, overrides)
+            first = _whole(word.partition(separator)[0], overrides)
+            return first if first is not Verb.UNKNOWN else None  # `ssh-keys` is a noun
+    camel = _camel_head(word)
+    if camel:
+        hit = _whole(camel, overrides)
         return hit if hit is not Verb.UNKNOWN else None
     return None
 
