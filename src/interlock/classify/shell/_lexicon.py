@@ -104,9 +104,12 @@ def verb_of(word: str, overrides: Mapping[str, Verb]) -> Verb | None:
         return hit
     if word in LEXICON.privilege_nouns:
         return None  # `deploy-key` names a credential, not a deployment
-    if ":" in word:  # heroku / netlify topics: `pg:backups:delete`
-        last = word.rstrip(":").rsplit(":", 1)[-1]
-        return verb_of(last, overrides) if last and last != word else None
+    if ":" in word:  # heroku / netlify topics: `pg:backups:delete`, then `open:admin`
+        parts = [p for p in word.split(":") if p]
+        if not parts or parts == [word]:
+            return None
+        last = verb_of(parts[-1], overrides)
+        return last if last is not None else verb_of(parts[0], overrides)
     for separator in ("-", "_"):
         if separator in word:
             tail = _whole(word.rsplit(separator, 1)[-1], overrides)
