@@ -513,6 +513,94 @@ def _printenv(name: str, args: list[Word], ctx: Context) -> list[Action]:
     return [environment_read(name, names, ctx)]
 
 
+_ANSIBLE_VALUES = frozenset(
+    {"-m", "--module-name", "-a", "--args", "-i", "--inventory", "-l", "--limit", "-u",
+     "--user", "-e", "--extra-vars", "-f", "--forks", "-B", "--background", "-P", "--poll",
+     "-t", "--tree", "-M", "--module-path", "--become-user", "--become-method", "-c",
+     "--connection", "-T", "--timeout", "--private-key", "--key-file", "--vault-id",
+     "--vault-password-file", "--playbook-dir"}
+)  # fmt: skip
+_ANSIBLE_READ = frozenset(
+    {"ping", "setup", "gather_facts", "debug", "stat", "service_facts", "package_facts",
+     "getent", "find", "slurp", "fetch", "wait_for", "assert"}
+)  # fmt: skip
+_ANSIBLE_WRITE = frozenset(
+    {"copy", "template", "lineinfile", "blockinfile", "replace", "unarchive", "get_url", "git",
+     "pip", "npm", "gem", "apt", "yum", "dnf", "package", "apk", "homebrew", "cron", "file",
+     "service", "systemd", "systemd_service", "sysvinit", "docker_container", "docker_image",
+     "k8s", "mount", "sysctl", "hostname", "timezone", "archive", "synchronize"}
+)  # fmt: skip
+_ANSIBLE_PRIVILEGE = frozenset(
+    {"user", "group", "authorized_key", "mysql_user", "postgresql_user", "postgresql_privs",
+     "mongodb_user", "sudoers", "iam_user", "iam_role", "iam_policy", "seboolean",
+     "capabilities", "openssh_keypair"}
+)  # fmt: skip
+_ANSIBLE_SHELLS = frozenset({"shell", "command", "raw"})
+# key=value arguments that make a module delete or stop what it manages.
+_ANSIBLE_DESTRUCTIVE_ARGS = (
+    "state=absent", "state=removed", "state=stopped", "state=purged", "enabled=no",
+    "enabled=false", "purge=yes", "purge=true", "remove=yes",
+    "delete=yes", "delete=true", "prune=yes",
+)  # fmt: skip
+
+
+def _ansible(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`ansible HOSTS -m MODULE -a ARGS`: an ad-hoc module, judged by what the module does
+    (`shell`/`command` by the command line it runs)."""
+    module: Word | None = None
+    module_args: Word | None = None
+    flags: set[str] = set()
+    i = 0
+    while i < len(args):
+        value = args[i].value
+        if value is not None and value.startswith("-") and value != "-":
+            option, eq, rest = value.partition("=")
+            flags.add(option)
+            given = Word(value=rest, text=rest) if eq else None
+            if given is None and option in _ANSIBLE_VALUES and i + 1 < len(args):
+                given = args[i + 1]
+                i += 1
+            if option in ("-m", "--module-name"):
+                module = given
+            elif option in ("-a", "--args"):
+                module_args = given
+        i += 1
+    if flags & {"--list-hosts", "--version", "--syntax-check"}:
+        return [ctx.action(name, Verb.READ, f"{name} only lists hosts or checks syntax")]
+    if module is not None and module.value is None:
+        return [ctx.unknown(name, f"{name} runs a module named at run time ({module.text})")]
+    short = (module.value if module is not None else None) or "command"
+    short = short.rsplit(".", 1)[-1]  # `ansible.builtin.file` is `file`
+    operation = f"{name} -m {short}"
+    if module_args is not None and module_args.value is None:
+        return [ctx.unknown(operation, f"{operation} takes arguments known only at run time")]
+    text = (module_args.value if module_args is not None else "") or ""
+    checking = bool(flags & {"-C", "--check"})
+    if short in _ANSIBLE_SHELLS:
+        if not text:
+            return [ctx.unknown(operation, f"{operation} without a command")]
+        if checking:
+            return [ctx.action(operation, Verb.READ, f"{operation} in check mode runs nothing")]
+        return ctx.shell(text, operation, ctx)
+    if short in _ANSIBLE_READ:
+        return [ctx.action(operation, Verb.READ, f"{operation} only gathers facts or checks")]
+    lowered = text.lower().replace(" = ", "=")
+    destroys = next((a for a in _ANSIBLE_DESTRUCTIVE_ARGS if a in lowered), "")
+    if short in ("reboot", "shutdown") or (
+        destroys and short in _ANSIBLE_WRITE | _ANSIBLE_PRIVILEGE
+    ):
+        why = f"{operation} {destroys or 'restarts or stops the hosts'}"
+        verb = Verb.READ if checking else Verb.DESTRUCTIVE
+        return [ctx.action(operation, verb, why)]
+    if short in _ANSIBLE_PRIVILEGE:
+        reason = f"{operation} creates or changes users, keys or grants on the hosts"
+        return [ctx.action(operation, Verb.READ if checking else Verb.PRIVILEGE, reason)]
+    if short in _ANSIBLE_WRITE:
+        reason = f"{operation} changes files, packages or services on the hosts"
+        return [ctx.action(operation, Verb.READ if checking else Verb.WRITE, reason)]
+    return [ctx.unknown(operation, f"{operation} is a module Interlock does not know")]
+
+
 HANDLERS: dict[str, Handler] = {
     "printenv": _printenv,
     "find": _find,
@@ -527,6 +615,7 @@ HANDLERS: dict[str, Handler] = {
     "mawk": _awk,
     "nawk": _awk,
     "gh_api": _gh_api,
+    "ansible": _ansible,
     "python": _python,
     "python3": _python,
     "python2": _python,
