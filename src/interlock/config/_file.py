@@ -38,6 +38,7 @@ from interlock.config._proxy_pg import PG_AGENT, PG_RESOURCE, PROXY_PG, ProxySet
 from interlock.config._server import SERVER, ServerSettings, server_from
 from interlock.config._up import UP, UP_PG, UpSettings, up_from
 from interlock.config._values import Shape, Table
+from interlock.config._vault import VAULT, VAULT_RESOURCE, VaultSettings, vault_from
 from interlock.config._webhooks import WEBHOOK, WebhookConfig, webhooks_from
 from interlock.errors import ConfigError
 from interlock.model import Resource
@@ -53,6 +54,7 @@ TABLES = (
     "webhooks",
     "identity",
     "up",
+    "vault",
 )
 PROXY = Shape("proxy", {}, nested=("http", "pg"))
 
@@ -75,6 +77,8 @@ SHAPES: tuple[Shape, ...] = (
     IDENTITY,
     UP,
     UP_PG,
+    VAULT,
+    VAULT_RESOURCE,
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
@@ -90,6 +94,7 @@ SECTIONS = (
     "webhooks",
     "identity",
     "up",
+    "vault",
 )
 """The typed sections of a `Config`, by attribute name."""
 
@@ -163,6 +168,10 @@ class Config:
     @cached_property
     def up(self) -> UpSettings:
         return up_from(self.document.get("up", {}), self._prefix)
+
+    @cached_property
+    def vault(self) -> VaultSettings:
+        return vault_from(self.document.get("vault", {}), self._prefix)
 
     # -- the file as a whole
 
