@@ -403,20 +403,20 @@ class Session:
     # --- safeguards ---------------------------------------------------------------------
 
     def _take_safeguard(self, plan: SafeguardPlan, extended: bool, raw: bytes) -> list[Command]:
+        """`start` on the connection, then `offload` off the loop, then `after` on the
+        connection, then the record; any step failing refuses the statement (recorded)."""
         relay = self.relay
         assert relay is not None
 
-        def then(end: Finished) -> list[Command]:
-            if end.summary is None:
-                failed = refusal(
-                    f"Interlock could not take the safeguard this statement needs "
-                    f"({end.failure}); it was not run",
-                    "ask a human to look at the resource; nothing was changed by Interlock",
-                )
-                record = Record(partial(plan.done, end.failure, False))
-                return [record, *relay.refuse(failed, extended)]
-            summary = end.summary
+        def failed(why: str) -> list[Command]:
+            ruling = refusal(
+                f"Interlock could not take the safeguard this statement needs ({why}); "
+                "it was not run",
+                "ask a human to look at the resource; nothing was changed by Interlock",
+            )
+            return [Record(partial(plan.done, why, False)), *relay.refuse(ruling, extended)]
 
+        def record(summary: str) -> list[Command]:
             def recorded(result: Ruling | Exception) -> list[Command]:
                 if isinstance(result, Exception):
                     return self.fatal(
@@ -432,7 +432,33 @@ class Session:
             self._answer = recorded
             return [Decide(partial(_record_then_allow, plan, summary))]
 
-        return relay.run_internal(plan.start(), then)
+        def after(summary: str) -> list[Command]:
+            if plan.after is None:
+                return record(summary)
+
+            def moved(end: Finished) -> list[Command]:
+                if end.summary is None:
+                    return failed(end.failure)
+                return record(f"{summary}; {end.summary}")
+
+            return relay.run_internal(plan.after(), moved)
+
+        def offloaded(result: Ruling | Exception) -> list[Command]:
+            if isinstance(result, Exception):
+                return failed(f"{type(result).__name__}")
+            if not result.allowed:  # recorded (and any approval given back) by `offload`
+                return relay.refuse(result, extended)
+            return after(result.message)
+
+        def started(end: Finished) -> list[Command]:
+            if end.summary is None:
+                return failed(end.failure)
+            if plan.offload is None:
+                return after(end.summary)
+            self._answer = offloaded
+            return [Decide(partial(_offload, plan, end.summary))]
+
+        return relay.run_internal(plan.start(), started)
 
     # --- waiting for a human -------------------------------------------------------------
 
@@ -483,3 +509,17 @@ class Session:
 def _record_then_allow(plan: SafeguardPlan, summary: str) -> Ruling:
     plan.done(summary, True)
     return ALLOW
+
+
+def _offload(plan: SafeguardPlan, summary: str) -> Ruling:
+    """Run the plan's off-loop step; a failure is recorded here and refuses the statement."""
+    assert plan.offload is not None
+    try:
+        return Ruling(True, plan.offload(summary))
+    except Exception as exc:
+        why = str(exc) or type(exc).__name__
+        plan.done(why, False)
+        return refusal(
+            f"Interlock could not take the safeguard this statement needs ({why}); it was not run",
+            "a human may approve it again, or make the snapshot fit [vault] limits",
+        )
