@@ -14,7 +14,18 @@ from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
 from interlock import __version__
-from interlock.cli import agent, approvals, audit, hooks, policy, proxy, resource, service, user
+from interlock.cli import (
+    agent,
+    approvals,
+    audit,
+    hooks,
+    policy,
+    proxy,
+    resource,
+    service,
+    user,
+    vault,
+)
 from interlock.cli import pg as pg_cli
 from interlock.cli._common import EXIT_BAD_INPUT, err
 from interlock.cli.check import check
@@ -52,6 +63,7 @@ app.add_typer(proxy.app, name="proxy")
 proxy.app.command("pg")(pg_cli.pg)
 app.command()(pg_cli.undo)
 app.add_typer(pg_cli.trash_app, name="trash")
+app.add_typer(vault.app, name="vault")
 
 
 @app.command()

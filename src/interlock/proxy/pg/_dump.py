@@ -349,10 +349,15 @@ def pg_dump_major(program: str) -> int:
 
 
 def client_env(password: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["PGCONNECT_TIMEOUT"] = "10"
-    if password is not None:
+    """The environment of pg_dump, pg_restore and psql: with a password (a resource's
+    credential), only that one; without, the caller's own PG* settings (PGPASSWORD,
+    ~/.pgpass, PGSSLMODE…) as a human running `vault restore --into` expects."""
+    if password is None:
+        env = dict(os.environ)
+    else:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         env["PGPASSWORD"] = password
+    env.setdefault("PGCONNECT_TIMEOUT", "10")
     return env
 
 
