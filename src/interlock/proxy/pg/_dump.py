@@ -21,11 +21,14 @@ The counts and checksums are taken in a REPEATABLE READ transaction whose snapsh
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -259,27 +262,18 @@ async def _take(
             schema, name, oid = (v or "" for v in row[:3])
             if not oid.isdigit():
                 continue  # named but gone (DROP … IF EXISTS of nothing)
-            role = (row[3] or "target") if len(row) > 3 else "target"
-            counted = await _read(conn, stats_sql(schema, name))
-            rows, checksum = (v or "0" for v in counted[0])
             owned = await _read(conn, _parts_sql(oid))
             described.append(
                 {
                     "schema": schema,
                     "name": name,
                     "oid": oid,
-                    "role": role,
-                    "rows": int(rows),
-                    "checksum": checksum,
+                    "role": (row[3] or "target") if len(row) > 3 else "target",
                     "sequences": sorted(v[1] or "" for v in owned if v[0] == "sequence"),
                     "indexes": sorted(v[1] or "" for v in owned if v[0] == "index"),
                     "references": sorted(v[1] or "" for v in owned if v[0] == "references"),
                 }
             )
-            if time.monotonic() > deadline:
-                raise SnapshotFailed(
-                    f"the snapshot took longer than {source.timeout:g} s", bound=True
-                )
         oids = [t["oid"] for t in described]
         functions = (
             [(r[0] or "", r[1] or "") for r in await _read(conn, _trigger_functions_sql(oids))]
@@ -296,12 +290,44 @@ async def _take(
                 "server_major": server_major,
                 "scope": scope.describe(),
                 "whole": "database" if scope.database else ("schemas" if scope.schemas else ""),
-                "tables": [{k: v for k, v in t.items() if k != "oid"} for t in described],
             },
         )
-        args = _dump_args(source, scope, described, exported)
-        blocks = _run_dump(args, source, deadline, server_major)
-        writer.add(DUMP, blocks, {"format": "custom"}, limit=source.max_bytes)
+        # pg_dump streams into the vault on a thread while this connection counts and
+        # checksums the same rows (the same exported snapshot): the two overlap.
+        stop = threading.Event()
+        failure: list[BaseException] = []
+
+        def dump() -> None:
+            try:
+                blocks = _run_dump(
+                    _dump_args(source, scope, described, exported),
+                    source,
+                    deadline,
+                    server_major,
+                    stop,
+                )
+                writer.add(DUMP, blocks, {"format": "custom"}, limit=source.max_bytes)
+            except BaseException as exc:  # handed to the caller below
+                failure.append(exc)
+
+        dumping = threading.Thread(target=dump, name="interlock-pg-dump", daemon=True)
+        dumping.start()
+        try:
+            for table in described:
+                counted = await _read(conn, stats_sql(table["schema"], table["name"]))
+                rows, checksum = (v or "0" for v in counted[0])
+                table["rows"], table["checksum"] = int(rows), checksum
+                if time.monotonic() > deadline:
+                    raise SnapshotFailed(
+                        f"the snapshot took longer than {source.timeout:g} s", bound=True
+                    )
+        finally:
+            if sys.exc_info()[0] is not None:
+                stop.set()
+            dumping.join()
+        if failure:
+            raise failure[0]
+        writer.labels["tables"] = [{k: v for k, v in t.items() if k != "oid"} for t in described]
         writer.add(PRELUDE, prelude(schemas, functions).encode())
         snapshot = writer.commit()
         await conn.query("COMMIT")
@@ -334,10 +360,20 @@ def _pattern(name: str) -> str:
 
 
 def pg_dump_major(program: str) -> int:
-    """The major version of a pg_dump (or pg_restore, psql) program; 0 when unknown."""
+    """The major version of a pg_dump (or pg_restore, psql) program; 0 when unknown. Asked
+    once per program and path (a snapshot should not pay for a second process)."""
     found = shutil.which(program)
     if found is None:
         return 0
+    try:
+        stamp = os.stat(found).st_mtime_ns
+    except OSError:
+        return 0
+    return _major(found, stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _major(found: str, stamp: int) -> int:
     try:
         out = subprocess.run(
             [found, "--version"], capture_output=True, text=True, timeout=10, check=False
@@ -362,7 +398,11 @@ def client_env(password: str | None) -> dict[str, str]:
 
 
 def _run_dump(
-    args: list[str], source: Source, deadline: float, server_major: int
+    args: list[str],
+    source: Source,
+    deadline: float,
+    server_major: int,
+    stop: threading.Event | None = None,
 ) -> Iterator[bytes]:
     major = pg_dump_major(source.pg_dump)
     if major == 0:
@@ -381,6 +421,8 @@ def _run_dump(
         assert process.stdout is not None
         try:
             while True:
+                if stop is not None and stop.is_set():
+                    raise SnapshotFailed("the snapshot was abandoned")
                 if time.monotonic() > deadline:
                     raise SnapshotFailed(
                         f"the snapshot took longer than {source.timeout:g} s", bound=True
