@@ -91,7 +91,7 @@ def _throughput(home: Any, megabytes: int) -> dict[str, float]:
     from interlock.proxy.pg import Scope, Source, take_snapshot
     from interlock.vault import open_vault
 
-    rows = megabytes * 1024 * 1024 // 140  # ~140 bytes of heap per row below
+    rows = megabytes * 1024 * 1024 // 117  # ~117 bytes of heap per row below
     _psql(
         "DROP TABLE IF EXISTS big; "
         "CREATE TABLE big (id bigint PRIMARY KEY, at timestamptz, note text); "

@@ -25,7 +25,9 @@ from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 
 trash_app = typer.Typer(
-    help="Soft-dropped tables and snapshots Interlock keeps: list, purge.", no_args_is_help=True
+    help="The trash: soft-dropped tables kept in their database (the fast path, not a backup; "
+    "the vault holds the backups): list, purge.",
+    no_args_is_help=True,
 )
 
 
