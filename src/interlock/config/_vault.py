@@ -11,6 +11,7 @@ from interlock.config._values import Shape, Table
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_MAX_SNAPSHOT_MB = 512
 DEFAULT_SNAPSHOT_TIMEOUT = 120
+BACKENDS = ("directory", "s3")
 
 VAULT = Shape(
     "vault",
@@ -20,6 +21,11 @@ VAULT = Shape(
         "max_snapshot_mb": DEFAULT_MAX_SNAPSHOT_MB,
         "snapshot_timeout": DEFAULT_SNAPSHOT_TIMEOUT,
         "pg_dump": "pg_dump",
+        "backend": "directory",
+        "s3_bucket": "",
+        "s3_prefix": "",
+        "s3_endpoint": "",
+        "s3_region": "",
     },
     nested=("resources",),
 )
@@ -37,6 +43,11 @@ class VaultSettings:
     snapshot_timeout: float = DEFAULT_SNAPSHOT_TIMEOUT
     pg_dump: str = "pg_dump"
     retention: dict[str, int] = field(default_factory=dict)
+    backend: str = "directory"  # directory | s3
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_endpoint: str = ""
+    s3_region: str = ""
 
 
 def vault_from(value: Any, prefix: str) -> VaultSettings:
@@ -45,6 +56,12 @@ def vault_from(value: Any, prefix: str) -> VaultSettings:
         name: spec.integer("retention_days", minimum=1, unit="days")
         for name, spec in table.named_tables("resources", VAULT_RESOURCE)
     }
+    backend = table.string("backend")
+    if backend not in BACKENDS:
+        raise table.bad("backend", f"must be one of {', '.join(BACKENDS)}")
+    bucket = table.string("s3_bucket")
+    if backend == "s3" and not bucket.strip():
+        raise table.bad("s3_bucket", 'must name the bucket when backend = "s3"')
     return VaultSettings(
         path=table.string("path"),
         retention_days=table.integer("retention_days", minimum=1, unit="days"),
@@ -52,4 +69,9 @@ def vault_from(value: Any, prefix: str) -> VaultSettings:
         snapshot_timeout=table.number("snapshot_timeout", minimum=1, maximum=3600, unit="seconds"),
         pg_dump=table.string("pg_dump", non_empty=True),
         retention=retention,
+        backend=backend,
+        s3_bucket=bucket,
+        s3_prefix=table.string("s3_prefix"),
+        s3_endpoint=table.string("s3_endpoint"),
+        s3_region=table.string("s3_region"),
     )

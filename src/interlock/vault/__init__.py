@@ -20,13 +20,15 @@ Guarantees: objects are content-addressed (keyed hash), compressed (zlib) and en
 passed and two humans. A backend (`Backend`) stores bytes under keys with retention dates
 and never sees a key: `DirectoryBackend` is the embedded default (`<home>/state/vault`,
 Interlock's state, which self-protection keeps every agent command away from); an object
-store with a compliance lock implements the same five calls.
+store with a compliance lock implements the same calls (`S3Backend`: S3 Object Lock in
+compliance mode, `[vault] backend = "s3"`).
 
     _model    Manifest, Entry, Chunk, Snapshot, Finding, errors
     _seal     compress + AES-GCM, object ids
     _keys     the vault's keys in the home
     _backend  the Backend interface and the directory backend
     _store    Vault, SnapshotWriter, Retention
+    _s3       the S3 Object Lock backend (boto3, optional)
 """
 
 from __future__ import annotations
@@ -78,10 +80,19 @@ def open_vault(home: Home, settings: VaultSettings | None = None) -> Vault:
         settings = read_config(home.config_path).vault
     keys = home.root / "keys"
     ensure_keys(keys)
-    root = home.vault_dir
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    backend: Backend
+    if settings.backend == "s3":
+        from interlock.vault._s3 import S3Backend
+
+        backend = S3Backend.connect(
+            settings.s3_bucket, settings.s3_prefix, settings.s3_endpoint, settings.s3_region
+        )
+    else:
+        root = home.vault_dir
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        backend = DirectoryBackend(root)
     return Vault(
-        DirectoryBackend(root),
+        backend,
         Sealer(load_secret(keys)),
         load_verifying(keys),
         load_signing(keys),
