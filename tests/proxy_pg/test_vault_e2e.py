@@ -253,3 +253,29 @@ def test_a_tampered_or_deleted_vault_object_is_reported(
     undone = cli(proxy, "vault", "restore", snapshot.id)
     assert undone.returncode == 0, undone.stderr
     assert psql("SELECT count(*) FROM orders", database) == "250"
+
+
+def test_a_statement_that_fails_after_approval_does_not_spend_it(
+    proxy: Proxy, shop: tuple[str, str, str]
+) -> None:
+    _, resource, _ = shop
+    # customers is referenced by orders: DROP without CASCADE fails on the server
+    with psycopg.connect(proxy.dsn("writer", resource), autocommit=True) as conn:
+        with pytest.raises(errors.InsufficientPrivilege) as held:
+            conn.execute("DROP TABLE customers")
+        approve(proxy, held.value)
+        for _ in range(2):  # the approval is given back each time: no new hold
+            with pytest.raises(errors.DependentObjectsStillExist):
+                conn.execute("DROP TABLE customers")
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    failed = [
+        dict(r.body)
+        for r in proxy.home.audit_log().records()
+        if r.type == "safeguard" and dict(r.body).get("status") == "statement_failed"
+    ]
+    assert len(failed) == 2 and all(f["approval_returned"] for f in failed)
+    store = ApprovalStore.for_home(proxy.home)
+    try:
+        assert store.status(failed[-1]["approval"]).value == "approved"
+    finally:
+        store.close()

@@ -41,7 +41,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Home, dict[s
     humans = HumanRegistry.for_home(home)
     secrets = {
         name: humans.add(local_operator(home), name, role="approver", password=PASSWORD).totp_secret
-        for name in ("alice", "bob")
+        for name in ("alice", "bob", "carol")
     }
     vault = open_vault(home)
     vault.clock = lambda: time.time() - 40 * 86400  # written 40 days ago: past its 30 days
@@ -95,9 +95,10 @@ def test_purge_needs_expiry_and_two_different_humans(
     home, secrets, old, new = setup
     early = run(home, "purge", new, *proofs(secrets, "alice", "bob"), stdin=f"{PASSWORD}\n" * 2)
     assert early.returncode == 1 and "nothing removes it before then" in early.stderr
-    alone = run(home, "purge", old, *proofs(secrets, "alice", "alice"), stdin=f"{PASSWORD}\n" * 2)
+    # (carol's code is used once here: a TOTP code is not accepted twice)
+    alone = run(home, "purge", old, *proofs(secrets, "carol", "carol"), stdin=f"{PASSWORD}\n" * 2)
     assert alone.returncode == 1
-    assert "different humans" in alone.stderr or "code" in alone.stderr.lower()
+    assert "different humans" in alone.stderr or "code" in alone.stderr
     nobody = run(home, "purge", old)
     assert nobody.returncode == 1 and "--user NAME" in nobody.stderr
     done = run(

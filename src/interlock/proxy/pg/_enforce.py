@@ -332,6 +332,7 @@ class StatementGate:
                     snap,
                     done=partial(self._safeguard_done, taking),
                     offload=partial(self._snapshot, taking, dangerous, operation),
+                    statement_failed=partial(self._statement_failed, taking),
                 ),
             )
         body: dict[str, Any] = {
@@ -403,6 +404,24 @@ class StatementGate:
             # The statement did not run: the human's approval is not spent.
             body["approval"] = taking.approval_id
             body["approval_returned"] = self.point.release(taking.approval_id, summary)
+        self._event("safeguard", body)
+
+    def _statement_failed(self, taking: SafeguardTaking) -> None:
+        """The statement failed on the server after its safeguard was taken: recorded, and
+        the approval it used given back (it did nothing)."""
+        body: dict[str, Any] = {
+            "decision_seq": taking.decision_seq,
+            "mode": taking.mode,
+            "status": "statement_failed",
+            "resource": {"name": self.resource.name, "environment": self.resource.environment},
+        }
+        if taking.vault:
+            body["vault"] = taking.vault[-1]
+        if taking.approval_id:
+            body["approval"] = taking.approval_id
+            body["approval_returned"] = self.point.release(
+                taking.approval_id, "the statement failed on the server"
+            )
         self._event("safeguard", body)
 
     # -- other records

@@ -43,6 +43,9 @@ class SafeguardPlan:
     done: Callable[[str, bool], None] = _not_recorded
     offload: Callable[[str], str] | None = None
     after: Callable[[], Plan] | None = None
+    statement_failed: Callable[[], None] | None = None
+    """Records that the statement itself failed on the server after the safeguard (and
+    gives back the human's approval it used); simple protocol only."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -426,7 +426,20 @@ class Session:
                 if plan.replaces_statement and not extended:
                     tag = m.command_complete(plan.command_tag)
                     return [notice, SendClient(tag + m.ready_for_query(relay.status))]
-                return [notice, *relay.forward_statement(extended, raw)]
+                forwarded = [notice, *relay.forward_statement(extended, raw)]
+                if extended or plan.statement_failed is None:
+                    return forwarded
+                failed_on_server = plan.statement_failed
+                errors = relay.errors
+
+                def answered() -> list[Command]:
+                    # The statement is over: an error means it did nothing (its transaction
+                    # rolled it back), so the approval it used is given back.
+                    if relay.errors > errors:
+                        return [Record(failed_on_server)]
+                    return []
+
+                return forwarded + relay.when_idle(answered)
 
             # The safeguard's record is written before the statement goes on.
             self._answer = recorded
