@@ -211,6 +211,29 @@ def test_a_dropped_table_comes_back_from_the_vault_after_its_database_is_gone(
     listed = cli(proxy, "vault", "list", "--resource", resource, "--json")
     assert [s["id"] for s in json.loads(listed.stdout)] == [snapshot_id]
 
+    # What `interlock up` runs with [vault] drill_every: each resource's newest snapshot,
+    # drilled on the resource's server even though its database is gone.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTERLOCK_")}
+    before = len([r for r in proxy.home.audit_log().records() if r.type == "vault_drill"])
+    scheduled = subprocess.Popen(
+        [INTERLOCK, "vault", "drill", "--every", "1h", "--json", "--home", str(proxy.home.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert scheduled.stdout is not None
+        for line in scheduled.stdout:
+            if json.loads(line)["snapshot"] == snapshot_id:
+                assert json.loads(line)["ok"], line
+                break
+    finally:
+        scheduled.terminate()
+        scheduled.wait(10)
+    drills = [r for r in proxy.home.audit_log().records() if r.type == "vault_drill"]
+    assert len(drills) > before
+
 
 def test_a_tampered_or_deleted_vault_object_is_reported(
     proxy: Proxy, shop: tuple[str, str, str]

@@ -255,6 +255,41 @@ def _redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}" if user else netloc))
 
 
+def _drill_one(
+    home: Home, vault: Any, chosen: Any, scratch_server: str | None, operator: str
+) -> dict[str, Any]:
+    """Drill one snapshot and record the result; its JSON (with `ok` and `error`)."""
+    from interlock.identity import IdentityError
+    from interlock.proxy.pg import RestoreFailed
+    from interlock.proxy.pg import drill as drill_pg
+
+    try:
+        if scratch_server is not None:
+            url, password = scratch_server, None
+        else:
+            from interlock.cli.pg import resource_server
+
+            url, password = resource_server(home, chosen.manifest.resource)
+        result = drill_pg(vault, chosen, url, password, workdir=home.root / "state").to_json()
+    except (RestoreFailed, IdentityError, InterlockError) as exc:
+        result = {"snapshot": chosen.id, "ok": False, "tables": [], "error": str(exc)}
+    home.audit_log().append("vault_drill", {**result, "by": operator})
+    return result
+
+
+def _show_drill(result: dict[str, Any]) -> None:
+    verdict = "[green]passed[/]" if result["ok"] else "[red]FAILED[/]"
+    out.print(f"drill of snapshot {result['snapshot'][:12]} {verdict}")
+    for t in result["tables"]:
+        mark = "ok" if t["ok"] else "MISMATCH"
+        out.print(
+            f"  {escape(t['table'])}: {t['rows_found']}/{t['rows']} rows, "
+            f"checksum {'ok' if t['checksum_ok'] else 'differs'}: {mark}"
+        )
+    if result.get("error"):
+        out.print(f"  [red]{escape(result['error'])}[/]")
+
+
 @app.command()
 def drill(
     snapshot: Annotated[
@@ -274,16 +309,24 @@ def drill(
             "(default: the snapshot's resource's server).",
         ),
     ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            help="Keep running: drill each resource's newest snapshot this often (e.g. 24h; "
+            "what `interlock up` runs with [vault] drill_every).",
+        ),
+    ] = None,
     json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Prove a snapshot restores: into a scratch database, compared table by table (rows and
     checksums) with its manifest, then dropped. Recorded in the audit log; exit 1 on failure."""
-    from interlock.proxy.pg import RestoreFailed
-    from interlock.proxy.pg import drill as drill_pg
-
     found, vault = _open(home)
     operator = _operator(found, "vault drill")
+    if every is not None:
+        _drill_forever(found, vault, every, scratch_server, operator, json_out)
+        return
     if snapshot is not None:
         chosen = _get(vault, snapshot)
     else:
@@ -291,34 +334,39 @@ def drill(
         if not candidates:
             fail("no PostgreSQL snapshot to drill in the vault")
         chosen = random.choice(candidates) if pick_random else candidates[0]  # noqa: S311
-    if scratch_server is not None:
-        url, password = scratch_server, None
-    else:
-        url, password = _server(found, chosen.manifest.resource)
-    try:
-        result = drill_pg(vault, chosen, url, password, workdir=found.root / "state")
-    except RestoreFailed as exc:
-        found.audit_log().append(
-            "vault_drill",
-            {"snapshot": chosen.id, "ok": False, "error": str(exc), "by": operator},
-        )
-        fail(f"drill failed: {escape(str(exc))}")
-    found.audit_log().append("vault_drill", {**result.to_json(), "by": operator})
+    result = _drill_one(found, vault, chosen, scratch_server, operator)
     if json_out:
-        print_json(result.to_json())
+        print_json(result)
     else:
-        verdict = "[green]passed[/]" if result.ok else "[red]FAILED[/]"
-        out.print(f"drill of snapshot {chosen.id[:12]} {verdict}")
-        for t in result.tables:
-            mark = "ok" if t["ok"] else "MISMATCH"
-            out.print(
-                f"  {escape(t['table'])}: {t['rows_found']}/{t['rows']} rows, "
-                f"checksum {'ok' if t['checksum_ok'] else 'differs'}: {mark}"
-            )
-        if result.error:
-            out.print(f"  [red]{escape(result.error)}[/]")
-    if not result.ok:
+        _show_drill(result)
+    if not result["ok"]:
         raise typer.Exit(1)
+
+
+def _drill_forever(
+    home: Home, vault: Any, every: str, scratch_server: str | None, operator: str, as_json: bool
+) -> None:
+    from interlock.config import parse_duration
+    from interlock.errors import InputError
+
+    try:
+        seconds = parse_duration(every)
+    except InputError as exc:
+        fail(f"--every {escape(every)}: {escape(str(exc))}")
+    if seconds < 60:
+        fail("--every must be at least 1m")
+    while True:
+        newest: dict[str, Any] = {}
+        for s in vault.list():  # newest first
+            if s.manifest.kind == "pg":
+                newest.setdefault(s.manifest.resource, s)
+        for chosen in newest.values():
+            result = _drill_one(home, vault, chosen, scratch_server, operator)
+            if as_json:
+                print_json(result)
+            else:
+                _show_drill(result)
+        time.sleep(seconds)
 
 
 @app.command()

@@ -12,6 +12,7 @@ DEFAULT_RETENTION_DAYS = 30
 DEFAULT_MAX_SNAPSHOT_MB = 512
 DEFAULT_SNAPSHOT_TIMEOUT = 120
 BACKENDS = ("directory", "s3")
+MIN_DRILL_SECONDS = 60
 
 VAULT = Shape(
     "vault",
@@ -26,6 +27,7 @@ VAULT = Shape(
         "s3_prefix": "",
         "s3_endpoint": "",
         "s3_region": "",
+        "drill_every": "",
     },
     nested=("resources",),
 )
@@ -48,6 +50,7 @@ class VaultSettings:
     s3_prefix: str = ""
     s3_endpoint: str = ""
     s3_region: str = ""
+    drill_every: str = ""  # "" (off) or a duration: `interlock up` runs drills that often
 
 
 def vault_from(value: Any, prefix: str) -> VaultSettings:
@@ -74,4 +77,12 @@ def vault_from(value: Any, prefix: str) -> VaultSettings:
         s3_prefix=table.string("s3_prefix"),
         s3_endpoint=table.string("s3_endpoint"),
         s3_region=table.string("s3_region"),
+        drill_every=_every(table),
     )
+
+
+def _every(table: Table) -> str:
+    text = table.string("drill_every").strip()
+    if text and table.duration("drill_every", example="24h") < MIN_DRILL_SECONDS:
+        raise table.bad("drill_every", "must be at least 1m")
+    return text

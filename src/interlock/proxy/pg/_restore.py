@@ -389,6 +389,10 @@ def drill(
     table with the manifest, and drop the scratch database whatever happened."""
     scratch = f"interlock_drill_{secrets.token_hex(6)}"
     tables = list(snapshot.manifest.labels.get("tables", []))
+    try:
+        _psql(server_url, password, "SELECT 1", "cannot reach the server")
+    except RestoreFailed:  # the resource's own database may be the one that is gone
+        server_url = _sibling(server_url, "postgres")
     _psql(server_url, password, f'CREATE DATABASE "{scratch}"', "cannot create a scratch database")
     try:
         url = _sibling(server_url, scratch)
