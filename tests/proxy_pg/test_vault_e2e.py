@@ -302,3 +302,31 @@ def test_a_statement_that_fails_after_approval_does_not_spend_it(
         assert store.status(failed[-1]["approval"]).value == "approved"
     finally:
         store.close()
+
+
+def test_a_snapshot_that_cannot_be_taken_refuses_and_gives_the_approval_back(
+    proxy: Proxy, shop: tuple[str, str, str]
+) -> None:
+    database, resource, _ = shop
+    with psycopg.connect(proxy.dsn("writer", resource)) as conn:  # one transaction
+        with pytest.raises(errors.InsufficientPrivilege) as held:
+            conn.execute("DROP TABLE orders")
+        conn.rollback()
+        approve(proxy, held.value)
+        # The agent's own transaction holds the table: the snapshot cannot read it.
+        conn.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(errors.InsufficientPrivilege) as refused:
+            conn.execute("DROP TABLE orders")
+        assert "could not take the safeguard" in str(refused.value)
+        conn.rollback()
+    assert psql("SELECT count(*) FROM orders", database) == "250"
+    failed = [
+        dict(r.body)
+        for r in proxy.home.audit_log().records()
+        if r.type == "safeguard" and dict(r.body).get("status") == "failed"
+    ][-1]
+    assert "lock" in failed["summary"] and failed["approval_returned"] is True
+    # the approval stands: the same statement now runs, with its snapshot
+    with psycopg.connect(proxy.dsn("writer", resource), autocommit=True) as conn:
+        conn.execute("DROP TABLE orders")
+    assert psql("SELECT to_regclass('orders') IS NULL", database) == "t"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -82,7 +83,7 @@ class DirectoryBackend:
         self._extend(path, retain_until)
         if path.exists():
             return  # content-addressed: the same key holds the same bytes
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             view = memoryview(data)
@@ -102,7 +103,7 @@ class DirectoryBackend:
         current = _read_until(until)
         if retain_until <= current:
             return
-        tmp = until.with_name(f".{until.name}.{os.getpid()}.tmp")
+        tmp = until.with_name(f".{until.name}.{secrets.token_hex(6)}.tmp")
         tmp.write_text(json.dumps({"retain_until": retain_until}))
         os.replace(tmp, until)
 

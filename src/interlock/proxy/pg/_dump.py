@@ -247,6 +247,7 @@ async def _take(
             "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
             "SET LOCAL search_path = pg_catalog, pg_temp; "
             "SET LOCAL statement_timeout = " + str(int(source.timeout * 1000)) + "; "
+            f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}; "
             "SELECT pg_catalog.pg_export_snapshot(), "
             "pg_catalog.current_setting('server_version_num')"
         )

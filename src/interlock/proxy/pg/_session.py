@@ -458,9 +458,9 @@ class Session:
 
         def offloaded(result: Ruling | Exception) -> list[Command]:
             if isinstance(result, Exception):
-                return failed(f"{type(result).__name__}")
-            if not result.allowed:  # recorded (and any approval given back) by `offload`
-                return relay.refuse(result, extended)
+                return failed(str(result) or type(result).__name__)
+            if not result.allowed:  # the snapshot could not be taken: recorded by `failed`
+                return failed(result.message)
             return after(result.message)
 
         def started(end: Finished) -> list[Command]:
@@ -469,7 +469,7 @@ class Session:
             if plan.offload is None:
                 return after(end.summary)
             self._answer = offloaded
-            return [Decide(partial(_offload, plan, end.summary))]
+            return [Decide(partial(_offload, plan, end.summary), blocking=True)]
 
         return relay.run_internal(plan.start(), started)
 
@@ -525,14 +525,10 @@ def _record_then_allow(plan: SafeguardPlan, summary: str) -> Ruling:
 
 
 def _offload(plan: SafeguardPlan, summary: str) -> Ruling:
-    """Run the plan's off-loop step; a failure is recorded here and refuses the statement."""
+    """The plan's off-loop step (on a worker thread: it records nothing; a failure comes
+    back as a refused ruling saying why, which the session records and refuses with)."""
     assert plan.offload is not None
     try:
         return Ruling(True, plan.offload(summary))
-    except Exception as exc:
-        why = str(exc) or type(exc).__name__
-        plan.done(why, False)
-        return refusal(
-            f"Interlock could not take the safeguard this statement needs ({why}); it was not run",
-            "a human may approve it again, or make the snapshot fit [vault] limits",
-        )
+    except Exception as exc:  # the snapshot failed: why, for the record and the refusal
+        return Ruling(False, str(exc) or type(exc).__name__)
