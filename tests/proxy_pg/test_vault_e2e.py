@@ -330,3 +330,79 @@ def test_a_snapshot_that_cannot_be_taken_refuses_and_gives_the_approval_back(
     with psycopg.connect(proxy.dsn("writer", resource), autocommit=True) as conn:
         conn.execute("DROP TABLE orders")
     assert psql("SELECT to_regclass('orders') IS NULL", database) == "t"
+
+
+@pytest.fixture
+def staging(proxy: Proxy, shop: tuple[str, str, str]) -> str:
+    """The shop's database registered once more, as a staging resource: there destructive
+    statements run without a human, with a snapshot."""
+    database, resource, _ = shop
+    name = resource + "-stg"
+    ResourceRegistry.for_home(proxy.home).add(
+        ADMIN, name, kind="postgres", environment="staging", upstream=url(database), credential=None
+    )
+    return name
+
+
+def _snapshot_of(proxy: Proxy) -> str:
+    taken = [
+        dict(r.body)
+        for r in proxy.home.audit_log().records()
+        if r.type == "safeguard" and dict(r.body).get("status") == "taken"
+    ][-1]
+    return str(taken["vault"])
+
+
+def test_drop_schema_cascade_snapshots_the_whole_schema(
+    proxy: Proxy, shop: tuple[str, str, str], staging: str
+) -> None:
+    database, _, _ = shop
+    psql(
+        "CREATE SCHEMA reports; "
+        "CREATE TABLE reports.daily (day date PRIMARY KEY, total numeric); "
+        "INSERT INTO reports.daily SELECT d::date, 10 FROM generate_series("
+        "'2026-01-01'::date, '2026-01-31', '1 day') d; "
+        "CREATE FUNCTION reports.total() RETURNS numeric LANGUAGE sql "
+        "AS 'SELECT sum(total) FROM reports.daily'; "
+        "CREATE VIEW reports.summary AS SELECT reports.total() AS total",
+        database,
+    )
+    with psycopg.connect(proxy.dsn("stager", staging), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA reports CASCADE")
+    assert psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'reports'", database) == "0"
+    restored = f"{database}_restored"
+    psql(f"CREATE DATABASE {restored}")
+    done = cli(proxy, "vault", "restore", _snapshot_of(proxy), "--into", url(restored))
+    assert done.returncode == 0, done.stderr
+    assert psql("SELECT count(*), reports.total() FROM reports.daily", restored) == "31|310"
+    assert psql("SELECT total FROM reports.summary", restored) == "310"
+
+
+def test_drop_database_snapshots_the_whole_database(
+    proxy: Proxy, shop: tuple[str, str, str], staging: str
+) -> None:
+    database, _, _ = shop
+    other = f"{database}_other"
+    psql(f"CREATE DATABASE {other}")
+    try:
+        psql(
+            "CREATE TABLE ledger (id bigserial PRIMARY KEY, amount int); "
+            "INSERT INTO ledger (amount) SELECT g FROM generate_series(1, 100) g",
+            other,
+        )
+        with psycopg.connect(proxy.dsn("stager", staging), autocommit=True) as conn:
+            notices: list[str] = []
+            conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+            conn.execute(f"DROP DATABASE {other}")
+        assert any(f"database {other}" in n for n in notices), notices
+        assert psql(f"SELECT count(*) FROM pg_database WHERE datname = '{other}'") == "0"
+        snapshot = _snapshot_of(proxy)
+        drilled = cli(proxy, "vault", "drill", snapshot, "--json")  # on the resource's server
+        assert drilled.returncode == 0, drilled.stdout + drilled.stderr
+        restored = f"{database}_restored"
+        psql(f"CREATE DATABASE {restored}")
+        done = cli(proxy, "vault", "restore", snapshot, "--into", url(restored))
+        assert done.returncode == 0, done.stderr
+        assert psql("SELECT count(*), sum(amount) FROM ledger", restored) == "100|5050"
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {other} WITH (FORCE)")

@@ -281,7 +281,9 @@ async def _take(
             if oids
             else []
         )
-        schemas = sorted({t["schema"] for t in described} | set(scope.schemas))
+        schemas = sorted({t["schema"] for t in described})
+        if scope.schemas or scope.database:
+            schemas, functions = [], []  # a whole schema's or database's dump has its own
         writer = vault.writer(
             KIND,
             resource,
