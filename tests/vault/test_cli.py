@@ -117,3 +117,12 @@ def test_drill_without_a_postgres_snapshot_says_so(
 ) -> None:
     drilled = run(setup[0], "drill")
     assert drilled.returncode == 1 and "no PostgreSQL snapshot" in drilled.stderr
+
+
+def test_a_password_in_a_database_url_never_reaches_a_command_line_or_a_record() -> None:
+    from interlock.cli.vault import _redacted, _split_password
+
+    url, password = _split_password("postgresql://bob:s%40cret@db:5432/x?sslmode=require")
+    assert (url, password) == ("postgresql://bob@db:5432/x?sslmode=require", "s@cret")
+    assert _redacted("postgresql://bob:secret@db/x") == "postgresql://bob:***@db/x"
+    assert _split_password("postgresql://db/x") == ("postgresql://db/x", None)

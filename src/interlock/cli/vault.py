@@ -212,7 +212,8 @@ def restore(
         if into is None:
             summary = restore_resource(found, chosen.id, resource)
         else:
-            summary = restore_pg(vault, chosen, into, None, workdir=found.root / "state")
+            url, password = _split_password(into)
+            summary = restore_pg(vault, chosen, url, password, workdir=found.root / "state")
     except (RestoreFailed, VaultError, InterlockError) as exc:
         found.audit_log().append(
             "vault_restore",
@@ -243,6 +244,19 @@ def restore(
         out.print(f"restored snapshot {chosen.id[:12]} into {escape(target)}: {escape(summary)}")
 
 
+def _split_password(url: str) -> tuple[str, str | None]:
+    """A URL's password taken out of it: it goes to psql in its environment, never on a
+    command line another user could read."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url, None
+    host = parts.netloc.rsplit("@", 1)[-1]
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    return urlunsplit(parts._replace(netloc=netloc)), unquote(parts.password)
+
+
 def _redacted(url: str) -> str:
     """A database URL as it may be recorded: without any password in it."""
     from urllib.parse import urlsplit, urlunsplit
@@ -265,7 +279,7 @@ def _drill_one(
 
     try:
         if scratch_server is not None:
-            url, password = scratch_server, None
+            url, password = _split_password(scratch_server)
         else:
             from interlock.cli.pg import resource_server
 
