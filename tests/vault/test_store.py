@@ -242,3 +242,19 @@ def test_a_vault_configured_outside_the_home_is_protected_too(tmp_path: Path) ->
     found = scan_shell(f"rm -rf {elsewhere}/objects", places, cwd=str(tmp_path))
     assert {f.kind for f in found} == {"state"}
     assert open_vault(home).retention.days == 14
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "interlock vault purge 3f2a --user a --second-user b",
+        "interlock vault restore 3f2a --into postgresql://db/x",
+        "interlock vault list",
+        "interlock vault drill --every 1m",
+        "python -m interlock vault verify",
+    ],
+)
+def test_an_agent_runs_no_vault_command(tmp_path: Path, command: str) -> None:
+    # Every vault command is a human's: none is in the CLI's read-only list.
+    places = installation_places(None)
+    assert "cli" in {f.kind for f in scan_shell(command, places, cwd=str(tmp_path))}
