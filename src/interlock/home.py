@@ -7,7 +7,10 @@
     <home>/keys/audit-signing.pub  its public key, for `interlock audit verify`
     <home>/keys/audit-hmac.key     key for payload fingerprints in audit records (0600)
     <home>/keys/identity-master.key  AES-256 key sealing credentials and TOTP secrets (0600)
+    <home>/keys/vault.key          AES-256 key sealing vault objects (0600)
+    <home>/keys/vault-signing.key  Ed25519 key signing vault manifests (0600), and its .pub
     <home>/state/interlock.db      the embedded SQLite state (audit log, …)
+    <home>/state/vault/            the embedded vault (unless `[vault] path` puts it elsewhere)
 
 The home is found from `--home`, then `$INTERLOCK_HOME`, then the current directory or any
 parent that is a home itself (holds `interlock.toml`) or holds `.interlock/` (as git finds
@@ -88,6 +91,15 @@ class Home:
     @property
     def database(self) -> Path:
         return self.root / "state" / "interlock.db"
+
+    @property
+    def vault_dir(self) -> Path:
+        """The embedded vault: `[vault] path` (relative to this home), else `state/vault`."""
+        configured = read_config(self.config_path).vault.path if self.config_path.is_file() else ""
+        if configured:
+            path = Path(configured).expanduser()
+            return path if path.is_absolute() else (self.root / path).resolve()
+        return self.root / "state" / "vault"
 
     def load_config(self) -> Config:
         return load_config(self.config_path)

@@ -300,6 +300,22 @@ class ApprovalStore:
         self._log("approval", {**_audit_view(request), **event})
         return request
 
+    def release(self, request_id: str, reason: str) -> bool:
+        """Give back an approval an enforcement point used for an action that then did not
+        happen (its safeguard failed first): approved again until its expiry. False when
+        it cannot be (not used, or expired)."""
+        now = self.clock()
+        with self._write() as tx:
+            stored = tx.request(request_id)
+            if stored is None:
+                return False
+            moved = self._move(tx, stored, Event.RELEASE, _facts(stored, now))
+            if isinstance(moved, Refusal):
+                return False
+            request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
+        self._log("approval", {**_audit_view(request), "event": "released", "reason": reason})
+        return True
+
     def start(self, request_id: str) -> bool:
         """A scheduled action's window is over: mark it used, unless a human cancelled it."""
         now = self.clock()

@@ -27,6 +27,7 @@ from interlock.cli import (
     rules,
     service,
     user,
+    vault,
 )
 from interlock.cli import pg as pg_cli
 from interlock.cli._common import EXIT_BAD_INPUT, err
@@ -70,6 +71,7 @@ app.add_typer(packs.app, name="packs")
 proxy.app.command("pg")(pg_cli.pg)
 app.command()(pg_cli.undo)
 app.add_typer(pg_cli.trash_app, name="trash")
+app.add_typer(vault.app, name="vault")
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """`interlock proxy pg`, `interlock undo AUDIT_ID`, `interlock trash list | purge`.
 
     proxy pg   run the PostgreSQL wire-protocol proxy (agents connect with their token)
-    undo       restore what a safeguard kept (snapshot in the vault, soft drop in the trash)
+    undo       restore what a safeguard kept (snapshot from the vault, soft drop from the trash)
     trash      list or purge the vault and trash of a resource, with retention
 
 `undo` and `trash` are human commands: they connect to the resource's server directly with
@@ -25,7 +25,9 @@ from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 
 trash_app = typer.Typer(
-    help="Soft-dropped tables and snapshots Interlock keeps: list, purge.", no_args_is_help=True
+    help="The trash: soft-dropped tables kept in their database (the fast path, not a backup; "
+    "the vault holds the backups): list, purge.",
+    no_args_is_help=True,
 )
 
 
@@ -146,6 +148,35 @@ async def _connect(home: Home, resource: str) -> Any:
     )
 
 
+def resource_server(home: Home, resource: str) -> tuple[str, str | None]:
+    """The libpq URL (no password) and the sealed credential of a postgres resource."""
+    from interlock.identity import IdentityState, ResourceRegistry, reveal_credential
+    from interlock.proxy.pg import parse_upstream, target_url
+
+    record = ResourceRegistry(IdentityState(home.database)).get(resource)
+    if record.resource.kind != "postgres" or not record.upstream:
+        fail(f"resource {escape(resource)} is not a postgres resource with an upstream")
+    target = parse_upstream(record.resource, record.upstream)
+    password = reveal_credential(home, resource) if record.has_credential else None
+    return target_url(target), password
+
+
+def restore_resource(home: Home, snapshot_id: str, resource: str) -> str:
+    """Put back, in the resource's own database, what a vault snapshot holds and is gone."""
+    from interlock.proxy.pg import restore
+    from interlock.vault import open_vault
+
+    vault = open_vault(home)
+    snapshot = vault.get(snapshot_id)
+    url, password = resource_server(home, resource)
+    database = snapshot.manifest.labels.get("database")
+    if database:
+        from urllib.parse import quote, urlsplit, urlunsplit
+
+        url = urlunsplit(urlsplit(url)._replace(path="/" + quote(str(database), safe="")))
+    return restore(vault, snapshot, url, password, only_missing=True, workdir=home.root / "state")
+
+
 def undo(
     audit_id: Annotated[int, typer.Argument(help="The decision's (or safeguard's) audit id.")],
     json_out: JsonOption = False,
@@ -153,7 +184,8 @@ def undo(
 ) -> None:
     """Restore the tables a safeguard kept before a destructive statement ran."""
     from interlock.identity import local_operator
-    from interlock.proxy.pg import ClientError, PlanFailed, Saved, undo_plan
+    from interlock.proxy.pg import ClientError, PlanFailed, RestoreFailed, Saved, undo_plan
+    from interlock.vault import VaultError
 
     try:
         found_home = require_home(home)
@@ -163,7 +195,8 @@ def undo(
     body = _safeguard_record(found_home, audit_id)
     resource = str(body.get("resource", {}).get("name", ""))
     saved = [Saved(**t) for t in body.get("tables", [])]
-    if not saved:
+    from_vault = body.get("mode") == "snapshot" and bool(body.get("vault"))
+    if not saved and not from_vault:
         fail(f"the safeguard of audit record {audit_id} kept nothing (no such table then)")
 
     async def run() -> str:
@@ -176,8 +209,11 @@ def undo(
 
     audit = found_home.audit_log()
     try:
-        summary = asyncio.run(run())
-    except (PlanFailed, ClientError, InterlockError) as exc:
+        if from_vault:
+            summary = "restored " + restore_resource(found_home, str(body["vault"]), resource)
+        else:
+            summary = asyncio.run(run())
+    except (PlanFailed, ClientError, InterlockError, RestoreFailed, VaultError) as exc:
         audit.append(
             "undo",
             {

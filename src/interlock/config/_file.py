@@ -48,6 +48,7 @@ from interlock.config._proxy_pg import PG_AGENT, PG_RESOURCE, PROXY_PG, ProxySet
 from interlock.config._server import SERVER, ServerSettings, server_from
 from interlock.config._up import UP, UP_PG, UpSettings, up_from
 from interlock.config._values import Shape, Table
+from interlock.config._vault import VAULT, VAULT_RESOURCE, VaultSettings, vault_from
 from interlock.config._webhooks import WEBHOOK, WebhookConfig, webhooks_from
 from interlock.errors import ConfigError
 from interlock.model import Resource
@@ -66,6 +67,7 @@ TABLES = (
     "baseline",
     "breaker",
     "enforcement",
+    "vault",
 )
 PROXY = Shape("proxy", {}, nested=("http", "pg"))
 
@@ -91,6 +93,8 @@ SHAPES: tuple[Shape, ...] = (
     BASELINE,
     BREAKER,
     ENFORCEMENT,
+    VAULT,
+    VAULT_RESOURCE,
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
@@ -109,6 +113,7 @@ SECTIONS = (
     "baseline",
     "breaker",
     "enforcement",
+    "vault",
 )
 """The typed sections of a `Config`, by attribute name."""
 
@@ -199,6 +204,10 @@ class Config:
     @cached_property
     def enforcement(self) -> EnforcementSettings:
         return enforcement_from(self.document.get("enforcement", {}), self._prefix)
+
+    @cached_property
+    def vault(self) -> VaultSettings:
+        return vault_from(self.document.get("vault", {}), self._prefix)
 
     # -- the file as a whole
 

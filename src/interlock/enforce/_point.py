@@ -374,6 +374,13 @@ class EnforcementPoint:
         self.settle(allowed, "approved", **extra, **detail)
         return allowed
 
+    def release(self, approval_id: str, reason: str) -> bool:
+        """Give back a claimed approval whose action did not happen (see
+        `ApprovalStore.release`); whether it was given back."""
+        if self.approvals is None or not approval_id:
+            return False
+        return self.approvals.release(approval_id, reason)
+
     # -- the delay safeguard
 
     def schedule(self, verdict: Verdict, delay: float) -> Verdict:

@@ -677,9 +677,13 @@ def _home_checker(home: Home) -> Checker:
 
 
 def _outside_state(home: Home) -> list[Path]:
-    """State of the home kept outside it (the audit witness directory)."""
+    """State of the home kept outside it (the audit witness directory, the vault)."""
     witness = home.audit_settings().witness_directory
-    return [witness] if witness is not None else []
+    outside = [witness] if witness is not None else []
+    vault = home.vault_dir
+    if not vault.is_relative_to(home.root):
+        outside.append(vault)
+    return outside
 
 
 def settings_table(settings: HookSettings) -> Mapping[str, object]:

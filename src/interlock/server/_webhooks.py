@@ -3,7 +3,7 @@
 Webhooks come from two places:
 
     interlock.toml      [[webhooks]] url = "...", format = "json" | "slack",
-                        events = ["hold", "approved", "denied", "suspended"],
+                        events = ["hold", "approved", "denied", "suspended", "drill_failed"],
                         secret_env = "NAME"   (the secret is read from that variable;
                                                a plain `secret` in the file is refused)
     the API             POST /v1/webhooks: the secret is sealed with the identity master
@@ -193,6 +193,10 @@ def payload(event: str, record: AuditRecord, console_url: str) -> dict[str, Any]
             out["reason"] = body["reason"]
         out["url"] = f"{console_url}/agents"
         return out
+    if event == "drill_failed":
+        out["drill"] = {key: body.get(key) for key in ("snapshot", "scratch", "error", "tables")}
+        out["url"] = f"{console_url}/audit"
+        return out
     out["request"] = {
         key: body.get(key)
         for key in ("id", "agent", "agent_id", "resource", "environment", "summary", "source")
@@ -213,6 +217,7 @@ _TITLES = {
     "approved": ":white_check_mark: Approved",
     "denied": ":no_entry: Denied",
     "suspended": ":octagonal_sign: Agent suspended",
+    "drill_failed": ":rotating_light: Vault restore drill failed",
     "test": ":bell: Test notification",
 }
 
@@ -228,6 +233,10 @@ def slack_payload(generic: Mapping[str, Any]) -> dict[str, Any]:
             line += f": {generic['reason']}"
     elif event == "test":
         line = "Interlock can reach this webhook."
+    elif event == "drill_failed":
+        drill = generic.get("drill") or {}
+        why = str(drill.get("error") or "rows or checksums differ")[:200]
+        line = f"snapshot `{drill.get('snapshot')}`: {why}"
     else:
         req = generic.get("request") or {}
         line = (

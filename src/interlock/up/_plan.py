@@ -42,7 +42,7 @@ class Probe:
     """How the supervisor sees that a child is ready: an HTTP GET that answers 200, a TCP
     connect, or a Unix socket connect."""
 
-    kind: Literal["http", "tcp", "unix"]
+    kind: Literal["http", "tcp", "unix", "none"]  # none: a worker that listens nowhere
     host: str = ""
     port: int = 0
     path: str = ""
@@ -99,6 +99,17 @@ def load_plan(
         children.append(_pg_child(config, up.pg or UpPgSettings(), home_args, warnings))
     if hooks:
         children.append(_hooks_child(home, config, home_args))
+    if config.vault.drill_every:
+        every = config.vault.drill_every
+        children.append(
+            ChildSpec(
+                "vault-drills",
+                ("vault", "drill", "--every", every, *home_args),
+                "(no listener)",
+                Probe("none"),
+                f"a restore drill of each resource's newest snapshot every {every}",
+            )
+        )
     _no_shared_ports(path, children)
     return Plan(home, tuple(children), restarts, up.stop_timeout, tuple(warnings))
 

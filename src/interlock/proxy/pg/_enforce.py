@@ -50,22 +50,26 @@ from interlock.model import (
     most_severe,
     unknown_action,
 )
+from interlock.proxy.pg._dump import Scope
 from interlock.proxy.pg._limits import LIMITS_RULE, loosened_limit
 from interlock.proxy.pg._messages import Bind
 from interlock.proxy.pg._params import literal_readings
 from interlock.proxy.pg._results import Plan
 from interlock.proxy.pg._ruling import ALLOW, PendingRuling, Ruling, SafeguardPlan
 from interlock.proxy.pg._safeguards import (
+    NOTHING,
     PROTECTED_SCHEMAS,
     SNAPSHOT,
     SNAPSHOT_OPERATIONS,
     SOFT_DROP,
     SOFT_DROP_NAMES,
     Saved,
+    nothing_to_resolve,
     snapshot_plan,
     soft_drop_plan,
 )
 from interlock.proxy.pg._shape import read_shape
+from interlock.vault import Snapshot
 
 SOURCE = "proxy:pg"
 VAULT_FENCE = "pg-vault-fence"
@@ -91,7 +95,15 @@ class SafeguardTaking:
 
     decision_seq: int
     mode: str  # snapshot | soft_drop
-    saved: list[Saved]  # filled by the plan as it goes
+    saved: list[Saved]  # filled by the plan as it goes (for a soft drop: what went to the trash)
+    approval_id: str = ""  # the human approval this statement used, given back on failure
+    reached: list[Saved] = field(default_factory=list)  # what the snapshot holds
+    vault: list[str] = field(default_factory=list)  # the vault snapshot's id, once taken
+
+
+Snapshotter = Callable[[Scope, dict[str, Any]], Snapshot]
+"""Takes a snapshot of what a statement reaches into the vault (`_dump.take_snapshot` bound
+to the resource's server, its credential and the home's vault); raises to refuse."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +124,7 @@ class StatementGate:
     resource: Resource
     session_id: str = ""
     statement_timeout_ms: int | None = None  # the limit the proxy gave this session
+    snapshots: Snapshotter | None = None  # None: no vault, so no snapshot can be taken
     counts: SessionCounts = field(default_factory=SessionCounts)
     _reads_seen: set[str] = field(default_factory=set)
     _memo: dict[str, Decision] = field(default_factory=dict)
@@ -190,7 +203,9 @@ class StatementGate:
         else:
             verdict = self.point.judge(request, actions)
             decision = require_safeguards(
-                verdict.decision, _can_take(verdict.decision, extended), WHERE
+                verdict.decision,
+                _can_take(verdict.decision, extended, self.snapshots is not None),
+                WHERE,
             )
             if decision is not verdict.decision:
                 verdict = self.point.verdict(request, decision)
@@ -278,29 +293,58 @@ class StatementGate:
         wanted = {_name(s) for s in decision.safeguards} - {_DELAY}
         if not wanted or not dangerous:
             return ALLOW
-        saved: list[Saved] = []
-        if wanted & SOFT_DROP_NAMES and _soft_drop_target(decision, extended):
+        operation = ", ".join(dict.fromkeys(a.operation for a in dangerous))
+        approval = verdict.approval_id if verdict.approved else ""
+        can_snapshot = self.snapshots is not None and _snapshot_covers(dangerous)
+        if wanted & SOFT_DROP_NAMES and _soft_drop_target(decision, extended) and can_snapshot:
             targets = dangerous[0].targets
+            taking = SafeguardTaking(seq, SOFT_DROP, [], approval)
+
+            def resolve() -> Plan:
+                return snapshot_plan(
+                    [(t, a.operation) for a in dangerous for t in a.targets],
+                    seq,
+                    operation,
+                    taking.reached,
+                )
 
             def soft() -> Plan:
-                return soft_drop_plan(targets, seq, saved)
+                return soft_drop_plan(targets, seq, taking.saved)
 
-            done = partial(self._safeguard_done, SafeguardTaking(seq, SOFT_DROP, saved))
-            return Ruling(True, safeguard=SafeguardPlan(soft, True, "DROP TABLE", done))
-        if wanted & ({SNAPSHOT} | SOFT_DROP_NAMES) and _snapshot_covers(dangerous):
+            return Ruling(
+                True,
+                safeguard=SafeguardPlan(
+                    resolve,
+                    True,
+                    "DROP TABLE",
+                    partial(self._safeguard_done, taking),
+                    offload=partial(self._snapshot, taking, dangerous, operation),
+                    after=soft,
+                ),
+            )
+        if wanted & ({SNAPSHOT} | SOFT_DROP_NAMES) and can_snapshot:
+            taking = SafeguardTaking(seq, SNAPSHOT, [], approval)
+            whole = _whole(dangerous)
             reached = tuple((t, a.operation) for a in dangerous for t in a.targets)
-            operation = ", ".join(dict.fromkeys(a.operation for a in dangerous))
 
             def snap() -> Plan:
-                return snapshot_plan(reached, seq, operation, saved)
+                if whole is not None:
+                    return nothing_to_resolve(whole.describe())
+                return snapshot_plan(reached, seq, operation, taking.reached)
 
-            done = partial(self._safeguard_done, SafeguardTaking(seq, SNAPSHOT, saved))
-            return Ruling(True, safeguard=SafeguardPlan(snap, done=done))
-        operations = ", ".join(dict.fromkeys(a.operation for a in dangerous))
+            return Ruling(
+                True,
+                safeguard=SafeguardPlan(
+                    snap,
+                    done=partial(self._safeguard_done, taking),
+                    offload=partial(self._snapshot, taking, dangerous, operation),
+                    statement_failed=partial(self._statement_failed, taking),
+                ),
+            )
         body: dict[str, Any] = {
             "decision_seq": seq,
             "status": "impossible",
-            "operations": operations,
+            "operations": operation,
         }
         if verdict.approved:
             # A human said yes to exactly this statement, knowing the safeguard could not be
@@ -313,24 +357,78 @@ class StatementGate:
         return Ruling(
             False,
             f"Interlock refused this statement: policy requires a safeguard "
-            f"({', '.join(sorted(wanted))}) that it cannot take for {operations}",
+            f"({', '.join(sorted(wanted))}) that it cannot take for {operation}",
             "ask a human to approve running it without one",
+        )
+
+    def _snapshot(
+        self, taking: SafeguardTaking, dangerous: list[Action], operation: str, found: str
+    ) -> str:
+        """Off the loop, once the plan found what the statement reaches: the snapshot into
+        the vault. Raises (the session then refuses the statement and records why)."""
+        assert self.snapshots is not None
+        whole = _whole(dangerous)
+        if whole is None and not taking.reached:
+            return NOTHING
+        scope = whole or Scope(tables=tuple((s.schema, s.name) for s in taking.reached))
+        labels = {
+            "audit_seq": taking.decision_seq,
+            "operation": operation,
+            "agent": self.agent.name,
+            "environment": self.resource.environment,
+        }
+        snapshot = self.snapshots(scope, labels)
+        taking.vault.append(snapshot.id)
+        if whole is not None:
+            taking.reached.extend(
+                Saved(SNAPSHOT, str(t["schema"]), str(t["name"]), "")
+                for t in snapshot.manifest.labels.get("tables", [])
+            )
+        return (
+            f"Interlock took a snapshot of {scope.describe()} into the vault "
+            f"(snapshot {snapshot.id[:12]}) before running this statement "
+            f"(restore: interlock undo {taking.decision_seq})"
         )
 
     def _safeguard_done(self, taking: SafeguardTaking, summary: str, ok: bool) -> None:
         if ok:
             self.counts.safeguards += 1
-        self._event(
-            "safeguard",
-            {
-                "decision_seq": taking.decision_seq,
-                "mode": taking.mode,
-                "status": "taken" if ok else "failed",
-                "summary": summary,
-                "resource": {"name": self.resource.name, "environment": self.resource.environment},
-                "tables": [s.to_json() for s in taking.saved],
-            },
-        )
+        body: dict[str, Any] = {
+            "decision_seq": taking.decision_seq,
+            "mode": taking.mode,
+            "status": "taken" if ok else "failed",
+            "summary": summary,
+            "resource": {"name": self.resource.name, "environment": self.resource.environment},
+            "tables": [
+                s.to_json() for s in (taking.saved if taking.mode == SOFT_DROP else taking.reached)
+            ],
+        }
+        if taking.vault:
+            body["vault"] = taking.vault[-1]
+            body["vault_tables"] = [s.to_json() for s in taking.reached]
+        if not ok and taking.approval_id:
+            # The statement did not run: the human's approval is not spent.
+            body["approval"] = taking.approval_id
+            body["approval_returned"] = self.point.release(taking.approval_id, summary)
+        self._event("safeguard", body)
+
+    def _statement_failed(self, taking: SafeguardTaking) -> None:
+        """The statement failed on the server after its safeguard was taken: recorded, and
+        the approval it used given back (it did nothing)."""
+        body: dict[str, Any] = {
+            "decision_seq": taking.decision_seq,
+            "mode": taking.mode,
+            "status": "statement_failed",
+            "resource": {"name": self.resource.name, "environment": self.resource.environment},
+        }
+        if taking.vault:
+            body["vault"] = taking.vault[-1]
+        if taking.approval_id:
+            body["approval"] = taking.approval_id
+            body["approval_returned"] = self.point.release(
+                taking.approval_id, "the statement failed on the server"
+            )
+        self._event("safeguard", body)
 
     # -- other records
 
@@ -396,19 +494,36 @@ def _soft_drop_target(decision: Decision, extended: bool) -> bool:
 
 
 def _snapshot_covers(dangerous: list[Action]) -> bool:
-    return all(a.operation in SNAPSHOT_OPERATIONS and a.targets for a in dangerous)
+    """Whether a vault snapshot can cover every dangerous action: tables (found on the
+    connection), whole schemas, or one whole database."""
+    if not dangerous or not all(a.targets for a in dangerous):
+        return False
+    if all(a.operation in SNAPSHOT_OPERATIONS for a in dangerous):
+        return True
+    return _whole(dangerous) is not None
 
 
-def _can_take(decision: Decision, extended: bool) -> Callable[[str], bool]:
-    """Which safeguards this proxy can take before this statement (see `_with_safeguard`)."""
+def _whole(dangerous: list[Action]) -> Scope | None:
+    """The schemas (`DROP SCHEMA`) or the database (`DROP DATABASE`) a statement drops."""
+    operations = {a.operation for a in dangerous}
+    if operations == {"sql:DROP SCHEMA"}:
+        return Scope(schemas=tuple(dict.fromkeys(t for a in dangerous for t in a.targets)))
+    if operations == {"sql:DROP DATABASE"} and len(dangerous) == 1 == len(dangerous[0].targets):
+        return Scope(database=dangerous[0].targets[0])
+    return None
+
+
+def _can_take(decision: Decision, extended: bool, vault: bool) -> Callable[[str], bool]:
+    """Which safeguards this proxy can take before this statement (see `_with_safeguard`):
+    none without a vault, since the trash alone is not a backup."""
     dangerous = [d.action for d in decision.actions if d.action.verb.is_dangerous]
-    snapshot = bool(dangerous) and _snapshot_covers(dangerous)
+    snapshot = vault and _snapshot_covers(dangerous)
 
     def can_take(name: str) -> bool:
         # A statement does not wait out a cancel window on the connection: `delay` holds.
-        if name in SOFT_DROP_NAMES:
-            return snapshot or _soft_drop_target(decision, extended)
-        return name == SNAPSHOT and snapshot
+        if name in SOFT_DROP_NAMES or name == SNAPSHOT:
+            return snapshot
+        return False
 
     return can_take
 
