@@ -20,12 +20,22 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
+from interlock.cli._common import (
+    HomeOption,
+    JsonOption,
+    bind_failure,
+    fail,
+    fail_from,
+    out,
+    print_json,
+)
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 
 trash_app = typer.Typer(
-    help="Soft-dropped tables and snapshots Interlock keeps: list, purge.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Soft-dropped tables and snapshots Interlock keeps: list, purge.",
+    no_args_is_help=True,
 )
 
 
@@ -59,7 +69,7 @@ def pg(
 
     host, _, port_text = listen.rpartition(":")
     if not host or not port_text.isdigit():
-        fail(f"--listen {escape(listen)}: expected HOST:PORT")
+        fail(f"--listen {listen}: expected HOST:PORT")
     loopback = host in ("127.0.0.1", "::1", "localhost")
     if (tls_cert is None) != (tls_key is None):
         fail("give both --tls-cert and --tls-key")
@@ -81,7 +91,7 @@ def pg(
         settings = replace(settings, defaults=defaults)
         context = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
     except (InterlockError, OSError) as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     async def main() -> None:
@@ -93,14 +103,14 @@ def pg(
             allow_cleartext=allow_cleartext_on_loopback,
             settings=settings,
         )
-        await server.start()
-        mode = "TLS" if context else "cleartext on loopback (no TLS)"
-        out.print(f"interlock proxy pg listening on {host}:{server.port} ({mode})")
-        out.print(
-            f"[dim]agents connect as postgresql://AGENT:TOKEN@{host}:{server.port}/RESOURCE; "
-            "Ctrl-C to stop[/]"
-        )
         try:
+            await server.start()
+            mode = "TLS" if context else "cleartext on loopback (no TLS)"
+            out.print(f"interlock proxy pg listening on {host}:{server.port} ({mode})")
+            out.print(
+                f"[dim]agents connect as postgresql://AGENT:TOKEN@{host}:{server.port}/"
+                "RESOURCE; Ctrl-C to stop[/]"
+            )
             await server.serve_forever()
         finally:
             await server.close()
@@ -109,8 +119,10 @@ def pg(
         run_loop(main())
     except KeyboardInterrupt:
         pass
-    except (InterlockError, OSError) as exc:
-        fail(escape(str(exc)))
+    except OSError as exc:
+        fail(bind_failure(exc, host, int(port_text), "--listen"))
+    except InterlockError as exc:
+        fail(str(exc))
 
 
 # --- undo -------------------------------------------------------------------------------
@@ -138,7 +150,7 @@ async def _connect(home: Home, resource: str) -> Any:
 
     record = ResourceRegistry(IdentityState(home.database)).get(resource)
     if record.resource.kind != "postgres":
-        fail(f"resource {escape(resource)} is not a postgres resource")
+        fail(f"resource {resource} is not a postgres resource")
     target = parse_upstream(record.resource, record.upstream)
     password = reveal_credential(home, resource) if record.has_credential else None
     return await Connection.open(
@@ -188,7 +200,7 @@ def undo(
                 "by": operator.name,
             },
         )
-        fail(f"undo failed: {escape(str(exc))}")
+        fail(f"undo failed: {exc!s}")
     audit.append(
         "undo",
         {
@@ -219,7 +231,7 @@ def _kept(home: Home, resource: str) -> list[Any]:
         finally:
             await conn.close()
         if not result.ok:
-            fail(f"cannot list: {escape(result.error_text())}")
+            fail(f"cannot list: {result.error_text()}")
         return list(parse_kept(result.rows))
 
     return asyncio.run(run())
@@ -237,7 +249,7 @@ def trash_list(
     try:
         objects = _kept(require_home(home), resource)
     except (InterlockError, ClientError) as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     if json_out:
         print_json([o.to_json() for o in objects])
         return
@@ -246,10 +258,10 @@ def trash_list(
         j = o.to_json()
         kept_at = time.strftime("%Y-%m-%d %H:%M", time.gmtime(o.kept_at)) if o.kept_at else "?"
         table.add_row(
-            j["where"],
-            j["name"],
-            str(j["original"]),
-            str(j["kind"]),
+            escape(str(j["where"])),
+            escape(str(j["name"])),
+            escape(str(j["original"])),
+            escape(str(j["kind"])),
             str(j["audit_seq"]),
             kept_at,
             str(j["bytes"]),
@@ -287,7 +299,7 @@ def trash_purge(
 
         summary = asyncio.run(run()) if due else "nothing to purge"
     except (InterlockError, ClientError, PlanFailed) as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     found.audit_log().append(
         "trash_purge",
         {

@@ -384,7 +384,14 @@ def serve(home: Home, config: ProxyConfig, *, ready: Mapping[str, Any] | None = 
 
     async def main() -> None:
         proxy = HttpProxy(home, config)
-        await proxy.start()
+        try:
+            await proxy.start()
+        except BaseException:
+            # A busy port fails here, after the client session opened: close it, or
+            # aiohttp reports an "Unclosed client session" on top of the one real error.
+            with contextlib.suppress(Exception):
+                await proxy.close()
+            raise
         stop = asyncio.Event()
         # Without this, SIGTERM (systemd, `interlock up`, a container runtime) would end the
         # process at once and lose the outcome records still waiting for their flush.
