@@ -16,8 +16,9 @@ from typer.exceptions import Abort, Exit, TyperException
 from interlock import __version__
 from interlock.cli import agent, approvals, audit, hooks, policy, proxy, resource, service, user
 from interlock.cli import pg as pg_cli
-from interlock.cli._common import EXIT_BAD_INPUT, err
+from interlock.cli._common import EXIT_BAD_INPUT, JsonOption, err, print_json
 from interlock.cli.check import check
+from interlock.cli.completion import completion, register_if_asked
 from interlock.cli.demo import demo
 from interlock.cli.hooks import hook
 from interlock.cli.init import init
@@ -26,6 +27,7 @@ from interlock.cli.serve import serve
 from interlock.cli.up import up
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="interlock",
     help="Interlock: agents work on real infrastructure without being able to destroy it.",
     no_args_is_help=True,
@@ -40,6 +42,7 @@ app.command()(scan)
 app.command()(hook)
 app.command()(serve)
 app.command()(up)
+app.command()(completion)
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(agent.app, name="agent")
@@ -55,12 +58,16 @@ app.add_typer(pg_cli.trash_app, name="trash")
 
 
 @app.command()
-def version() -> None:
+def version(as_json: JsonOption = False) -> None:
     """Print Interlock's version."""
-    print(__version__)
+    if as_json:
+        print_json({"version": __version__})
+    else:
+        print(__version__)
 
 
 def main() -> None:
+    register_if_asked()
     try:
         result = app(standalone_mode=False)
     except TyperException as exc:

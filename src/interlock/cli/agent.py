@@ -34,7 +34,9 @@ from interlock.identity import (
 )
 
 app = typer.Typer(
-    help="Agent identities: short-lived, scoped, revocable tokens.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Agent identities: short-lived, scoped, revocable tokens.",
+    no_args_is_help=True,
 )
 
 EnvOption = Annotated[

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from interlock.checking import coerce_payload, request_from_mapping
 from interlock.classify import classify
-from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, fail_from, out
+from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, JsonOption, fail_from, out, print_json
 from interlock.cli._context import make_checker
 from interlock.cli.check import PoliciesOption
 from interlock.cli.render import OUTCOME_STYLE, render_decision
@@ -20,7 +20,9 @@ from interlock.home import find_home
 from interlock.policy import PolicyBundle, cedar_request, load_policies
 from interlock.policy_tests import CaseResult, read_test_file, run_policy_tests
 
-app = typer.Typer(help="Validate, test and explain Cedar policies.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Validate, test and explain Cedar policies.", no_args_is_help=True
+)
 
 
 def _bundle(paths: list[Path] | None, home: Path | None) -> PolicyBundle:
@@ -38,6 +40,7 @@ def validate(
             help="Policy files or directories (default: the home's policies).", show_default=False
         ),
     ] = None,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Parse and validate policies against Interlock's schema; errors name file and line."""
@@ -48,6 +51,9 @@ def validate(
     by_file: dict[str, int] = {}
     for policy in bundle.policies.values():
         by_file[policy.path] = by_file.get(policy.path, 0) + 1
+    if as_json:
+        print_json({"policies": len(bundle.policies), "version": bundle.version, "files": by_file})
+        return
     for path, count in by_file.items():
         out.print(f"[green]ok[/] {escape(path)}: {count} polic{'y' if count == 1 else 'ies'}")
     out.print(f"{len(bundle.policies)} policies valid (version {bundle.version})")
@@ -57,6 +63,7 @@ def validate(
 def test_(
     file: Annotated[Path, typer.Argument(help="YAML or JSON file of expected decisions.")],
     policies: PoliciesOption = None,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Run a file of expected decisions against the policies; exit 1 if any case fails.
@@ -73,6 +80,8 @@ def test_(
             bundle = _bundle(None, home)
 
         def show(result: CaseResult) -> None:
+            if as_json:
+                return
             mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
             line = f"{mark} {escape(result.name)}"
             if not result.passed:
@@ -83,7 +92,18 @@ def test_(
     except InterlockError as exc:
         fail_from(exc)
     failed = sum(not r.passed for r in results)
-    out.print(f"{len(results) - failed} passed, {failed} failed")
+    if as_json:
+        print_json(
+            {
+                "passed": len(results) - failed,
+                "failed": failed,
+                "cases": [
+                    {"name": r.name, "passed": r.passed, "message": r.message} for r in results
+                ],
+            }
+        )
+    else:
+        out.print(f"{len(results) - failed} passed, {failed} failed")
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -96,6 +116,7 @@ def explain(
     agent: Annotated[str | None, typer.Option("--agent", "-a")] = None,
     resource: Annotated[str | None, typer.Option("--resource", "-r")] = None,
     policies: PoliciesOption = None,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Show, for each action of an input, the Cedar request and the policies that decided."""
@@ -108,9 +129,34 @@ def explain(
         actions = classify(kind, coerce_payload(kind, payload))
     except InterlockError as exc:
         fail_from(exc)
-    render_decision(out, decision)
     principal, target = checker.principal(request), checker.resource(request)
     bundle = checker.gate.bundle
+    if as_json:
+        print_json(
+            {
+                "decision": decision.to_json(),
+                "actions": [
+                    {
+                        "operation": action.operation,
+                        "outcome": item.outcome.value,
+                        "cedar_request": cedar_request(principal, target, action, "", 0),
+                        "policies": [
+                            {
+                                "id": pid,
+                                "path": bundle.policies[pid].path,
+                                "line": bundle.policies[pid].line,
+                            }
+                            if pid in bundle.policies
+                            else {"id": pid, "path": None, "line": None}
+                            for pid in item.policies
+                        ],
+                    }
+                    for item, action in zip(decision.actions, actions, strict=False)
+                ],
+            }
+        )
+        return
+    render_decision(out, decision)
     for item, action in zip(decision.actions, actions, strict=False):
         style = OUTCOME_STYLE[item.outcome]
         out.print(f"\n[bold]{escape(action.operation)}[/] → [{style}]{item.outcome.value}[/]")

@@ -29,7 +29,7 @@ def up(
         bool | None,
         typer.Option(
             "--server/--no-server",
-            help="Run the control plane (default: \\[up] server, true).",
+            help="Run the control plane (default: [up] server, true).",
             show_default=False,
         ),
     ] = None,
@@ -37,7 +37,7 @@ def up(
         bool | None,
         typer.Option(
             "--hooks/--no-hooks",
-            help="Run the hooks daemon (default: \\[up] hooks, or when \\[hooks] exists).",
+            help="Run the hooks daemon (default: [up] hooks, or when [hooks] exists).",
             show_default=False,
         ),
     ] = None,
@@ -51,11 +51,11 @@ def up(
 ) -> None:
     """Run every configured component, each in its own supervised process.
 
-    The control plane always (unless --no-server); the HTTP proxy when \\[proxy.http]
-    exists; the PostgreSQL proxy when \\[proxy.pg] or \\[up.pg] exists; the hooks daemon
-    when \\[hooks] exists or with --hooks. A crashing child is restarted with back-off;
-    Ctrl-C or SIGTERM stops them all. Exit status: 0 after a requested stop, 1 on bad
-    configuration or when a child kept crashing. See docs/up.md.
+    The control plane always (unless --no-server); the HTTP proxy when [proxy.http]
+    exists or an HTTP resource is registered; the PostgreSQL proxy when [proxy.pg] or
+    [up.pg] exists; the hooks daemon when [hooks] exists or with --hooks. A crashing
+    child is restarted with back-off; Ctrl-C or SIGTERM stops them all. Exit status: 0
+    after a requested stop, 1 on bad configuration or when a child kept crashing. See docs/up.md.
     """
     from interlock.up import Supervisor, load_plan
 
@@ -84,7 +84,7 @@ def up(
     for child in plan.children:
         busy = _in_use(child.probe.kind, child.probe.host, child.probe.port, child.probe.path)
         if busy:
-            fail(f"{child.name}: {escape(child.listen)} is already in use ({busy})")
+            fail(f"{child.name}: {child.listen} is already in use ({busy})")
     out.print("[dim]Ctrl-C to stop everything[/]")
 
     lock = threading.Lock()
@@ -105,7 +105,7 @@ def up(
     )
     code = supervisor.run()
     if supervisor.failed:
-        fail(escape(supervisor.failed))
+        fail(supervisor.failed)
     out.print("[dim]all stopped[/]")
     raise typer.Exit(code)
 
