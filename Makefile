@@ -2,17 +2,26 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# The demo needs Interlock and its runtime dependencies only: no test toolchain.
+DEMO_STAMP := $(VENV)/.demo-stamp
+PIP    := $(PY) -m pip install --disable-pip-version-check --progress-bar on
 
 .PHONY: install demo test lint bench clean
 
 $(STAMP): pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,fast]'
-	touch $(STAMP)
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) --quiet -e '.[test,fast]'
+	touch $(STAMP) $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then touch $@; exit 0; fi; \
+	echo "make demo: creating $(VENV) and installing Interlock (runtime dependencies only)"; \
+	test -x $(PY) || python3 -m venv $(VENV) && \
+	$(PIP) -e . && touch $@
 
 install: $(STAMP)  ## create .venv and install Interlock with its test tools
 
-demo: $(STAMP)     ## replay the incident on loopback, without and with Interlock (~5 s)
+demo: $(DEMO_STAMP)  ## replay the incident on loopback, without and with Interlock (~5 s)
 	$(VENV)/bin/interlock demo
 
 test: $(STAMP)     ## the whole test suite
