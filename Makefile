@@ -2,7 +2,8 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-# The demo needs Interlock and its runtime dependencies only: no test toolchain.
+# The demo needs Interlock and its runtime dependencies only: no test toolchain, and no
+# byte-compiling of every dependency up front (Python compiles what the demo imports).
 DEMO_STAMP := $(VENV)/.demo-stamp
 PIP    := $(PY) -m pip install --disable-pip-version-check --progress-bar on
 
@@ -17,7 +18,7 @@ $(DEMO_STAMP): pyproject.toml
 	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then touch $@; exit 0; fi; \
 	echo "make demo: creating $(VENV) and installing Interlock (runtime dependencies only)"; \
 	test -x $(PY) || python3 -m venv $(VENV) && \
-	$(PIP) -e . && touch $@
+	$(PIP) --no-compile -e . && touch $@
 
 install: $(STAMP)  ## create .venv and install Interlock with its test tools
 
