@@ -17,6 +17,7 @@ from interlock.enforce._safeguards import (
     missing_safeguards,
     require_safeguards,
     safeguard_name,
+    safeguards_context,
 )
 from interlock.enforce._verdict import Verdict
 from interlock.enforce._waiter import ApprovalWaiter
@@ -36,4 +37,5 @@ __all__ = [
     "request_fingerprint",
     "require_safeguards",
     "safeguard_name",
+    "safeguards_context",
 ]

@@ -158,6 +158,15 @@ class ControlPlane:
             request, self.bundle.policies, everywhere=self.settings.owner_separation
         )
 
+    def agent_status(self, request: ApprovalRequest) -> str:
+        """active, suspended, revoked, …, or "" for an agent the registry does not know."""
+        for key in (request.agent_id, request.agent):
+            try:
+                return str(self.agents.get(key).status)
+            except IdentityError:
+                continue
+        return ""
+
     def agent_owner(self, request: ApprovalRequest) -> tuple[str, str]:
         """(owner, task) of the request's agent, or ("", "") for an unregistered one."""
         try:

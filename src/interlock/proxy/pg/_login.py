@@ -162,6 +162,10 @@ class HomeLogins:
         gatekeeper = StatementGate(
             self.point, agent, resource, session_id, limits.statement_timeout_ms
         )
+        gatekeeper.context["upstream"] = {
+            "host": f"{target.host}:{target.port}",
+            "database": target.database,
+        }
         return Login(
             upstream,
             gatekeeper,
