@@ -79,7 +79,16 @@ def _strings(value: object) -> list[str]:
 def _blast(value: object) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         return []
-    return [dict(m) for m in value if isinstance(m, Mapping) and isinstance(m.get("table"), str)]
+    return [
+        {
+            "table": m["table"],
+            "rows": m.get("rows") if isinstance(m.get("rows"), int) else None,
+            "exact": bool(m.get("exact")),
+            "bytes": m.get("bytes") if isinstance(m.get("bytes"), int) else None,
+        }
+        for m in value
+        if isinstance(m, Mapping) and isinstance(m.get("table"), str)
+    ]
 
 
 def size_text(count: object) -> str:
