@@ -20,7 +20,7 @@ defaults; docs/configuration.md documents exactly those (a test keeps them toget
     _file        reading, parsing once, the `Config` of a file
     _values      `Shape`, `Table` and the value checks every table shares
     _core        [policies], [audit], [resources.NAME]
-    _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up: one table each
+    _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up, _slack: one table each
 """
 
 from interlock.config._approvals import ApprovalSettings
@@ -42,6 +42,7 @@ from interlock.config._proxy_http import (
 )
 from interlock.config._proxy_pg import AgentLimits, ProxySettings
 from interlock.config._server import DEFAULT_PORT, ServerSettings
+from interlock.config._slack import SlackSettings
 from interlock.config._up import (
     DEFAULT_MAX_RESTARTS,
     DEFAULT_STOP_TIMEOUT,
@@ -83,6 +84,7 @@ __all__ = [
     "RouteConfig",
     "ServerSettings",
     "Shape",
+    "SlackSettings",
     "UpPgSettings",
     "UpSettings",
     "WebhookConfig",

@@ -36,6 +36,7 @@ from interlock.config._identity import IDENTITY, IdentitySettings, identity_from
 from interlock.config._proxy_http import BEFORE, PROXY_HTTP, ROUTE, ProxyConfig, proxy_http_from
 from interlock.config._proxy_pg import PG_AGENT, PG_RESOURCE, PROXY_PG, ProxySettings, proxy_pg_from
 from interlock.config._server import SERVER, ServerSettings, server_from
+from interlock.config._slack import SLACK, SLACK_USER, SlackSettings, slack_from
 from interlock.config._up import UP, UP_PG, UpSettings, up_from
 from interlock.config._values import Shape, Table
 from interlock.config._webhooks import WEBHOOK, WebhookConfig, webhooks_from
@@ -53,6 +54,7 @@ TABLES = (
     "webhooks",
     "identity",
     "up",
+    "slack",
 )
 PROXY = Shape("proxy", {}, nested=("http", "pg"))
 
@@ -75,6 +77,8 @@ SHAPES: tuple[Shape, ...] = (
     IDENTITY,
     UP,
     UP_PG,
+    SLACK,
+    SLACK_USER,
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
@@ -90,6 +94,7 @@ SECTIONS = (
     "webhooks",
     "identity",
     "up",
+    "slack",
 )
 """The typed sections of a `Config`, by attribute name."""
 
@@ -163,6 +168,12 @@ class Config:
     @cached_property
     def up(self) -> UpSettings:
         return up_from(self.document.get("up", {}), self._prefix)
+
+    @cached_property
+    def slack(self) -> SlackSettings:
+        return slack_from(
+            self.document.get("slack", {}), self._prefix, present="slack" in self.document
+        )
 
     # -- the file as a whole
 

@@ -9,6 +9,7 @@ answers name policies by id and Interlock reads meaning from annotations:
 - `@safeguard("snapshot")` (comma-separated for several) on a permit: what must run first.
 - `@reason("...")`: the sentence shown to the agent and the approver.
 - `@approvers("2")` on an approvable forbid: how many distinct humans must approve.
+- `@approve_in("console")` on an approvable forbid: not approvable from Slack's buttons.
 """
 
 from __future__ import annotations
