@@ -83,8 +83,22 @@ def test_proxy_http_works_with_no_route_written(
         assert response.status == 200 and json.loads(response.read())["ok"] is True
         conn.close()
         assert upstream.seen[-1].headers["authorization"] == f"Bearer {REAL_CREDENTIAL}"
+        # Prometheus metrics on the proxy itself, no token needed, counts only
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/metrics")
+        scraped = conn.getresponse()
+        text = scraped.read().decode()
+        conn.close()
+        assert scraped.status == 200 and "text/plain" in scraped.getheader("content-type", "")
+        assert 'interlock_decisions_total{decision="allow",source="proxy"} 1' in text
+        assert REAL_CREDENTIAL not in text and token not in text
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
+        rest = process.stdout.read()
+        # one line per decision ([proxy.http] log_decisions, on by default)
+        (line,) = [ln for ln in rest.splitlines() if "ALLOW proxy:http" in ln]
+        assert "agent=ops-bot" in line and "resource=railway (production)" in line
+        assert "volumes" not in line  # never the payload
     finally:
         if process.poll() is None:
             process.kill()

@@ -87,3 +87,20 @@ def bind_failure(exc: OSError, host: str, port: int, what: str) -> str:
     if exc.errno == errno.EACCES:
         return f"{what} {host}:{port}: permission denied (ports below 1024 need privileges)"
     return f"{what} {host}:{port}: cannot listen ({exc.strerror or exc})"
+
+
+def log_decisions(enabled: bool) -> None:
+    """One line per decision on standard output (`[proxy.*] log_decisions`): what a
+    terminal, `interlock up` and a service's journal show."""
+    import logging
+
+    from interlock.enforce import DECISIONS_LOG
+
+    if not enabled:
+        DECISIONS_LOG.setLevel(logging.WARNING)
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    DECISIONS_LOG.addHandler(handler)
+    DECISIONS_LOG.setLevel(logging.INFO)
+    DECISIONS_LOG.propagate = False

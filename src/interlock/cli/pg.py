@@ -24,11 +24,14 @@ from interlock.cli._common import (
     HomeOption,
     JsonOption,
     bind_failure,
+    bind_or_fail,
     fail,
     fail_from,
+    log_decisions,
     out,
     print_json,
 )
+from interlock.config import parse_listen
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 
@@ -60,6 +63,13 @@ def pg(
     row_limit: Annotated[
         int | None, typer.Option("--row-limit", help="Default maximum rows per result.")
     ] = None,
+    metrics_listen: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics-listen",
+            help="HOST:PORT for Prometheus /metrics (default: [proxy.pg] metrics_listen; none).",
+        ),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
     """Run the PostgreSQL proxy: every statement is checked and recorded before it runs."""
@@ -90,9 +100,19 @@ def pg(
             defaults = replace(defaults, row_limit=row_limit)
         settings = replace(settings, defaults=defaults)
         context = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
+        metrics_at = metrics_listen if metrics_listen is not None else settings.metrics_listen
+        metrics_host, metrics_port = (
+            parse_listen(metrics_at, "--metrics-listen", example="127.0.0.1:9188")
+            if metrics_at
+            else ("", 0)
+        )
     except (InterlockError, OSError) as exc:
         fail(str(exc))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log_decisions(settings.log_decisions)
+    metrics_socket = (
+        bind_or_fail(metrics_host, metrics_port, "--metrics-listen") if metrics_at else None
+    )
 
     async def main() -> None:
         server = build_server(
@@ -105,8 +125,12 @@ def pg(
         )
         try:
             await server.start()
+            if metrics_socket is not None:
+                await _serve_metrics(server, metrics_socket)
             mode = "TLS" if context else "cleartext on loopback (no TLS)"
             out.print(f"interlock proxy pg listening on {host}:{server.port} ({mode})")
+            if metrics_socket is not None:
+                out.print(f"[dim]Prometheus metrics: http://{metrics_at}/metrics[/]")
             out.print(
                 f"[dim]agents connect as postgresql://AGENT:TOKEN@{host}:{server.port}/"
                 "RESOURCE; Ctrl-C to stop[/]"
@@ -123,6 +147,25 @@ def pg(
         fail(bind_failure(exc, host, int(port_text), "--listen"))
     except InterlockError as exc:
         fail(str(exc))
+
+
+async def _serve_metrics(server: Any, sock: Any) -> None:
+    """`/metrics` of the PostgreSQL proxy on its own (HTTP) listener: the counters of the
+    proxy's enforcement point, in Prometheus' text format."""
+    from aiohttp import web
+
+    async def metrics(request: web.Request) -> web.Response:
+        point = getattr(server.logins, "point", None)
+        text = point.metrics.render() if point is not None else ""
+        return web.Response(
+            text=text, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+        )
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
 
 
 # --- undo -------------------------------------------------------------------------------

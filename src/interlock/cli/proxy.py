@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from interlock.cli._common import HomeOption, bind_failure, fail, fail_from, out
+from interlock.cli._common import HomeOption, bind_failure, fail, fail_from, log_decisions, out
 from interlock.errors import InterlockError
 from interlock.home import require_home
 
@@ -51,6 +51,7 @@ def http(
     if config.host not in ("127.0.0.1", "::1", "localhost"):
         out.print(f"[yellow]warning:[/] listening on {escape(config.host)}, not loopback")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log_decisions(config.log_decisions)
 
     def ready(proxy: HttpProxy) -> None:
         out.print(f"interlock proxy http listening on http://{config.host}:{proxy.port}")
@@ -60,7 +61,9 @@ def http(
                 f"  {escape(route.prefix)}/… → {escape(route.upstream)} "
                 f"([dim]{escape(route.resource)}, {injected}[/])"
             )
-        out.print("[dim]Ctrl-C to stop[/]")
+        out.print(
+            f"[dim]Prometheus metrics: http://{config.host}:{proxy.port}/metrics; Ctrl-C to stop[/]"
+        )
 
     callbacks: dict[str, Any] = {"callback": ready}
     try:

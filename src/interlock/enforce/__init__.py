@@ -7,6 +7,7 @@ messages to agents, the approval lookup / claim / open / wait and safeguard sche
 here, once. See docs/architecture.md.
 """
 
+from interlock.enforce._metrics import DECISIONS_LOG, PointMetrics, decision_line
 from interlock.enforce._point import NOT_RECORDED, EnforcementPoint
 from interlock.enforce._request import ActionRequest, keyed_digest, request_fingerprint
 from interlock.enforce._safeguards import (
@@ -23,6 +24,7 @@ from interlock.enforce._verdict import Verdict
 from interlock.enforce._waiter import ApprovalWaiter
 
 __all__ = [
+    "DECISIONS_LOG",
     "DEFAULT_DELAY",
     "DELAY",
     "NOT_RECORDED",
@@ -30,7 +32,9 @@ __all__ = [
     "ActionRequest",
     "ApprovalWaiter",
     "EnforcementPoint",
+    "PointMetrics",
     "Verdict",
+    "decision_line",
     "delay_seconds",
     "keyed_digest",
     "missing_safeguards",

@@ -33,6 +33,7 @@ from interlock.approvals import (
 from interlock.audit import AuditLog
 from interlock.classify import classify
 from interlock.enforce import _messages as say
+from interlock.enforce._metrics import DECISIONS_LOG, PointMetrics, decision_line
 from interlock.enforce._request import ActionRequest, _payload_bytes, request_fingerprint
 from interlock.enforce._verdict import Verdict
 from interlock.errors import InterlockError
@@ -66,6 +67,7 @@ class EnforcementPoint:
         self._key = hmac_key
         self.approval_ttl = approval_ttl
         self.wait_hint = wait_hint
+        self.metrics = PointMetrics()  # what /metrics of the process serving this point shows
 
     # -- deciding (pure)
 
@@ -130,6 +132,13 @@ class EnforcementPoint:
         if request.stated_reason:
             body["stated_reason"] = request.stated_reason
         body.update(request.context)
+        self.metrics.inc(
+            "interlock_decisions_total",
+            source=request.source.partition(":")[0] or "unknown",
+            decision=verdict.decision.outcome.value,
+        )
+        if DECISIONS_LOG.isEnabledFor(logging.INFO):
+            DECISIONS_LOG.info("%s", decision_line(body))
         return body
 
     def payload_hmac(self, payload: object) -> str:
@@ -337,6 +346,11 @@ class EnforcementPoint:
         if self.audit is None or not verdict.seq:
             return
         request = verdict.request
+        self.metrics.inc(
+            "interlock_outcomes_total",
+            source=request.source.partition(":")[0] or "unknown",
+            outcome=outcome,
+        )
         body: dict[str, Any] = {
             "decision_seq": verdict.seq,
             "outcome": outcome,
