@@ -143,3 +143,44 @@ def test_the_launcher_denies_when_the_client_is_missing(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "denied" in done.stderr
+
+
+def test_up_takes_over_the_daemon_install_started(project: Path) -> None:
+    home = Home(project / ".interlock")
+    with home.config_path.open("a") as config:
+        config.write("\n[hooks]\n")
+    installed = subprocess.run(
+        [*CLI, "hooks", "install", "claude-code", "--project", str(project), "--json"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert json.loads(installed.stdout)["daemon"].startswith("started"), installed.stdout
+    before = pid_path(home).read_text().strip()
+    up = subprocess.Popen(
+        [*CLI, "up", "--no-server", "--home", str(home.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_env(),
+    )
+    try:
+        assert up.stdout is not None
+        seen = []
+        for line in up.stdout:
+            seen.append(line)
+            if "ready on unix:" in line or "already in use" in line:
+                break
+        text = "".join(seen)
+        assert "stopped the background daemon" in text and "ready on unix:" in text, text
+        assert pid_path(home).read_text().strip() != before
+        assert ping(socket_path(home))
+    finally:
+        up.send_signal(signal.SIGTERM)
+        try:
+            up.wait(30)
+        except subprocess.TimeoutExpired:
+            up.kill()
+            up.wait(5)

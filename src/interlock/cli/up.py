@@ -13,7 +13,7 @@ from rich.table import Table
 
 from interlock.cli._common import HomeOption, fail, fail_from, out
 from interlock.errors import InterlockError
-from interlock.home import require_home
+from interlock.home import Home, require_home
 
 _COLOURS = {"control-plane": "cyan", "proxy-http": "magenta", "proxy-pg": "blue", "hooks": "green"}
 
@@ -83,6 +83,8 @@ def up(
         return
     for child in plan.children:
         busy = _in_use(child.probe.kind, child.probe.host, child.probe.port, child.probe.path)
+        if busy and child.probe.kind == "unix" and _hand_over_hooks_daemon(found):
+            busy = ""
         if busy:
             fail(f"{child.name}: {child.listen} is already in use ({busy})")
     out.print("[dim]Ctrl-C to stop everything[/]")
@@ -108,6 +110,28 @@ def up(
         fail(supervisor.failed)
     out.print("[dim]all stopped[/]")
     raise typer.Exit(code)
+
+
+def _hand_over_hooks_daemon(found: Home) -> bool:
+    """The background hooks daemon `hooks install` started for this home is stopped, so
+    `up` runs it supervised instead; True when the socket is free afterwards."""
+    import os
+    import signal
+
+    from interlock.hooks import pid_path, ping, socket_path
+
+    try:
+        pid = int(pid_path(found).read_text().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        return False
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if not ping(socket_path(found), timeout=0.2):
+            out.print(f"[dim]hooks: stopped the background daemon (pid {pid}); up runs it now[/]")
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _in_use(kind: str, host: str, port: int, path: str) -> str:
