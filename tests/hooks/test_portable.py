@@ -129,20 +129,21 @@ def test_the_launcher_denies_when_the_client_is_missing(tmp_path: Path) -> None:
     # an interpreter that cannot see Interlock at all: the launcher must block, not allow
     launcher = tmp_path / "launcher.py"
     launcher.write_text(
-        "import sys, importlib.util\n"
-        "importlib.util.find_spec = lambda name: None\n"
+        "import sys\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parents[2] / 'src')!r})\n"
         "import interlock_hook\n"
+        "interlock_hook.client_path = lambda: sys.argv.pop()\n"
         "interlock_hook.main()\n"
     )
-    done = subprocess.run(
-        [sys.executable, str(launcher), "claude-code"],
-        input="{}",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2 and "denied" in done.stderr
+    for missing in ("", str(tmp_path / "nowhere" / "client.py")):
+        done = subprocess.run(
+            [sys.executable, str(launcher), "claude-code", missing],
+            input="{}",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2 and "denied" in done.stderr
 
 
 def test_up_takes_over_the_daemon_install_started(project: Path) -> None:
