@@ -123,3 +123,22 @@ def test_a_port_in_use_is_a_one_line_error_before_anything_starts(
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and f"proxy-http: http://127.0.0.1:{ports.http}" in errors[0]
+
+
+def test_a_registered_http_resource_is_fronted_without_a_proxy_table(tmp_path: Path) -> None:
+    from interlock.identity import ResourceRegistry
+    from interlock.model import Human
+
+    home, _ = init_home(tmp_path / ".interlock")
+    assert [c.name for c in load_plan(home).children] == ["control-plane"]
+    ResourceRegistry.for_home(home).add(
+        Human(name="operator", role="admin"),
+        "billing-api",
+        kind="http",
+        environment="production",
+        upstream="https://billing.example.com",
+        credential="sk-test-credential",
+    )
+    by_name = {c.name: c for c in load_plan(home).children}
+    assert "proxy-http" in by_name
+    assert by_name["proxy-http"].detail == "routes /billing-api"
