@@ -79,7 +79,10 @@ def up(
     for warning in plan.warnings:
         out.print(f"[yellow]warning:[/] {escape(warning)}")
     if check:
-        out.print(f"{found.config_path}: OK ({len(plan.children)} component(s); nothing started)")
+        out.print(
+            f"{escape(str(found.config_path))}: OK ({len(plan.children)} component(s); "
+            "nothing started)"
+        )
         return
     for child in plan.children:
         busy = _in_use(child.probe.kind, child.probe.host, child.probe.port, child.probe.path)
