@@ -11,7 +11,7 @@ PIP    := $(PY) -m pip install --disable-pip-version-check --progress-bar on
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade --default-pip >/dev/null
 	$(PIP) --quiet -e '.[test,fast]'
 	touch $(STAMP) $(DEMO_STAMP)
 
