@@ -164,6 +164,23 @@ def find_home(explicit: Path | None = None) -> Home | None:
     return None
 
 
+KEY_FILES = ("audit-signing.key", "audit-hmac.key", "identity-master.key")
+
+
+def is_own_key_file(path: Path) -> bool:
+    """Whether `path` is one of an Interlock home's own key files (`<home>/keys/...`, next to
+    the home's interlock.toml): Interlock's secrets, not a credential someone left lying
+    around. The hooks still keep agents from reading them (`interlock.protect`)."""
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    keys = resolved.parent
+    return (
+        resolved.name in KEY_FILES and keys.name == "keys" and (keys.parent / CONFIG_NAME).is_file()
+    )
+
+
 def user_home_root() -> Path:
     """`$XDG_CONFIG_HOME/interlock`, or `~/.config/interlock`: the default home."""
     base = os.environ.get("XDG_CONFIG_HOME", "").strip()

@@ -141,3 +141,22 @@ def test_a_bad_drill_schedule_is_one_clear_error(tmp_path: Path, every: str) -> 
         handle.write(f'\n[vault]\ndrill_every = "{every}"\n')
     with pytest.raises(ConfigError, match=r"\[vault\] drill_every"):
         load_plan(home)
+
+
+def test_a_registered_http_resource_is_fronted_without_a_proxy_table(tmp_path: Path) -> None:
+    from interlock.identity import ResourceRegistry
+    from interlock.model import Human
+
+    home, _ = init_home(tmp_path / ".interlock")
+    assert [c.name for c in load_plan(home).children] == ["control-plane"]
+    ResourceRegistry.for_home(home).add(
+        Human(name="operator", role="admin"),
+        "billing-api",
+        kind="http",
+        environment="production",
+        upstream="https://billing.example.com",
+        credential="sk-test-credential",
+    )
+    by_name = {c.name: c for c in load_plan(home).children}
+    assert "proxy-http" in by_name
+    assert by_name["proxy-http"].detail == "routes /billing-api"

@@ -28,6 +28,7 @@ from interlock.approvals._lifecycle import (
     transition,
 )
 from interlock.approvals._request import (
+    ID_PREFIX,
     ApprovalError,
     ApprovalRequest,
     Vote,
@@ -177,6 +178,30 @@ class ApprovalStore:
                 f"no approval request {request_id!r} (see `interlock approvals list --all`)"
             )
         return self._with_votes(stored)
+
+    def resolve(self, typed: str) -> str:
+        """The full id a typed id or unique prefix names (`apr_79f9`, or `79f9`).
+
+        An ambiguous prefix is an error listing the candidates, never a guess: approving
+        the wrong request is worse than asking again.
+        """
+        text = typed.strip()
+        if not text:
+            raise ApprovalError("no approval request id given")
+        if self.storage.request(text) is not None:
+            return text
+        prefix = text if text.startswith(ID_PREFIX) else ID_PREFIX + text
+        found = self.storage.ids_starting(prefix, 6)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ApprovalError(
+                f"no approval request {typed!r} (see `interlock approvals list --all`)"
+            )
+        shown = ", ".join(found[:5]) + (", …" if len(found) > 5 else "")
+        raise ApprovalError(
+            f"approval request prefix {typed!r} is ambiguous: it matches {shown}; type more of it"
+        )
 
     def requests(
         self, statuses: Iterable[Status] | None = None, *, limit: int = 200

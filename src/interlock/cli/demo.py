@@ -89,7 +89,7 @@ def human_commands(args: Sequence[str], stdin: str = "") -> None:
     `stdin` is what they type at the prompts (a password)."""
     from interlock.cli import approvals, audit
 
-    root = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    root = typer.Typer(rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
     root.add_typer(approvals.app, name="approvals")
     root.add_typer(audit.app, name="audit")
     saved = sys.stdin

@@ -25,7 +25,7 @@ defaults; docs/configuration.md documents exactly those (a test keeps them toget
     _values      `Shape`, `Table` and the value checks every table shares
     _core        [policies], [audit], [resources.NAME]
     _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up, _enforcement,
-    _vault: one table each
+    _vault, _slack: one table each
 """
 
 from interlock.config._approvals import ApprovalSettings
@@ -49,6 +49,7 @@ from interlock.config._proxy_http import (
 )
 from interlock.config._proxy_pg import AgentLimits, ProxySettings
 from interlock.config._server import DEFAULT_PORT, ServerSettings
+from interlock.config._slack import SlackSettings
 from interlock.config._up import (
     DEFAULT_MAX_RESTARTS,
     DEFAULT_STOP_TIMEOUT,
@@ -94,6 +95,7 @@ __all__ = [
     "RouteConfig",
     "ServerSettings",
     "Shape",
+    "SlackSettings",
     "UpPgSettings",
     "UpSettings",
     "VaultSettings",

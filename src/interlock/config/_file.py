@@ -46,6 +46,7 @@ from interlock.config._identity import IDENTITY, IdentitySettings, identity_from
 from interlock.config._proxy_http import BEFORE, PROXY_HTTP, ROUTE, ProxyConfig, proxy_http_from
 from interlock.config._proxy_pg import PG_AGENT, PG_RESOURCE, PROXY_PG, ProxySettings, proxy_pg_from
 from interlock.config._server import SERVER, ServerSettings, server_from
+from interlock.config._slack import SLACK, SLACK_USER, SlackSettings, slack_from
 from interlock.config._up import UP, UP_PG, UpSettings, up_from
 from interlock.config._values import Shape, Table
 from interlock.config._vault import VAULT, VAULT_RESOURCE, VaultSettings, vault_from
@@ -68,6 +69,7 @@ TABLES = (
     "breaker",
     "enforcement",
     "vault",
+    "slack",
 )
 PROXY = Shape("proxy", {}, nested=("http", "pg"))
 
@@ -95,6 +97,8 @@ SHAPES: tuple[Shape, ...] = (
     ENFORCEMENT,
     VAULT,
     VAULT_RESOURCE,
+    SLACK,
+    SLACK_USER,
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
@@ -114,6 +118,7 @@ SECTIONS = (
     "breaker",
     "enforcement",
     "vault",
+    "slack",
 )
 """The typed sections of a `Config`, by attribute name."""
 
@@ -208,6 +213,12 @@ class Config:
     @cached_property
     def vault(self) -> VaultSettings:
         return vault_from(self.document.get("vault", {}), self._prefix)
+
+    @cached_property
+    def slack(self) -> SlackSettings:
+        return slack_from(
+            self.document.get("slack", {}), self._prefix, present="slack" in self.document
+        )
 
     # -- the file as a whole
 

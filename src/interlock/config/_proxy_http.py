@@ -7,6 +7,7 @@ connect_timeout = 5              # seconds, to the upstream
 timeout = 60                     # seconds between bytes from the upstream
 max_wait = 300                   # the longest `Prefer: wait=N` honoured
 approval_ttl = 3600              # seconds a held request can be approved, then used
+log_decisions = true             # one line per decision on standard output
 
 [proxy.http.routes.railway]      # the route's name: the registered resource by default
 resource = "railway"
@@ -51,6 +52,7 @@ PROXY_HTTP = Shape(
         "timeout": 60.0,
         "max_wait": 300.0,
         "approval_ttl": 3600.0,
+        "log_decisions": True,
     },
     nested=("routes",),
 )
@@ -118,6 +120,7 @@ class ProxyConfig:
     max_wait: float = 300.0
     approval_ttl: float = 3600.0
     routes: Mapping[str, RouteConfig] = field(default_factory=dict)
+    log_decisions: bool = True  # one line per decision on standard output
 
 
 def proxy_http_from(value: Any, prefix: str) -> ProxyConfig:
@@ -136,6 +139,7 @@ def proxy_http_from(value: Any, prefix: str) -> ProxyConfig:
         max_wait=table.number("max_wait", minimum=0),
         approval_ttl=table.number("approval_ttl", minimum=1),
         routes=MappingProxyType(routes),
+        log_decisions=table.flag("log_decisions"),
     )
 
 

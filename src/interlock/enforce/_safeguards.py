@@ -79,3 +79,16 @@ def require_safeguards(decision: Decision, can_take: Callable[[str], bool], wher
         policies=(*decision.policies, SAFEGUARD_UNAVAILABLE),
         approvers=max(1, decision.approvers),
     )
+
+
+def safeguards_context(decision: Decision, can_take: Callable[[str], bool]) -> dict[str, object]:
+    """What the decision record says about the policy's safeguards: which this point will
+    really take, and which it cannot. The approval page shows only the first as safeguards
+    that run; none recorded means none run."""
+    if not decision.safeguards:
+        return {}
+    names = [safeguard_name(s) for s in decision.safeguards]
+    return {
+        "safeguards_will_run": [n for n in names if can_take(n)],
+        "safeguards_unavailable": [n for n in names if not can_take(n)],
+    }

@@ -542,6 +542,7 @@ class HookDecider:
             payload=payload if payload is not None else "",
             summary="; ".join(d.action.detail or d.action.operation for d in decision.actions),
             session_id=call.session if call else "",
+            stated_reason=call.description if call else "",
             context=context,
         )
         judged = self.point.record(self.point.verdict(request, decision))

@@ -18,7 +18,14 @@ from interlock.approvals import ApprovalStore
 from interlock.audit import AuditLog
 from interlock.baseline import tracker_for_home
 from interlock.classify import classify
-from interlock.enforce import DELAY, ActionRequest, EnforcementPoint, Verdict, require_safeguards
+from interlock.enforce import (
+    DELAY,
+    ActionRequest,
+    EnforcementPoint,
+    Verdict,
+    require_safeguards,
+    safeguards_context,
+)
 from interlock.errors import ConfigError
 from interlock.gate import Gate
 from interlock.home import Home
@@ -132,11 +139,15 @@ class Enforcer:
             verdict = self.point.judge(request, decision=decision)
         if decision is None and verdict.decision.safeguards:
             decided = verdict.decision
-            safe = require_safeguards(
-                decided, lambda name: _can_take(name, route, decided), f"route {route.name!r}"
+
+            def can_take(name: str) -> bool:
+                return _can_take(name, route, decided)
+
+            safe = require_safeguards(decided, can_take, f"route {route.name!r}")
+            noted = replace(
+                request, context={**request.context, **safeguards_context(decided, can_take)}
             )
-            if safe is not decided:
-                verdict = self.point.verdict(request, safe)
+            verdict = self.point.verdict(noted, safe)
         record = await self._decisions.append("decision", self.point.decision_record(verdict))
         if self.point.baseline is not None:  # a small SQLite write: off the event loop
             learned = verdict.but(seq=record.seq)

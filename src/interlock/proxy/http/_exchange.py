@@ -54,6 +54,7 @@ from interlock.proxy.http._headers import (
     agent_token,
     forwarded_headers,
     prefer_wait,
+    stated_reason,
     with_credential,
 )
 from interlock.proxy.http._replies import (
@@ -330,6 +331,8 @@ class Exchange:
             classified,
             self._forwarded,
             body,
+            reason=stated_reason(self.headers),
+            waits=self.wait,
         )
         return [Decide(request, route, classified, decision)]
 

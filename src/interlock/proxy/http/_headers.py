@@ -43,6 +43,19 @@ def agent_token(headers: Mapping[str, str]) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+REASON_HEADER = "interlock-reason"
+MAX_REASON = 500
+
+
+def stated_reason(headers: Mapping[str, str]) -> str:
+    """Why the agent says it sends this request (`Interlock-Reason: …`), shown to the human
+    who decides; control characters dropped, bounded. It never goes upstream (every
+    `Interlock-*` header stays here) and never changes what an approval covers."""
+    raw = headers.get(REASON_HEADER, "")
+    text = "".join(c if c.isprintable() else " " for c in raw)
+    return " ".join(text.split())[:MAX_REASON]
+
+
 def prefer_wait(headers: Mapping[str, str]) -> float | None:
     """`Prefer: wait=N` (RFC 7240) in seconds, or None."""
     for part in headers.get("prefer", "").split(","):

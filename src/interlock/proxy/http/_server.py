@@ -44,6 +44,9 @@ OUTCOME_FLUSH_SECONDS = 0.2
 _CHUNK = 64 * 1024
 
 
+METRICS_PATH = "/metrics"
+
+
 class HttpProxy:
     """The reverse proxy on one loopback port. `start()` inside a running loop."""
 
@@ -125,6 +128,8 @@ class HttpProxy:
     # -- one request
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.path == METRICS_PATH and self._serves_metrics():
+            return self._metrics(request)
         head = RequestHead(
             request.method,
             request.raw_path,
@@ -135,6 +140,19 @@ class HttpProxy:
         response = await self._drive(exchange, exchange.start(), request)
         assert response is not None, "the exchange ended without answering the agent"
         return response
+
+    def _serves_metrics(self) -> bool:
+        """`/metrics` is Interlock's unless a route was given that prefix."""
+        return all(route.prefix != METRICS_PATH for route in self._site.routes)
+
+    def _metrics(self, request: web.BaseRequest) -> web.Response:
+        """Prometheus' scrape: counts only (no payload, no credential), no token needed."""
+        if request.method not in ("GET", "HEAD") or self.enforcer is None:
+            return web.Response(status=405, headers={"Allow": "GET"})
+        return web.Response(
+            text=self.enforcer.point.metrics.render(),
+            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+        )
 
     async def _drive(
         self, exchange: Exchange, commands: list[do.Command], request: web.BaseRequest | None
@@ -384,7 +402,14 @@ def serve(home: Home, config: ProxyConfig, *, ready: Mapping[str, Any] | None = 
 
     async def main() -> None:
         proxy = HttpProxy(home, config)
-        await proxy.start()
+        try:
+            await proxy.start()
+        except BaseException:
+            # A busy port fails here, after the client session opened: close it, or
+            # aiohttp reports an "Unclosed client session" on top of the one real error.
+            with contextlib.suppress(Exception):
+                await proxy.close()
+            raise
         stop = asyncio.Event()
         # Without this, SIGTERM (systemd, `interlock up`, a container runtime) would end the
         # process at once and lose the outcome records still waiting for their flush.

@@ -28,15 +28,23 @@ time, before anything is forwarded.
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
 from interlock.classify import classify
 from interlock.classify.sql import Setting, bind_text, mentions, parameters, setting_changes
-from interlock.enforce import ActionRequest, EnforcementPoint, Verdict, require_safeguards
+from interlock.enforce import (
+    ActionRequest,
+    EnforcementPoint,
+    Verdict,
+    require_safeguards,
+    safeguards_context,
+)
 from interlock.enforce import safeguard_name as _name
 from interlock.errors import InterlockError
 from interlock.model import (
@@ -50,6 +58,7 @@ from interlock.model import (
     most_severe,
     unknown_action,
 )
+from interlock.proxy.pg._blast import blast_targets
 from interlock.proxy.pg._dump import Scope
 from interlock.proxy.pg._limits import LIMITS_RULE, loosened_limit
 from interlock.proxy.pg._messages import Bind
@@ -87,6 +96,16 @@ class SessionCounts:
     refused: int = 0
     held: int = 0
     safeguards: int = 0
+
+
+REASON_SETTING = "interlock.reason"
+_MENTIONS_REASON = re.compile(r"interlock\.reason", re.IGNORECASE)
+MAX_REASON = 500
+
+
+def _clean_reason(text: str) -> str:
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(printable.split())[:MAX_REASON]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +149,30 @@ class StatementGate:
     _memo: dict[str, Decision] = field(default_factory=dict)
     _shapes: dict[str, Decision] = field(default_factory=dict)  # reads by shape (`_shape`)
     _holds: dict[str, _Waiting] = field(default_factory=dict)
+    # What the human deciding a hold is shown besides the statement: the agent's stated
+    # reason (`SET interlock.reason = '…'`, else the client's application_name), the
+    # upstream, how long the client waits. Never part of what an approval covers.
+    reason: str = ""
+    reason_from: str = ""
+    _blast: str = ""
+    context: dict[str, object] = field(default_factory=dict)
+
+    def describe(self, *, application_name: str = "", waits: float = 0.0) -> None:
+        """What the handshake learnt about the client, once it is logged in."""
+        name = _clean_reason(application_name)
+        if name and self.reason_from != "set":
+            self.reason, self.reason_from = name, "application_name"
+        if waits > 0:
+            self.context["agent_waits"] = waits
+
+    def _note_reason(self, text: str) -> None:
+        """`SET interlock.reason = '…'` (a custom setting PostgreSQL keeps per session): the
+        agent's stated reason from then on; RESET clears it."""
+        for change in setting_changes(text):
+            if change.name == REASON_SETTING:
+                value = "" if change.reset or not isinstance(change.value, str) else change.value
+                self.reason = _clean_reason(value)
+                self.reason_from = "set" if self.reason else ""
 
     # -- the one enforcement point
 
@@ -141,6 +184,8 @@ class StatementGate:
             suspended = self.point.suspended(self._request(text, extended))
             if suspended is not None:
                 return PendingRuling(partial(self._decide, suspended, extended))
+        if _MENTIONS_REASON.search(text):
+            self._note_reason(text)
         decision = self._memo.get(text)
         if decision is not None:  # an allowed read or write seen before in this session
             if decision.risk is Verb.READ:
@@ -202,13 +247,17 @@ class StatementGate:
             verdict = self.point.verdict(request, _refusal_decision(actions, why, LIMITS_RULE))
         else:
             verdict = self.point.judge(request, actions)
-            decision = require_safeguards(
-                verdict.decision,
-                _can_take(verdict.decision, extended, self.snapshots is not None),
-                WHERE,
-            )
-            if decision is not verdict.decision:
-                verdict = self.point.verdict(request, decision)
+            if verdict.decision.safeguards:
+                can_take = _can_take(verdict.decision, extended, self.snapshots is not None)
+                decision = require_safeguards(verdict.decision, can_take, WHERE)
+                noted = replace(
+                    request,
+                    context={
+                        **request.context,
+                        **safeguards_context(verdict.decision, can_take),
+                    },
+                )
+                verdict = self.point.verdict(noted, decision)
         decision = verdict.decision
         if decision.outcome is Outcome.ALLOW and not _dangerous(decision):
             memo = self._shapes if shape is not None else self._memo
@@ -223,9 +272,24 @@ class StatementGate:
                     return ALLOW
                 self._reads_seen.add(key)
             return PendingRuling(partial(self._allow_recorded, verdict))
-        return PendingRuling(partial(self._decide, verdict, extended))
+        measure = blast_targets(actions) if decision.outcome is Outcome.HOLD else ()
+        return PendingRuling(
+            partial(self._decide, verdict, extended),
+            measure=measure,
+            measured=self._note_blast if measure else None,
+        )
+
+    def _note_blast(self, measured: str) -> None:
+        """The measurements of the hold about to be recorded (`_blast.blast_plan`)."""
+        self._blast = measured
 
     def _request(self, text: str, extended: bool) -> ActionRequest:
+        context: dict[str, object] = {
+            "protocol_message": "Parse" if extended else "Query",
+            **self.context,
+        }
+        if self.reason_from:
+            context["reason_from"] = self.reason_from
         return ActionRequest(
             SOURCE,
             self.agent,
@@ -233,7 +297,8 @@ class StatementGate:
             "sql",
             text,
             session_id=self.session_id,
-            context={"protocol_message": "Parse" if extended else "Query"},
+            stated_reason=self.reason,
+            context=context,
         )
 
     def _allow_recorded(self, verdict: Verdict) -> Ruling:
@@ -242,6 +307,14 @@ class StatementGate:
 
     def _decide(self, verdict: Verdict, extended: bool) -> Ruling:
         """The rest of `check` for a refusal, a hold or a dangerous statement (blocking)."""
+        if self._blast:
+            with contextlib.suppress(ValueError):
+                blast = json.loads(self._blast)
+                context = {**verdict.request.context, "blast": blast}
+                verdict = self.point.verdict(
+                    replace(verdict.request, context=context), verdict.decision
+                )
+            self._blast = ""
         verdict = self.point.record(verdict)
         if verdict.outcome is Outcome.DENY:
             self.counts.refused += 1

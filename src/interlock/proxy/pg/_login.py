@@ -170,6 +170,10 @@ class HomeLogins:
             limits.statement_timeout_ms,
             snapshots=None if self.snapshots is None else self.snapshots(target, password_upstream),
         )
+        gatekeeper.context["upstream"] = {
+            "host": f"{target.host}:{target.port}",
+            "database": target.database,
+        }
         return Login(
             upstream,
             gatekeeper,

@@ -69,6 +69,10 @@ class PendingRuling:
     runs off the event loop, and returns the ruling."""
 
     finish: Callable[[], Ruling]
+    # A hold about to be opened: tables to measure first (`_blast`), and where the
+    # measurements go (they reach the decision record, and so the approval page).
+    measure: tuple[str, ...] = ()
+    measured: Callable[[str], None] | None = None
 
 
 def refusal(message: str, hint: str, sqlstate: str = "42501") -> Ruling:

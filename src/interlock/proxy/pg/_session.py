@@ -42,6 +42,7 @@ from typing import Protocol
 
 from interlock.proxy.pg import _messages as m
 from interlock.proxy.pg._auth import UpstreamAuthError
+from interlock.proxy.pg._blast import blast_plan
 from interlock.proxy.pg._commands import (
     AwaitApproval,
     Close,
@@ -373,10 +374,28 @@ class Session:
         assert self.relay is not None
         if isinstance(ruling, PendingRuling):
             self._answer = partial(self._ruled, text=text, raw=raw, extended=extended)
+            if ruling.measure and ruling.measured is not None and not self.relay.in_batch:
+                return self.relay.when_idle(lambda: self._measure_then_decide(ruling))
             return [Decide(ruling.finish)]
         if ruling is ALLOW:  # the hot path: a read already seen in this session
             return self.relay.forward_statement(extended, raw)
         return self._ruled(ruling, text=text, raw=raw, extended=extended)
+
+    def _measure_then_decide(self, ruling: PendingRuling) -> list[Command]:
+        """Measure the tables a hold names (`_blast`), then decide: only on a connection
+        idle outside a transaction, where a failed catalogue query aborts nothing."""
+        relay = self.relay
+        assert relay is not None and ruling.measured is not None
+        if relay.status != b"I":
+            return [Decide(ruling.finish)]
+        note = ruling.measured
+
+        def then(end: Finished) -> list[Command]:
+            if end.summary:
+                note(end.summary)
+            return [Decide(ruling.finish)]
+
+        return relay.run_internal(blast_plan(ruling.measure), then)
 
     def _ruled(
         self, result: Ruling | Exception, *, text: str, raw: bytes, extended: bool
