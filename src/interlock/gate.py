@@ -1,6 +1,7 @@
 """The gate: the pure decision core every enforcement point calls.
 
-    identity (the agent's grant) → baseline (anomaly score) → policy (Cedar) → decision
+    self-protection → rules (a human's verb class) → identity (the agent's grant)
+        → baseline (anomaly score) → policy (Cedar) → decision
 
 No network or disk I/O happens here, so a decision costs microseconds and can run in-process
 in every proxy and hook. One input may carry several actions; its decision is the most
@@ -79,10 +80,23 @@ class Gate:
             return ActionDecision(
                 action, Outcome.DENY, (_describe(action), SELF_REFUSAL), (SELF_PROTECTION_RULE,)
             )
+        # A human's rule re-classes the action (never one aimed at Interlock itself: that
+        # was refused above); the grant and the policies then judge the new verb class.
+        rule = self.bundle.rules.match(action) if self.bundle.rules else None
+        classified = action.verb
+        if rule is not None:
+            action = rule.apply(action)
+        rule_id = rule.id if rule is not None else ""
+        was = classified if rule is not None else None
         refusal = grant_refusal(principal, resource, action)
         if refusal is not None:
             return ActionDecision(
-                action, Outcome.DENY, (_describe(action), refusal), (GRANT_POLICY,)
+                action,
+                Outcome.DENY,
+                (_describe(action), refusal),
+                (GRANT_POLICY,),
+                rule=rule_id,
+                classified=was,
             )
         anomaly = self.baseline.score(principal, resource, action)
         answer = self.evaluator.evaluate(
@@ -95,6 +109,8 @@ class Gate:
             answer.policies,
             answer.safeguards,
             answer.approvers,
+            rule=rule_id,
+            classified=was,
         )
 
 

@@ -2,6 +2,7 @@
 
     <home>/interlock.toml          configuration (resources, policy paths, audit settings)
     <home>/policies/*.cedar        the active policies (a copy of the default pack at init)
+    <home>/policies/rules.toml     reviewed rules: verb classes a human set (`interlock rules`)
     <home>/keys/audit-signing.key  Ed25519 private key for audit checkpoints (0600)
     <home>/keys/audit-signing.pub  its public key, for `interlock audit verify`
     <home>/keys/audit-hmac.key     key for payload fingerprints in audit records (0600)
@@ -37,7 +38,7 @@ from interlock.audit import (
 from interlock.audit.signing import write_private_file
 from interlock.config import AuditSettings, Config, read_config
 from interlock.errors import ConfigError
-from interlock.policy import PolicyBundle, default_policy_dir, load_policies
+from interlock.policy import RULES_FILE, PolicyBundle, default_policy_dir, load_policies
 
 HOME_DIR_NAME = ".interlock"
 CONFIG_NAME = "interlock.toml"
@@ -103,8 +104,13 @@ class Home:
     def load_config(self) -> Config:
         return load_config(self.config_path)
 
+    @property
+    def rules_path(self) -> Path:
+        """`policies/rules.toml`: the reviewed rules only a human changes."""
+        return self.root / "policies" / RULES_FILE
+
     def load_policies(self) -> PolicyBundle:
-        return load_policies(self.load_config().policy_paths)
+        return load_policies(self.load_config().policy_paths, rules=self.rules_path)
 
     def audit_settings(self) -> AuditSettings:
         return self.load_config().audit

@@ -195,10 +195,21 @@ class ActionDecision:
     policies: tuple[str, ...] = ()
     safeguards: tuple[str, ...] = ()
     approvers: int = 0
+    rule: str = ""  # the rule (policies/rules.toml) that set the action's verb class
+    classified: Verb | None = None  # the classifier's verb class, when a rule changed it
 
     @property
     def policy_reasons(self) -> tuple[str, ...]:
         return self.reasons[1:]
+
+    def to_json(self) -> dict[str, object]:
+        out = {**self.action.to_json(), "decision": self.outcome.value}
+        out["policies"] = list(self.policies)
+        if self.rule:
+            out["rule"] = self.rule
+            if self.classified is not None:
+                out["classified_risk"] = self.classified.value
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,10 +232,7 @@ class Decision:
         return {
             "decision": self.outcome.value,
             "risk": self.risk.value,
-            "actions": [
-                {**d.action.to_json(), "decision": d.outcome.value, "policies": list(d.policies)}
-                for d in self.actions
-            ],
+            "actions": [d.to_json() for d in self.actions],
             "reasons": list(self.reasons),
             "policies": list(self.policies),
             "safeguards": list(self.safeguards),

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,3 +148,44 @@ def test_a_human_pins_again_and_work_resumes(setup: tuple[Home, Path, object]) -
     )
     assert pinned.returncode == 0, pinned.stderr
     assert _bash(setup, "touch notes.txt")[0] == "allow"
+
+
+def test_the_rules_file_is_pinned_and_a_humans_rule_keeps_the_pin(
+    setup: tuple[Home, Path, object],
+) -> None:
+    home, _, _ = setup
+    from interlock.identity import HumanRegistry, local_operator
+
+    enrolment = HumanRegistry.for_home(home).add(
+        local_operator(home), "alice", role="approver", password="correct horse battery staple"
+    )
+    cli = Path(sys.executable).parent / "interlock"
+
+    def add_rule(pattern: str, step: int) -> subprocess.CompletedProcess[str]:
+        # Each sign-in spends its TOTP step: the second one uses the next (one step of
+        # clock drift is accepted).
+        code = pyotp.TOTP(enrolment.totp_secret).at(time.time() + 30 * step)
+        return subprocess.run(
+            [
+                *(str(cli), "rules", "add", pattern, "--risk", "write"),
+                *("--home", str(home.root), "--user", "alice", "--password-stdin"),
+                *("--code", code),
+            ],
+            input="correct horse battery staple\n",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    added = add_rule("rm -rf node_modules", 0)
+    assert added.returncode == 0, added.stderr
+    assert _bash(setup, "touch notes.txt")[0] == "allow"  # its own pin was taken again
+    # Written behind Interlock's back (a route nobody foresaw): drift, and no human's rule
+    # change accepts it along the way.
+    home.rules_path.write_text(
+        home.rules_path.read_text() + '\n[[rule]]\nmatch = "rm *"\nrisk = "read"\n'
+    )
+    decision, reason = _bash(setup, "touch notes.txt")
+    assert decision == "deny" and "rules.toml" in reason
+    refused = add_rule("rm -rf dist", 1)
+    assert refused.returncode == 1 and "changed since it was pinned" in refused.stderr

@@ -74,6 +74,12 @@ SHELL_ATTACKS = [
     "export INTERLOCK_HOME=/tmp/elsewhere",
     "pkill -f 'interlock hooks serve'",
     "rm -f .interlock/state/hooks.sock",
+    # the reviewed rules file: only a human changes what a command is judged to be
+    'printf \'[[rule]]\\nmatch = "rm *"\\nrisk = "read"\\n\' >> .interlock/policies/rules.toml',
+    "cp /tmp/mine.toml .interlock/policies/rules.toml",
+    "sed -i 's/destructive/read/' .interlock/policies/rules.toml",
+    "interlock rules add 'rm *' --risk read",
+    "interlock rules remove rule-1",
 ]
 
 
@@ -91,6 +97,7 @@ WRITE_ATTACKS = [
     ".CLAUDE/settings.json",  # the same file on a case-insensitive disk
     ".mcp.json",
     ".interlock/interlock.toml",
+    ".interlock/policies/rules.toml",
 ]
 
 

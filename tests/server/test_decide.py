@@ -126,3 +126,22 @@ def test_bad_payloads_are_422_not_500(plane: Plane, client: TestClient) -> None:
         response = client.post("/v1/decide", json=body, headers=headers)
         assert response.status_code == 422, (body, response.text)
         assert response.json()["error"].startswith(error)
+
+
+def test_shadow_mode_answers_allow_and_says_what_enforcing_would_have_decided(
+    plane: Plane,
+) -> None:
+    plane.home.config_path.write_text(
+        plane.home.config_path.read_text() + '\n[enforcement]\ndecide = "shadow"\n'
+    )
+    with TestClient(build_app(plane)) as shadow:
+        answer = shadow.post("/v1/decide", json=DROP, headers=plane.agent_headers()).json()
+        assert answer["decision"] == "allow" and answer["shadow"] == {"decision": "hold"}
+        assert "approval" not in answer and "shadow mode" in answer["message"]
+        record = plane.home.audit_log().store.get(answer["audit_seq"])
+        assert record is not None and record.body["shadow"] is True
+        assert record.body["decision"]["decision"] == "hold"
+        attempt = {"kind": "shell", "payload": f"rm -rf {plane.home.root}", "resource": "orders-db"}
+        refused = shadow.post("/v1/decide", json=attempt, headers=plane.agent_headers()).json()
+        assert refused["decision"] == "deny" and "shadow" not in refused
+    assert ApprovalStore.for_home(plane.home).requests() == []

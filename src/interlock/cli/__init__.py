@@ -22,6 +22,7 @@ from interlock.cli import (
     policy,
     proxy,
     resource,
+    rules,
     service,
     user,
     vault,
@@ -32,6 +33,7 @@ from interlock.cli.check import check
 from interlock.cli.demo import demo
 from interlock.cli.hooks import hook
 from interlock.cli.init import init
+from interlock.cli.report import report
 from interlock.cli.scan import scan
 from interlock.cli.serve import serve
 from interlock.cli.up import up
@@ -51,7 +53,9 @@ app.command()(scan)
 app.command()(hook)
 app.command()(serve)
 app.command()(up)
+app.command()(report)
 app.add_typer(policy.app, name="policy")
+app.add_typer(rules.app, name="rules")
 app.add_typer(audit.app, name="audit")
 app.add_typer(agent.app, name="agent")
 app.add_typer(user.app, name="user")

@@ -7,21 +7,40 @@ from pathlib import Path
 from interlock.checking import Checker
 from interlock.errors import ConfigError
 from interlock.gate import Gate
-from interlock.home import find_home
+from interlock.home import Home, find_home
 from interlock.identity import registered_agents, registered_resources
-from interlock.policy import load_policies
+from interlock.policy import PolicyBundle, load_policies
+
+
+def policy_bundle(
+    home: Home | None, policies: list[Path] | None = None, rules: Path | None = None
+) -> PolicyBundle | None:
+    """The policies and rules in force: the home's, unless `policies` or `rules` say others
+    (None: the built-in defaults)."""
+    if policies:
+        return load_policies(policies, rules=rules)
+    if home is not None:
+        if rules is None:
+            return home.load_policies()
+        return load_policies(home.load_config().policy_paths, rules=rules)
+    return load_policies(rules=rules) if rules is not None else None
 
 
 def make_checker(
-    home_dir: Path | None, policies: list[Path] | None = None, *, record: bool = False
+    home_dir: Path | None,
+    policies: list[Path] | None = None,
+    *,
+    record: bool = False,
+    rules: Path | None = None,
 ) -> Checker:
-    """A checker on the home's policies and resources (or the defaults when there is no home).
+    """A checker on the home's policies, rules and resources (or the defaults when there is
+    no home).
 
-    `policies` overrides the policy files; `record` writes each decision to the audit log.
+    `policies` overrides the policy files (their directory's rules.toml with them), `rules`
+    the rules file; `record` writes each decision to the audit log.
     """
     home = find_home(home_dir)
-    bundle = load_policies(policies) if policies else (home.load_policies() if home else None)
-    gate = Gate(bundle)
+    gate = Gate(policy_bundle(home, policies, rules))
     if home is None:
         if record:
             raise ConfigError("--record needs an Interlock home: run `interlock init` first")

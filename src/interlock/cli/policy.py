@@ -9,18 +9,35 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.checking import coerce_payload, request_from_mapping
-from interlock.classify import classify
-from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, fail_from, out
+from interlock.checking import request_from_mapping
+from interlock.cli._common import (
+    EXIT_BAD_INPUT,
+    HomeOption,
+    JsonOption,
+    fail,
+    fail_from,
+    out,
+    print_json,
+)
 from interlock.cli._context import make_checker
 from interlock.cli.check import PoliciesOption
 from interlock.cli.render import OUTCOME_STYLE, render_decision
+from interlock.cli.report import SinceOption, since_time
 from interlock.errors import InterlockError
-from interlock.home import find_home
-from interlock.policy import PolicyBundle, cedar_request, load_policies
+from interlock.home import find_home, require_home
+from interlock.policy import (
+    RULES_FILE,
+    PolicyBundle,
+    cedar_request,
+    load_policies,
+    shadowed_permits,
+)
 from interlock.policy_tests import CaseResult, read_test_file, run_policy_tests
 
-app = typer.Typer(help="Validate, test and explain Cedar policies.", no_args_is_help=True)
+app = typer.Typer(
+    help="Validate, test and explain Cedar policies; backtest a change against the record.",
+    no_args_is_help=True,
+)
 
 
 def _bundle(paths: list[Path] | None, home: Path | None) -> PolicyBundle:
@@ -38,11 +55,20 @@ def validate(
             help="Policy files or directories (default: the home's policies).", show_default=False
         ),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when a permit can never take effect.")
+    ] = False,
     home: HomeOption = None,
 ) -> None:
-    """Parse and validate policies against Interlock's schema; errors name file and line."""
+    """Parse and validate policies against Interlock's schema; errors name file and line.
+
+    Also validates the rules file beside them, and reports every permit that can never take
+    effect because a forbid always beats it (with the forbid that does), so a permit written
+    as an exception never silently does nothing. See docs/classifiers/tuning.md.
+    """
     try:
         bundle = _bundle(paths, home)
+        shadowed = shadowed_permits(bundle)
     except InterlockError as exc:
         fail_from(exc)
     by_file: dict[str, int] = {}
@@ -50,7 +76,14 @@ def validate(
         by_file[policy.path] = by_file.get(policy.path, 0) + 1
     for path, count in by_file.items():
         out.print(f"[green]ok[/] {escape(path)}: {count} polic{'y' if count == 1 else 'ies'}")
+    if bundle.rules:
+        count = len(bundle.rules.rules)
+        out.print(f"[green]ok[/] {escape(bundle.rules.source)}: {count} rule{'s' * (count != 1)}")
+    for found in shadowed:
+        out.print(f"[yellow]warning:[/] {escape(found.sentence(bundle.policies))}", soft_wrap=True)
     out.print(f"{len(bundle.policies)} policies valid (version {bundle.version})")
+    if shadowed and strict:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command("test")
@@ -105,15 +138,25 @@ def explain(
             {"kind": kind, "payload": payload, "env": env, "agent": agent, "resource": resource}
         )
         decision = checker.check(request)
-        actions = classify(kind, coerce_payload(kind, payload))
     except InterlockError as exc:
         fail_from(exc)
     render_decision(out, decision)
     principal, target = checker.principal(request), checker.resource(request)
     bundle = checker.gate.bundle
-    for item, action in zip(decision.actions, actions, strict=False):
+    rules = bundle.rules
+    for item in decision.actions:
+        action = item.action
         style = OUTCOME_STYLE[item.outcome]
         out.print(f"\n[bold]{escape(action.operation)}[/] → [{style}]{item.outcome.value}[/]")
+        if item.rule:
+            rule = rules.get(item.rule)
+            where = f" ({escape(rules.source)})" if rules.source else ""
+            match = f" {escape(repr(rule.match))}" if rule is not None else ""
+            was = item.classified.value if item.classified is not None else "?"
+            out.print(
+                f"  rule [bold]{escape(item.rule)}[/]{match}{where} sets "
+                f"{action.verb.value} (classified {was})"
+            )
         request_json = cedar_request(principal, target, action, "", 0)
         out.print("  [dim]cedar request:[/] " + escape(json.dumps(request_json)))
         if not item.policies:
@@ -128,3 +171,100 @@ def explain(
             )
             for line in policy.text.splitlines():
                 out.print(f"    [cyan]{escape(line)}[/]")
+
+
+@app.command()
+def backtest(
+    since: SinceOption = "7d",
+    policies: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--policies",
+            "-p",
+            help="Candidate policy file or directory (repeatable; default: the home's). A "
+            "directory's rules.toml comes with it unless --rules is given.",
+            show_default=False,
+        ),
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules", help="Candidate rules file (default: the one in force).", show_default=False
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Changes to print.")] = 50,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Replay recorded decisions against changed policies or rules; list every one that
+    would change.
+
+    Each decision since --since is replayed from the classified actions its audit record holds,
+    once with the policies and rules in force and once with the candidates, through the same
+    gate (grant, self-protection, rules, Cedar). Classification itself is not replayed (the
+    payload is never recorded); see docs/classifiers/tuning.md for what is and is not.
+    Read-only: nothing is recorded or changed. Exit 0 whether or not decisions change.
+    """
+    from interlock.identity import registered_agents, registered_resources
+    from interlock.tuning import backtest as run_backtest
+    from interlock.tuning import read_decisions
+
+    if not policies and rules is None:
+        fail("give the candidate: --policies DIR (or FILE) and/or --rules FILE")
+    try:
+        found = require_home(home)
+        current = found.load_policies()
+        if policies:
+            candidate = (
+                load_policies(policies, rules=rules)
+                if rules
+                else load_policies(policies, rules=_beside(policies, found.rules_path))
+            )
+        else:
+            candidate = load_policies(found.load_config().policy_paths, rules=rules)
+        start = since_time(since)
+        log = found.audit_log()
+        try:
+            decisions = read_decisions(log.records(), start)
+        finally:
+            log.close()
+        result = run_backtest(
+            decisions,
+            current,
+            candidate,
+            agents=registered_agents(found),
+            resources={**registered_resources(found), **found.load_config().resources},
+        )
+    except InterlockError as exc:
+        fail_from(exc)
+    if as_json:
+        print_json(result.to_json())
+        return
+    out.print(
+        f"replayed {result.replayed} decisions since {since} "
+        f"(policies {current.version} → {candidate.version}): "
+        f"[bold]{len(result.changes)} would change[/]"
+    )
+    for why, count in result.skipped.items():
+        out.print(f"  [dim]not replayed: {count} × {escape(why)}[/]")
+    for change in result.changes[:limit]:
+        r, before, after = change.record, change.before, change.after
+        mark = OUTCOME_STYLE[after.outcome]
+        rule = ", ".join(sorted({d.rule for d in after.actions if d.rule}))
+        via = f" (rule {escape(rule)})" if rule else ""
+        out.print(
+            f"  #{r.seq} {r.ts:%Y-%m-%d %H:%M} {escape(r.agent)} on {escape(r.resource)}: "
+            f"{escape(r.what())}  {before.outcome.value} → [{mark}]{after.outcome.value}[/]"
+            f"{via}  [dim]{escape(', '.join(after.policies))}[/]",
+            soft_wrap=True,
+        )
+    if len(result.changes) > limit:
+        out.print(f"  … and {len(result.changes) - limit} more (--limit, or --json for all)")
+
+
+def _beside(policies: list[Path], fallback: Path) -> Path:
+    """A candidate directory's own rules.toml when it has one, else the rules in force."""
+    for path in policies:
+        if path.is_dir() and (path / RULES_FILE).is_file():
+            return path / RULES_FILE
+    return fallback

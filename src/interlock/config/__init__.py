@@ -11,6 +11,7 @@
     Config.identity                                [identity]       -> IdentitySettings
     Config.up                                      [up], [up.pg]    -> UpSettings
     Config.vault                                   [vault]          -> VaultSettings
+    Config.enforcement                             [enforcement]    -> EnforcementSettings
     Config.check()                                 every table at once
 
 Every problem is one `ConfigError` naming the file, the table and the key:
@@ -21,11 +22,13 @@ defaults; docs/configuration.md documents exactly those (a test keeps them toget
     _file        reading, parsing once, the `Config` of a file
     _values      `Shape`, `Table` and the value checks every table shares
     _core        [policies], [audit], [resources.NAME]
-    _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up, _vault: one table each
+    _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up, _vault,
+    _enforcement: one table each
 """
 
 from interlock.config._approvals import ApprovalSettings
 from interlock.config._core import AuditSettings, PolicySettings
+from interlock.config._enforcement import EnforcementSettings
 from interlock.config._file import SECTIONS, SHAPES, TABLES, Config, parse_config, read_config
 from interlock.config._hooks import (
     DEFAULT_BUDGET_SECONDS,
@@ -76,6 +79,7 @@ __all__ = [
     "AuditSettings",
     "BeforeHook",
     "Config",
+    "EnforcementSettings",
     "HookSettings",
     "IdentitySettings",
     "PolicySettings",

@@ -31,6 +31,7 @@ from interlock.config._core import (
     policies_from,
     resources_from,
 )
+from interlock.config._enforcement import ENFORCEMENT, EnforcementSettings, enforcement_from
 from interlock.config._hooks import HOOKS, PRODUCTION_MARKER, HookSettings, hooks_from
 from interlock.config._identity import IDENTITY, IdentitySettings, identity_from
 from interlock.config._proxy_http import BEFORE, PROXY_HTTP, ROUTE, ProxyConfig, proxy_http_from
@@ -55,6 +56,7 @@ TABLES = (
     "identity",
     "up",
     "vault",
+    "enforcement",
 )
 PROXY = Shape("proxy", {}, nested=("http", "pg"))
 
@@ -79,6 +81,7 @@ SHAPES: tuple[Shape, ...] = (
     UP_PG,
     VAULT,
     VAULT_RESOURCE,
+    ENFORCEMENT,
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
@@ -95,6 +98,7 @@ SECTIONS = (
     "identity",
     "up",
     "vault",
+    "enforcement",
 )
 """The typed sections of a `Config`, by attribute name."""
 
@@ -172,6 +176,8 @@ class Config:
     @cached_property
     def vault(self) -> VaultSettings:
         return vault_from(self.document.get("vault", {}), self._prefix)
+    def enforcement(self) -> EnforcementSettings:
+        return enforcement_from(self.document.get("enforcement", {}), self._prefix)
 
     # -- the file as a whole
 

@@ -66,6 +66,17 @@ def held(
     )
 
 
+def shadowed(decision: Decision, noun: str) -> Text:
+    """Shadow mode: what would have happened, said plainly; the action runs."""
+    would = "held for a human's approval" if decision.outcome.value == "hold" else "refused"
+    return (
+        f"Interlock (shadow mode, not enforcing) allowed this {noun}; enforcing, it would have "
+        f"{would} it ({', '.join(decision.policies) or 'policy'}): {operations(decision)}. "
+        f"Why: {policy_words(decision)}.",
+        "",
+    )
+
+
 def refused_by_human(
     decision: Decision, noun: str, request_id: str, status: str, human: str, comment: str
 ) -> Text:

@@ -58,6 +58,8 @@ class EnforcementPoint:
         approval_ttl: float = DEFAULT_TTL,
         wait_hint: str = "",
         places: Places | None = None,
+        shadow: bool = False,
+        enforced_in_shadow: frozenset[str] = frozenset(),
     ) -> None:
         self.gate = gate
         self.places = places if places is not None else installation_places()
@@ -66,6 +68,10 @@ class EnforcementPoint:
         self._key = hmac_key
         self.approval_ttl = approval_ttl
         self.wait_hint = wait_hint
+        # Shadow mode: decide and record everything, enforce nothing but Interlock's own
+        # protection (an attempt on Interlock is not a policy being tried out).
+        self.shadow = shadow
+        self.enforced_in_shadow = frozenset({SELF_PROTECTION_RULE, *enforced_in_shadow})
 
     # -- deciding (pure)
 
@@ -95,6 +101,11 @@ class EnforcementPoint:
 
     def verdict(self, request: ActionRequest, decision: Decision) -> Verdict:
         """The verdict for a decision made elsewhere (a fence, a size limit, a hook rule)."""
+        if self.shadowed(decision):
+            message, hint = say.shadowed(decision, request.noun)
+            return Verdict(
+                Outcome.ALLOW, decision, request, "", message=message, hint=hint, shadow=True
+            )
         if decision.outcome is Outcome.DENY:
             message, hint = say.denied(decision, request.noun)
         elif decision.outcome is Outcome.HOLD:
@@ -107,6 +118,15 @@ class EnforcementPoint:
             "" if decision.outcome is Outcome.ALLOW else request_fingerprint(self._key, request)
         )
         return Verdict(decision.outcome, decision, request, fingerprint, message=message, hint=hint)
+
+    def shadowed(self, decision: Decision) -> bool:
+        """In shadow mode, whether this hold or refusal is recorded but not enforced (every
+        one but Interlock's protection of itself)."""
+        return (
+            self.shadow
+            and decision.outcome is not Outcome.ALLOW
+            and not self.enforced_in_shadow.intersection(decision.policies)
+        )
 
     # -- recording
 
@@ -130,6 +150,10 @@ class EnforcementPoint:
         if request.stated_reason:
             body["stated_reason"] = request.stated_reason
         body.update(request.context)
+        if self.shadow:
+            # `decision` is what would have applied; `enforced` is what happened.
+            body["shadow"] = True
+            body["enforced"] = verdict.outcome.value
         return body
 
     def payload_hmac(self, payload: object) -> str:

@@ -17,7 +17,9 @@ class Verdict:
     keeps it waiting for a human, DENY refuses it. It starts as the gate's outcome and moves
     when an approval is claimed (HOLD → ALLOW) or a human refuses (HOLD → DENY); `decision`
     stays the gate's answer as recorded. `seq` is the decision's audit record (0 before it is
-    written, or where no audit log is kept).
+    written, or where no audit log is kept). `shadow` marks a verdict of a point in shadow
+    mode that allows what the gate would have held or refused (nothing is enforced; the
+    record keeps the decision that would have applied).
     """
 
     outcome: Outcome
@@ -29,6 +31,7 @@ class Verdict:
     message: str = ""
     hint: str = ""
     waited: float = 0.0
+    shadow: bool = False
 
     @property
     def approval_id(self) -> str:

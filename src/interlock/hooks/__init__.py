@@ -30,7 +30,7 @@ from interlock.hooks._install import (
     uninstall,
 )
 from interlock.hooks._local import MAX_EVENT_BYTES, evaluate, evaluate_read_only
-from interlock.hooks._pins import PinSet, PinWatch, load_pins, pin
+from interlock.hooks._pins import PinSet, PinWatch, load_pins, pin, pin_holds, repin
 from interlock.hooks._protocols import (
     AGENTS,
     HookAnswer,
@@ -70,8 +70,10 @@ __all__ = [
     "parse_event",
     "pid_path",
     "pin",
+    "pin_holds",
     "ping",
     "render",
+    "repin",
     "serve",
     "settings_file",
     "settings_table",

@@ -166,6 +166,9 @@ class HookDecider:
             audit=audit,
             approvals=ApprovalStore(home.database, audit=audit),
             hmac_key=home.hmac_key.read_bytes(),
+            shadow=read_config(home.config_path).enforcement.shadow("hooks"),
+            # Interlock's own guard holds in shadow mode too: its pins, and failing closed.
+            enforced_in_shadow=frozenset({PIN_RULE, FAILURE_RULE}),
         )
         return cls(
             checker, load_hook_settings(home.config_path), point, home.root, PinWatch.for_home(home)
@@ -490,14 +493,14 @@ class HookDecider:
             session_id=call.session if call else "",
             context=context,
         )
+        judged = self.point.record(self.point.verdict(request, decision))
+        if judged.shadow:  # shadow mode: recorded as it would have been, then allowed
+            return Verdict(Permission.ALLOW, judged.message, None, verdict.details)
         if not hold:
-            self.point.record(self.point.verdict(request, decision))
             return verdict
         asking = self.settings.may_ask(env)
         ttl = self.settings.ask_ttl if asking else None
-        settled = self.point.resolve(
-            self.point.record(self.point.verdict(request, decision)), ttl=ttl
-        )
+        settled = self.point.resolve(judged, ttl=ttl)
         if settled.approved:
             return Verdict(Permission.ALLOW, settled.message, settled.approval_id, verdict.details)
         request_id = settled.approval_id

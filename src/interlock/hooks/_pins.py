@@ -1,4 +1,4 @@
-"""Pinning what switches the guard on: policies, interlock.toml and the agents' hook settings.
+"""Pinning what switches the guard on: policies, rules, interlock.toml, agents' hook settings.
 
 `interlock hooks pin` (a human) records a keyed fingerprint of each watched file; the hook
 checks them on every call (a `stat`, and a hash only when the `stat` changed). Drift — a
@@ -45,9 +45,9 @@ def pin_path(home: Home) -> Path:
 
 
 def watched_files(home: Home, projects: Iterable[Path] = ()) -> list[Path]:
-    """interlock.toml, every policy file and directory, and the agents' settings (user level
-    and in each project where a hook was installed)."""
-    files = [home.config_path]
+    """interlock.toml, the rules file, every policy file and directory, and the agents'
+    settings (user level and in each project where a hook was installed)."""
+    files = [home.config_path, home.rules_path]
     try:
         paths = read_config(home.config_path).policy_paths
     except ConfigError:
@@ -112,6 +112,34 @@ def pin(home: Home, projects: Iterable[Path] = ()) -> PinSet:
         pin_path(home), json.dumps({"pins": json.loads(body), "mac": mac}, indent=1).encode()
     )
     return pins
+
+
+def pin_holds(home: Home, path: Path) -> bool | None:
+    """Whether `path` is as pinned (absent and never pinned counts); None when nothing is
+    pinned or the pins cannot be trusted."""
+    known = load_pins(home)
+    if not isinstance(known, PinSet):
+        return None
+    pinned = known.files.get(str(path.absolute()))
+    now = fingerprint(path)
+    return now == pinned if pinned is not None else now == ABSENT
+
+
+def repin(home: Home, path: Path) -> bool:
+    """Take the pin of one file again, leaving every other pin as it was (a human just changed
+    it through Interlock, with the proof `hooks pin` asks for: `interlock rules add`). False
+    when nothing is pinned or the pins cannot be trusted (then `interlock hooks pin`)."""
+    known = load_pins(home)
+    if not isinstance(known, PinSet):
+        return False
+    files = {**known.files, str(path.absolute()): fingerprint(path)}
+    pins = PinSet(files, known.projects)
+    body = pins.body()
+    mac = hmac.new(home.hmac_key.read_bytes(), body, hashlib.sha256).hexdigest()
+    write_private_file(
+        pin_path(home), json.dumps({"pins": json.loads(body), "mac": mac}, indent=1).encode()
+    )
+    return True
 
 
 def load_pins(home: Home) -> PinSet | str | None:

@@ -16,6 +16,10 @@ from interlock.model import Action, Agent, Human, Outcome, Principal, Resource
 from interlock.policy._load import PolicyBundle
 
 _MEMO_LIMIT = 16_384
+_AFTER_APPROVAL = (
+    "only permits that apply after a human's approval match this action and no forbid holds "
+    "it for one, so it is held (to let it run without one, add a rule or a permit of its own)"
+)
 _ENTITY_LIMIT = 1_024
 
 
@@ -153,6 +157,17 @@ class PolicyEvaluator:
                 ),
             )
         if result.allowed:
+            if all(bundle.policies[pid].after_approval for pid in fired):
+                # Only permits that apply after a human's approval matched, and no forbid
+                # held the action for one: hold it, rather than allow it citing an approval
+                # that never happened (a shipped forbid edited away does this).
+                return PolicyAnswer(
+                    Outcome.HOLD,
+                    fired,
+                    (*self._reasons(fired), _AFTER_APPROVAL),
+                    self._safeguards(fired),
+                    approvers=1,
+                )
             return PolicyAnswer(Outcome.ALLOW, fired, self._reasons(fired), self._safeguards(fired))
         if not fired:
             return PolicyAnswer(Outcome.DENY, (), (_default_deny(action, resource),))

@@ -9,6 +9,9 @@ answers name policies by id and Interlock reads meaning from annotations:
 - `@safeguard("snapshot")` (comma-separated for several) on a permit: what must run first.
 - `@reason("...")`: the sentence shown to the agent and the approver.
 - `@approvers("2")` on an approvable forbid: how many distinct humans must approve.
+- `@after_approval("true")` on a permit: it only applies once a human approved; where no
+  forbid holds the action (a shipped forbid edited away), it holds the action itself rather
+  than allow it in a human's name.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 import cedarpy
 
 from interlock.errors import PolicyError
+from interlock.policy._rules import RuleSet, find_rules_file, load_rules
 from interlock.policy._source import Statement, UnterminatedText, split_statements
 
 SCHEMA_FILE = "schema.cedarschema"
@@ -42,6 +46,12 @@ class Policy:
     @property
     def approvable(self) -> bool:
         return self.effect == "forbid" and self.annotations.get("approval") == "required"
+
+    @property
+    def after_approval(self) -> bool:
+        """`@after_approval("true")` on a permit: it says what may run once a human approved
+        (under an approvable forbid); on its own it allows nothing, so it holds."""
+        return self.effect == "permit" and self.annotations.get("after_approval") == "true"
 
     @property
     def safeguards(self) -> tuple[str, ...]:
@@ -75,6 +85,7 @@ class PolicyBundle:
     permits_only: cedarpy.PolicySet
     version: str
     sources: tuple[str, ...]
+    rules: RuleSet = field(default_factory=RuleSet)
 
 
 def default_policy_dir() -> Path:
@@ -103,14 +114,33 @@ def policy_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_policies(paths: Iterable[Path] | None = None) -> PolicyBundle:
+def load_policies(
+    paths: Iterable[Path] | None = None, *, rules: Path | RuleSet | None = None
+) -> PolicyBundle:
     """Parse and validate the policies in `paths` (files or directories of `.cedar` files).
 
     With no paths, the built-in default pack. Raises `PolicyError` naming the file and line
     of the first policy that does not parse or validate against Interlock's schema.
+
+    `rules` is the rules file (or rule set) to apply before the policies; by default the
+    `rules.toml` of the first policy directory given (the built-in pack has none).
     """
-    files = policy_files(paths if paths is not None else [default_policy_dir()])
-    return load_policy_texts((str(f), _read(f)) for f in files)
+    given = list(paths) if paths is not None else None
+    files = policy_files(given if given is not None else [default_policy_dir()])
+    bundle = load_policy_texts((str(f), _read(f)) for f in files)
+    if rules is None and given is not None:
+        rules = find_rules_file(given)
+    if rules is None:
+        return bundle
+    return with_rules(bundle, rules if isinstance(rules, RuleSet) else load_rules(rules))
+
+
+def with_rules(bundle: PolicyBundle, rules: RuleSet) -> PolicyBundle:
+    """`bundle` with `rules` in force (its version then names both)."""
+    if not rules:
+        return replace(bundle, rules=rules)
+    version = hashlib.sha256(f"{bundle.version}+{rules.digest}".encode()).hexdigest()[:16]
+    return replace(bundle, rules=rules, version=version)
 
 
 def load_policy_texts(named_texts: Iterable[tuple[str, str]]) -> PolicyBundle:

@@ -78,6 +78,8 @@ def _answer(verdict: Verdict) -> dict[str, Any]:
         "audit_seq": verdict.seq,
         "message": verdict.text,
     }
+    if verdict.shadow:  # shadow mode: allowed, and what enforcing would have decided
+        out["shadow"] = {"decision": verdict.decision.outcome.value}
     if verdict.approval is not None:
         out["approval"] = {
             "id": verdict.approval.id,

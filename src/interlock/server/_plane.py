@@ -83,6 +83,7 @@ class ControlPlane:
             approvals=self.approvals,
             hmac_key=self.hmac_key,
             wait_hint=DECIDE_WAIT_HINT,
+            shadow=home.load_config().enforcement.shadow("decide"),
         )
         self.sessions = SessionStore(self.settings)
         self.guard = LoginGuard(self.settings)

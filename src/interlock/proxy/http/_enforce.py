@@ -99,6 +99,7 @@ class Enforcer:
             hmac_key=home.hmac_key.read_bytes(),
             approval_ttl=config.approval_ttl,
             wait_hint=WAIT_HINT,
+            shadow=home.load_config().enforcement.shadow("proxy_http"),
         )
         return cls(
             routes=routes,

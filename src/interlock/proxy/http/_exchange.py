@@ -212,6 +212,8 @@ class Exchange:
         if verdict.outcome is Outcome.DENY:
             self.phase = Phase.DONE
             return [Settle(verdict, "refused", {"status": 403}), Respond(deny_reply(verdict))]
+        if verdict.shadow:  # shadow mode: recorded as it would have been, enforced not at all
+            return self._run()
         route = self._route()
         if any(safeguard_name(s) == "snapshot" for s in decision.safeguards):
             self._hooks = list(before_hooks(route, decision))

@@ -126,7 +126,8 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
         reveal_credential,
         verifier_for_home,
     )
-    from interlock.proxy.pg._enforce import WAIT_HINT
+    from interlock.proxy.pg._enforce import VAULT_FENCE, WAIT_HINT
+    from interlock.proxy.pg._limits import LIMITS_RULE
 
     verifier = verifier_for_home(home)
     audit = home.audit_log()
@@ -157,6 +158,9 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
             approvals=ApprovalStore(home.database, audit=audit),
             hmac_key=home.hmac_key.read_bytes(),
             wait_hint=WAIT_HINT,
+            shadow=home.load_config().enforcement.shadow("proxy_pg"),
+            # The proxy's own fences guard its safeguards and the vault: enforced always.
+            enforced_in_shadow=frozenset({VAULT_FENCE, LIMITS_RULE}),
         ),
         settings=settings if settings is not None else load_settings(home.config_path),
     )

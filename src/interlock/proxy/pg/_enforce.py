@@ -282,6 +282,8 @@ class StatementGate:
     # -- safeguards
 
     def _with_safeguard(self, verdict: Verdict, extended: bool) -> Ruling:
+        if verdict.shadow:  # shadow mode: recorded as it would have been, nothing taken
+            return ALLOW
         decision, seq = verdict.decision, verdict.seq
         dangerous = [d.action for d in decision.actions if d.action.verb.is_dangerous]
         wanted = {_name(s) for s in decision.safeguards} - {_DELAY}
