@@ -176,6 +176,8 @@ class Config:
     @cached_property
     def vault(self) -> VaultSettings:
         return vault_from(self.document.get("vault", {}), self._prefix)
+
+    @cached_property
     def enforcement(self) -> EnforcementSettings:
         return enforcement_from(self.document.get("enforcement", {}), self._prefix)
 

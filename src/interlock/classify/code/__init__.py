@@ -17,7 +17,13 @@ from __future__ import annotations
 
 from interlock.classify.code._findings import CodeSink
 from interlock.classify.code._javascript import javascript_available, judge_javascript
-from interlock.classify.code._places import Place, judge_delete, judge_overwrite, regenerable
+from interlock.classify.code._places import (
+    Place,
+    judge_delete,
+    judge_overwrite,
+    kept,
+    regenerable,
+)
 from interlock.classify.code._python import framework_command, judge_python
 from interlock.classify.code._workspace import (
     Workspace,
@@ -38,6 +44,7 @@ __all__ = [
     "judge_javascript",
     "judge_overwrite",
     "judge_python",
+    "kept",
     "regenerable",
     "using_workspace",
 ]
