@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from interlock.approvals import ApprovalStore
 from interlock.home import Home, init_home
+from interlock.model import Human
 from interlock.vault import open_vault
 
 from .conftest import run_client, start_daemon, stop_daemon
@@ -237,3 +239,31 @@ def test_reads_and_ordinary_writes_take_no_snapshot(guard: Home, repo: Path) -> 
         assert decision == "allow" and "Snapshot" not in reason, (command, reason)
         _seq, body = _last_decision(guard)
         assert "snapshot" not in body
+
+
+def test_on_production_an_approved_reset_runs_after_a_snapshot(tmp_path: Path, repo: Path) -> None:
+    """The production permit names a snapshot too: it is taken once a human approved, as a
+    `safeguard` record of the held decision, and `interlock undo` finds it by that id."""
+    home, _ = init_home(tmp_path / "prod" / ".interlock")
+    home.config_path.write_text(
+        home.config_path.read_text() + '\n[hooks]\nenvironment = "production"\n'
+    )
+    daemon = start_daemon(home)
+    try:
+        decision, reason = _ask(home, repo, "git reset --hard")
+        assert decision == "deny" and "approval request" in reason, reason
+        held_seq, _ = _last_decision(home)
+        store = ApprovalStore.for_home(home)
+        (request,) = store.requests()
+        assert "snapshot" in request.detail["safeguards"]  # shown, and really taken below
+        store.approve(request.id, Human("alice", "approver"), "checked")
+        decision, reason = _ask(home, repo, "git reset --hard")
+        assert decision == "allow" and "Snapshot" in reason, reason
+        seq, _ = _last_decision(home)
+        taken = [r for r in home.audit_log().records() if r.type == "safeguard"][-1].body
+        assert taken["status"] == "taken" and taken["decision_seq"] == seq != held_seq
+    finally:
+        stop_daemon(daemon)
+    _run(repo, "git reset --hard")
+    _undo(home, seq)
+    assert (repo / "app.py").read_text() == "print('v2: uncommitted')\n"

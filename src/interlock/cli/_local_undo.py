@@ -15,12 +15,18 @@ def undo_local(home: Home, audit_id: int, by: str, json_out: bool) -> bool:
     from interlock.hooks import UndoError, local_snapshot_id, restore_workspace
     from interlock.vault import VaultError, open_vault
 
-    body = None
+    snapshot_id = ""
     for record in home.audit_log().records(max(0, audit_id - 1)):
-        if record.seq == audit_id:
-            body = dict(record.body) if record.type == "decision" else None
-            break
-    snapshot_id = local_snapshot_id(body) if body else ""
+        body = dict(record.body)
+        if record.seq == audit_id and record.type == "decision":
+            snapshot_id = local_snapshot_id(body) or snapshot_id
+        elif (  # a snapshot taken once a human approved a held command
+            record.type == "safeguard"
+            and body.get("kind") == "workspace"
+            and audit_id in (record.seq, body.get("decision_seq"))
+            and body.get("vault")
+        ):
+            snapshot_id = str(body["vault"])
     if not snapshot_id:
         return False
     audit = home.audit_log()

@@ -15,6 +15,7 @@ from interlock.enforce._safeguards import (
     SAFEGUARD_UNAVAILABLE,
     delay_seconds,
     missing_safeguards,
+    only_takeable,
     require_safeguards,
     safeguard_name,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "delay_seconds",
     "keyed_digest",
     "missing_safeguards",
+    "only_takeable",
     "request_fingerprint",
     "require_safeguards",
     "safeguard_name",

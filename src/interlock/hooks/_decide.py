@@ -512,7 +512,14 @@ class HookDecider:
         ttl = self.settings.ask_ttl if asking else None
         settled = self.point.resolve(judged, ttl=ttl)
         if settled.approved:
-            return Verdict(Permission.ALLOW, settled.message, settled.approval_id, verdict.details)
+            allowed = Verdict(
+                Permission.ALLOW, settled.message, settled.approval_id, verdict.details
+            )
+            if self.snapshots is not None and decision is not None:
+                allowed = self.snapshots.after_approval(
+                    call, allowed, decision, self.point, judged.seq
+                )
+            return allowed
         request_id = settled.approval_id
         if not request_id:
             return (

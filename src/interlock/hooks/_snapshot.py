@@ -39,7 +39,7 @@ from typing import Any
 
 from interlock.classify.code import kept as _kept
 from interlock.classify.code import regenerable
-from interlock.enforce import require_safeguards, safeguard_name
+from interlock.enforce import only_takeable, require_safeguards, safeguard_name
 from interlock.hooks._protocols import Permission, ToolCall, ToolKind, Verdict
 from interlock.model import Decision, Outcome
 
@@ -468,7 +468,7 @@ class LocalSnapshots:
         id, or held because it cannot be taken. Other verdicts pass untouched."""
         decision = needs_snapshot(call, verdict)
         if decision is None or call is None:
-            return verdict
+            return _shown(call, verdict)
         try:
             the_plan = plan(decision, call.cwd)
             labels = {
@@ -492,11 +492,76 @@ class LocalSnapshots:
             )
         return replace(verdict, reason=verdict.reason + note, details=details)
 
+    def after_approval(
+        self, call: ToolCall | None, allowed: Verdict, held: Decision, point: Any, seq: int
+    ) -> Verdict:
+        """A held command a human approved runs after the snapshot its permit names (the
+        default pack's production permit does). The snapshot is recorded as a `safeguard`
+        audit record of decision `seq`; when it cannot be taken the approval is given back
+        (`point.release`) and the command refused: the human approved it with a snapshot."""
+        if call is None or call.kind is not ToolKind.SHELL or not held.risk.is_dangerous:
+            return allowed
+        if not any(safeguard_name(s) == SNAPSHOT for s in held.safeguards):
+            return allowed
+        as_allowed = replace(held, outcome=Outcome.ALLOW)
+        checked = self.guard(
+            call, replace(allowed, details={**allowed.details, "gate": as_allowed})
+        )
+        if checked.permission is Permission.ALLOW:
+            taken = checked.details.get(SNAPSHOT, {})
+            point.event(
+                "safeguard",
+                {
+                    "decision_seq": seq,
+                    "safeguard": SNAPSHOT,
+                    "kind": KIND,
+                    "status": "taken" if taken.get("id") else "nothing",
+                    "vault": taken.get("id", ""),
+                    "saved": taken.get("saved", []),
+                    "approval": allowed.request_id or "",
+                },
+            )
+            return replace(checked, details={**checked.details, "gate": held})
+        why = checked.reason.removeprefix("held for a human's approval: ")
+        returned = point.release(allowed.request_id or "", why)
+        point.event(
+            "safeguard",
+            {
+                "decision_seq": seq,
+                "safeguard": SNAPSHOT,
+                "kind": KIND,
+                "status": "failed",
+                "error": why,
+                "approval_returned": returned,
+            },
+        )
+        return Verdict(
+            Permission.DENY,
+            f"approved, but the snapshot it needs first could not be taken ({why}); the "
+            "approval was given back and nothing ran. Tell the user: they can run it "
+            "themselves if it must run without a snapshot.",
+            allowed.request_id,
+            allowed.details,
+        )
+
+
+def _shown(call: ToolCall | None, verdict: Verdict) -> Verdict:
+    """A hold names only the safeguards the hook will take once it is approved: a snapshot
+    for a shell command, nothing else (a hook cannot hold a cancel window open)."""
+    held = verdict.details.get("held")
+    if verdict.permission is Permission.ALLOW or not isinstance(held, Decision):
+        return verdict
+    shell = call is not None and call.kind is ToolKind.SHELL
+    shown = only_takeable(held, lambda name: shell and name == SNAPSHOT, "the hook")
+    if shown is held:
+        return verdict
+    return replace(verdict, details={**verdict.details, "held": shown})
+
 
 def _held(verdict: Verdict, decision: Decision, why: str) -> Verdict:
-    held = require_safeguards(
-        decision, lambda name: name != SNAPSHOT, f"the hook (no snapshot: {why})"
-    )
+    where = f"the hook (no snapshot: {why})"
+    held = require_safeguards(decision, lambda name: name != SNAPSHOT, where)
+    held = only_takeable(held, lambda name: name != SNAPSHOT, where)
     reasons = "; ".join(held.reasons[-1:])
     return Verdict(
         Permission.ASK,
