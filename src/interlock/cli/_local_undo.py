@@ -1,7 +1,11 @@
 """`interlock undo` for a coding agent's command: put back the workspace snapshot the hook
-took before it ran (see hooks/_undo.py), recorded in the audit log."""
+took before it ran (see hooks/_undo.py), recorded in the audit log; and `vault restore` of
+the snapshots that are not PostgreSQL dumps (a workspace, an HTTP before hook's export)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from rich.markup import escape
 
@@ -45,3 +49,31 @@ def undo_local(home: Home, audit_id: int, by: str, json_out: bool) -> bool:
         for line in lines or ["nothing was missing"]:
             out.print(f"  {escape(line)}")
     return True
+
+
+def restore_copy(vault: Any, snapshot: Any, into: str | None) -> str | None:
+    """`vault restore` of a snapshot that is not a PostgreSQL dump: a workspace (put back
+    where it was, as `interlock undo` does) or an HTTP before hook's export (its body
+    written to the file `--into`). None for a PostgreSQL snapshot (the caller's)."""
+    from interlock.hooks import UndoError, restore_workspace
+
+    kind = snapshot.manifest.kind
+    if kind == "workspace":
+        try:
+            return "; ".join(restore_workspace(vault, snapshot)) or "nothing was missing"
+        except (UndoError, OSError) as exc:
+            fail(f"restore failed: {escape(str(exc))}")
+    if kind != "http":
+        return None
+    if not into:
+        fail("give --into FILE: where to write the exported copy")
+    path = Path(into).expanduser()
+    if path.exists():
+        fail(f"{escape(str(path))} exists; restore into a new file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = 0
+    with open(path, "xb") as handle:
+        for block in vault.stream(snapshot, "body"):
+            handle.write(block)
+            size += len(block)
+    return f"{size} bytes written to {path}"
