@@ -189,27 +189,32 @@ def _git_env() -> dict[str, str]:
     return env
 
 
+def _git_argv(root: str, args: tuple[str, ...]) -> list[str]:
+    return [
+        "git",
+        "-C",
+        root,
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "safe.directory=*",
+        "-c",
+        "core.quotepath=off",
+        "-c",
+        "core.hooksPath=/dev/null",
+        *args,
+    ]
+
+
 def git(
     root: str, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
 ) -> bytes:
     """git's output in `root`; `CannotSnapshot` when it fails. The repository's own
-    fsmonitor is off, and `safe.directory` lets the service user read a developer's repo."""
+    fsmonitor and hooks are off, and `safe.directory` lets the service user read a
+    developer's repository."""
     try:
         done = subprocess.run(
-            [
-                "git",
-                "-C",
-                root,
-                "-c",
-                "core.fsmonitor=false",
-                "-c",
-                "safe.directory=*",
-                "-c",
-                "core.quotepath=off",
-                "-c",
-                "core.hooksPath=/dev/null",
-                *args,
-            ],
+            _git_argv(root, args),
             input=stdin,
             capture_output=True,
             timeout=GIT_TIMEOUT_SECONDS,
@@ -218,15 +223,61 @@ def git(
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise CannotSnapshot(f"git {args[0]} could not run ({type(exc).__name__})") from None
-    if done.returncode != 0:
-        first = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+    return _checked(root, args, done.returncode, done.stdout, done.stderr)
+
+
+def _checked(root: str, args: tuple[str, ...], code: int, out: bytes, err: bytes) -> bytes:
+    if code != 0:
+        first = err.decode("utf-8", "replace").strip().splitlines()[:1]
         raise CannotSnapshot(f"git {args[0]} failed in {root}: {' '.join(first)[:200]}")
-    return done.stdout
+    return out
+
+
+def git_all(root: str, *commands: tuple[str, ...]) -> list[bytes]:
+    """Several read-only git commands at once (the hook's latency is the slowest one, not
+    their sum); each output, in order."""
+    env = _git_env()
+    running: list[subprocess.Popen[bytes]] = []
+    try:
+        for args in commands:
+            running.append(
+                subprocess.Popen(
+                    _git_argv(root, args),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                )
+            )
+        outputs = []
+        for args, proc in zip(commands, running, strict=True):
+            out, err = proc.communicate(timeout=GIT_TIMEOUT_SECONDS)
+            outputs.append(_checked(root, args, proc.returncode, out, err))
+        return outputs
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise CannotSnapshot(f"git could not run ({type(exc).__name__})") from None
+    finally:
+        for proc in running:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+# Words without which a repository's own config file cannot name a program git would run
+# while it is read (filters, textconv, external diff, fsmonitor) or include a file that does.
+_PROGRAM_WORDS = ("filter", "textconv", "external", "fsmonitor", "include", "command")
 
 
 def _refuse_programs(root: str) -> None:
     """A repository whose own configuration names programs (clean filters, textconv, an
-    fsmonitor) would make Interlock run code an agent may have written: refused."""
+    fsmonitor) would make Interlock run code an agent may have written: refused. The config
+    file is scanned first; git is asked only when it holds one of the words that could."""
+    try:
+        text = Path(_git_dir(root), "config").read_text("utf-8", "replace").lower()
+    except OSError:
+        text = "include"  # unreadable: ask git
+    if not any(word in text for word in _PROGRAM_WORDS):
+        return
     try:
         found = git(
             root, "config", "--local", "--includes", "--name-only", "--get-regexp", _PROGRAM_KEYS
@@ -322,22 +373,41 @@ def _split_z(data: bytes) -> list[str]:
     return [p for p in data.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
-def ref_map(root: str) -> dict[str, str]:
-    """Every ref of the repository: name → object id."""
-    lines = git(root, "for-each-ref", "--format=%(objectname) %(refname)").decode()
+def ref_map(root: str, listed: bytes | None = None) -> dict[str, str]:
+    """Every ref of the repository: name → object id (from `for-each-ref`'s output)."""
+    if listed is None:
+        listed = git(root, "for-each-ref", "--format=%(objectname) %(refname)")
     refs: dict[str, str] = {}
-    for line in lines.splitlines():
+    for line in listed.decode().splitlines():
         sha, _, name = line.partition(" ")
         if name:
             refs[name] = sha
     return refs
 
 
-def _refs(root: str, budget: _Budget) -> dict[str, Any]:
-    """Every ref and HEAD, and every reflog (small text; history is read from them)."""
-    refs = ref_map(root)
+def _has_commit(root: str, head_file: str) -> bool:
+    """Whether HEAD names a commit, read from the files (no git process)."""
+    if not head_file.startswith("ref: "):
+        return bool(head_file)
+    name = head_file.removeprefix("ref: ")
     git_dir = _git_dir(root)
-    head = Path(git_dir, "HEAD").read_text("utf-8").strip()
+    common = git_dir
+    commondir = Path(git_dir, "commondir")
+    if commondir.is_file():
+        common = posixpath.normpath(posixpath.join(git_dir, commondir.read_text().strip()))
+    if Path(common, name).is_file():
+        return True
+    try:
+        packed = Path(common, "packed-refs").read_text("utf-8", "replace")
+    except OSError:
+        return False
+    return any(line.endswith(" " + name) for line in packed.splitlines())
+
+
+def _refs(root: str, budget: _Budget, listed: bytes, head: str) -> dict[str, Any]:
+    """Every ref and HEAD, and every reflog (small text; history is read from them)."""
+    refs = ref_map(root, listed)
+    git_dir = _git_dir(root)
     logs: dict[str, str] = {}
     logs_dir = posixpath.join(git_dir, "logs")
     for directory, _dirs, files in os.walk(logs_dir):
@@ -388,22 +458,24 @@ def take(vault: Any, the_plan: Plan, limit: int, labels: dict[str, Any]) -> Take
     repos: list[dict[str, Any]] = []
     for index, (root, moves_refs) in enumerate(sorted(the_plan.repos.items())):
         _refuse_programs(root)
-        refs = _refs(root, budget)
-        head = refs["refs"].get(refs["head"].removeprefix("ref: "), "")
-        if not refs["head"].startswith("ref: "):
-            head = refs["head"]
-        base = head or EMPTY_TREE
-        patch = git(
-            root, "diff", "--binary", "--no-ext-diff", "--no-textconv", "--no-renames", base
+        head_file = Path(_git_dir(root), "HEAD").read_text("utf-8").strip()
+        # HEAD^{tree} would fail in a repository without commits: diff against the empty tree
+        base = "HEAD" if _has_commit(root, head_file) else EMPTY_TREE
+        patch, listed, ignored_listed, refs_listed = git_all(
+            root,
+            ("diff", "--binary", "--no-ext-diff", "--no-textconv", "--no-renames", base),
+            ("ls-files", "--others", "--exclude-standard", "-z"),
+            ("ls-files", "--others", "--ignored", "--exclude-standard", "-z", "--directory"),
+            ("for-each-ref", "--format=%(objectname) %(refname)"),
         )
+        refs = _refs(root, budget, refs_listed, head_file)
+        head = refs["refs"].get(head_file.removeprefix("ref: "), "")
+        if not head_file.startswith("ref: "):
+            head = head_file
         budget.take(len(patch), "the uncommitted changes")
-        others = _split_z(git(root, "ls-files", "--others", "--exclude-standard", "-z"))
+        others = _split_z(listed)
         untracked = [p for p in others if not regenerable(p) or _kept(p)]
-        ignored = _split_z(
-            git(
-                root, "ls-files", "--others", "--ignored", "--exclude-standard", "-z", "--directory"
-            )
-        )
+        ignored = _split_z(ignored_listed)
         untracked += [p for p in ignored if not p.endswith("/") and _kept(p)]
         prefix = f"repo{index}"
         entries.append((f"{prefix}.patch", patch, {"base": head}))

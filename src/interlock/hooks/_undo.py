@@ -219,7 +219,8 @@ def _extract(data: bytes, base: str, *, label: str) -> list[str]:
                 kept.append(f"{member.name} (outside {base}: skipped)")
                 continue
             target = posixpath.join(base, name)
-            if not os.path.realpath(posixpath.dirname(target)).startswith(root):
+            parent = os.path.realpath(posixpath.dirname(target))
+            if parent != root and not parent.startswith(root.rstrip("/") + "/"):
                 kept.append(f"{member.name} (through a symlink: skipped)")
                 continue
             if member.isdir():
