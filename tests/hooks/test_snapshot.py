@@ -267,3 +267,22 @@ def test_on_production_an_approved_reset_runs_after_a_snapshot(tmp_path: Path, r
     _run(repo, "git reset --hard")
     _undo(home, seq)
     assert (repo / "app.py").read_text() == "print('v2: uncommitted')\n"
+
+
+def test_undo_refuses_a_repository_configured_since_to_run_programs(
+    guard: Home, repo: Path
+) -> None:
+    """An agent that adds a smudge filter after the snapshot would have the human's undo
+    run its program (apply and checkout-index run filters): undo refuses instead."""
+    seq = _allowed_with_snapshot(guard, repo, "git reset --hard")
+    _run(repo, "git reset --hard")
+    _git(repo, "config", "filter.x.smudge", "touch /tmp/interlock-undo-should-not-run")
+    done = subprocess.run(
+        [str(INTERLOCK), "undo", str(seq), "--home", str(guard.root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0 and "runs programs" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert (repo / "app.py").read_text() == "print('v1')\n"

@@ -330,9 +330,13 @@ class _Budget:
 def _tar(base: str, relatives: Iterator[str], budget: _Budget) -> bytes:
     """The files under `base` named by `relatives` (symlinks as links, nothing followed)."""
     buffer = io.BytesIO()
+    real_base = os.path.realpath(base)
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for relative in relatives:
             full = posixpath.join(base, relative)
+            parent = os.path.realpath(posixpath.dirname(full))
+            if parent != real_base and not parent.startswith(real_base.rstrip("/") + "/"):
+                continue  # a directory swapped for a symlink: never read through it
             try:
                 info = os.lstat(full)
             except OSError:
@@ -343,7 +347,14 @@ def _tar(base: str, relatives: Iterator[str], budget: _Budget) -> bytes:
             budget.take(info.st_size if stat.S_ISREG(info.st_mode) else 0, relative)
             member = tar.gettarinfo(full, arcname=relative)
             if member.isreg():
-                with open(full, "rb") as handle:
+                try:
+                    fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                except OSError:
+                    continue  # gone, or swapped for a link since it was listed
+                with os.fdopen(fd, "rb") as handle:
+                    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                        continue
+                    member.size = os.fstat(handle.fileno()).st_size
                     tar.addfile(member, handle)
             else:
                 tar.addfile(member)

@@ -33,6 +33,7 @@ from interlock.hooks._snapshot import (
     CannotSnapshot,
     _git_dir,
     _git_env,
+    _refuse_programs,
     git,
     ref_map,
 )
@@ -75,6 +76,9 @@ def _restore_repo(vault: Any, snapshot: Any, repo: dict[str, Any]) -> list[str]:
             f"{root} is no longer a git repository; restore its directory first "
             "(or clone it again there), then undo again"
         )
+    # apply and checkout-index run smudge filters: a repository configured since to run
+    # programs is refused here too (the human undoing would run an agent's code)
+    _refuse_programs(root)
     lines: list[str] = []
     names = {e.name for e in snapshot.manifest.entries}
     if f"{prefix}.history.pack" in names:
