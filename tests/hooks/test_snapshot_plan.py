@@ -121,3 +121,29 @@ def test_restore_never_overwrites_a_file_changed_since(tmp_path: Path) -> None:
     lines = _extract(_tar(("a.txt", b"older\n", "")), str(tmp_path), label="work")
     assert (tmp_path / "a.txt").read_text() == "newer\n"
     assert any("a.txt left as it is" in line for line in lines)
+
+
+def test_a_nested_repository_and_ignored_data_are_kept_whole(tmp_path: Path) -> None:
+    """git folds a nested repository (and an ignored directory) into one `dir/` entry: the
+    snapshot walks it, so `rm -rf` of its parent loses none of its files."""
+    from interlock.home import init_home
+    from interlock.hooks._snapshot import take
+    from interlock.vault import open_vault
+
+    outer = tmp_path / "outer"
+    (outer / "vendor" / "lib" / "src").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(outer)], check=True)
+    subprocess.run(["git", "init", "-q", str(outer / "vendor" / "lib")], check=True)
+    (outer / "vendor" / "lib" / "src" / "x.py").write_text("x\n")
+    (outer / ".gitignore").write_text("data/\n")
+    (outer / "data").mkdir()
+    (outer / "data" / "rows.csv").write_text("1,2\n")
+    home, _ = init_home(tmp_path / "home")
+    vault = open_vault(home)
+    taken = take(vault, Plan(repos={str(outer): False}), 10**7, {"resource": "t"})
+    with tarfile.open(
+        fileobj=io.BytesIO(vault.read(vault.get(taken.id), "repo0.untracked.tar"))
+    ) as tar:
+        names = set(tar.getnames())
+    assert "vendor/lib/src/x.py" in names and "vendor/lib/.git/HEAD" in names
+    assert "data/rows.csv" in names

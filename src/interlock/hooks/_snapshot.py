@@ -485,9 +485,19 @@ def take(vault: Any, the_plan: Plan, limit: int, labels: dict[str, Any]) -> Take
             head = head_file
         budget.take(len(patch), "the uncommitted changes")
         others = _split_z(listed)
-        untracked = [p for p in others if not regenerable(p) or _kept(p)]
+        untracked = [p for p in others if not p.endswith("/") and (not regenerable(p) or _kept(p))]
         ignored = _split_z(ignored_listed)
         untracked += [p for p in ignored if not p.endswith("/") and _kept(p)]
+        # git lists a nested repository, and an ignored directory, as one "dir/" entry:
+        # walked here, when it is not something the tooling rebuilds (or is data)
+        folded = [p for p in others if p.endswith("/") and not regenerable(p)]
+        folded += [p for p in ignored if p.endswith("/") and _kept(p.rstrip("/"))]
+        for directory in folded:
+            above = posixpath.dirname(directory.rstrip("/"))
+            for relative in _walk(
+                posixpath.join(root, directory.rstrip("/")), budget, skip_regenerable=True
+            ):
+                untracked.append(posixpath.join(above, relative) if above else relative)
         prefix = f"repo{index}"
         entries.append((f"{prefix}.patch", patch, {"base": head}))
         entries.append((f"{prefix}.untracked.tar", _tar(root, iter(untracked), budget), {}))
