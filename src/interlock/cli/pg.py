@@ -1,7 +1,8 @@
 """`interlock proxy pg`, `interlock undo AUDIT_ID`, `interlock trash list | purge`.
 
     proxy pg   run the PostgreSQL wire-protocol proxy (agents connect with their token)
-    undo       restore what a safeguard kept (snapshot from the vault, soft drop from the trash)
+    undo       restore what a safeguard kept (snapshot from the vault, soft drop from the trash,
+               a coding agent's workspace)
     trash      list or purge the vault and trash of a resource, with retention
 
 `undo` and `trash` are human commands: they connect to the resource's server directly with
@@ -236,7 +237,8 @@ def undo(
     json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
-    """Restore the tables a safeguard kept before a destructive statement ran."""
+    """Restore what a safeguard kept: the tables before a destructive statement (PostgreSQL
+    proxy), or the workspace before a coding agent's destructive command (hooks)."""
     from interlock.identity import local_operator
     from interlock.proxy.pg import ClientError, PlanFailed, RestoreFailed, Saved, undo_plan
     from interlock.vault import VaultError
@@ -246,6 +248,10 @@ def undo(
         operator = local_operator(found_home, action="undo")
     except InterlockError as exc:
         fail_from(exc)
+    from interlock.cli._local_undo import undo_local
+
+    if undo_local(found_home, audit_id, operator.name, json_out):
+        return
     body = _safeguard_record(found_home, audit_id)
     resource = str(body.get("resource", {}).get("name", ""))
     saved = [Saved(**t) for t in body.get("tables", [])]

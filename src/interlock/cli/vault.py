@@ -191,13 +191,15 @@ def restore(
             "--into",
             help="A PostgreSQL URL (postgresql://user@host/db; the password from PGPASSWORD "
             "or ~/.pgpass): restore everything there, e.g. a new database after the "
-            "original is gone. Default: the resource's own database, only what is missing.",
+            "original is gone. Default: the resource's own database, only what is missing. "
+            "For an HTTP before hook's export: the new file to write it to.",
         ),
     ] = None,
     json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Restore a snapshot from the vault, whole and in one transaction."""
+    from interlock.cli._local_undo import restore_copy
     from interlock.cli.pg import restore_resource
     from interlock.proxy.pg import RestoreFailed
     from interlock.proxy.pg import restore as restore_pg
@@ -209,7 +211,10 @@ def restore(
     resource = chosen.manifest.resource
     target = "(its resource)" if into is None else _redacted(into)
     try:
-        if into is None:
+        copy = restore_copy(vault, chosen, into)  # a workspace or an HTTP export
+        if copy is not None:
+            summary = copy
+        elif into is None:
             summary = restore_resource(found, chosen.id, resource)
         else:
             url, password = _split_password(into)

@@ -14,6 +14,7 @@ from interlock.config._values import Shape, Table
 DEFAULT_READ_LIMIT = 1_000_000
 DEFAULT_BUDGET_SECONDS = 2.0
 DEFAULT_ASK_TTL = 300.0
+DEFAULT_SNAPSHOT_LIMIT = 64 * 1024 * 1024
 
 HOOKS = Shape(
     "hooks",
@@ -24,6 +25,7 @@ HOOKS = Shape(
         "budget_seconds": DEFAULT_BUDGET_SECONDS,
         "ask_outside_production": False,
         "ask_ttl": DEFAULT_ASK_TTL,
+        "snapshot_limit": DEFAULT_SNAPSHOT_LIMIT,
     },
     nested=("production_markers",),
 )
@@ -60,6 +62,7 @@ class HookSettings:
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     ask_outside_production: bool = False
     ask_ttl: float = DEFAULT_ASK_TTL
+    snapshot_limit: int = DEFAULT_SNAPSHOT_LIMIT  # bytes a local snapshot may hold
 
     def may_ask(self, environment: str) -> bool:
         """Whether a hold may become the host's own "ask": never on production (hosts
@@ -85,6 +88,7 @@ def hooks_from(value: Any, prefix: str) -> HookSettings:
         budget_seconds=table.number("budget_seconds", minimum=0.05, maximum=30, unit="seconds"),
         ask_outside_production=table.flag("ask_outside_production"),
         ask_ttl=table.number("ask_ttl", minimum=10, maximum=86400, unit="seconds"),
+        snapshot_limit=table.integer("snapshot_limit", minimum=1024, unit="bytes"),
     )
 
 

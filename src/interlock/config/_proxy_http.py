@@ -25,6 +25,9 @@ operation = "graphql:volumeDelete"           # with a snapshot safeguard; failur
 method = "POST"
 path = "/graphql/v2"
 body = '{"query": "mutation { volumeSnapshotCreate(volumeId: \\"{target}\\") { id } }"}'
+# export = "vault"                           # the answer (a backup download) is stored in
+#                                            # Interlock's vault; "pg:RESOURCE": a pg_dump
+# export_limit = 268435456                   # bytes the exported copy may hold
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_CREDENTIAL_HEADER = "Authorization"
 DEFAULT_CREDENTIAL_FORMAT = "Bearer {credential}"
 _DEFAULT_CONTENT_TYPE = "application/json"
+DEFAULT_EXPORT_LIMIT = 256 * 1024 * 1024
 
 PROXY_HTTP = Shape(
     "proxy.http",
@@ -79,6 +83,8 @@ BEFORE = Shape(
         "path": None,
         "body": "",
         "content_type": _DEFAULT_CONTENT_TYPE,
+        "export": "",
+        "export_limit": DEFAULT_EXPORT_LIMIT,
     },
     array=True,
 )
@@ -93,6 +99,8 @@ class BeforeHook:
     path: str
     body: str = ""
     content_type: str = _DEFAULT_CONTENT_TYPE
+    export: str = ""  # "": the provider keeps the copy; "vault": the answer is stored; "pg:NAME"
+    export_limit: int = DEFAULT_EXPORT_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +195,13 @@ def _route(name: str, table: Table) -> RouteConfig:
 
 def _before(table: Table) -> BeforeHook:
     operation, path = table.string("operation"), table.string("path")
-    if not operation or not path.startswith("/"):
+    export = table.string("export").strip()
+    dump = export.startswith("pg:") and len(export) > 3
+    if export not in ("", "vault") and not dump:
+        raise table.bad(
+            "export", 'must be "vault" or "pg:RESOURCE" (a registered postgres resource)'
+        )
+    if not operation or (not path.startswith("/") and not dump):
         raise table.fail("operation and an absolute path are required")
     return BeforeHook(
         operation=operation,
@@ -195,4 +209,6 @@ def _before(table: Table) -> BeforeHook:
         path=path,
         body=table.string("body"),
         content_type=table.string("content_type") or _DEFAULT_CONTENT_TYPE,
+        export=export,
+        export_limit=table.integer("export_limit", minimum=1024, unit="bytes"),
     )

@@ -52,6 +52,7 @@ from interlock.hooks._protocols import (
     parse_event,
     render,
 )
+from interlock.hooks._snapshot import LocalSnapshots
 from interlock.model import (
     SELF_PROTECTION_RULE,
     Action,
@@ -151,6 +152,7 @@ class HookDecider:
     point: EnforcementPoint | None = None
     home_root: Path | None = None
     pins: PinWatch | None = None
+    snapshots: LocalSnapshots | None = None  # the `snapshot` safeguard (hooks/_snapshot.py)
 
     @property
     def audit(self) -> AuditLog | None:
@@ -177,8 +179,14 @@ class HookDecider:
             # Interlock's own guard holds in shadow mode too: its pins, and failing closed.
             enforced_in_shadow=frozenset({PIN_RULE, FAILURE_RULE}),
         )
+        settings = load_hook_settings(home.config_path)
         return cls(
-            checker, load_hook_settings(home.config_path), point, home.root, PinWatch.for_home(home)
+            checker,
+            settings,
+            point,
+            home.root,
+            PinWatch.for_home(home),
+            LocalSnapshots(home, settings.snapshot_limit),
         )
 
     def answer(
@@ -210,6 +218,8 @@ class HookDecider:
                 f"the pinned configuration could not be checked ({type(exc).__name__}); "
                 "refused (fail closed)",
             )
+        if self.snapshots is not None:  # only an allowed destructive command pays for it
+            verdict = self.snapshots.guard(call, verdict, self.settings.agent or "")
         if deadline is not None and time.monotonic() > deadline:
             verdict = timeout_verdict(self.settings.budget_seconds)
         try:
@@ -554,7 +564,14 @@ class HookDecider:
         ttl = self.settings.ask_ttl if asking else None
         settled = self.point.resolve(judged, ttl=ttl)
         if settled.approved:
-            return Verdict(Permission.ALLOW, settled.message, settled.approval_id, verdict.details)
+            allowed = Verdict(
+                Permission.ALLOW, settled.message, settled.approval_id, verdict.details
+            )
+            if self.snapshots is not None and decision is not None:
+                allowed = self.snapshots.after_approval(
+                    call, allowed, decision, self.point, judged.seq
+                )
+            return allowed
         request_id = settled.approval_id
         if not request_id:
             return (

@@ -23,6 +23,7 @@ from interlock.enforce import (
     ActionRequest,
     EnforcementPoint,
     Verdict,
+    only_takeable,
     require_safeguards,
     safeguards_context,
 )
@@ -34,7 +35,8 @@ from interlock.model import Agent, Decision, Outcome, Resource
 from interlock.proxy.http._action import with_operations
 from interlock.proxy.http._batch import DecisionBatcher
 from interlock.proxy.http._config import ProxyConfig
-from interlock.proxy.http._routes import Route, before_hooks
+from interlock.proxy.http._export import Exports
+from interlock.proxy.http._routes import Route
 
 log = logging.getLogger("interlock.proxy.http")
 WAIT_HINT = "or send it with `Prefer: wait=300` to wait for the decision"
@@ -51,8 +53,10 @@ class Enforcer:
         point: EnforcementPoint,
         verifier: AgentVerifier,
         audit: AuditLog,
+        exports: Exports | None = None,
     ) -> None:
         self.routes = dict(routes)
+        self.exports = exports  # before hooks that copy to the vault (`_export`)
         self.resources = dict(resources)
         self.point = point
         self.verifier = verifier
@@ -100,6 +104,8 @@ class Enforcer:
                 delay=spec.delay,
                 before=spec.before,
             )
+        hooks = [hook for route in routes.values() for hook in route.before]
+        exports = Exports.for_home(home, hooks, registry)
         state.close()
         point = EnforcementPoint(
             gate=Gate(home.load_policies(), tracker_for_home(home, audit=audit)),
@@ -116,6 +122,7 @@ class Enforcer:
             point=point,
             verifier=AgentVerifier(IdentityState(home.database), audit=audit),
             audit=audit,
+            exports=exports,
         )
 
     # -- the checks, in order
@@ -143,7 +150,9 @@ class Enforcer:
             def can_take(name: str) -> bool:
                 return _can_take(name, route, decided)
 
-            safe = require_safeguards(decided, can_take, f"route {route.name!r}")
+            where = f"route {route.name!r}"
+            # Only the safeguards that will really run are recorded and shown for approval.
+            safe = only_takeable(require_safeguards(decided, can_take, where), can_take, where)
             noted = replace(
                 request, context={**request.context, **safeguards_context(decided, can_take)}
             )
@@ -172,4 +181,10 @@ def _can_take(safeguard: str, route: Route, decision: Decision) -> bool:
     snapshot with the route's before hook for the operation; nothing else."""
     if safeguard == DELAY:
         return True
-    return safeguard == "snapshot" and bool(before_hooks(route, decision))
+    if safeguard != "snapshot":
+        return False
+    # Every dangerous action needs a hook of its own: one hook does not cover another call.
+    dangerous = [d.action for d in decision.actions if d.action.verb.is_dangerous]
+    return bool(dangerous) and all(
+        any(hook.operation == action.operation for hook in route.before) for action in dangerous
+    )

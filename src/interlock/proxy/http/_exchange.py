@@ -26,6 +26,7 @@ import enum
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from interlock.approvals import Status
 from interlock.enforce import Verdict, delay_seconds, safeguard_name
@@ -265,26 +266,33 @@ class Exchange:
         self.phase = Phase.DONE
         return [] if self.detached else [Respond(verdict_reply(verdict))]
 
-    def hook_answered(self, status: int, text: str) -> list[Command]:
+    def hook_answered(self, status: int, text: str, snapshot: str = "") -> list[Command]:
         self._expect(Phase.HOOKS)
         assert self._hook is not None
         verdict = self._verdict()
         hook, target = self._hook
         ok = 0 < status < 300 and not graphql_errors(text)
-        record = Record(
-            "safeguard",
-            {
-                "decision_seq": verdict.seq,
-                "safeguard": "snapshot",
-                "operation": hook.operation,
-                "target": target,
-                "ok": ok,
-                "status": status,
-            },
-        )
+        body: dict[str, object] = {
+            "decision_seq": verdict.seq,
+            "safeguard": "snapshot",
+            "operation": hook.operation,
+            "target": target,
+            "ok": ok,
+            "status": status,
+        }
+        if hook.export:  # the copy is Interlock's own: it exists only with a snapshot id
+            ok = ok and bool(snapshot)
+            body |= {"ok": ok, "export": hook.export, "vault": snapshot}
+            if not ok and text and not status:  # Interlock's own words, not the upstream's
+                body["error"] = text[:300]
+        record = Record("safeguard", body)
         if ok:
             return [record, *self._run()]
         failure = f"{hook.operation} snapshot of {target or 'the target'}: status {status}"
+        if hook.export and text and not status:
+            failure = (
+                f"{hook.operation} copy of {target or 'the target'} to the vault: {text[:200]}"
+            )
         self.phase = Phase.DONE
         if self.detached:
             return [record, Settle(verdict, "safeguard_failed", {"detail": failure})]
@@ -376,7 +384,9 @@ class Exchange:
             self.phase = Phase.HOOKS
             headers = with_credential([("Content-Type", hook.content_type)], route)
             body = hook.body.replace("{target}", target).encode()
-            return [CallHook(UpstreamRequest(route, hook.method, hook.path, headers, body))]
+            path = hook.path.replace("{target}", quote(target, safe=""))
+            upstream = UpstreamRequest(route, hook.method, path, headers, body)
+            return [CallHook(upstream, hook, target, self._verdict().seq)]
         self.phase = Phase.FORWARDING
         headers = with_credential(self._forwarded, route)
         request = UpstreamRequest(route, self.head.method, self.rest, headers, self.body)

@@ -35,6 +35,7 @@ from interlock.proxy.http import _commands as do
 from interlock.proxy.http._config import ProxyConfig
 from interlock.proxy.http._enforce import Enforcer
 from interlock.proxy.http._exchange import HOOK_TEXT_LIMIT, Exchange, RequestHead, Site
+from interlock.proxy.http._export import PG_PREFIX, ExportFailed
 from interlock.proxy.http._headers import CredentialScrubber, downstream_headers
 from interlock.proxy.http._replies import Reply
 from interlock.proxy.http._routes import Route
@@ -212,8 +213,11 @@ class HttpProxy:
                     verdict = _cancelled(enforcer, verdict)
                 queue.extend(exchange.window_over(verdict))
             elif isinstance(command, do.CallHook):
-                status, text = await self._call_hook(command.request)
-                queue.extend(exchange.hook_answered(status, text))
+                if command.hook is not None and command.hook.export:
+                    queue.extend(exchange.hook_answered(*await self._export(command)))
+                else:
+                    status, text = await self._call_hook(command.request)
+                    queue.extend(exchange.hook_answered(status, text))
             elif isinstance(command, do.Record):
                 point.event(command.type, dict(command.body))
             elif isinstance(command, do.CutConnection):
@@ -242,6 +246,38 @@ class HttpProxy:
                 return answer.status, text
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return 0, type(exc).__name__
+
+    async def _export(self, command: do.CallHook) -> tuple[int, str, str]:
+        """A before hook whose copy goes to Interlock's vault (`_export`): (status, text,
+        snapshot id); the id is "" when the copy could not be taken."""
+        assert command.hook is not None and self.enforcer is not None
+        exports = self.enforcer.exports
+        if exports is None:
+            return 0, "no vault is open for this proxy", ""
+        hook, route = command.hook, command.request.route
+        labels = {
+            "route": route.name,
+            "operation": hook.operation,
+            "target": command.target,
+            "decision_seq": command.seq,
+            "export": hook.export,
+        }
+        try:
+            if hook.export.startswith(PG_PREFIX):
+                return 200, "", await exports.dump(hook, labels)
+            async with self._send(command.request) as answer:
+                if not 200 <= answer.status < 300:
+                    text = (await answer.content.read(HOOK_TEXT_LIMIT)).decode("utf-8", "replace")
+                    return answer.status, text, ""
+                labels["path"] = command.request.target
+                chunks = answer.content.iter_chunked(1 << 20)
+                return answer.status, "", await exports.store(hook, route.resource, labels, chunks)
+        except ExportFailed as exc:
+            return 0, str(exc), ""
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            return 0, type(exc).__name__, ""
+        except Exception as exc:  # the vault refused (a limit, a key): no copy, no action
+            return 0, f"the vault refused the copy ({type(exc).__name__}: {exc})", ""
 
     async def _send_and_drop(
         self, exchange: Exchange, upstream: do.UpstreamRequest
