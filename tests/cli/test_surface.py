@@ -38,6 +38,14 @@ NO_DATA = {
     "user remove",
     "resource remove",
     "audit export",  # writes JSON lines already
+    "baseline incident",
+    "baseline learn",
+    "baseline rebuild",
+    "rules add",
+    "rules remove",
+    "packs import graphql",  # these three write a pack file
+    "packs import mcp",
+    "packs import openapi",
 }
 
 

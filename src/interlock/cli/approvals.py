@@ -264,7 +264,7 @@ def _decision_command(
 
 @app.command()
 def approve(
-    request_id: str,
+    request_id: Annotated[str, typer.Argument(help="The request's id, or a unique prefix of it.")],
     comment: CommentOption = "",
     learn: Annotated[
         bool,
@@ -277,24 +277,30 @@ def approve(
     user: UserOption = None,
     code: CodeOption = None,
     password_stdin: PasswordStdinOption = False,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Approve a pending request (bound to that exact action, single-use, expiring)."""
     request, human = _decide("approve", request_id, comment, user, code, home, password_stdin)
-    _report_approve(request, human)
+    learned: list[str] = []
     if learn:
         from interlock.baseline import learn_expected, profile_items
 
         try:
             found = require_home(home)
-            items = profile_items(
+            learned = profile_items(
                 request.environment, request.resource, request.detail.get("actions", [])
             )
             agent = Agent(name=request.agent, id=request.agent_id)
-            learn_expected(found, human, agent, items, source=f"approval {request.id}")
+            learn_expected(found, human, agent, learned, source=f"approval {request.id}")
         except InterlockError as exc:
             fail_from(exc)
-        out.print(f"learned for {escape(request.agent)}: {escape(', '.join(items))}")
+    if as_json:
+        print_json({**request.to_json(), **({"learned": learned} if learn else {})})
+        return
+    _report_approve(request, human)
+    if learn:
+        out.print(f"learned for {escape(request.agent)}: {escape(', '.join(learned))}")
 
 
 _decision_command(

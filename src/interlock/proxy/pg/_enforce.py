@@ -42,6 +42,7 @@ from interlock.enforce import (
     ActionRequest,
     EnforcementPoint,
     Verdict,
+    only_takeable,
     require_safeguards,
     safeguards_context,
 )
@@ -249,7 +250,10 @@ class StatementGate:
             verdict = self.point.judge(request, actions)
             if verdict.decision.safeguards:
                 can_take = _can_take(verdict.decision, extended, self.snapshots is not None)
-                decision = require_safeguards(verdict.decision, can_take, WHERE)
+                # Only the safeguards that will really run are recorded and shown for approval.
+                decision = only_takeable(
+                    require_safeguards(verdict.decision, can_take, WHERE), can_take, WHERE
+                )
                 noted = replace(
                     request,
                     context={
