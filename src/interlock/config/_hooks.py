@@ -26,6 +26,7 @@ HOOKS = Shape(
         "ask_outside_production": False,
         "ask_ttl": DEFAULT_ASK_TTL,
         "snapshot_limit": DEFAULT_SNAPSHOT_LIMIT,
+        "workspace_environment": "production",
     },
     nested=("production_markers",),
 )
@@ -63,6 +64,10 @@ class HookSettings:
     ask_outside_production: bool = False
     ask_ttl: float = DEFAULT_ASK_TTL
     snapshot_limit: int = DEFAULT_SNAPSHOT_LIMIT  # bytes a local snapshot may hold
+    # The environment of the workspace and temporary directories (the home directory and the
+    # system stay production): `development` on a developer machine lets destructive work in
+    # the workspace run after a snapshot the vault keeps, instead of waiting for a human.
+    workspace_environment: str = "production"
 
     def may_ask(self, environment: str) -> bool:
         """Whether a hold may become the host's own "ask": never on production (hosts
@@ -89,6 +94,7 @@ def hooks_from(value: Any, prefix: str) -> HookSettings:
         ask_outside_production=table.flag("ask_outside_production"),
         ask_ttl=table.number("ask_ttl", minimum=10, maximum=86400, unit="seconds"),
         snapshot_limit=table.integer("snapshot_limit", minimum=1024, unit="bytes"),
+        workspace_environment=table.string("workspace_environment", non_empty=True),
     )
 
 

@@ -687,6 +687,7 @@ def _home_checker(home: Home) -> Checker:
             agents=registered_agents(home),
             places=installation_places(home.root, _outside_state(home)),
             targets=resource_targets(home),
+            workspace_environment=home.load_config().hooks.workspace_environment,
         )
     except InterlockError:
         raise
