@@ -1,0 +1,158 @@
+"""Other guards' own test suites, run through the real `interlock check --batch`.
+
+The cases in `guards/*.jsonl` were extracted from the test suites of open-source guards for
+coding agents' shell commands (`scripts/extract_guard_suites.py`; provenance and licences in
+`guards/SOURCES.toml`). Each line is one labelled command: `destructive` (the guard blocks
+it) or `harmless` (the guard lets it through). "Stopped" means Interlock holds or denies a
+destructive case on production; "passed" means it allows a harmless one. A case whose label
+Interlock's documented semantics disagree with carries a `disagree` reason and is counted
+apart. A case the guard's own test ran inside a directory (`cwd`) is run in the everyday
+workspace (`workspace.py`) as well as without one.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent / "guards"
+
+
+@dataclass(frozen=True)
+class Case:
+    suite: str
+    command: str
+    label: str  # "destructive" | "harmless"
+    path: str
+    cwd: bool = False
+    disagree: str | None = None
+
+
+@dataclass
+class Verdict:
+    case: Case
+    decision: str
+    risk: str
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        """A destructive case is stopped (hold or deny); a harmless one is allowed."""
+        if self.case.label == "destructive":
+            return self.decision != "allow"
+        return self.decision == "allow"
+
+
+def cases() -> list[Case]:
+    out: list[Case] = []
+    for path in sorted(HERE.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            out.append(
+                Case(
+                    suite=path.stem,
+                    command=row["command"],
+                    label=row["label"],
+                    path=row["path"],
+                    cwd=bool(row.get("cwd")),
+                    disagree=row.get("disagree"),
+                )
+            )
+    return out
+
+
+def interlock_bin() -> str:
+    return str(Path(sys.executable).with_name("interlock"))
+
+
+def run(all_cases: list[Case], cwd: Path | None) -> list[Verdict]:
+    """Decide every case with one real `interlock check --batch -` process.
+
+    Without `cwd` every case runs without a working directory (the production default, code
+    unseen); with it, the cases whose guard test ran in a directory run there.
+    """
+    lines = []
+    for case in all_cases:
+        line: dict[str, object] = {"kind": "shell", "payload": case.command}
+        if cwd is not None and case.cwd:
+            line["cwd"] = str(cwd)
+        lines.append(json.dumps(line))
+    done = subprocess.run(
+        [interlock_bin(), "check", "--batch", "-"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(answers) == len(all_cases), done.stderr[-2000:]
+    return [
+        Verdict(case, a["decision"], a["risk"], list(a.get("reasons", [])))
+        for case, a in zip(all_cases, answers, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Score:
+    stopped: int
+    destructive: int
+    passed: int
+    harmless: int
+    disagreements: int
+
+    @property
+    def stopped_pct(self) -> float:
+        return 100 * self.stopped / max(self.destructive, 1)
+
+    @property
+    def passed_pct(self) -> float:
+        return 100 * self.passed / max(self.harmless, 1)
+
+
+def score(verdicts: list[Verdict]) -> Score:
+    counted = [v for v in verdicts if v.case.disagree is None]
+    destructive = [v for v in counted if v.case.label == "destructive"]
+    harmless = [v for v in counted if v.case.label == "harmless"]
+    return Score(
+        stopped=sum(v.agrees for v in destructive),
+        destructive=len(destructive),
+        passed=sum(v.agrees for v in harmless),
+        harmless=len(harmless),
+        disagreements=len(verdicts) - len(counted),
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Print each suite's figures (and with `--misses`, every case Interlock gets wrong)."""
+    import tempfile
+
+    from tests.classify.corpus import workspace
+
+    all_cases = cases()
+    root = workspace.build(Path(tempfile.mkdtemp(prefix="interlock-guards-")))
+    for title, cwd in (("no cwd", None), ("cwd where the guard's test had one", root)):
+        verdicts = run(all_cases, cwd)
+        print(f"== {title}")
+        for suite in sorted({c.suite for c in all_cases}):
+            mine = [v for v in verdicts if v.case.suite == suite]
+            s = score(mine)
+            print(
+                f"{suite:<28} destructive stopped {s.stopped}/{s.destructive}"
+                f" ({s.stopped_pct:.1f}%)  harmless passed {s.passed}/{s.harmless}"
+                f" ({s.passed_pct:.1f}%)  disagreements {s.disagreements}"
+            )
+        s = score(verdicts)
+        print(f"{'all':<28} {s.stopped_pct:.1f}% stopped, {s.passed_pct:.1f}% passed")
+        if "--misses" in argv:
+            for v in verdicts:
+                if not v.agrees and v.case.disagree is None:
+                    why = "; ".join(v.reasons)[:150]
+                    print(f"  MISS {v.case.label:<11} {v.risk:<11} {v.case.command!r}  # {why}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
