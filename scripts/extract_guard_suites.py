@@ -185,7 +185,9 @@ def main(argv: list[str]) -> int:
             f'commit = "{commit}"\nlicense = "{licence}"\ncases = {len(lines)}\n'
         )
         print(f"{suite}: {len(lines)} cases at {commit[:12]}")
-    header = "# Where each suite's cases come from (written by scripts/extract_guard_suites.py).\n\n"
+    header = (
+        "# Where each suite's cases come from (written by scripts/extract_guard_suites.py).\n\n"
+    )
     (OUT / "SOURCES.toml").write_text(header + "\n".join(sources))
     return 0
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,13 +81,17 @@ def run(all_cases: list[Case], cwd: Path | None) -> list[Verdict]:
         if cwd is not None and case.cwd:
             line["cwd"] = str(cwd)
         lines.append(json.dumps(line))
-    done = subprocess.run(
-        [interlock_bin(), "check", "--batch", "-"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    # The process runs in an empty directory: the checkout's own Makefile or package.json
+    # must not answer for cases that name no working directory.
+    with tempfile.TemporaryDirectory(prefix="interlock-guards-") as neutral:
+        done = subprocess.run(
+            [interlock_bin(), "check", "--batch", "-"],
+            input="\n".join(lines) + "\n",
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=neutral,
+        )
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(answers) == len(all_cases), done.stderr[-2000:]
     return [
@@ -97,11 +102,17 @@ def run(all_cases: list[Case], cwd: Path | None) -> list[Verdict]:
 
 @dataclass(frozen=True)
 class Score:
+    """Counts over the cases Interlock agrees are labelled right, and (`raw_*`) over all."""
+
     stopped: int
     destructive: int
     passed: int
     harmless: int
     disagreements: int
+    raw_stopped: int = 0
+    raw_destructive: int = 0
+    raw_passed: int = 0
+    raw_harmless: int = 0
 
     @property
     def stopped_pct(self) -> float:
@@ -111,24 +122,36 @@ class Score:
     def passed_pct(self) -> float:
         return 100 * self.passed / max(self.harmless, 1)
 
+    @property
+    def raw_stopped_pct(self) -> float:
+        return 100 * self.raw_stopped / max(self.raw_destructive, 1)
+
+    @property
+    def raw_passed_pct(self) -> float:
+        return 100 * self.raw_passed / max(self.raw_harmless, 1)
+
 
 def score(verdicts: list[Verdict]) -> Score:
     counted = [v for v in verdicts if v.case.disagree is None]
     destructive = [v for v in counted if v.case.label == "destructive"]
     harmless = [v for v in counted if v.case.label == "harmless"]
+    raw_destructive = [v for v in verdicts if v.case.label == "destructive"]
+    raw_harmless = [v for v in verdicts if v.case.label == "harmless"]
     return Score(
         stopped=sum(v.agrees for v in destructive),
         destructive=len(destructive),
         passed=sum(v.agrees for v in harmless),
         harmless=len(harmless),
         disagreements=len(verdicts) - len(counted),
+        raw_stopped=sum(v.agrees for v in raw_destructive),
+        raw_destructive=len(raw_destructive),
+        raw_passed=sum(v.agrees for v in raw_harmless),
+        raw_harmless=len(raw_harmless),
     )
 
 
 def main(argv: list[str]) -> int:
     """Print each suite's figures (and with `--misses`, every case Interlock gets wrong)."""
-    import tempfile
-
     from tests.classify.corpus import workspace
 
     all_cases = cases()
@@ -143,9 +166,13 @@ def main(argv: list[str]) -> int:
                 f"{suite:<28} destructive stopped {s.stopped}/{s.destructive}"
                 f" ({s.stopped_pct:.1f}%)  harmless passed {s.passed}/{s.harmless}"
                 f" ({s.passed_pct:.1f}%)  disagreements {s.disagreements}"
+                f"  [every label as given: {s.raw_stopped_pct:.1f}% / {s.raw_passed_pct:.1f}%]"
             )
         s = score(verdicts)
-        print(f"{'all':<28} {s.stopped_pct:.1f}% stopped, {s.passed_pct:.1f}% passed")
+        print(
+            f"{'all':<28} {s.stopped_pct:.1f}% stopped, {s.passed_pct:.1f}% passed"
+            f"  [every label as given: {s.raw_stopped_pct:.1f}% / {s.raw_passed_pct:.1f}%]"
+        )
         if "--misses" in argv:
             for v in verdicts:
                 if not v.agrees and v.case.disagree is None:
