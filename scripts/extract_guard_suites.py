@@ -143,9 +143,67 @@ def safety_net(repo: str, commit: str) -> list[dict[str, object]]:
     return cases
 
 
+# ---------------------------------------------------------------- destructive-command-guard-go
+# Its privacy rules (reading personal files, keys, mail) are a separate policy, allow-all by
+# default: cases labelled only by them are not destructive cases and are left out.
+_DCG_GO_PRIVACY = frozenset({
+    "icloud-access", "keychain-dump", "keychain-read-password", "messages-db-access",
+    "private-data-access", "spotlight-search", "ssh-private-key-access",
+})  # fmt: skip
+
+
+def _dcg_go_privacy(pack: str, rule: str) -> bool:
+    return rule in _DCG_GO_PRIVACY or (pack == "personal.files" and rule.endswith("-access"))
+
+
+def dcg_go(repo: str, commit: str) -> list[dict[str, object]]:
+    """The golden files of every pack (`decision: Allow` harmless, `Ask`/`Deny` destructive),
+    the guard's golden command list and the expanded corpus (rows with a rule destructive,
+    rows without one harmless); privacy-only rules left out."""
+    cases: list[dict[str, object]] = []
+    for name in _files(repo, commit, ".", ".txt"):
+        if "/testdata/golden/" not in name:
+            continue
+        text = _git(repo, "show", f"{commit}:{name}")
+        if name.endswith("guard/testdata/golden/commands.txt"):
+            for line in text.splitlines():
+                decision, _, command = line.partition("|")
+                if decision in ("Allow", "Ask", "Deny") and command:
+                    label = "harmless" if decision == "Allow" else "destructive"
+                    cases.append({"command": command, "label": label, "path": name})
+            continue
+        for block in text.split("\n---\n"):
+            fields = dict(
+                line.split(": ", 1)
+                for line in block.splitlines()
+                if ": " in line and line[0] != "#"
+            )
+            if _dcg_go_privacy(fields.get("pack", ""), fields.get("rule", "")):
+                continue
+            if fields.get("decision") in ("Allow", "Ask", "Deny") and fields.get("command"):
+                label = "harmless" if fields["decision"] == "Allow" else "destructive"
+                cases.append({"command": fields["command"], "label": label, "path": name})
+    # The expanded corpus repeats each case with a counter (`/tmp/fdp3-1` … `-60`): one case
+    # per shape is kept, so a repeated case does not weigh sixty times.
+    shapes: set[str] = set()
+    name = "internal/integration/testdata/golden/expanded_corpus.tsv"
+    for line in _git(repo, "show", f"{commit}:{name}").splitlines():
+        parts = line.split("\t")
+        if line.startswith("#") or len(parts) != 4 or _dcg_go_privacy(parts[1], parts[2]):
+            continue
+        shape = re.sub(r"\d+", "N", parts[3])
+        if shape in shapes:
+            continue
+        shapes.add(shape)
+        label = "harmless" if parts[2] == "-" else "destructive"
+        cases.append({"command": parts[3], "label": label, "path": name})
+    return cases
+
+
 SUITES: dict[str, tuple[str, str, Callable[[str, str], list[dict[str, object]]]]] = {
     "destructive_command_guard": ("Dicklesworthstone/destructive_command_guard", "MIT", dcg),
     "claude-code-safety-net": ("kenryu42/claude-code-safety-net", "MIT", safety_net),
+    "destructive-command-guard-go": ("dcosson/destructive-command-guard-go", "MIT", dcg_go),
 }
 
 

@@ -21,14 +21,14 @@ PASSED_PCT = 90.0
 # claude-code-safety-net tests many edge cases Interlock holds on purpose (unparseable lines,
 # run-time targets): its share is the larger one.
 MAX_DISAGREEMENT_SHARE = 0.15
-MAX_DISAGREEMENT_SHARE_ALL = 0.08
+MAX_DISAGREEMENT_SHARE_ALL = 0.10
 LICENCES = {"MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC"}
 
 
 @pytest.fixture(scope="module")
 def cases() -> list[guard_suites.Case]:
     found = guard_suites.cases()
-    assert len(found) >= 2000
+    assert len(found) >= 2500
     return found
 
 
