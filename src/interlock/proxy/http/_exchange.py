@@ -56,7 +56,9 @@ from interlock.proxy.http._headers import (
     prefer_wait,
     with_credential,
 )
+from interlock.proxy.http._hooks import HookRefused, hook_body
 from interlock.proxy.http._replies import (
+    bad_path_reply,
     deny_reply,
     no_route_reply,
     safeguard_failed_reply,
@@ -66,7 +68,7 @@ from interlock.proxy.http._replies import (
     upstream_failed_reply,
     verdict_reply,
 )
-from interlock.proxy.http._routes import Route, before_hooks, match_route
+from interlock.proxy.http._routes import PathRefused, Route, before_hooks, route_request
 
 HOOK_TEXT_LIMIT = 65536  # bytes of a before hook's answer worth reading for `errors`
 
@@ -162,7 +164,11 @@ class Exchange:
 
     def start(self) -> list[Command]:
         self._expect(Phase.START)
-        found = match_route(self.site.routes, self.head.target)
+        try:
+            found = route_request(self.site.routes, self.head.target)
+        except PathRefused as refused:
+            self.phase = Phase.DONE
+            return [Respond(bad_path_reply(self.head.target, str(refused)))]
         if found is None:
             self.phase = Phase.DONE
             prefixes = (route.prefix for route in self.site.routes)
@@ -264,10 +270,14 @@ class Exchange:
 
     def hook_answered(self, status: int, text: str) -> list[Command]:
         self._expect(Phase.HOOKS)
+        ok = 0 < status < 300 and not graphql_errors(text)
+        return self._hook_done(ok, status, f"status {status}")
+
+    def _hook_done(self, ok: bool, status: int, why: str) -> list[Command]:
+        """A before hook answered (or could not be built): run on, or refuse the action."""
         assert self._hook is not None
         verdict = self._verdict()
         hook, target = self._hook
-        ok = 0 < status < 300 and not graphql_errors(text)
         record = Record(
             "safeguard",
             {
@@ -281,7 +291,7 @@ class Exchange:
         )
         if ok:
             return [record, *self._run()]
-        failure = f"{hook.operation} snapshot of {target or 'the target'}: status {status}"
+        failure = f"{hook.operation} snapshot of {target or 'the target'}: {why}"
         self.phase = Phase.DONE
         if self.detached:
             return [record, Settle(verdict, "safeguard_failed", {"detail": failure})]
@@ -369,8 +379,11 @@ class Exchange:
             self._hook = self._hooks.pop(0)
             hook, target = self._hook
             self.phase = Phase.HOOKS
+            try:
+                body = hook_body(hook, target)
+            except HookRefused as refused:
+                return self._hook_done(False, 0, str(refused))
             headers = with_credential([("Content-Type", hook.content_type)], route)
-            body = hook.body.replace("{target}", target).encode()
             return [CallHook(UpstreamRequest(route, hook.method, hook.path, headers, body))]
         self.phase = Phase.FORWARDING
         headers = with_credential(self._forwarded, route)

@@ -132,6 +132,20 @@ def unauthorized_reply(generic: str) -> Reply:
     )
 
 
+def bad_path_reply(target: str, why: str) -> Reply:
+    """A path the proxy will not route (it would leave its route, or servers read it
+    differently): 400, nothing forwarded."""
+    return Reply(
+        400,
+        {
+            "error": "path_refused",
+            "message": f"Interlock does not forward {target.split('?', 1)[0][:200]!r}: {why}. "
+            "Send the path without dot segments or encoded separators, under the prefix of "
+            "the resource you mean.",
+        },
+    )
+
+
 def no_route_reply(target: str, prefixes: Iterable[str]) -> Reply:
     known = ", ".join(sorted(prefixes)) or "none configured"
     return Reply(

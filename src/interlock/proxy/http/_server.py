@@ -26,6 +26,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from interlock.enforce import ApprovalWaiter, Verdict
 from interlock.home import Home
@@ -209,7 +210,9 @@ class HttpProxy:
         route = upstream.route
         return self._session.request(
             upstream.method,
-            route.upstream_url(upstream.target),
+            # Already normalised (`_routes.normalise_target`): sent exactly as it is, never
+            # requoted or re-resolved by the client.
+            URL(route.upstream_url(upstream.target), encoded=True),
             headers=list(upstream.headers),
             data=upstream.body if upstream.body else None,
             allow_redirects=False,

@@ -1,0 +1,166 @@
+"""The HTTP/GraphQL attacks of issue 15, each against the real proxy in front of a real
+loopback upstream.
+
+Every test here failed before the fix it names: the request was forwarded (or the
+credential leaked, or the approval covered it) on the code of that time, and now it is
+refused, held, or masked.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from .conftest import Env, graphql
+
+pytestmark = pytest.mark.integration
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(body)
+    return value
+
+
+def _queries(env: Env) -> list[str]:
+    """The GraphQL documents the upstream received (hooks included), decoded from JSON."""
+    out = []
+    for seen in env.upstream.seen:
+        try:
+            value = json.loads(seen.body)
+        except ValueError:
+            out.append(seen.body.decode("utf-8", "replace"))
+            continue
+        out.append(json.dumps(value))
+    return out
+
+
+# --- 1. the snapshot hook can be injected ------------------------------------------------
+
+# A volume id that closes the hook's GraphQL string and adds a second mutation when it is
+# pasted into the hook's JSON text (`\"` is a quote once the JSON is decoded).
+INJECTED_ID = 'vol-1\\") { id } volumeInstanceBackupDelete(volumeInstanceBackupId: \\"bak-1'
+DELETE_INJECTED = json.dumps(
+    {
+        "query": "mutation D($v: String!) { volumeDelete(volumeId: $v) }",
+        "variables": {"v": INJECTED_ID},
+    }
+)
+LEGACY_HOOK = json.dumps(
+    {"query": 'mutation { volumeInstanceBackupCreate(volumeInstanceId: "{target}") }'}
+)
+TYPED_HOOK = json.dumps(
+    {
+        "query": "mutation S($id: String!) { volumeInstanceBackupCreate(volumeInstanceId: $id) }",
+        "variables": {"id": "{target}"},
+    }
+)
+
+
+def _with_hook(body: str) -> dict[str, Any]:
+    hook = {"operation": "graphql:volumeDelete", "path": "/graphql/v2", "body": body}
+    return {"routes": {"railway-staging": {"before": [hook]}}}
+
+
+def test_a_target_pasted_into_the_hook_text_cannot_add_a_mutation(make_env: Any) -> None:
+    env: Env = make_env(_with_hook(LEGACY_HOOK))
+    status, _, body = env.request(
+        "POST", "/railway-staging/graphql/v2", DELETE_INJECTED, token=env.staging_token
+    )
+    assert not any("volumeInstanceBackupDelete" in q for q in _queries(env))
+    # The target is not a plain id and this hook pastes it into GraphQL text: refused.
+    assert status == 409 and _json(body)["error"] == "safeguard_failed"
+    assert "not a plain identifier" in _json(body)["message"]
+    assert env.upstream.seen == []
+
+
+def test_a_target_passed_as_a_typed_value_reaches_the_hook_unchanged(make_env: Any) -> None:
+    env: Env = make_env(_with_hook(TYPED_HOOK))
+    status, _, _ = env.request(
+        "POST", "/railway-staging/graphql/v2", DELETE_INJECTED, token=env.staging_token
+    )
+    assert status == 200
+    hook = json.loads(env.upstream.seen[0].body)
+    assert hook["variables"] == {"id": INJECTED_ID}
+    assert "Delete" not in hook["query"]
+    assert "volumeDelete" in env.upstream.seen[1].body.decode()
+
+
+def test_a_plain_target_still_fills_the_documented_hook(make_env: Any) -> None:
+    env: Env = make_env(_with_hook(LEGACY_HOOK))
+    delete = graphql('mutation { volumeDelete(volumeId: "vol-stg-1a2b") }')
+    status, _, _ = env.request(
+        "POST", "/railway-staging/graphql/v2", delete, token=env.staging_token
+    )
+    assert status == 200
+    hook = json.loads(env.upstream.seen[0].body)
+    assert hook["query"] == (
+        'mutation { volumeInstanceBackupCreate(volumeInstanceId: "vol-stg-1a2b") }'
+    )
+
+
+# --- 2. `..` escapes a route ---------------------------------------------------------------
+
+LIST = graphql("query { volumes { edges { node { id } } } }")
+DELETE_PROD = graphql('mutation { volumeDelete(volumeId: "vol-prod-7f3a") }')
+
+
+def _split_upstreams(make_env: Any, url: str) -> Env:
+    """Staging and production behind one host, under different base paths, as a provider
+    with per-environment prefixes would be."""
+    routes = {"railway": {"upstream": f"{url}/prod"}, "railway-staging": {"upstream": f"{url}/stg"}}
+    env: Env = make_env({"routes": routes})
+    return env
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/railway-staging/../railway/graphql/v2",
+        "/railway-staging/%2e%2e/railway/graphql/v2",
+        "/railway-staging/%2E%2E/railway/graphql/v2",
+        "/railway-staging/.%2e/railway/graphql/v2",
+        "/railway-staging/%252e%252e/railway/graphql/v2",
+        "/railway-staging/..;x/railway/graphql/v2",
+        "/railway-staging/..%2frailway/graphql/v2",
+        "/railway-staging/x%2f..%2f..%2frailway/graphql/v2",
+        "/railway-staging/%5c..%5c..%5cprod/graphql/v2",
+        "/railway-staging/graphql/../../../prod/graphql/v2",
+        "/railway-staging/../../prod/graphql/v2",
+    ],
+)
+def test_dot_segments_cannot_leave_the_route(make_env: Any, upstream: Any, path: str) -> None:
+    env = _split_upstreams(make_env, upstream.url)
+    status, _, body = env.request("POST", path, DELETE_PROD, token=env.staging_token)
+    assert status == 400 and _json(body)["error"] == "path_refused"
+    assert env.upstream.seen == []
+
+
+@pytest.mark.parametrize(
+    ("path", "forwarded"),
+    [
+        ("/railway-staging//graphql//v2", "/stg/graphql/v2"),
+        ("/railway-staging/./graphql/v2", "/stg/graphql/v2"),
+        ("/railway-staging/graphql/x/../v2", "/stg/graphql/v2"),
+        ("/railway-staging/graphql/x/%2e%2e/v2", "/stg/graphql/v2"),
+        ("/railway-staging/graphql/v2/", "/stg/graphql/v2/"),
+        ("/railway-staging/p/group%2Fproject?a=%2e%2e", "/stg/p/group%2Fproject?a=%2e%2e"),
+        ("//railway-staging/graphql/v2", "/stg/graphql/v2"),
+    ],
+)
+def test_the_upstream_receives_exactly_the_normalised_path(
+    make_env: Any, upstream: Any, path: str, forwarded: str
+) -> None:
+    env = _split_upstreams(make_env, upstream.url)
+    status, _, _ = env.request("POST", path, LIST, token=env.staging_token)
+    assert status == 200
+    assert [s.path for s in env.upstream.seen] == [forwarded]
+
+
+def test_a_normalised_path_is_judged_on_the_route_it_reaches(make_env: Any, upstream: Any) -> None:
+    """`/./railway/…` is production, and held as production is."""
+    env = _split_upstreams(make_env, upstream.url)
+    status, _, body = env.request("POST", "/./railway/graphql/v2", DELETE_PROD)
+    assert status == 403 and _json(body)["error"] == "approval_required"
+    assert env.upstream.seen == []
