@@ -409,3 +409,72 @@ def test_nested_needs_one_source(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="exactly one"):
         load_packs([tmp_path])
+
+
+# -- bodies servers read differently: duplicate keys, not UTF-8, ambiguous GraphQL (issue 15)
+
+_JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
+_KEYS = st.text(alphabet="abcdefgh", min_size=1, max_size=4)
+_OBJECTS = st.recursive(
+    st.dictionaries(_KEYS, _JSON_LEAF, min_size=1, max_size=4),
+    lambda inner: st.dictionaries(_KEYS, inner, min_size=1, max_size=3),
+    max_leaves=12,
+)
+
+
+def _with_duplicate(value: dict[str, Any], path: list[int]) -> str:
+    """`value` as JSON text with its first key repeated in the object `path` leads to."""
+    node: Any = value
+    for index in path:
+        children = [v for v in node.values() if isinstance(v, dict)]
+        if not children:
+            break
+        node = children[index % len(children)]
+    key = next(iter(node))
+    marker = "\x00dup\x00"
+    node[marker] = None
+    text = json.dumps(value)
+    return text.replace(json.dumps(marker) + ": null", f'{json.dumps(key)}: "deleteAll"')
+
+
+@given(_OBJECTS, st.lists(st.integers(0, 3), max_size=4), st.sampled_from(["application/json", ""]))
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+def test_a_repeated_key_at_any_depth_is_unknown(
+    value: dict[str, Any], path: list[int], content_type: str
+) -> None:
+    body = _with_duplicate(value, path)
+    headers = {"Content-Type": content_type} if content_type else {}
+    payload = {"method": "POST", "url": "https://api.example.com/rpc", "headers": headers}
+    assert verdict({**payload, "body": body}) is Verb.UNKNOWN
+
+
+@given(_OBJECTS, st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"]))
+@settings(max_examples=100)
+def test_json_that_is_not_utf8_is_unknown(value: dict[str, Any], encoding: str) -> None:
+    # What the proxy hands the classifier: the bytes decoded as UTF-8, errors replaced.
+    body = json.dumps(value).encode(encoding).decode("utf-8", "replace")
+    payload = {"method": "POST", "url": "https://api.example.com/rpc", "body": body}
+    for headers in ({"Content-Type": "application/json"}, {}):
+        assert verdict({**payload, "headers": headers}) is Verb.UNKNOWN
+
+
+@given(_OBJECTS)
+@settings(max_examples=100)
+def test_well_formed_json_is_not_unknown_for_being_json(value: dict[str, Any]) -> None:
+    payload = {
+        "method": "POST",
+        "url": "https://api.example.com/v1/items",
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(value),
+    }
+    assert all(a.reason != "the JSON body is not well-formed" for a in run(payload))
+
+
+def test_a_bare_graphql_document_sent_as_text_is_still_read() -> None:
+    payload = {
+        "method": "POST",
+        "url": "https://api.example.com/graphql",
+        "headers": {"Content-Type": "text/plain"},
+        "body": "{ users { id } }",
+    }
+    assert verdict(payload) is Verb.READ

@@ -8,8 +8,10 @@ refused, held, or masked.
 
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -164,3 +166,123 @@ def test_a_normalised_path_is_judged_on_the_route_it_reaches(make_env: Any, upst
     status, _, body = env.request("POST", "/./railway/graphql/v2", DELETE_PROD)
     assert status == 403 and _json(body)["error"] == "approval_required"
     assert env.upstream.seen == []
+
+
+# --- 3. GraphQL parameter precedence differs from common servers --------------------------
+
+
+def _decisions(env: Env) -> list[dict[str, Any]]:
+    return [r.body["decision"] for r in env.home.audit_log().records() if r.type == "decision"]
+
+
+def _ops(decision: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(a["operation"], a["verb"]) for a in decision["actions"]]
+
+
+MUTATION = 'mutation { volumeDelete(volumeId: "vol-prod-7f3a") }'
+READ = "query { volumes { edges { node { id } } } }"
+TWO_OPS = "query A { volumes { edges { node { id } } } } " + MUTATION.replace(
+    "mutation", "mutation B", 1
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "body"),
+    [
+        # the first `query` is what many servers run; Interlock took the last
+        ("GET", f"/railway/graphql/v2?query={quote(MUTATION)}&query={quote(READ)}", None),
+        ("POST", f"/railway/graphql/v2?query={quote(MUTATION)}&query={quote(READ)}", ""),
+        # the URL's operationName wins on many servers; Interlock read the body's
+        ("POST", "/railway/graphql/v2?operationName=B", {"query": TWO_OPS, "operationName": "A"}),
+        ("POST", "/railway/graphql/v2?operationName=B", {"query": TWO_OPS}),
+        # GET parameters and a body: which one a server reads differs
+        ("POST", f"/railway/graphql/v2?query={quote(READ)}", {"query": READ}),
+        ("GET", f"/railway/graphql/v2?query={quote(READ)}", {"query": MUTATION}),
+        # a form body repeating `query`
+        ("POST", "/railway/graphql/v2", f"query={quote(READ)}&query={quote(MUTATION)}"),
+    ],
+)
+def test_ambiguous_graphql_requests_are_unknown(
+    env: Env, method: str, target: str, body: Any
+) -> None:
+    headers = {}
+    if isinstance(body, dict):
+        body = json.dumps(body)
+    elif body and "=" in body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    status, _, _ = env.request(method, target, body, headers=headers)
+    assert status == 403 and env.upstream.seen == []
+    decision = _decisions(env)[-1]
+    assert decision["risk"] == "unknown", _ops(decision)
+    assert any("ambiguous GraphQL request" in a["reason"] for a in decision["actions"])
+
+
+def test_the_same_operation_name_in_url_and_body_is_not_ambiguous(env: Env) -> None:
+    body = json.dumps({"query": TWO_OPS, "operationName": "A"})
+    status, _, _ = env.request("POST", "/railway/graphql/v2?operationName=A", body)
+    assert status == 200 and _decisions(env)[-1]["risk"] == "read"
+
+
+def test_a_search_query_parameter_outside_graphql_is_not_ambiguous(env: Env) -> None:
+    status, _, _ = env.request("GET", "/railway/v1/search?query=disk&query=volume")
+    assert status == 200 and _decisions(env)[-1]["risk"] == "read"
+
+
+# --- 4. unreadable JSON counts as a write ---------------------------------------------------
+
+RPC = "/railway/rpc"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"method": "getUser", "method": "deleteUser", "id": 1}', "application/json"),
+        (b'{"method": "getUser", "params": {"id": 1, "id": 2}}', "application/json"),
+        (b'[{"method": "getUser"}, {"params": {"a": {"x": 1, "x": 2}}}]', "application/json"),
+        (b'{"method": "getUser", "method": "deleteUser"}', ""),
+        (b'{"method": "getUser", "method": "deleteUser"}', "text/plain"),
+        ('{"method": "deleteUser"}'.encode("utf-16"), "application/json"),
+        ('{"method": "deleteUser"}'.encode("utf-16-le"), "application/json"),
+        ('{"method": "deleteUser"}'.encode("utf-16-be"), ""),
+        ('{"method": "deleteUser"}'.encode("utf-32"), "application/json"),
+        (b'{"method": "deleteUser", "id": 1,}', "application/json"),
+        (b'{"method": "deleteUser" "id": 1}', ""),
+        (b'{"method": "getUser", "limit": NaN}', "application/json"),
+        (b'{"method": "getUser"} {"method": "deleteUser"}', "application/json"),
+        (b'{"method": "getUser", "x": "\xff\xfe"}', "application/json"),
+        (gzip.compress(b'{"method": "deleteUser"}'), "application/json"),
+    ],
+)
+def test_unreadable_json_is_unknown_and_not_forwarded(
+    env: Env, body: bytes, content_type: str
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    if body[:2] == b"\x1f\x8b":
+        headers["Content-Encoding"] = "gzip"
+    status, _, _ = env.request("POST", RPC, body, headers=headers)
+    assert status == 403 and env.upstream.seen == []
+    assert _decisions(env)[-1]["risk"] == "unknown"
+
+
+def test_duplicate_keys_in_a_graphql_body_are_unknown(env: Env) -> None:
+    body = f'{{"query": {json.dumps(READ)}, "query": {json.dumps(MUTATION)}}}'
+    status, _, _ = env.request("POST", "/railway/graphql/v2", body)
+    assert status == 403 and _decisions(env)[-1]["risk"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"method": "getUser", "params": {"id": 1}}', "application/json"),
+        ('{"name": "caf\u00e9 \u2603"}'.encode(), "application/json"),
+        (b'\xef\xbb\xbf{"name": "x"}', "application/json"),
+        (b"just some text", "text/plain"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png"),
+        (b'{"a": 1}\n{"a": 2}\n', "application/x-ndjson"),
+        (b'"name","email"\n"x","y"\n', "text/csv"),
+    ],
+)
+def test_readable_bodies_stay_writes(env: Env, body: bytes, content_type: str) -> None:
+    headers = {"Content-Type": content_type}
+    status, _, _ = env.request("POST", "/railway/v1/items", body, headers=headers)
+    assert status == 200 and _decisions(env)[-1]["risk"] == "write"

@@ -89,9 +89,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def loads_strict(text: str) -> Any:
-    """`json.loads` that rejects duplicate keys (a parser-differential evasion)."""
-    return json.loads(text, object_pairs_hook=_no_duplicates)
+    """`json.loads` that rejects duplicate keys at any depth (a parser-differential evasion)
+    and the `NaN`/`Infinity` constants Python accepts and JSON does not."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 
 def is_graphql_document(text: str) -> bool:

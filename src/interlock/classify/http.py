@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from interlock.classify import classify_nested
 from interlock.classify._credentials import (
@@ -61,6 +62,8 @@ def classify(payload: object, depth: int) -> list[Action]:
     request = parse_payload(payload)
     if isinstance(request, str):
         return [unknown_action(PROTOCOL, f"unreadable HTTP request: {request}")]
+    if request.body_problem is not None and not _graphql_text(request):
+        return [unknown_action(PROTOCOL, request.body_problem, f"{request.host}{request.path}")]
     table = route_table()
     route = _route_actions(request, table)
     embedded = _embedded_actions(request, table, depth)
@@ -72,6 +75,18 @@ def classify(payload: object, depth: int) -> list[Action]:
     # GraphQL carries the meaning; keep the route too when it is dangerous on its own
     # (a DELETE or an unrecognised method to a GraphQL endpoint).
     return [*graphql, route[0]] if route[0].verb.is_dangerous else graphql
+
+
+def _graphql_text(request: Request) -> bool:
+    """A body that is not JSON but a bare GraphQL document (`{ users { id } }`, sent as
+    text): the GraphQL classifier reads it."""
+    from interlock.classify.graphql import is_graphql_document
+
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media.endswith("json") or request.body_text is None:
+        return False
+    text = request.body_text.strip()
+    return "\x00" not in text and "\ufffd" not in text and is_graphql_document(text)
 
 
 # -- REST ---------------------------------------------------------------------------------
@@ -284,7 +299,7 @@ def _parses(value: Any) -> bool:
     )
 
 
-def _graphql_payloads(request: Request, endpoint: bool) -> list[Any]:
+def _graphql_payloads(request: Request, endpoint: bool) -> list[Any] | Action:
     """The GraphQL requests this HTTP request carries, in body and URL."""
     payloads: list[Any] = []
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -300,6 +315,10 @@ def _graphql_payloads(request: Request, endpoint: bool) -> list[Any]:
         payloads.append(request.body_text or "")  # unparseable: the classifier says unknown
     elif endpoint and body is not None and request.method not in _SAFE_METHODS:
         payloads.append(body)  # JSON that is not a GraphQL request: the classifier says so
+    if endpoint or payloads or _url_has_graphql(request):
+        ambiguous = _ambiguous_graphql(request, payloads)
+        if ambiguous is not None:
+            return unknown_action("graphql", f"ambiguous GraphQL request: {ambiguous}")
     params = dict(request.query)
     if "query" in params or "extensions" in params:
         from_url: dict[str, Any] = {
@@ -317,12 +336,53 @@ def _graphql_payloads(request: Request, endpoint: bool) -> list[Any]:
     return payloads
 
 
+_GRAPHQL_PARAMS = ("query", "operationName", "variables", "extensions")
+
+
+def _url_has_graphql(request: Request) -> bool:
+    """A URL `query` parameter that really is a GraphQL document (outside an endpoint,
+    `?query=` is usually a search)."""
+    from interlock.classify.graphql import is_graphql_document
+
+    return any(k == "query" and is_graphql_document(v) for k, v in request.query)
+
+
+def _ambiguous_graphql(request: Request, in_body: list[Any]) -> str | None:
+    """Why servers could disagree on which operation this request runs, or None.
+
+    Servers differ on a repeated `query` parameter (first or last), on an `operationName`
+    in the URL next to a body (which wins), and on GraphQL parameters in the URL next to a
+    body (which is read): each of these is ambiguous, so `unknown`, never a guess."""
+    counts: dict[str, int] = {}
+    for key, _ in request.query:
+        if key in _GRAPHQL_PARAMS:
+            counts[key] = counts.get(key, 0) + 1
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media == "application/x-www-form-urlencoded" and request.body_text:
+        for key, _ in parse_qsl(request.body_text.strip(), keep_blank_values=True):
+            if key in _GRAPHQL_PARAMS:
+                counts[f"body {key}"] = counts.get(f"body {key}", 0) + 1
+    repeated = [key for key, n in counts.items() if n > 1]
+    if repeated:
+        return f"the GraphQL parameter {repeated[0]!r} is repeated"
+    in_url = [key for key in _GRAPHQL_PARAMS if key in counts]
+    if not in_url or not (in_body or (request.body_text or "").strip()):
+        return None
+    if in_url == ["operationName"] and len(in_body) == 1 and isinstance(in_body[0], Mapping):
+        if in_body[0].get("operationName") == dict(request.query)["operationName"]:
+            return None  # the same name in both places (clients that log it in the URL)
+        return "operationName in the URL differs from the body's"
+    return f"GraphQL parameters in the URL ({', '.join(in_url)}) and a body"
+
+
 def _graphql_actions(request: Request, table: RouteTable, depth: int) -> list[Action] | None:
     pack = table.graphql_pack(request.host, request.path)
     endpoint = pack is not None or any(
         _GRAPHQL_WORDS.intersection(split_words(s)) for s in request.segments
     )
     payloads = _graphql_payloads(request, endpoint)
+    if isinstance(payloads, Action):
+        return [_with_endpoint(payloads, f"{request.host}{request.path}")]
     if not payloads:
         # The method the server acts on may be an override's (`X-HTTP-Method-Override`).
         if endpoint and any(m not in _SAFE_METHODS for m in _methods(request)):
