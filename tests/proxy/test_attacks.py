@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Any
+import threading
+import zlib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import pytest
 
-from .conftest import Env, graphql
+from .conftest import REAL_CREDENTIAL, Env, graphql
 
 pytestmark = pytest.mark.integration
 
@@ -286,3 +290,88 @@ def test_readable_bodies_stay_writes(env: Env, body: bytes, content_type: str) -
     headers = {"Content-Type": content_type}
     status, _, _ = env.request("POST", "/railway/v1/items", body, headers=headers)
     assert status == 200 and _decisions(env)[-1]["risk"] == "write"
+
+
+# --- 5. the real credential leaks through compression ----------------------------------------
+
+
+def _compressed(path: str, plain: bytes) -> tuple[bytes, str]:
+    if path.startswith("/gzip-multi"):
+        half = len(plain) // 2
+        return gzip.compress(plain[:half]) + gzip.compress(plain[half:]), "gzip"
+    if path.startswith("/gzip"):
+        return gzip.compress(plain), "gzip"
+    if path.startswith("/deflate"):
+        return zlib.compress(plain), "deflate"
+    if path.startswith("/rawdeflate"):
+        squeeze = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        return squeeze.compress(plain) + squeeze.flush(), "deflate"
+    if path.startswith("/twice"):
+        return gzip.compress(zlib.compress(plain)), "deflate, gzip"
+    return plain, "zstd"  # a coding the proxy cannot undo
+
+
+class _Compressing(BaseHTTPRequestHandler):
+    """Echoes the Authorization header it got, compressed whether or not it was asked to."""
+
+    protocol_version = "HTTP/1.1"
+    accepted: ClassVar[list[str]] = []
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        type(self).accepted.append(self.headers.get("Accept-Encoding", ""))
+        plain = f"you sent: {self.headers.get('Authorization', '')} -- ok\n".encode() * 50
+        body, coding = _compressed(self.path, plain)
+        self.send_response(200)
+        self.send_header("Content-Encoding", coding)
+        if self.path.endswith("/chunked"):
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(body), 7):  # the credential straddles chunks
+                piece = body[i : i + 7]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def compressing() -> Iterator[str]:
+    _Compressing.accepted = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Compressing)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/gzip", "/gzip/chunked", "/gzip-multi", "/deflate", "/rawdeflate", "/twice/chunked"],
+)
+@pytest.mark.parametrize("accept", ["gzip, deflate, br", "", "identity"])
+def test_a_compressed_echo_of_the_credential_is_masked(
+    make_env: Any, compressing: str, path: str, accept: str
+) -> None:
+    env: Env = make_env(upstream_url=compressing)
+    headers = {"Accept-Encoding": accept} if accept else {}
+    status, answer_headers, body = env.request("GET", "/railway" + path, headers=headers)
+    assert status == 200
+    assert "Content-Encoding" not in answer_headers  # the agent gets the plain body
+    assert REAL_CREDENTIAL.encode() not in body
+    assert body.count(b"*" * len(REAL_CREDENTIAL)) == 50
+    assert _Compressing.accepted == ["identity"]  # the upstream was asked for identity
+
+
+def test_an_encoding_the_proxy_cannot_read_is_withheld(make_env: Any, compressing: str) -> None:
+    env: Env = make_env(upstream_url=compressing)
+    status, _, body = env.request("GET", "/railway/zstd", headers={"Accept-Encoding": "zstd"})
+    assert status == 502 and _json(body)["error"] == "upstream_answer_unscannable"
+    assert REAL_CREDENTIAL.encode() not in body

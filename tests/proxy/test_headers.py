@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import random
+import zlib
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from interlock.enforce import request_fingerprint
@@ -22,6 +24,7 @@ from interlock.proxy.http._action import (
     bound_header,
     classify_payload,
 )
+from interlock.proxy.http._encodings import UnscannableEncoding, codings, decoder_for
 from interlock.proxy.http._headers import agent_token, prefer_wait, upstream_headers
 
 ROUTES = [
@@ -44,10 +47,15 @@ def test_headers_swap_the_token_for_the_credential() -> None:
             ("Prefer", "wait=10"),
             ("Interlock-Approval", "apr_1"),
             ("Accept", "*/*"),
+            ("Accept-Encoding", "gzip, br"),
         ],
         ROUTES[0],
     )
-    assert out == [("Accept", "*/*"), ("Authorization", "Bearer s3cret-value")]
+    assert out == [
+        ("Accept", "*/*"),
+        ("Accept-Encoding", "identity"),  # a body the credential scrubber can read
+        ("Authorization", "Bearer s3cret-value"),
+    ]
     assert agent_token({"authorization": "Bearer ilk_abc "}) == "ilk_abc"
     assert agent_token({"authorization": "Basic abc"}) == ""
     assert prefer_wait({"prefer": "respond-async, wait=15"}) == 15
@@ -155,3 +163,33 @@ def _fingerprint(
         agent, Resource("api", "production"), ROUTE, method, rest, classified, headers, body
     )
     return request_fingerprint(b"k" * 32, request)
+
+
+@given(
+    st.binary(max_size=4000),
+    st.lists(st.integers(1, 500), max_size=20),
+    st.sampled_from(["gzip", "deflate", "x-gzip", "deflate, gzip", "identity"]),
+)
+@settings(max_examples=100)
+def test_decoder_undoes_codings_across_any_chunking(
+    plain: bytes, cuts: list[int], header: str
+) -> None:
+    body = plain
+    for coding in codings(header):
+        body = gzip.compress(body) if "gzip" in coding else zlib.compress(body)
+    decoder = decoder_for(header)
+    chunks, at = [], 0
+    for cut in cuts:
+        chunks.append(body[at : at + cut])
+        at += cut
+    chunks.append(body[at:])
+    if decoder is None:
+        assert header == "identity"
+        return
+    out = b"".join(decoder.feed(c) for c in chunks) + decoder.flush()
+    assert out == plain
+
+
+def test_a_coding_the_proxy_cannot_undo_is_refused() -> None:
+    with pytest.raises(UnscannableEncoding):
+        decoder_for("gzip, zstd")

@@ -65,6 +65,7 @@ from interlock.proxy.http._replies import (
     scheduled_reply,
     too_large_reply,
     unauthorized_reply,
+    unscannable_reply,
     upstream_failed_reply,
     verdict_reply,
 )
@@ -306,6 +307,16 @@ class Exchange:
         self.phase = Phase.DONE
         detail = {"status": status, "bytes": size, "ms": ms}
         return [Settle(self._verdict(), "forwarded", detail)]
+
+    def upstream_unscannable(self, coding: str) -> list[Command]:
+        """The upstream answered in a `Content-Encoding` the credential scrubber cannot read
+        (although asked for identity): nothing of the body reaches the agent."""
+        self._expect(Phase.FORWARDING)
+        self.phase = Phase.DONE
+        verdict, route = self._verdict(), self._route()
+        detail = {"error": f"Content-Encoding {coding[:40]}", "status": 502}
+        settle = Settle(verdict, "upstream_unscannable", detail)
+        return [settle, Respond(unscannable_reply(route.resource, coding, verdict.seq))]
 
     def upstream_failed(self, timed_out: bool, error: str, responded: bool) -> list[Command]:
         """The upstream could not be reached, or did not answer in time; `responded`: its

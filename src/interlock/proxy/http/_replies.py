@@ -181,6 +181,22 @@ def upstream_failed_reply(status: int, resource: str, why: str, audit_seq: int |
     )
 
 
+def unscannable_reply(resource: str, coding: str, audit_seq: int | None) -> Reply:
+    """The upstream ran the request but answered in a coding the credential scrubber cannot
+    read: its body is withheld (it could hold the credential)."""
+    return Reply(
+        502,
+        {
+            "error": "upstream_answer_unscannable",
+            "message": f"The upstream of {resource} ran this request but answered in "
+            f"Content-Encoding {coding[:40]!r}, which Interlock cannot scan for the "
+            "resource's credential, so the answer was withheld. Do not resend a request that "
+            "changes something: check its effect with a read first.",
+            "audit_record": audit_seq,
+        },
+    )
+
+
 def safeguard_failed_reply(what: str, audit_seq: int | None) -> Reply:
     return Reply(
         409,
