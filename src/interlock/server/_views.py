@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from interlock.approvals import ApprovalRequest
 from interlock.audit import AuditRecord
+from interlock.redact import redact_value
 
 if TYPE_CHECKING:
     from interlock.server._plane import ControlPlane
@@ -99,7 +100,9 @@ def approval_view(plane: ControlPlane, request: ApprovalRequest) -> dict[str, An
         owner_separation=separation.required,
         owner_separation_because=separation.because,
     )
-    return view
+    # The agent wrote the targets, details and its stated reason: also requests stored
+    # before their detail was redacted are shown masked.
+    return dict(redact_value(view))
 
 
 # --- audit --------------------------------------------------------------------------------
