@@ -196,6 +196,16 @@ def test_env_var_names_pack_directories(
         ("[[rule]]\nverb = 'read'\nwhatever = 1\n", "unknown key"),
         ("name = [\n", "not valid TOML"),
         ("[methods]\n'GE T' = 'read'\n", "not an HTTP method"),
+        ("[[graphql.arguments]]\nfield = 'f'\npath = 'a'\nverb = 'write'\n", "`equals`"),
+        (
+            "[[graphql.arguments]]\nfield = 'f'\npath = 'a..b'\nequals = 1\nverb = 'write'\n",
+            "dotted argument path",
+        ),
+        ("[[graphql.arguments]]\nfield = 'f'\npath = 'a'\nequals = 1\nverb = 'nuke'\n", "verb"),
+        (
+            "[[graphql.arguments]]\nfield = 'f'\npath = 'a'\nequals = 1\nverb = 'read'\nx = 1\n",
+            "unknown key",
+        ),
     ],
 )
 def test_invalid_pack_names_file_and_rule(tmp_path: Path, text: str, message: str) -> None:
@@ -478,3 +488,75 @@ def test_a_bare_graphql_document_sent_as_text_is_still_read() -> None:
         "body": "{ users { id } }",
     }
     assert verdict(payload) is Verb.READ
+
+
+# -- argument rules in pack data (`[[graphql.arguments]]`) -----------------------------------
+
+_ARGUMENT_PACK = """
+name = "fleet"
+hosts = ["api.fleet.example"]
+graphql_paths = ["/graphql"]
+
+[[graphql.arguments]]
+field = "scaleService"
+path = "input.replicas"
+equals = 0
+verb = "destructive"
+reason = "scaling to zero replicas stops the service"
+
+[[graphql.arguments]]
+field = "*"
+path = "**.purge"
+equals = true
+verb = "destructive"
+reason = "purge: true erases"
+"""
+
+
+def _fleet(query: str, variables: dict[str, Any] | None = None) -> Verb:
+    body: dict[str, Any] = {"query": query}
+    if variables is not None:
+        body["variables"] = variables
+    return verdict({"method": "POST", "url": "https://api.fleet.example/graphql", "body": body})
+
+
+def test_argument_rules_from_a_user_pack(tmp_path: Path, packs_reset: None) -> None:
+    (tmp_path / "fleet.toml").write_text(_ARGUMENT_PACK)
+    configure([tmp_path])
+    scale = "mutation($i: ScaleInput!) { scaleService(input: $i) }"
+    assert _fleet(scale, {"i": {"replicas": 0}}) is Verb.DESTRUCTIVE
+    assert _fleet(scale, {"i": {"replicas": 3}}) is Verb.WRITE
+    assert _fleet(scale, {"i": {"replicas": False}}) is Verb.WRITE  # false is not 0
+    assert _fleet("mutation { a: scaleService(input: {replicas: 0}) }") is Verb.DESTRUCTIVE
+    assert _fleet("mutation { updateNote(input: {x: [{purge: true}]}) }") is Verb.DESTRUCTIVE
+    assert _fleet('mutation { updateNote(input: {purge: "true"}) }') is Verb.WRITE
+    # a query that is not the operation that runs does not count
+    two = "mutation A { scaleService(input: {replicas: 0}) } query B { ok }"
+    body = {"method": "POST", "url": "https://api.fleet.example/graphql"}
+    assert verdict({**body, "body": {"query": two, "operationName": "B"}}) is Verb.READ
+    # only on the pack's hosts
+    other = {"method": "POST", "url": "https://other.example/graphql"}
+    assert (
+        verdict({**other, "body": {"query": "mutation { scaleService(input: {replicas: 0}) }"}})
+        is Verb.WRITE
+    )
+
+
+@given(st.integers(min_value=-5, max_value=5), st.booleans())
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_numreplicas_zero_is_destructive_on_railway_however_sent(
+    replicas: int, as_variable: bool
+) -> None:
+    if as_variable:
+        query = "mutation($i: ServiceInstanceUpdateInput!) "
+        query += '{ serviceInstanceUpdate(serviceId: "s", input: $i) }'
+        body: dict[str, Any] = {"query": query, "variables": {"i": {"numReplicas": replicas}}}
+    else:
+        body = {
+            "query": f'mutation {{ serviceInstanceUpdate(serviceId: "s", '
+            f"input: {{numReplicas: {replicas}}}) }}"
+        }
+    found = verdict(
+        {"method": "POST", "url": "https://backboard.railway.app/graphql/v2", "body": body}
+    )
+    assert found is (Verb.DESTRUCTIVE if replicas == 0 else Verb.WRITE)

@@ -19,7 +19,9 @@ from urllib.parse import quote
 
 import pytest
 
-from .conftest import REAL_CREDENTIAL, Env, graphql
+from interlock.approvals import ApprovalStore
+
+from .conftest import OPERATOR, REAL_CREDENTIAL, Env, graphql
 
 pytestmark = pytest.mark.integration
 
@@ -375,3 +377,86 @@ def test_an_encoding_the_proxy_cannot_read_is_withheld(make_env: Any, compressin
     status, _, body = env.request("GET", "/railway/zstd", headers={"Accept-Encoding": "zstd"})
     assert status == 502 and _json(body)["error"] == "upstream_answer_unscannable"
     assert REAL_CREDENTIAL.encode() not in body
+
+
+# --- 6. approval fingerprints ignore headers ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"X-HTTP-Method-Override": "DELETE"},
+        {"X-Method-Override": "PUT"},
+        {"X-Tenant-Id": "acme-prod"},
+        {"Stripe-Account": "acct_other"},
+        {"X-Railway-Project": "prj-other"},
+        {"Content-Type": "application/graphql+json"},
+    ],
+)
+def test_an_approval_does_not_cover_a_replay_with_other_headers(
+    env: Env, changed: dict[str, str]
+) -> None:
+    original = {"X-Tenant-Id": "acme-staging", "Content-Type": "application/json"}
+    status, _, body = env.request("POST", "/railway/graphql/v2", DELETE_PROD, headers=original)
+    assert status == 403
+    request_id = _json(body)["approval_request"]
+    ApprovalStore.for_home(env.home).approve(request_id, OPERATOR, "this one volume")
+    replay = {**original, **changed}
+    status, _, body = env.request("POST", "/railway/graphql/v2", DELETE_PROD, headers=replay)
+    assert status == 403 and _json(body)["approval_request"] != request_id
+    assert env.upstream.seen == []
+    # the request the human approved still runs, once
+    status, _, _ = env.request("POST", "/railway/graphql/v2", DELETE_PROD, headers=original)
+    assert status == 200 and len(env.upstream.seen) == 1
+
+
+# --- 9. the Railway pack treats destructive arguments as writes -----------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "query": "mutation U($input: VariableCollectionUpsertInput!) "
+            "{ variableCollectionUpsert(input: $input) }",
+            "variables": {
+                "input": {"projectId": "p", "environmentId": "e", "variables": {}, "replace": True}
+            },
+        },
+        {
+            "query": 'mutation { keep: variableCollectionUpsert(input: {projectId: "p", '
+            'environmentId: "e", variables: {A: "1"}, replace: true}) }'
+        },
+        {"query": 'mutation { deploymentStop(id: "dep-1") }'},
+        {"query": 'mutation { serviceInstanceUpdate(serviceId: "s", input: {numReplicas: 0}) }'},
+        {
+            "query": "mutation S($n: Int = 0) "
+            '{ serviceInstanceUpdate(serviceId: "s", input: {numReplicas: $n}) }'
+        },
+        {
+            "query": "mutation S($i: ServiceInstanceUpdateInput!) "
+            '{ serviceInstanceUpdate(serviceId: "s", input: $i) }',
+            "variables": {"i": {"region": "us-west1", "numReplicas": 0.0}},
+        },
+        {"query": 'mutation { serviceInstanceLimitsUpdate(input: {numReplicas: 0, id: "s"}) }'},
+    ],
+)
+def test_railway_destructive_arguments_are_held(env: Env, body: dict[str, Any]) -> None:
+    status, _, answer = env.request("POST", "/railway/graphql/v2", json.dumps(body))
+    assert status == 403 and _json(answer)["error"] == "approval_required"
+    assert env.upstream.seen == []
+    assert _decisions(env)[-1]["risk"] == "destructive"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'mutation { variableCollectionUpsert(input: {projectId: "p", environmentId: "e", '
+        'variables: {A: "1"}, replace: false}) }',
+        'mutation { serviceInstanceUpdate(serviceId: "s", input: {numReplicas: 2}) }',
+    ],
+)
+def test_railway_everyday_writes_stay_writes(env: Env, query: str) -> None:
+    status, _, _ = env.request("POST", "/railway/graphql/v2", graphql(query))
+    assert _decisions(env)[-1]["risk"] == "write"
+    assert status == 200

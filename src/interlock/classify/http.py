@@ -44,6 +44,7 @@ from interlock.classify._credentials import (
 from interlock.classify._http_request import Request, parse_payload
 from interlock.classify._routes import UNREADABLE, RouteTable, configure, load_packs, route_table
 from interlock.classify._words import destructive_word, split_words
+from interlock.classify.graphql import ArgumentRule, argument_verdicts
 from interlock.model import Action, Verb, unknown_action
 
 __all__ = ["classify", "configure", "load_packs"]
@@ -389,13 +390,29 @@ def _graphql_actions(request: Request, table: RouteTable, depth: int) -> list[Ac
             return [unknown_action("graphql", "request to a GraphQL endpoint with no query")]
         return None
     overrides = table.graphql_overrides(request.host)
+    arguments = table.graphql_arguments(request.host)
     where = f"{request.host}{request.path}"
     actions: list[Action] = []
     for payload in payloads:
-        found = classify_nested("graphql", payload, depth)
-        for action in _overridden(found, overrides):
-            actions.append(_with_endpoint(action, where))
+        found = _overridden(classify_nested("graphql", payload, depth), overrides)
+        if arguments:
+            found = _raised(found, argument_verdicts(payload, arguments))
+        actions.extend(_with_endpoint(action, where) for action in found)
     return actions
+
+
+def _raised(actions: Iterable[Action], hits: Mapping[str, ArgumentRule]) -> list[Action]:
+    """A pack's argument rules raise the verdict of the mutation fields they meet
+    (`variableCollectionUpsert(input: {replace: true})`), never lower one."""
+    out = []
+    for action in actions:
+        rule = hits.get(action.operation.partition(":")[2])
+        raise_it = rule is not None and rule.verb.severity > action.verb.severity
+        if rule is not None and raise_it and action.verb is not Verb.UNKNOWN:
+            reason = f"{rule.pack} pack: {rule.reason or rule.verb.value}"
+            action = dataclasses.replace(action, verb=rule.verb, reason=reason)
+        out.append(action)
+    return out
 
 
 def _overridden(
