@@ -270,6 +270,22 @@ def test_unreadable_json_is_unknown_and_not_forwarded(
     assert _decisions(env)[-1]["risk"] == "unknown"
 
 
+def test_repeated_keys_in_url_variables_are_unknown(env: Env) -> None:
+    query = "query Q($id: ID!) { volume(id: $id) { id } }"
+    variables = '{"id": "vol-1", "id": "vol-2"}'
+    target = f"/railway/graphql/v2?query={quote(query)}&variables={quote(variables)}"
+    status, _, _ = env.request("GET", target)
+    assert status == 403 and _decisions(env)[-1]["risk"] == "unknown"
+
+
+def test_every_method_override_of_a_form_counts(env: Env) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    body = "_method=DELETE&_method=GET"
+    status, _, _ = env.request("POST", "/railway/v1/items/7", body, headers=form)
+    assert status == 403 and env.upstream.seen == []
+    assert _decisions(env)[-1]["risk"] == "destructive"
+
+
 def test_duplicate_keys_in_a_graphql_body_are_unknown(env: Env) -> None:
     body = f'{{"query": {json.dumps(READ)}, "query": {json.dumps(MUTATION)}}}'
     status, _, _ = env.request("POST", "/railway/graphql/v2", body)
@@ -286,6 +302,7 @@ def test_duplicate_keys_in_a_graphql_body_are_unknown(env: Env) -> None:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png"),
         (b'{"a": 1}\n{"a": 2}\n', "application/x-ndjson"),
         (b'"name","email"\n"x","y"\n', "text/csv"),
+        (b"[INFO] deploy finished", "text/plain"),
     ],
 )
 def test_readable_bodies_stay_writes(env: Env, body: bytes, content_type: str) -> None:

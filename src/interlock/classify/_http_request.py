@@ -210,10 +210,12 @@ def _parse_body(body: str, content_type: str) -> tuple[Any, str | None]:
     # JSON by its media type, or by its first character when the type says nothing more
     # (servers that parse without looking at the type read it as JSON).
     json_media = media.endswith(("/json", "+json")) or media == "json"
-    untyped = media in _UNTYPED
+    # No type, or the one curl -d sends: a `{` or `[` makes it JSON. Plain text only by `{`
+    # (a line of text often starts with `[`).
+    starts = _UNTYPED_STARTS.get(media, ())
     if any(mark in stripped for mark in _NOT_UTF8):
         looks = stripped.translate(_DROP_NOT_UTF8).lstrip("\ufeff").lstrip()
-        if json_media or (untyped and looks[:1] in ("{", "[")):
+        if json_media or looks[:1] in starts:
             return UNREADABLE, "the JSON body is not UTF-8 (UTF-16/32 or stray bytes)"
     if stripped[:1] in ("{", "[", '"') or media.endswith("json"):
         try:
@@ -221,7 +223,7 @@ def _parse_body(body: str, content_type: str) -> tuple[Any, str | None]:
         except DuplicateKeyError as exc:
             return UNREADABLE, f"the JSON body repeats the key {str(exc)[:60]!r}"
         except (ValueError, RecursionError):
-            if json_media or (untyped and stripped[:1] in ("{", "[")):
+            if json_media or stripped[:1] in starts:
                 return UNREADABLE, "the JSON body is not well-formed"
             return UNREADABLE, None
     if media == "application/x-www-form-urlencoded" or (
@@ -232,4 +234,9 @@ def _parse_body(body: str, content_type: str) -> tuple[Any, str | None]:
 
 
 _DROP_NOT_UTF8 = str.maketrans("", "", "".join(_NOT_UTF8))
-_UNTYPED = frozenset({"", "text/plain", "application/x-www-form-urlencoded"})
+_UNTYPED_STARTS = {
+    "": ("{", "["),
+    "application/x-www-form-urlencoded": ("{", "["),
+    "text/plain": ("{",),
+}
+_UNTYPED = frozenset(_UNTYPED_STARTS)

@@ -186,11 +186,13 @@ def _classify_request(request: Mapping[Any, Any]) -> list[Action]:
     if name is not None and not isinstance(name, str):
         return [unknown_action(PROTOCOL, "`operationName` is not a string")]
     variables = request.get("variables")
-    if isinstance(variables, str):  # GET requests carry variables as JSON text
+    if isinstance(variables, str) and variables.strip():  # GET: variables as JSON text
         try:
             variables = loads_strict(variables)
+        except DuplicateKeyError as exc:
+            return [unknown_action(PROTOCOL, f"`variables` repeats the key {str(exc)!r}")]
         except (ValueError, RecursionError):
-            variables = None
+            return [unknown_action(PROTOCOL, "`variables` is not well-formed JSON")]
     return _classify_document(
         query.strip(), name or None, variables if isinstance(variables, Mapping) else {}
     )
@@ -458,6 +460,10 @@ def argument_verdicts(payload: object, rules: Sequence[ArgumentRule]) -> dict[st
     if not rules:
         return hits
     for query, name, variables in _requests(payload):
+        # Most requests name no key a rule looks for: skip them before any parsing.
+        relevant = [r for r in rules if _mentions(query, variables, r.path)]
+        if not relevant:
+            continue
         document = analyse(query.strip()) if len(query) <= MAX_INPUT_CHARS else None
         if document is None or document.error is not None:
             continue
@@ -466,7 +472,7 @@ def argument_verdicts(payload: object, rules: Sequence[ArgumentRule]) -> dict[st
             continue
         operation = chosen[0]
         for root in operation.fields:
-            for rule in rules:
+            for rule in relevant:
                 if rule.field not in ("*", root.name):
                     continue
                 held = hits.get(root.name)
@@ -475,6 +481,14 @@ def argument_verdicts(payload: object, rules: Sequence[ArgumentRule]) -> dict[st
                 if _meets(_argument_values(root, operation, variables), rule):
                     hits[root.name] = rule
     return hits
+
+
+def _mentions(query: str, variables: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    """Could the request hold the rule's last named key (in the document or the variables)?"""
+    keys = [k for k in path if k not in ("*", "**")]
+    if not keys:
+        return True
+    return keys[-1] in query or (bool(variables) and keys[-1] in json.dumps(variables))
 
 
 def _requests(payload: object) -> Iterator[tuple[str, str | None, Mapping[str, Any]]]:

@@ -102,6 +102,11 @@ def _methods(request: Request) -> list[str]:
         value = request.body.get("_method")
         if isinstance(value, str):
             candidates.append(value)
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if value is not None and media == "application/x-www-form-urlencoded":
+            # every `_method` of a form: frameworks differ on which of several they take
+            text = (request.body_text or "").strip()
+            candidates += [v for k, v in parse_qsl(text) if k.lower() == "_method"]
     for value in candidates:
         for method in value.split(","):
             method = method.strip().upper()
