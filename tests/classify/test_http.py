@@ -560,3 +560,13 @@ def test_numreplicas_zero_is_destructive_on_railway_however_sent(
         {"method": "POST", "url": "https://backboard.railway.app/graphql/v2", "body": body}
     )
     assert found is (Verb.DESTRUCTIVE if replicas == 0 else Verb.WRITE)
+
+
+def test_several_content_types_are_unknown() -> None:
+    payload = {
+        "method": "POST",
+        "url": "https://api.example.com/rpc",
+        "headers": [["Content-Type", "text/plain"], ["Content-Type", "application/json"]],
+        "body": '{"method": "getUser"}',
+    }
+    assert verdict(payload) is Verb.UNKNOWN

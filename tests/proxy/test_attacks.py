@@ -286,6 +286,46 @@ def test_every_method_override_of_a_form_counts(env: Env) -> None:
     assert _decisions(env)[-1]["risk"] == "destructive"
 
 
+def _send_raw(env: Env, head: str, body: bytes = b"") -> int:
+    """A request written by hand (http.client cannot repeat a header); its status."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", env.proxy.port), timeout=10) as sock:
+        lines = head.format(token=env.prod_token, length=len(body)).strip().split("\n")
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        answer = sock.recv(65536).decode("latin-1")
+    return int(answer.split(" ", 2)[1])
+
+
+def test_every_value_of_a_repeated_method_override_counts(env: Env) -> None:
+    head = """
+POST /railway/v1/items/7 HTTP/1.1
+Host: x
+Authorization: Bearer {token}
+X-HTTP-Method-Override: DELETE
+X-HTTP-Method-Override: GET
+Content-Length: 0
+Connection: close
+"""
+    assert _send_raw(env, head) == 403 and env.upstream.seen == []
+    assert _decisions(env)[-1]["risk"] == "destructive"
+
+
+def test_several_content_types_are_refused(env: Env) -> None:
+    head = """
+POST /railway/rpc HTTP/1.1
+Host: x
+Authorization: Bearer {token}
+Content-Type: application/json
+Content-Type: text/plain
+Content-Length: {length}
+Connection: close
+"""
+    # aiohttp's parser already refuses a repeated singleton header; the classifier would
+    # call it unknown (tests/classify/test_http.py)
+    assert _send_raw(env, head, b'{"method": "getUser"}') == 400 and env.upstream.seen == []
+
+
 def test_duplicate_keys_in_a_graphql_body_are_unknown(env: Env) -> None:
     body = f'{{"query": {json.dumps(READ)}, "query": {json.dumps(MUTATION)}}}'
     status, _, _ = env.request("POST", "/railway/graphql/v2", body)

@@ -143,6 +143,8 @@ def _build(method: str, url: str, pairs: list[tuple[str, str]], body: Any) -> Re
         body_text, parsed = None, UNREADABLE
     else:
         parsed = body
+    if "," in headers.get("content-type", "").split(";", 1)[0] and body:
+        problem = "several Content-Type values: servers pick different ones"
     encoding = headers.get("content-encoding", "").strip().lower()
     if encoding and encoding != "identity":
         parsed = UNREADABLE if body is not None else None

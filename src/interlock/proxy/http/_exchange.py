@@ -121,6 +121,17 @@ def graphql_errors(text: str) -> bool:
     return isinstance(value, dict) and bool(value.get("errors"))
 
 
+def _joined(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Headers by lower-case name, a repeated one's values joined with `, ` (RFC 9110 §5.3):
+    the classifier sees every value (`X-HTTP-Method-Override: DELETE` then `: GET`), never
+    only the last while the upstream may act on the first."""
+    out: dict[str, str] = {}
+    for name, value in headers:
+        lower = name.lower()
+        out[lower] = f"{out[lower]}, {value}" if lower in out else value
+    return out
+
+
 class Exchange:
     """One request, from its head to its outcome record."""
 
@@ -175,7 +186,7 @@ class Exchange:
             prefixes = (route.prefix for route in self.site.routes)
             return [Respond(no_route_reply(self.head.target, prefixes))]
         self.route, self.rest = found
-        self.headers = {name.lower(): value for name, value in self.head.headers}
+        self.headers = _joined(self.head.headers)
         self._forwarded = forwarded_headers(self.head.headers, self.route)
         asked = prefer_wait(self.headers)
         self.wait = min(self.route.wait if asked is None else asked, self.site.max_wait)
