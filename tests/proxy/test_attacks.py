@@ -326,6 +326,13 @@ Connection: close
     assert _send_raw(env, head, b'{"method": "getUser"}') == 400 and env.upstream.seen == []
 
 
+@pytest.mark.parametrize("header", ["X-Original-URL", "X-Rewrite-URL"])
+def test_a_header_that_reroutes_the_request_is_unknown(env: Env, header: str) -> None:
+    status, _, _ = env.request("GET", "/railway/v1/items", headers={header: "/v1/admin/wipe"})
+    assert status == 403 and env.upstream.seen == []
+    assert _decisions(env)[-1]["risk"] == "unknown"
+
+
 def test_duplicate_keys_in_a_graphql_body_are_unknown(env: Env) -> None:
     body = f'{{"query": {json.dumps(READ)}, "query": {json.dumps(MUTATION)}}}'
     status, _, _ = env.request("POST", "/railway/graphql/v2", body)

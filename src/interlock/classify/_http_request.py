@@ -61,6 +61,8 @@ _KEPT_HEADERS = frozenset(
         "x-method-override",
         "x-amz-target",
         "soapaction",
+        "x-original-url",
+        "x-rewrite-url",
     }
 )
 

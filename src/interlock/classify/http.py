@@ -55,6 +55,8 @@ _OVERRIDE_HEADERS = ("x-http-method-override", "x-http-method", "x-method-overri
 _COMMAND_KEYS = frozenset({"action", "op", "operation", "cmd", "command", "do", "method", "task"})
 _COMMAND_HEADERS = ("x-amz-target", "soapaction")
 _GRAPHQL_WORDS = frozenset({"graphql", "gql"})
+# Headers some servers (IIS, Symfony, Zend) route by instead of the request line's path.
+_REWRITE_HEADERS = ("x-original-url", "x-rewrite-url")
 
 
 def classify(payload: object, depth: int) -> list[Action]:
@@ -63,6 +65,10 @@ def classify(payload: object, depth: int) -> list[Action]:
     request = parse_payload(payload)
     if isinstance(request, str):
         return [unknown_action(PROTOCOL, f"unreadable HTTP request: {request}")]
+    rewrite = next((h for h in _REWRITE_HEADERS if h in request.headers), None)
+    if rewrite is not None:
+        why = f"{rewrite} makes some servers route the request to another path"
+        return [unknown_action(PROTOCOL, why, f"{request.host}{request.path}")]
     if request.body_problem is not None and not _graphql_text(request):
         return [unknown_action(PROTOCOL, request.body_problem, f"{request.host}{request.path}")]
     table = route_table()

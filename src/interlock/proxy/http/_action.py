@@ -39,6 +39,8 @@ CLASSIFIED_HEADERS = (
     "x-method-override",
     "x-amz-target",
     "soapaction",
+    "x-original-url",
+    "x-rewrite-url",
 )
 
 
