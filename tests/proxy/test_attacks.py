@@ -524,3 +524,89 @@ def test_railway_everyday_writes_stay_writes(env: Env, query: str) -> None:
     status, _, _ = env.request("POST", "/railway/graphql/v2", graphql(query))
     assert _decisions(env)[-1]["risk"] == "write"
     assert status == 200
+
+
+# --- the same attacks against `interlock proxy http` as a process -----------------------------
+
+
+def test_the_proxy_http_command_refuses_the_issue_attacks(
+    tmp_path: Any, upstream: Any, compressing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import http.client
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from .conftest import setup_home
+
+    monkeypatch.delenv("INTERLOCK_AGENT_TOKEN", raising=False)
+    home, prod, staging, _ = setup_home(tmp_path / "home", upstream.url)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    home.config_path.write_text(
+        home.config_path.read_text()
+        + f"""
+[proxy.http]
+listen = "127.0.0.1:{port}"
+
+[proxy.http.routes.railway]
+classify_host = "backboard.railway.app"
+
+[proxy.http.routes.railway-staging]
+classify_host = "backboard.railway.app"
+
+[[proxy.http.routes.railway-staging.before]]
+operation = "graphql:volumeDelete"
+path = "/graphql/v2"
+body = '''{LEGACY_HOOK}'''
+
+[proxy.http.routes.echo]
+resource = "railway"
+upstream = "{compressing}"
+"""
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from interlock.cli import main; main()"]
+        + ["proxy", "http", "--home", str(home.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+    def send(method: str, path: str, body: bytes | None, token: str, **headers: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            sent = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            conn.request(method, path, body=body, headers={**sent, **headers})
+            response = conn.getresponse()
+            answer = response.read()
+            assert REAL_CREDENTIAL.encode() not in answer
+            return response.status
+        finally:
+            conn.close()
+
+    try:
+        assert process.stdout is not None
+        assert f"listening on http://127.0.0.1:{port}" in process.stdout.readline()
+        graphql_path = "/railway-staging/graphql/v2"
+        assert send("POST", graphql_path, DELETE_INJECTED.encode(), staging) == 409
+        escape = "/railway-staging/%2e%2e/railway/graphql/v2"
+        assert send("POST", escape, DELETE_PROD.encode(), staging) == 400
+        repeated = f"/railway/graphql/v2?query={quote(MUTATION)}&query={quote(READ)}"
+        assert send("GET", repeated, None, prod) == 403
+        duplicate = b'{"method": "getUser", "method": "deleteUser"}'
+        assert send("POST", "/railway/rpc", duplicate, prod) == 403
+        utf16 = '{"method": "deleteUser"}'.encode("utf-16")
+        assert send("POST", "/railway/rpc", utf16, prod) == 403
+        assert upstream.seen == []
+        assert send("GET", "/echo/gzip/chunked", None, prod, **{"Accept-Encoding": "gzip"}) == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
