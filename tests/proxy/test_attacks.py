@@ -568,9 +568,9 @@ resource = "railway"
 upstream = "{compressing}"
 """
     )
+    command = ["-c", "from interlock.cli import main; main()", "proxy", "http"]
     process = subprocess.Popen(
-        [sys.executable, "-c", "from interlock.cli import main; main()"]
-        + ["proxy", "http", "--home", str(home.root)],
+        [sys.executable, *command, "--home", str(home.root)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
