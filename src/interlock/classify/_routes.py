@@ -168,6 +168,9 @@ class RouteTable:
 
     packs: tuple[Pack, ...]
     methods: Mapping[str, Verb]
+    _arguments: dict[str, tuple[ArgumentRule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def match(
         self, host: str, method: str, path: str, body: Any
@@ -198,13 +201,19 @@ class RouteTable:
         return merged
 
     def graphql_arguments(self, host: str) -> tuple[ArgumentRule, ...]:
-        """The argument rules of every pack whose hosts include `host`."""
-        return tuple(
-            rule
-            for pack in self.packs
-            if pack.graphql_arguments and _host_in(host, pack.hosts)
-            for rule in pack.graphql_arguments
-        )
+        """The argument rules of every pack whose hosts include `host` (remembered per host:
+        a table is immutable once loaded)."""
+        found = self._arguments.get(host)
+        if found is None:
+            found = tuple(
+                rule
+                for pack in self.packs
+                if pack.graphql_arguments and _host_in(host, pack.hosts)
+                for rule in pack.graphql_arguments
+            )
+            if len(self._arguments) < 1024:
+                self._arguments[host] = found
+        return found
 
 
 def _host_in(host: str, globs: Sequence[str]) -> bool:

@@ -44,7 +44,7 @@ from interlock.classify._credentials import (
 from interlock.classify._http_request import Request, parse_payload
 from interlock.classify._routes import UNREADABLE, RouteTable, configure, load_packs, route_table
 from interlock.classify._words import destructive_word, split_words
-from interlock.classify.graphql import ArgumentRule, argument_verdicts
+from interlock.classify.graphql import ArgumentRule, argument_verdicts, is_graphql_document
 from interlock.model import Action, Verb, unknown_action
 
 __all__ = ["classify", "configure", "load_packs"]
@@ -87,8 +87,6 @@ def classify(payload: object, depth: int) -> list[Action]:
 def _graphql_text(request: Request) -> bool:
     """A body that is not JSON but a bare GraphQL document (`{ users { id } }`, sent as
     text): the GraphQL classifier reads it."""
-    from interlock.classify.graphql import is_graphql_document
-
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media.endswith("json") or request.body_text is None:
         return False
@@ -354,8 +352,6 @@ _GRAPHQL_PARAMS = ("query", "operationName", "variables", "extensions")
 def _url_has_graphql(request: Request) -> bool:
     """A URL `query` parameter that really is a GraphQL document (outside an endpoint,
     `?query=` is usually a search)."""
-    from interlock.classify.graphql import is_graphql_document
-
     return any(k == "query" and is_graphql_document(v) for k, v in request.query)
 
 
@@ -365,12 +361,15 @@ def _ambiguous_graphql(request: Request, in_body: list[Any]) -> str | None:
     Servers differ on a repeated `query` parameter (first or last), on an `operationName`
     in the URL next to a body (which wins), and on GraphQL parameters in the URL next to a
     body (which is read): each of these is ambiguous, so `unknown`, never a guess."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    form = media == "application/x-www-form-urlencoded"
+    if not request.query and not form:
+        return None  # one place only: nothing to disagree on
     counts: dict[str, int] = {}
     for key, _ in request.query:
         if key in _GRAPHQL_PARAMS:
             counts[key] = counts.get(key, 0) + 1
-    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media == "application/x-www-form-urlencoded" and request.body_text:
+    if form and request.body_text:
         for key, _ in parse_qsl(request.body_text.strip(), keep_blank_values=True):
             if key in _GRAPHQL_PARAMS:
                 counts[f"body {key}"] = counts.get(f"body {key}", 0) + 1
