@@ -6,6 +6,7 @@ import gzip
 import random
 import zlib
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import assume, given, settings
@@ -26,6 +27,7 @@ from interlock.proxy.http._action import (
 )
 from interlock.proxy.http._encodings import UnscannableEncoding, codings, decoder_for
 from interlock.proxy.http._headers import agent_token, prefer_wait, upstream_headers
+from interlock.proxy.http._routes import PathRefused, normalise_target, route_request
 
 ROUTES = [
     Route("a", "/api", "http://up", "a", credential="s3cret-value"),
@@ -193,3 +195,38 @@ def test_decoder_undoes_codings_across_any_chunking(
 def test_a_coding_the_proxy_cannot_undo_is_refused() -> None:
     with pytest.raises(UnscannableEncoding):
         decoder_for("gzip, zstd")
+
+
+_PIECES = st.sampled_from(
+    ["a", "b", "..", ".", "%2e", "%2E%2e", ".%2e", "%252e%252e", "", "x%2fy", "%2f..", "..;p"]
+)
+
+
+@given(st.lists(_PIECES, max_size=8), st.booleans())
+def test_a_normalised_path_holds_no_dot_segment_in_any_encoding(
+    pieces: list[str], trailing: bool
+) -> None:
+    target = "/" + "/".join(pieces) + ("/" if trailing else "") + "?q=%2e%2e"
+    try:
+        normal = normalise_target(target)
+    except PathRefused:
+        return
+    path, _, query = normal.partition("?")
+    assert query == "q=%2e%2e"  # the query is never touched
+    assert path.startswith("/") and "//" not in path
+    for segment in path.split("/"):
+        decoded = unquote(unquote(unquote(segment)))
+        assert decoded.split(";", 1)[0] not in (".", "..")
+    assert normalise_target(normal) == normal  # idempotent: what is sent is what was judged
+
+
+def test_a_path_that_leaves_its_route_is_refused() -> None:
+    routes = (
+        Route(name="stg", prefix="/stg", upstream="http://u", resource="s"),
+        Route(name="prod", prefix="/prod", upstream="http://u", resource="p"),
+    )
+    assert route_request(routes, "/stg/a/../b?x=1") == (routes[0], "/b?x=1")
+    assert route_request(routes, "//prod//v1") == (routes[1], "/v1")
+    for escape in ("/stg/../prod/v1", "/stg/%2e%2e/prod/v1", "/stg/..%2fprod/v1", "/.."):
+        with pytest.raises(PathRefused):
+            route_request(routes, escape)
