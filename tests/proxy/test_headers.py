@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import zlib
 from pathlib import Path
@@ -25,8 +26,10 @@ from interlock.proxy.http._action import (
     bound_header,
     classify_payload,
 )
+from interlock.proxy.http._config import BeforeHook
 from interlock.proxy.http._encodings import UnscannableEncoding, codings, decoder_for
 from interlock.proxy.http._headers import agent_token, prefer_wait, upstream_headers
+from interlock.proxy.http._hooks import PLAIN_TARGET, HookRefused, hook_body
 from interlock.proxy.http._routes import PathRefused, normalise_target, route_request
 
 ROUTES = [
@@ -230,3 +233,25 @@ def test_a_path_that_leaves_its_route_is_refused() -> None:
     for escape in ("/stg/../prod/v1", "/stg/%2e%2e/prod/v1", "/stg/..%2fprod/v1", "/.."):
         with pytest.raises(PathRefused):
             route_request(routes, escape)
+
+
+_TYPED = json.dumps(
+    {"query": "mutation S($id: String!) { snap(id: $id) }", "variables": {"id": "{target}"}}
+)
+_PASTED = json.dumps({"query": 'mutation { snap(id: "{target}") }'})
+
+
+@given(st.text(max_size=80))
+def test_a_hook_target_never_changes_the_hooks_document(target: str) -> None:
+    typed = BeforeHook("graphql:volumeDelete", "POST", "/g", _TYPED)
+    built = json.loads(hook_body(typed, target))
+    assert built == {"query": json.loads(_TYPED)["query"], "variables": {"id": target}}
+    pasted = BeforeHook("graphql:volumeDelete", "POST", "/g", _PASTED)
+    try:
+        body = json.loads(hook_body(pasted, target))
+    except HookRefused:
+        assert PLAIN_TARGET.fullmatch(target) is None
+        return
+    # only a plain identifier is pasted, so the document keeps its one field
+    assert body == {"query": f'mutation {{ snap(id: "{target}") }}'}
+    assert all(c.isalnum() or c in "._:-" for c in target) and target.isascii()
