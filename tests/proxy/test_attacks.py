@@ -374,6 +374,8 @@ def _compressed(path: str, plain: bytes) -> tuple[bytes, str]:
         return squeeze.compress(plain) + squeeze.flush(), "deflate"
     if path.startswith("/twice"):
         return gzip.compress(zlib.compress(plain)), "deflate, gzip"
+    if path.startswith("/transfer"):
+        return gzip.compress(plain), "transfer:gzip"
     return plain, "zstd"  # a coding the proxy cannot undo
 
 
@@ -391,9 +393,13 @@ class _Compressing(BaseHTTPRequestHandler):
         plain = f"you sent: {self.headers.get('Authorization', '')} -- ok\n".encode() * 50
         body, coding = _compressed(self.path, plain)
         self.send_response(200)
-        self.send_header("Content-Encoding", coding)
-        if self.path.endswith("/chunked"):
-            self.send_header("Transfer-Encoding", "chunked")
+        if coding.startswith("transfer:"):  # a transfer coding under chunked
+            self.send_header("Transfer-Encoding", coding.removeprefix("transfer:") + ", chunked")
+        else:
+            self.send_header("Content-Encoding", coding)
+            if self.path.endswith("/chunked"):
+                self.send_header("Transfer-Encoding", "chunked")
+        if "chunked" in self.path or coding.startswith("transfer:"):
             self.end_headers()
             for i in range(0, len(body), 7):  # the credential straddles chunks
                 piece = body[i : i + 7]
@@ -420,7 +426,15 @@ def compressing() -> Iterator[str]:
 
 @pytest.mark.parametrize(
     "path",
-    ["/gzip", "/gzip/chunked", "/gzip-multi", "/deflate", "/rawdeflate", "/twice/chunked"],
+    [
+        "/gzip",
+        "/gzip/chunked",
+        "/gzip-multi",
+        "/deflate",
+        "/rawdeflate",
+        "/twice/chunked",
+        "/transfer-gzip",
+    ],
 )
 @pytest.mark.parametrize("accept", ["gzip, deflate, br", "", "identity"])
 def test_a_compressed_echo_of_the_credential_is_masked(

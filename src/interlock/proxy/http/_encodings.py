@@ -48,10 +48,12 @@ class Decoder:
         return out
 
 
-def decoder_for(header: str | None) -> Decoder | None:
-    """A decoder for a `Content-Encoding` value, None when the body is not encoded; raises
-    `UnscannableEncoding` for a coding the proxy cannot undo."""
-    applied = codings(header)
+def decoder_for(header: str | None, transfer: str | None = None) -> Decoder | None:
+    """A decoder for a `Content-Encoding` value and the codings of `Transfer-Encoding`
+    besides `chunked` (which the HTTP client undoes itself, and nothing else: a
+    `Transfer-Encoding: gzip, chunked` body arrives compressed), None when the body is not
+    encoded; raises `UnscannableEncoding` for a coding the proxy cannot undo."""
+    applied = codings(header) + [c for c in codings(transfer) if c != "chunked"]
     if not applied:
         return None
     for coding in applied:

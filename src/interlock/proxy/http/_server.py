@@ -226,7 +226,10 @@ class HttpProxy:
         try:
             async with self._send(hook) as answer:
                 raw = await answer.read()
-                decoder = decoder_for(answer.headers.get("Content-Encoding"))
+                decoder = decoder_for(
+                    answer.headers.get("Content-Encoding"),
+                    answer.headers.get("Transfer-Encoding"),
+                )
                 if decoder is not None:
                     raw = decoder.feed(raw[:HOOK_TEXT_LIMIT]) + decoder.flush()
                 text = raw[:HOOK_TEXT_LIMIT].decode("utf-8", "replace")
@@ -261,7 +264,10 @@ class HttpProxy:
         try:
             async with self._send(upstream) as answer:
                 try:
-                    decoder = decoder_for(answer.headers.get("Content-Encoding"))
+                    decoder = decoder_for(
+                        answer.headers.get("Content-Encoding"),
+                        answer.headers.get("Transfer-Encoding"),
+                    )
                 except UnscannableEncoding as coding:
                     return None, exchange.upstream_unscannable(str(coding))
                 response = web.StreamResponse(status=answer.status, reason=answer.reason)
