@@ -56,7 +56,7 @@ _COMMAND_KEYS = frozenset({"action", "op", "operation", "cmd", "command", "do", 
 _COMMAND_HEADERS = ("x-amz-target", "soapaction")
 _GRAPHQL_WORDS = frozenset({"graphql", "gql"})
 # Headers some servers (IIS, Symfony, Zend) route by instead of the request line's path.
-_REWRITE_HEADERS = ("x-original-url", "x-rewrite-url")
+_REWRITE_HEADERS = frozenset({"x-original-url", "x-rewrite-url"})
 
 
 def classify(payload: object, depth: int) -> list[Action]:
@@ -65,8 +65,8 @@ def classify(payload: object, depth: int) -> list[Action]:
     request = parse_payload(payload)
     if isinstance(request, str):
         return [unknown_action(PROTOCOL, f"unreadable HTTP request: {request}")]
-    rewrite = next((h for h in _REWRITE_HEADERS if h in request.headers), None)
-    if rewrite is not None:
+    if not _REWRITE_HEADERS.isdisjoint(request.headers):
+        rewrite = min(_REWRITE_HEADERS.intersection(request.headers))
         why = f"{rewrite} makes some servers route the request to another path"
         return [unknown_action(PROTOCOL, why, f"{request.host}{request.path}")]
     if request.body_problem is not None and not _graphql_text(request):
@@ -325,7 +325,7 @@ def _graphql_payloads(request: Request, endpoint: bool) -> list[Any] | Action:
         payloads.append(request.body_text or "")  # unparseable: the classifier says unknown
     elif endpoint and body is not None and request.method not in _SAFE_METHODS:
         payloads.append(body)  # JSON that is not a GraphQL request: the classifier says so
-    if endpoint or payloads or _url_has_graphql(request):
+    if endpoint or payloads or (request.query and _url_has_graphql(request)):
         ambiguous = _ambiguous_graphql(request, payloads)
         if ambiguous is not None:
             return unknown_action("graphql", f"ambiguous GraphQL request: {ambiguous}")
