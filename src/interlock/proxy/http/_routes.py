@@ -15,6 +15,8 @@ from interlock.model import Decision
 from interlock.proxy.http._config import BeforeHook
 
 _SEPARATORS = re.compile(r"[/\\]")
+# Without one of these a path has no dot segment, doubled slash, encoding or backslash.
+_MAY_CHANGE = ("%", "//", "/.", "\\")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ def normalise_target(target: str) -> str:
     path, mark, query = target.partition("?")
     if not path.startswith("/"):
         raise PathRefused("the request target is not a path starting with '/'")
+    if not any(sign in path for sign in _MAY_CHANGE):
+        return target  # nothing a server would resolve: the common case, kept cheap
     if "\\" in path:
         raise PathRefused("the path contains a backslash, which servers read differently")
     out: list[str] = []
