@@ -38,6 +38,7 @@ from interlock.approvals._request import (
 from interlock.audit import AuditLog
 from interlock.home import Home
 from interlock.model import Agent, Decision, Human, Resource
+from interlock.redact import redact_value
 from interlock.state import (
     ApprovalStorage,
     ApprovalWrites,
@@ -451,7 +452,9 @@ def _new(
         resource=resource.name,
         environment=resource.environment,
         summary=summary[:500],
-        detail=decision.to_json(),
+        # Targets, details and reasons quote the agent's own input (its SQL, its URL):
+        # redacted before a human, the API or the console ever sees them.
+        detail=redact_value(decision.to_json()),
         approvers_needed=max(1, decision.approvers),
         source=source,
         decision_seq=decision_seq,

@@ -24,7 +24,9 @@ ca_file = ""                     # extra CA bundle for a private upstream
 operation = "graphql:volumeDelete"           # with a snapshot safeguard; failure refuses
 method = "POST"
 path = "/graphql/v2"
-body = '{"query": "mutation { volumeSnapshotCreate(volumeId: \\"{target}\\") { id } }"}'
+# "{target}" as a whole JSON value: the target goes in typed (see docs/proxy-http.md)
+body = '''{"query": "mutation S($id: String!) { volumeSnapshotCreate(volumeId: $id) { id } }",
+          "variables": {"id": "{target}"}}'''
 # export = "vault"                           # the answer (a backup download) is stored in
 #                                            # Interlock's vault; "pg:RESOURCE": a pg_dump
 # export_limit = 268435456                   # bytes the exported copy may hold

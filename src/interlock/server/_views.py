@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from interlock.approvals import ApprovalRequest
 from interlock.audit import AuditRecord
+from interlock.redact import redact_value
 
 if TYPE_CHECKING:
     from interlock.server._plane import ControlPlane
@@ -191,7 +192,9 @@ def approval_view(
         agent_wait_until_iso=iso(wait_until) if wait_until else "",
         confirm_target=confirm if view["status"] == "pending" else "",
     )
-    return view
+    # The agent wrote the targets, details and its stated reason: also requests stored
+    # before their detail was redacted are shown masked.
+    return dict(redact_value(view))
 
 
 PRODUCTION_NAMES = frozenset({"production", "prod"})

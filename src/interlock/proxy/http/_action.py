@@ -34,11 +34,14 @@ MAX_BODY_POLICY = "proxy-max-body"
 # Headers that change what a request does, so the classifier sees them.
 CLASSIFIED_HEADERS = (
     "content-type",
+    "content-encoding",
     "x-http-method-override",
     "x-http-method",
     "x-method-override",
     "x-amz-target",
     "soapaction",
+    "x-original-url",
+    "x-rewrite-url",
 )
 
 

@@ -20,12 +20,14 @@ import signal
 import ssl
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from interlock.enforce import ApprovalWaiter, Verdict
 from interlock.home import Home
@@ -33,6 +35,7 @@ from interlock.identity import AgentTokenRefused
 from interlock.model import Outcome
 from interlock.proxy.http import _commands as do
 from interlock.proxy.http._config import ProxyConfig
+from interlock.proxy.http._encodings import UnscannableEncoding, decoder_for
 from interlock.proxy.http._enforce import Enforcer
 from interlock.proxy.http._exchange import HOOK_TEXT_LIMIT, Exchange, RequestHead, Site
 from interlock.proxy.http._export import PG_PREFIX, ExportFailed
@@ -231,7 +234,9 @@ class HttpProxy:
         route = upstream.route
         return self._session.request(
             upstream.method,
-            route.upstream_url(upstream.target),
+            # Already normalised (`_routes.normalise_target`): sent exactly as it is, never
+            # requoted or re-resolved by the client.
+            URL(route.upstream_url(upstream.target), encoded=True),
             headers=list(upstream.headers),
             data=upstream.body if upstream.body else None,
             allow_redirects=False,
@@ -242,10 +247,19 @@ class HttpProxy:
     async def _call_hook(self, hook: do.UpstreamRequest) -> tuple[int, str]:
         try:
             async with self._send(hook) as answer:
-                text = (await answer.read())[:HOOK_TEXT_LIMIT].decode("utf-8", "replace")
+                raw = await answer.read()
+                decoder = decoder_for(
+                    answer.headers.get("Content-Encoding"),
+                    answer.headers.get("Transfer-Encoding"),
+                )
+                if decoder is not None:
+                    raw = decoder.feed(raw[:HOOK_TEXT_LIMIT]) + decoder.flush()
+                text = raw[:HOOK_TEXT_LIMIT].decode("utf-8", "replace")
                 return answer.status, text
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return 0, type(exc).__name__
+        except (UnscannableEncoding, zlib.error):
+            return 0, "an answer in an encoding the proxy cannot read"
 
     async def _export(self, command: do.CallHook) -> tuple[int, str, str]:
         """A before hook whose copy goes to Interlock's vault (`_export`): (status, text,
@@ -303,24 +317,41 @@ class HttpProxy:
         size = 0
         try:
             async with self._send(upstream) as answer:
+                try:
+                    decoder = decoder_for(
+                        answer.headers.get("Content-Encoding"),
+                        answer.headers.get("Transfer-Encoding"),
+                    )
+                except UnscannableEncoding as coding:
+                    return None, exchange.upstream_unscannable(str(coding))
                 response = web.StreamResponse(status=answer.status, reason=answer.reason)
                 raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
-                for name, value in downstream_headers(raw, route.credential):
+                decoded = decoder is not None
+                for name, value in downstream_headers(raw, route.credential, decoded=decoded):
                     response.headers.add(name, value)
                 length = answer.headers.get("Content-Length")
-                if length is not None and length.isdigit() and upstream.method != "HEAD":
+                if (
+                    length is not None
+                    and length.isdigit()
+                    and upstream.method != "HEAD"
+                    and not decoded
+                ):
                     response.content_length = int(length)
                 await response.prepare(request)
                 scrubber = CredentialScrubber(route.credential)
                 async for chunk in answer.content.iter_any():
                     size += len(chunk)
-                    await response.write(scrubber.feed(chunk))
-                tail = scrubber.flush()
+                    plain = decoder.feed(chunk) if decoder is not None else chunk
+                    if plain:
+                        await response.write(scrubber.feed(plain))
+                tail = scrubber.feed(decoder.flush()) if decoder is not None else b""
+                tail += scrubber.flush()
                 if tail:
                     await response.write(tail)
                 await response.write_eof()
                 status = answer.status
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except (aiohttp.ClientError, TimeoutError, OSError, zlib.error) as exc:
+            # a body that stops decoding midway is cut like one that stops arriving
             timed_out = isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError)
             responded = response is not None and response.prepared
             events = exchange.upstream_failed(timed_out, type(exc).__name__, responded)
