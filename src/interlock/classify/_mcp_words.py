@@ -118,7 +118,7 @@ DESTRUCTIVE_PAIRS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
 # (`deploy_worker` replaces production code; `list_deploys`, `get_deploy_status` read).
 DISRUPTIVE: frozenset[str] = word_set(
     "deploy redeploy rollout stop shutdown halt poweroff signal rebuild reimage void redact "
-    "regenerate undo evict rebase"
+    "regenerate undo evict rebase pause suspend"
 )
 
 
