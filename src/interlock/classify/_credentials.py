@@ -96,6 +96,7 @@ _SUBJECTS: frozenset[str] = frozenset(
         "ownership",
         "authorization",
         "authorizations",
+        "jit",
     }
 )
 

@@ -63,7 +63,8 @@ READ: frozenset[str] = word_set(
     logs blame tree dump export download estimate calculate calc compute convert translate
     render select exists has is wait sleep hover scroll screenshot capture plan think ask
     explore discover trace profile debug help version metrics details summary detail
-    recommend suggest tree outline schema usage quota aggregate top
+    recommend suggest tree outline schema usage quota aggregate top troubleshoot diagnose
+    scrape
     """
 )
 

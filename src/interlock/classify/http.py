@@ -292,12 +292,21 @@ def _generic_verdict(
     )
 
 
+# A last segment that stops a command in progress rather than running one.
+_CANCELS = frozenset({"cancel", "abort"})
+
+
 def _path_command(segments: Iterable[str], *, safe: bool) -> str | None:
     """A destructive command word in the path (`/cache/purge`, `/v1/resetDatabase`).
 
     For safe methods only a segment that starts with the verb and is short counts
-    (`GET /users/5/delete`), so `/docs/how-to-delete-your-account` stays a read.
+    (`GET /users/5/delete`), so `/docs/how-to-delete-your-account` stays a read. A path that
+    ends by cancelling names the command it stops, not one it runs (`/restore/cancel`,
+    `/_reindex/{id}/_cancel`).
     """
+    segments = list(segments)
+    if segments and _CANCELS.intersection(split_words(segments[-1])):
+        return None
     for segment in segments:
         words = split_words(segment)
         if safe:

@@ -4,10 +4,8 @@ Each tool is read the way a call to it is (`interlock.classify.mcp`: its name, i
 annotations, which only raise), and raised further by its description's words of loss.
 Tools whose arguments decide (carriers such as `execute_sql`) are left out, whatever their
 hints say: the call is judged when it is made (with the hints it carries, which raise). A
-name with no verb is left out too, unless the imported definition declares it read-only
-(`readOnlyHint: true`, or a description that starts with a read verb, and no
-`destructiveHint`, no word of loss in its description): the
-import is a human's choice of definition, so its declaration settles that unknown.
+name with no verb is left out too, unless its description starts with a read verb ("Fetch
+the DNS report…") and neither it nor an annotation says anything changes or is lost.
 """
 
 from __future__ import annotations
@@ -29,18 +27,19 @@ __all__ = ["from_mcp_tools"]
 GENERATOR = "interlock packs import mcp"
 
 
-def _declared_read(annotations: Mapping[str, object], description: str) -> bool:
-    """A tool with no verb in its name that the definition being imported declares
-    read-only, or describes with a read verb first (`dns_report`: "Fetch the DNS report…"),
-    and nothing declares or describes as changing or losing anything. Settled as a read in
-    the pack because a human chose to import this definition (a hint carried by a call at
-    run time still never lowers anything)."""
-    if annotations.get("destructiveHint") is True or documented_loss(description):
+def _described_read(annotations: Mapping[str, object], description: str) -> bool:
+    """A tool with no verb in its name whose description starts with a read verb
+    (`dns_report`: "Fetch the DNS Report for a zone"), with no word of loss in it and no
+    annotation saying it changes or destroys anything. The description is the name's
+    evidence in longer form, read once when a human imports the definition; an annotation
+    alone still never vouches (`readOnlyHint` only ever fails to raise)."""
+    if annotations.get("destructiveHint") is True or annotations.get("readOnlyHint") is False:
         return False
-    if annotations.get("readOnlyHint") is True:
-        return True
-    first = split_words(description.strip().split(" ", 1)[0]) if description.strip() else ()
-    return annotations.get("readOnlyHint") is not False and bool(first) and first[0] in READ
+    text = description.strip()
+    if not text or documented_loss(text):
+        return False
+    first = split_words(text.split(None, 1)[0])
+    return bool(first) and first[0] in READ
 
 
 def from_mcp_tools(result: Any, origin: Origin, servers: tuple[str, ...]) -> str:
@@ -64,8 +63,8 @@ def from_mcp_tools(result: Any, origin: Origin, servers: tuple[str, ...]) -> str
             continue  # it runs what it is given (`execute_sql`): judged per call
         verb = judge_tool(tool["name"], annotations)
         description = str(tool.get("description") or "")
-        if verb is Verb.UNKNOWN and _declared_read(annotations, description):
-            verb = Verb.READ  # `dns_report`, `port_forward`: no verb, declared read-only
+        if verb is Verb.UNKNOWN and _described_read(annotations, description):
+            verb = Verb.READ  # `dns_report`: no verb in the name, a read in its description
         if verb is Verb.UNKNOWN:
             continue  # its arguments decide: judged per call
         if verb in (Verb.WRITE, Verb.PRIVILEGE) and documented_loss(description):
