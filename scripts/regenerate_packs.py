@@ -100,7 +100,9 @@ GENERATED = (
 )
 
 
-def _mcp(fixture: str, pack: str, source: str, version: str, licence: str, *servers: str) -> Generated:
+def _mcp(
+    fixture: str, pack: str, source: str, version: str, licence: str, *servers: str
+) -> Generated:
     name = fixture.removesuffix(".tools.json")
     return Generated("mcp", fixture, pack, Origin(name, source, version, licence), servers=servers)
 

@@ -86,8 +86,10 @@ def _counted_events(
     return (
         first is Verb.READ
         and not _CONNECTIVES.intersection(words)
-        and all(word.endswith("s") and w.verb_of_word(word[:-1]) is Verb.DESTRUCTIVE
-                for word in destructive)
+        and all(
+            word.endswith("s") and w.verb_of_word(word[:-1]) is Verb.DESTRUCTIVE
+            for word in destructive
+        )
     )
 
 

@@ -81,6 +81,7 @@ DISRUPTIVE_IMPERATIVES: frozenset[str] = frozenset(
         "restore",
         "undo",
         "stop",
+        "rollback",
         "pause",
         "suspend",
         "signal",
