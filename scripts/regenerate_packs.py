@@ -175,6 +175,17 @@ GENERATED += (
         "*stripe*",
     ),
     _mcp(
+        "mcp-aws.tools.json",
+        "mcp_aws.toml",
+        "github.com/awslabs/mcp@100b55b6d92f731bc8d23486ce9efd5bbf90c606 src/{iam,ccapi,ecs,aws-api,"
+        "memcached,postgres,aws-support}-mcp-server",
+        "2026-08-21",
+        "Apache-2.0",
+        "awslabs.*",
+        "awslabs-*",
+        "*aws*",
+    ),
+    _mcp(
         "mcp-mongodb.tools.json",
         "mcp_mongodb.toml",
         "github.com/mongodb-js/mongodb-mcp-server@36a405e33817577f0c5a34d6d9479c0285fac5e4 "

@@ -49,7 +49,8 @@ WRITE: frozenset[str] = word_set(
     overwrite rollback revert promote start stop restart reboot resume pause suspend scale
     resize drain cordon uncordon vacuum compact expire record track annotate review rerun
     retry train upgrade backup snapshot format rewrite dismiss prioritize reprioritize hide
-    unhide acknowledge ack snooze reorder rank switch finalize prepare
+    unhide acknowledge ack snooze reorder rank switch finalize prepare incr decr touch cas quit
+    containerize
     """
 )
 
@@ -64,7 +65,7 @@ READ: frozenset[str] = word_set(
     render select exists has is wait sleep hover scroll screenshot capture plan think ask
     explore discover trace profile debug help version metrics details summary detail
     recommend suggest tree outline schema usage quota aggregate top troubleshoot diagnose
-    scrape
+    scrape simulate
     """
 )
 
