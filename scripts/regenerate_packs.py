@@ -177,8 +177,8 @@ GENERATED += (
     _mcp(
         "mcp-aws.tools.json",
         "mcp_aws.toml",
-        "github.com/awslabs/mcp@100b55b6d92f731bc8d23486ce9efd5bbf90c606 src/{iam,ccapi,ecs,aws-api,"
-        "memcached,postgres,aws-support}-mcp-server",
+        "github.com/awslabs/mcp@100b55b6d92f731bc8d23486ce9efd5bbf90c606 "
+        "src/{iam,ccapi,ecs,aws-api,memcached,postgres,aws-support}-mcp-server",
         "2026-08-21",
         "Apache-2.0",
         "awslabs.*",
