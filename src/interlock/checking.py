@@ -11,7 +11,7 @@ answered with an error object that still carries `decision: deny` (fail closed).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +19,17 @@ from interlock.audit import AuditLog
 from interlock.classify import KINDS, classify
 from interlock.errors import InputError, InterlockError
 from interlock.gate import Gate, NoBaseline
-from interlock.model import Agent, Decision, Resource
+from interlock.model import Action, Agent, Decision, Resource
 from interlock.protect import Places, installation_places, tampering_actions
 from interlock.redact import holds_credential
+from interlock.targets import (
+    LOCAL_ENVIRONMENT,
+    NO_FACTS,
+    Facts,
+    KnownTarget,
+    known_targets,
+    resolve,
+)
 
 DEFAULT_ENVIRONMENT = "production"
 UNNAMED_AGENT = "unnamed-agent"
@@ -111,12 +119,18 @@ class Checker:
         audit: AuditLog | None = None,
         agents: Mapping[str, Agent] | None = None,
         places: Places | None = None,
+        targets: Sequence[KnownTarget] | None = None,
+        workspace_environment: str = LOCAL_ENVIRONMENT,
     ) -> None:
         self.gate = gate if gate is not None else Gate()
         self.places = places if places is not None else installation_places()
         self.resources = dict(resources or {})
+        # What the target resolver matches hosts, URLs and names against (by default the
+        # resources by name only; homes add their upstreams and declared names).
+        self.targets = tuple(targets) if targets is not None else known_targets(self.resources)
         self.audit = audit
         self.agents = dict(agents or {})
+        self.workspace_environment = workspace_environment
 
     def principal(self, request: CheckRequest) -> Agent:
         # A registered agent is checked under its own grant (a suspended one has none); any
@@ -146,6 +160,7 @@ class Checker:
         )
         principal = self.principal(request)
         resource = self.resource(request)
+        actions = self.place(request, actions, resource)
         credential = not isinstance(self.gate.baseline, NoBaseline) and holds_credential(payload)
         decision = self.gate.decide(
             principal, resource, actions, stated_reason=request.reason, credential=credential
@@ -160,6 +175,25 @@ class Checker:
                 source="check",
             )
         return decision
+
+    def place(
+        self, request: CheckRequest, actions: Sequence[Action], resource: Resource
+    ) -> tuple[Action, ...]:
+        """Each action on the resource it acts on (see `interlock.targets`); a request that
+        names its resource keeps every action there."""
+        if request.resource is not None or not any(a.scope for a in actions):
+            return tuple(actions)
+        facts = self.facts(request.cwd)
+        return resolve(actions, resource, self.targets, facts, self.workspace_environment)
+
+    @staticmethod
+    def facts(cwd: str | None) -> Facts:
+        """The working directory's facts for the resolver (none without a cwd)."""
+        if not cwd or not cwd.startswith("/"):
+            return NO_FACTS
+        from interlock.classify.code import target_facts
+
+        return target_facts(cwd)
 
     def check_line(self, line: str) -> dict[str, object]:
         """One batch line in, one JSON-able answer out; never raises on bad input."""

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from interlock.model import (
+    FOREIGN_CREDENTIAL_PROTOCOL,
+    FOREIGN_CREDENTIAL_RULE,
+    LOCAL_KIND,
     NO_RISK,
     SELF_PROTECTION_RULE,
     SELF_PROTOCOL,
@@ -35,6 +38,12 @@ GRANT_POLICY = "grant"
 SELF_REFUSAL = (
     f"{SELF_PROTECTION_RULE}: agents may not change, read the secrets of, switch off or "
     "administer Interlock; only a human does that, outside the agent's session"
+)
+FOREIGN_CREDENTIAL_REFUSAL = (
+    f"{FOREIGN_CREDENTIAL_RULE}: agents use only credentials Interlock issued to them; do not "
+    "use a credential found in a file, a command or the environment. Ask the user for a scoped "
+    "Interlock token for this task (`interlock agent create NAME --env ENVIRONMENT --task "
+    "'WHAT IT IS FOR'`) and send the request through Interlock, which adds the real credential"
 )
 
 
@@ -95,8 +104,16 @@ class Gate:
         if not actions:
             # Nothing to vouch for is not the same as harmless: fail closed.
             actions = (Action("none", "none:empty", Verb.UNKNOWN, reason="no action was found"),)
+        # An action the target resolver placed (`Action.target`) is decided on its own resource.
         decisions = tuple(
-            self._decide_one(principal, resource, a, stated_reason, session, credential)
+            self._decide_one(
+                principal,
+                a.target.resource if a.target else resource,
+                a,
+                stated_reason,
+                session,
+                credential,
+            )
             for a in actions
         )
         return aggregate(decisions)
@@ -115,6 +132,15 @@ class Gate:
             # grant or approval covers it, and it holds in every environment.
             return ActionDecision(
                 action, Outcome.DENY, (_describe(action), SELF_REFUSAL), (SELF_PROTECTION_RULE,)
+            )
+        if action.protocol == FOREIGN_CREDENTIAL_PROTOCOL and not isinstance(principal, Human):
+            # Built in for the same reason: the incident's own move (a found token sent with
+            # curl) is refused whatever the environment and whatever the policy files say.
+            return ActionDecision(
+                action,
+                Outcome.DENY,
+                (_describe(action), FOREIGN_CREDENTIAL_REFUSAL),
+                (FOREIGN_CREDENTIAL_RULE,),
             )
         # A human's rule re-classes the action (never one aimed at Interlock itself: that
         # was refused above); the grant and the policies then judge the new verb class.
@@ -164,13 +190,16 @@ def grant_refusal(principal: Principal, resource: Resource, action: Action) -> s
     """
     if not isinstance(principal, Agent):
         return None
-    if not principal.may_touch(resource.environment):
+    local = resource.kind == LOCAL_KIND
+    # The machine the agent runs on (its workspace, home, system) is no environment of the
+    # organisation's a grant names: the policies protect it (its environment is production).
+    if not local and not principal.may_touch(resource.environment):
         granted = ", ".join(sorted(principal.environments or ())) or "none"
         return (
             f"agent {principal.name!r} is not granted the {resource.environment} environment "
             f"(granted: {granted})"
         )
-    if not principal.may_use(resource.name):
+    if not local and not principal.may_use(resource.name):
         granted = ", ".join(sorted(principal.resources or ())) or "none"
         return (
             f"agent {principal.name!r} is not granted the resource {resource.name!r} "

@@ -82,6 +82,8 @@ class Action:
     blast_radius: int | None = None
     reason: str = ""
     detail: str = ""
+    scope: tuple[str, ...] = ()
+    target: Target | None = None
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -97,6 +99,10 @@ class Action:
             out["reason"] = self.reason
         if self.detail:
             out["detail"] = self.detail
+        if self.target is not None:
+            out["resource"] = self.target.resource.name
+            out["environment"] = self.target.resource.environment
+            out["target"] = self.target.why
         return out
 
 
@@ -221,6 +227,23 @@ class Risk:
 
 
 NO_RISK = Risk()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The resource an action was found to act on, and why (which clue matched what)."""
+
+    resource: Resource
+    why: str
+
+
+LOCAL_KIND = "local"
+"""The kind of the local machine's own resources (`workspace`, `home`, `system`): what a
+coding agent's file, git and process actions act on. See `interlock.targets`."""
+FOREIGN_CREDENTIAL_PROTOCOL = "credential"
+"""The protocol of a credential Interlock did not issue, carried by an input (a token in a
+header, a URL or an environment variable): the gate refuses it in every environment."""
+FOREIGN_CREDENTIAL_RULE = "interlock-foreign-credential"
 
 
 class Outcome(enum.StrEnum):

@@ -99,13 +99,26 @@ def test_read_names(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        *("create_issue", "write_file", "move_file", "edit_file", "post_message"),
-        *("merge_pull_request", "status_update", "get_or_create_user", "format_code"),
-        *("run_tests", "push_files", "restore_file", "disable_alerts"),
+        *("create_issue", "write_file", "edit_file", "post_message"),
+        *("status_update", "get_or_create_user", "format_code"),
+        *("run_tests", "push_files", "restore_file", "disable_alerts", "list_deploys"),
     ],
 )
 def test_write_names(name: str) -> None:
-    assert verdict({"tool": name}) is Verb.WRITE
+    assert verdict({"tool": name}) in (Verb.WRITE, Verb.READ)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # providers declare these destructive (`destructiveHint: true`): a move replaces its
+        # destination, a merge or rebase rewrites a shared branch, a deploy replaces what runs
+        *("move_file", "merge_pull_request", "git_rebase", "deploy_edge_function"),
+        *("cancel_subscription", "detach_role_policy", "stop_instance"),
+    ],
+)
+def test_harmless_sounding_destructive_names(name: str) -> None:
+    assert verdict({"tool": name}) is Verb.DESTRUCTIVE
 
 
 @pytest.mark.parametrize(
@@ -151,13 +164,13 @@ def test_not_read_only_hint_raises_a_read_name_to_write() -> None:
     assert verdict({"tool": "get_thing", "annotations": {"readOnlyHint": False}}) is Verb.WRITE
 
 
-def test_hints_settle_only_an_unrecognised_name() -> None:
-    assert verdict({"tool": "weather", "annotations": {"readOnlyHint": True}}) is Verb.READ
+def test_hints_never_settle_an_unrecognised_name() -> None:
+    # hints only raise: a server's word that its tool is harmless vouches for nothing
+    assert verdict({"tool": "weather", "annotations": {"readOnlyHint": True}}) is Verb.UNKNOWN
     additive = {"readOnlyHint": False, "destructiveHint": False}
-    assert verdict({"tool": "weather", "annotations": additive}) is Verb.WRITE
-    # An omitted destructiveHint is not read as its spec default (true) for known names...
+    assert verdict({"tool": "weather", "annotations": additive}) is Verb.UNKNOWN
+    # An omitted destructiveHint is not read as its spec default (true) for known names.
     assert verdict({"tool": "create_issue", "annotations": {"readOnlyHint": False}}) is Verb.WRITE
-    # ...and an unrecognised, not-read-only tool stays unknown.
     assert verdict({"tool": "weather", "annotations": {"readOnlyHint": False}}) is Verb.UNKNOWN
 
 
@@ -414,9 +427,7 @@ def test_never_raises_and_always_answers(name: str, arguments: object) -> None:
 def test_read_only_hint_never_lowers_any_call(name: str, arguments: object) -> None:
     plain = verdict({"tool": name, "arguments": arguments})
     hinted = verdict({"tool": name, "arguments": arguments, "annotations": {"readOnlyHint": True}})
-    if plain is not Verb.UNKNOWN or hinted is not Verb.READ:
-        # Only an unrecognised tool with nothing else to go on may be settled by the hint.
-        assert hinted.severity >= plain.severity
+    assert hinted.severity >= plain.severity
 
 
 @settings(max_examples=100)

@@ -55,13 +55,17 @@ def scratch() -> Iterator[psycopg.Connection]:
 
 
 def _ordinary() -> st.SearchStrategy[str]:
+    # Only columns whose values the table holds in every combination: a predicate on the key
+    # (`id = 3`) picks one row whose other values are a coincidence of the data, so a
+    # combination such as `NOT (a IS NOT NULL AND id = 3)` held for every row of this table
+    # without holding for every table.
     comparison = st.builds(
         lambda op, c: f"a {op} {c}", st.sampled_from(["=", "<>", "<", ">", "<=", ">="]), _CONSTANTS
     )
     return st.one_of(
         comparison,
         st.sampled_from(
-            ["a IS NULL", "a IS NOT NULL", "b = 'x'", "b <> 'x'", "b IS NULL", "c = 1", "id = 3"]
+            ["a IS NULL", "a IS NOT NULL", "b = 'x'", "b <> 'x'", "b IS NULL", "c = 1", "c <> 2"]
         ),
         st.builds(lambda c, d: f"a BETWEEN {min(c, d)} AND {max(c, d)}", _CONSTANTS, _CONSTANTS),
     )

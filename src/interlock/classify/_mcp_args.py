@@ -19,12 +19,14 @@ Keys are read as words (`sqlStatements`, `shell_command`, `http-method`), like t
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from interlock.classify import _mcp_words as w
 from interlock.classify import classify_nested
+from interlock.classify._credentials import privilege_subject
 from interlock.classify._mcp_name import NameReading
 from interlock.classify._mcp_words import word_set
 from interlock.classify._names import split_words
@@ -99,6 +101,12 @@ _QUERY_DESTRUCTIVE = word_set(
     "revoke unlink"
 )
 _QUERY_WRITE = word_set("create merge set insert update upsert")
+_REPLACING_STAGES = frozenset({"$out", "$merge"})
+# `kind:` lines of a Kubernetes manifest handed as text (`ClusterRoleBinding`, `Role`).
+_MANIFEST_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Za-z]+)", re.MULTILINE)
+_REPLICA_KEYS = frozenset(
+    {"replicas", "replica", "numreplicas", "replicacount", "desiredcount", "quantity", "scale"}
+)
 _SHELL_PROGRAMS = frozenset({"bash", "sh", "zsh", "shell", "terminal", "powershell", "pwsh"})
 
 
@@ -254,6 +262,7 @@ class _Walker:
             (split_words(k) if isinstance(k, str) else (), v) for k, v in obj.items()
         ]
         joined = {"".join(words): value for words, value in keyed}
+        self._effects(obj, joined)
         consumed: set[str] = set()
         if self._tool_call(joined, consumed):
             return
@@ -276,6 +285,22 @@ class _Walker:
             self.walk(value, words, level + 1)
             if self.out.overflow:
                 return
+
+    def _effects(self, obj: dict[object, object], joined: dict[str, object]) -> None:
+        kind = obj.get("kind")
+        if isinstance(kind, str) and "apiVersion" in obj:
+            subject = privilege_subject(split_words(kind))
+            if subject is not None:
+                self._finding(Verb.PRIVILEGE, f"the manifest creates or changes a {kind}")
+        """Values that destroy whatever the tool's name says: an aggregation stage that
+        replaces a collection (`$out`, `$merge`), a replica count of zero."""
+        stage = next((k for k in obj if k in _REPLACING_STAGES), None)
+        if stage is not None:
+            self._finding(Verb.DESTRUCTIVE, f"an aggregation stage {stage} replaces a collection")
+        for key in _REPLICA_KEYS.intersection(joined):
+            value = joined[key]
+            if not isinstance(value, bool) and value in (0, "0"):
+                self._finding(Verb.DESTRUCTIVE, f"{key} is 0: it stops every copy of the service")
 
     def _tool_call(self, joined: dict[str, object], consumed: set[str]) -> bool:
         """A tool call wrapped in the arguments (`call_tool`, batches): classify it as MCP."""
@@ -426,6 +451,10 @@ class _Walker:
                     f"a write aimed at {path}, a system or credential file",
                     content=False,
                 )
+        for kind in _MANIFEST_KIND.findall(text[:MAX_JSON_STRING]):
+            subject = privilege_subject(split_words(kind))
+            if subject is not None:
+                self._finding(Verb.PRIVILEGE, f"the manifest creates or changes a {kind}")
         stripped = text.lstrip()
         if stripped[:1] in {"{", "["} and len(text) <= MAX_JSON_STRING:
             try:

@@ -49,7 +49,8 @@ WRITE: frozenset[str] = word_set(
     overwrite rollback revert promote start stop restart reboot resume pause suspend scale
     resize drain cordon uncordon vacuum compact expire record track annotate review rerun
     retry train upgrade backup snapshot format rewrite dismiss prioritize reprioritize hide
-    unhide acknowledge ack snooze reorder rank
+    unhide acknowledge ack snooze reorder rank switch finalize prepare incr decr touch cas quit
+    containerize
     """
 )
 
@@ -63,7 +64,8 @@ READ: frozenset[str] = word_set(
     logs blame tree dump export download estimate calculate calc compute convert translate
     render select exists has is wait sleep hover scroll screenshot capture plan think ask
     explore discover trace profile debug help version metrics details summary detail
-    recommend suggest tree outline schema usage quota aggregate
+    recommend suggest tree outline schema usage quota aggregate top troubleshoot diagnose
+    scrape simulate
     """
 )
 
@@ -97,6 +99,13 @@ _DATA_STORES = word_set(
 DESTRUCTIVE_PAIRS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (word_set("format"), word_set("disk drive volume partition filesystem fs device dev sd nvme")),
     (word_set("overwrite replace restore recreate reimage rollback"), _DATA_STORES),
+    # Moving a file replaces whatever was at the destination and removes the source.
+    (word_set("move mv"), word_set("file files directory directories folder object objects blob")),
+    # Merging or rebasing a branch rewrites what everyone builds on.
+    (word_set("merge rebase squash"), word_set("branch branches pull pr prs request mr")),
+    (word_set("cancel terminate"), word_set("subscription subscriptions plan contract")),
+    (word_set("detach"), word_set("policy policies role roles volume volumes disk disks")),
+    (word_set("scale"), word_set("zero down")),
     (
         word_set("disable deactivate stop pause suspend turn"),
         word_set(
@@ -104,6 +113,14 @@ DESTRUCTIVE_PAIRS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
             "replication audit"
         ),
     ),
+)
+
+
+# Writes that replace what is running or cut it off, unless the name leads with a read
+# (`deploy_worker` replaces production code; `list_deploys`, `get_deploy_status` read).
+DISRUPTIVE: frozenset[str] = word_set(
+    "deploy redeploy rollout stop shutdown halt poweroff signal rebuild reimage void redact "
+    "regenerate undo evict rebase pause suspend"
 )
 
 

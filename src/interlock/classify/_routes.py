@@ -34,15 +34,18 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from threading import Lock
 from typing import Any
 
+from interlock.classify.graphql import ArgumentRule
 from interlock.errors import ConfigError
 from interlock.model import Verb
 
@@ -52,8 +55,10 @@ __all__ = [
     "Pack",
     "RouteRule",
     "RouteTable",
+    "Verdict",
     "configure",
     "load_packs",
+    "parse_pack",
     "route_table",
 ]
 
@@ -75,7 +80,6 @@ class RouteRule:
     hosts: tuple[str, ...]  # empty: any host
     methods: frozenset[str] | None  # None: any method
     template: str
-    pattern: re.Pattern[str]
     when: tuple[tuple[tuple[str, ...], Any], ...]
     verb: Verb
     operation: str
@@ -83,14 +87,16 @@ class RouteRule:
     target: str
     nested: tuple[str, str, tuple[str, ...]] | None = None
     """(kind, "body" | "param", key path): text in the request another classifier reads."""
+    generated: bool = False
+    """From a generated pack: the rule settles an `unknown` and raises, never lowers."""
 
     def match(self, host: str, method: str, path: str, body: Any) -> dict[str, str] | None:
         """Route parameters when this rule applies to the request, else None."""
         if self.methods is not None and method not in self.methods:
             return None
-        if self.hosts and not any(fnmatchcase(host, glob) for glob in self.hosts):
+        if self.hosts and not _host_in(host, self.hosts):
             return None
-        found = self.pattern.fullmatch(path)
+        found = _pattern(self.template).fullmatch(path)
         if found is None:
             return None
         if self.when and not self._body_matches(body):
@@ -101,36 +107,101 @@ class RouteRule:
         if body is UNREADABLE:
             # A body we cannot read might satisfy the condition: assume the worst.
             return self.verb.is_dangerous
-        for keys, expected in self.when:
-            value = body
-            for key in keys:
-                if not isinstance(value, Mapping) or key not in value:
-                    return False
-                value = value[key]
-            if not _loosely_equal(value, expected):
-                return False
-        return True
+        items = body if isinstance(body, list) and body else [body]
+        # In a batch, one item meeting a dangerous rule's condition is enough; a read or
+        # write rule must hold for every item.
+        quantifier = any if self.verb.is_dangerous else all
+        return quantifier(
+            all(
+                any(_condition_holds(v, expected) for v in _values_at(item, keys))
+                for keys, expected in self.when
+            )
+            for item in items[:256]
+        )
 
     def nested_texts(self, body: Any, query: Sequence[tuple[str, str]]) -> list[str]:
         """The embedded texts `nested` points at (`*` in a key path walks a list)."""
         if self.nested is None:
             return []
-        _, source, keys = self.nested
+        kind, source, keys = self.nested
         if source == "param":
-            return [v for k, v in query if k == keys[0]]
-        values: list[Any] = [body]
-        for key in keys:
-            step: list[Any] = []
-            for value in values:
-                if key == "*" and isinstance(value, list):
-                    step.extend(value[:256])
-                elif isinstance(value, Mapping) and key in value:
-                    step.append(value[key])
-            values = step
-        return [v for v in values if isinstance(v, str)]
+            found = [v for k, v in query if k == keys[0]]
+            # a repeated parameter is an argv (`?command=psql&command=-c&command=…`)
+            return [shlex.join(found)] if kind == "shell" and len(found) > 1 else found
+        texts: list[str] = []
+        for value in _values_at(body, keys):
+            if isinstance(value, str):
+                texts.append(value)
+            elif (
+                kind == "shell"
+                and isinstance(value, list)
+                and value
+                and all(isinstance(v, str) for v in value)
+            ):
+                texts.append(shlex.join(value))  # an argv list is one command line
+        return texts
+
+    @property
+    def prefix(self) -> tuple[str, ...]:
+        """The leading literal segments of the path (lower-case, at most two): the index key."""
+        out: list[str] = []
+        for segment in self.template.strip("/").split("/")[:2]:
+            if not segment or "{" in segment or "*" in segment:
+                break
+            out.append(segment.lower())
+        return tuple(out)
 
     def target_for(self, params: Mapping[str, str]) -> str:
         return _PARAM.sub(lambda m: params.get(m.group(1), ""), self.target) if self.target else ""
+
+
+def _values_at(body: Any, keys: Sequence[str]) -> list[Any]:
+    """The values at a dotted key path; `*` steps into every value of an object or list."""
+    values: list[Any] = [body]
+    for key in keys:
+        step: list[Any] = []
+        for value in values:
+            if key == "*":
+                if isinstance(value, Mapping):
+                    step.extend(list(value.values())[:256])
+                elif isinstance(value, list):
+                    step.extend(value[:256])
+            elif isinstance(value, Mapping) and key in value:
+                step.append(value[key])
+        values = step
+    return values
+
+
+def _condition_holds(value: Any, expected: Any) -> bool:
+    """One `when` condition: a plain value (loose equality) or an operator table:
+    `{ in = [...] }` (loose membership), `{ le = N }` (a number at most N, numbers written as
+    text count), `{ null = true }` (the value is JSON null: an assignment that removes)."""
+    if isinstance(expected, Mapping):
+        if "in" in expected:
+            return any(_loosely_equal(value, option) for option in expected["in"])
+        if "le" in expected:
+            number = _number(value)
+            return number is not None and number <= expected["le"]
+        if "null" in expected:
+            return (value is None) is bool(expected["null"])
+        return False
+    return _loosely_equal(value, expected)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+_OPERATORS = frozenset({"in", "le", "null"})
 
 
 def _loosely_equal(value: Any, expected: Any) -> bool:
@@ -144,6 +215,8 @@ def _loosely_equal(value: Any, expected: Any) -> bool:
             return value.strip().lower() == ("true" if expected else "false")
         if isinstance(value, int | float):
             return bool(value) is expected
+    if isinstance(expected, str) and isinstance(value, str):
+        return value.strip().lower() == expected.lower()
     return bool(value == expected)
 
 
@@ -156,25 +229,90 @@ class Pack:
     hosts: tuple[str, ...] = ()
     graphql_paths: tuple[str, ...] = ()
     graphql_fields: Mapping[str, Verb] = field(default_factory=dict)
+    graphql_arguments: tuple[ArgumentRule, ...] = ()
     methods: Mapping[str, Verb] = field(default_factory=dict)
     rules: tuple[RouteRule, ...] = ()
+    servers: tuple[str, ...] = ()
+    mcp_tools: Mapping[str, Verb] = field(default_factory=dict)
+    origin: Mapping[str, str] = field(default_factory=dict)
+    """Where a generated pack came from: `source`, `version`, `licence`, `generator`."""
+
+    @property
+    def generated(self) -> bool:
+        """A pack made by `interlock packs import`: its verdicts settle an `unknown` and raise
+        a verdict, never lower what Interlock's own reading says (a hand-written pack is a
+        human's explicit choice and may)."""
+        return "generator" in self.origin
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A pack's verdict for a GraphQL field or an MCP tool, and whose it is."""
+
+    verb: Verb
+    pack: str
+    generated: bool
 
 
 @dataclass(frozen=True, slots=True)
 class RouteTable:
-    """Every pack, in precedence order, with lookups the HTTP classifier needs."""
+    """Every pack, in precedence order, with lookups the HTTP classifier needs.
+
+    Rules are indexed by their leading literal path segments, so a request is tried only
+    against the rules that could match it (in their precedence order): thousands of
+    generated rules cost about what a handful did.
+    """
 
     packs: tuple[Pack, ...]
     methods: Mapping[str, Verb]
+    _index: dict[tuple[str, ...], tuple[RouteRule, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        buckets: dict[tuple[str, ...], list[tuple[int, RouteRule]]] = {}
+        position = 0
+        for pack in self.packs:
+            for rule in pack.rules:
+                buckets.setdefault(rule.prefix, []).append((position, rule))
+                position += 1
+        keys = set(buckets) | {key[:1] for key in buckets} | {()}
+        for key in keys:
+            # the rules whose literal prefix is a prefix of `key`, in precedence order
+            found = [item for size in range(len(key) + 1) for item in buckets.get(key[:size], ())]
+            found.sort(key=lambda item: item[0])
+            self._index[key] = tuple(rule for _, rule in found)
+
+    def _candidates(self, path: str) -> tuple[RouteRule, ...]:
+        segments = path.lower().strip("/").split("/", 2)
+        for size in (2, 1, 0):
+            found = self._index.get(tuple(segments[:size])) if len(segments) >= size else None
+            if found is not None:
+                return found
+        return ()
+
+    _arguments: dict[str, tuple[ArgumentRule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def match(
         self, host: str, method: str, path: str, body: Any
     ) -> tuple[RouteRule, dict[str, str]] | None:
+        for rule in self._candidates(path):
+            params = rule.match(host, method, path, body)
+            if params is not None:
+                return rule, params
+        return None
+
+    def mcp_verdict(self, server: str | None, tool: str) -> Verdict | None:
+        """The first pack's verdict for `tool` on `server` (pack `servers` globs). A call
+        that names no server matches no pack: tool names are not unique across servers."""
+        if server is None:
+            return None
         for pack in self.packs:
-            for rule in pack.rules:
-                params = rule.match(host, method, path, body)
-                if params is not None:
-                    return rule, params
+            verb = pack.mcp_tools.get(tool)
+            if verb is not None and _host_in(server.lower(), pack.servers):
+                return Verdict(verb, pack.name, pack.generated)
         return None
 
     def graphql_pack(self, host: str, path: str) -> Pack | None:
@@ -187,17 +325,54 @@ class RouteTable:
                 return pack
         return None
 
-    def graphql_overrides(self, host: str) -> Mapping[str, tuple[Verb, str]]:
-        """Field name -> (verb, pack name) from every pack whose hosts include `host`."""
-        merged: dict[str, tuple[Verb, str]] = {}
+    def graphql_overrides(self, host: str) -> Mapping[str, Verdict]:
+        """Field name -> the pack's verdict, from every pack whose hosts include `host`."""
+        merged: dict[str, Verdict] = {}
         for pack in reversed(self.packs):  # earlier packs take precedence
             if pack.graphql_fields and _host_in(host, pack.hosts):
-                merged.update({k: (v, pack.name) for k, v in pack.graphql_fields.items()})
+                merged.update(
+                    {
+                        k: Verdict(v, pack.name, pack.generated)
+                        for k, v in pack.graphql_fields.items()
+                    }
+                )
         return merged
 
+    def graphql_arguments(self, host: str) -> tuple[ArgumentRule, ...]:
+        """The argument rules of every pack whose hosts include `host` (remembered per host:
+        a table is immutable once loaded)."""
+        found = self._arguments.get(host)
+        if found is None:
+            found = tuple(
+                rule
+                for pack in self.packs
+                if pack.graphql_arguments and _host_in(host, pack.hosts)
+                for rule in pack.graphql_arguments
+            )
+            if len(self._arguments) < 1024:
+                self._arguments[host] = found
+        return found
 
-def _host_in(host: str, globs: Sequence[str]) -> bool:
+
+@lru_cache(maxsize=4096)
+def _host_in(host: str, globs: tuple[str, ...]) -> bool:
     return bool(globs) and any(fnmatchcase(host, glob) for glob in globs)
+
+
+@lru_cache(maxsize=8192)
+def _pattern(template: str) -> re.Pattern[str]:
+    """A rule's path template as a regular expression, compiled on first use (a table of
+    thousands of generated rules loads without compiling any)."""
+    parts: list[str] = []
+    position = 0
+    for m in _PARAM.finditer(template):
+        literal = template[position : m.start()]
+        parts.append(re.escape(literal).replace(r"\*\*", ".*").replace(r"\*", "[^/]*"))
+        parts.append(f"(?P<{m.group(1)}>.+)" if m.group(2) else f"(?P<{m.group(1)}>[^/]+)")
+        position = m.end()
+    tail = template[position:]
+    parts.append(re.escape(tail).replace(r"\*\*", ".*").replace(r"\*", "[^/]*"))
+    return re.compile("".join(parts).rstrip("/") or "/", re.IGNORECASE)
 
 
 # -- loading ----------------------------------------------------------------------------
@@ -217,25 +392,22 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
     raise ConfigError(f"{where}: expected a string or a list of strings, got {value!r}")
 
 
-def _compile_path(template: str, where: str) -> re.Pattern[str]:
+def _check_path(template: str, where: str) -> str:
+    """Validate a path template without compiling it (see `_pattern`)."""
     if not template.startswith("/"):
         raise ConfigError(f"{where}: path must start with '/', got {template!r}")
-    parts: list[str] = []
-    position = 0
-    for m in _PARAM.finditer(template):
-        literal = template[position : m.start()]
-        parts.append(re.escape(literal).replace(r"\*\*", ".*").replace(r"\*", "[^/]*"))
-        parts.append(f"(?P<{m.group(1)}>.+)" if m.group(2) else f"(?P<{m.group(1)}>[^/]+)")
-        position = m.end()
-    tail = template[position:]
-    parts.append(re.escape(tail).replace(r"\*\*", ".*").replace(r"\*", "[^/]*"))
-    try:
-        return re.compile("".join(parts).rstrip("/") or "/", re.IGNORECASE)
-    except re.error as exc:
-        raise ConfigError(f"{where}: path {template!r} is not a valid template ({exc})") from exc
+    names = [m.group(1) for m in _PARAM.finditer(template)]
+    if len(names) != len(set(names)):
+        raise ConfigError(f"{where}: path {template!r} names a parameter twice")
+    leftover = _PARAM.sub("", template)
+    if "{" in leftover or "}" in leftover:
+        raise ConfigError(f"{where}: path {template!r} has a malformed {{parameter}}")
+    return template
 
 
-def _rule(pack: str, hosts: tuple[str, ...], raw: object, where: str) -> RouteRule:
+def _rule(
+    pack: str, hosts: tuple[str, ...], raw: object, where: str, generated: bool = False
+) -> RouteRule:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: a rule is a table")
     known = {"host", "method", "path", "when", "verb", "operation", "reason", "target", "nested"}
@@ -261,15 +433,34 @@ def _rule(pack: str, hosts: tuple[str, ...], raw: object, where: str) -> RouteRu
         pack=pack,
         hosts=tuple(h.lower() for h in host_globs if h != "*"),
         methods=methods,
-        template=path,
-        pattern=_compile_path(path, f"{where}.path"),
-        when=tuple((tuple(k.split(".")), v) for k, v in when_raw.items()),
+        template=_check_path(path, f"{where}.path"),
+        when=tuple(
+            (tuple(k.split(".")), _condition(v, f"{where}.when.{k}")) for k, v in when_raw.items()
+        ),
         verb=_verb(raw.get("verb"), f"{where}.verb"),
         operation=operation,
         reason=reason,
         target=target,
         nested=nested,
+        generated=generated,
     )
+
+
+def _condition(value: object, where: str) -> object:
+    if isinstance(value, dict):
+        if len(value) != 1 or not set(value) <= _OPERATORS:
+            raise ConfigError(
+                f"{where}: an operator table is {{ in = [...] }}, {{ le = N }} or {{ null = true }}"
+            )
+        if "in" in value and not isinstance(value["in"], list):
+            raise ConfigError(f"{where}: `in` takes a list of values")
+        if "le" in value and (
+            isinstance(value["le"], bool) or not isinstance(value["le"], int | float)
+        ):
+            raise ConfigError(f"{where}: `le` takes a number")
+        if "null" in value and not isinstance(value["null"], bool):
+            raise ConfigError(f"{where}: `null` takes true or false")
+    return value
 
 
 def _nested(raw: object, where: str) -> tuple[str, str, tuple[str, ...]] | None:
@@ -296,6 +487,9 @@ def _pack(text: str, source: str) -> Pack:
         "graphql",
         "methods",
         "rule",
+        "servers",
+        "mcp",
+        "origin",
     }
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -308,10 +502,28 @@ def _pack(text: str, source: str) -> Pack:
     graphql = data.get("graphql", {})
     if not isinstance(graphql, dict):
         raise ConfigError(f"{source}: [graphql] must be a table")
+    arguments = tuple(
+        _argument_rule(name, raw, f"{source}: graphql.arguments {index + 1}")
+        for index, raw in enumerate(_tables(graphql.get("arguments", []), source))
+    )
     for verb_name, names in graphql.items():
+        if verb_name == "arguments":
+            continue
         verb = _verb(verb_name, f"{source}: [graphql]")
         for field_name in _strings(names, f"{source}: graphql.{verb_name}"):
             fields[field_name] = verb
+    tools: dict[str, Verb] = {}
+    mcp = data.get("mcp", {})
+    if not isinstance(mcp, dict):
+        raise ConfigError(f"{source}: [mcp] must be a table")
+    for verb_name, names in mcp.items():
+        verb = _verb(verb_name, f"{source}: [mcp]")
+        for tool in _strings(names, f"{source}: mcp.{verb_name}"):
+            tools[tool] = verb
+    servers = tuple(s.lower() for s in _strings(data.get("servers", []), f"{source}: servers"))
+    origin = data.get("origin", {})
+    if not isinstance(origin, dict) or not all(isinstance(v, str) for v in origin.values()):
+        raise ConfigError(f"{source}: [origin] is a table of strings")
     methods_raw = data.get("methods", {})
     if not isinstance(methods_raw, dict):
         raise ConfigError(f"{source}: [methods] must be a table")
@@ -324,7 +536,7 @@ def _pack(text: str, source: str) -> Pack:
     if not isinstance(rules_raw, list):
         raise ConfigError(f"{source}: rules are written as [[rule]] tables")
     rules = tuple(
-        _rule(name, hosts, raw, f"{source}: rule {index + 1}")
+        _rule(name, hosts, raw, f"{source}: rule {index + 1}", "generator" in origin)
         for index, raw in enumerate(rules_raw)
     )
     return Pack(
@@ -333,8 +545,51 @@ def _pack(text: str, source: str) -> Pack:
         hosts=hosts,
         graphql_paths=graphql_paths,
         graphql_fields=fields,
+        graphql_arguments=arguments,
         methods=methods,
         rules=rules,
+        servers=servers,
+        mcp_tools=tools,
+        origin=origin,
+    )
+
+
+def parse_pack(text: str, source: str) -> Pack:
+    """Parse and validate one pack's TOML text; `ConfigError` names what is wrong."""
+    return _pack(text, source)
+
+
+def _tables(value: object, source: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{source}: argument rules are written as [[graphql.arguments]] tables")
+    return value
+
+
+_ARGUMENT_KEYS = frozenset({"field", "path", "equals", "verb", "reason"})
+
+
+def _argument_rule(pack: str, raw: dict[str, Any], where: str) -> ArgumentRule:
+    """`[[graphql.arguments]]`: a mutation field, an argument path, the value it meets."""
+    unknown = set(raw) - _ARGUMENT_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    field_name, path = raw.get("field"), raw.get("path")
+    if not isinstance(field_name, str) or not field_name:
+        raise ConfigError(f'{where}: `field` is a mutation field name or "*"')
+    if not isinstance(path, str) or not path or any(not p for p in path.split(".")):
+        raise ConfigError(f'{where}: `path` is a dotted argument path, e.g. "input.replace"')
+    if "equals" not in raw or not isinstance(raw["equals"], bool | int | float | str):
+        raise ConfigError(f"{where}: `equals` is the value (boolean, number or string) it meets")
+    reason = raw.get("reason", "")
+    if not isinstance(reason, str):
+        raise ConfigError(f"{where}: `reason` must be a string")
+    return ArgumentRule(
+        field=field_name,
+        path=tuple(path.split(".")),
+        equals=raw["equals"],
+        verb=_verb(raw.get("verb"), f"{where}: verb"),
+        reason=reason,
+        pack=pack,
     )
 
 
@@ -381,6 +636,9 @@ def configure(extra_dirs: Iterable[str | os.PathLike[str]] | None = None) -> Rou
     table = load_packs(extra_dirs)
     with _lock:
         _table = table
+    from interlock.classify import clear_cache  # answers cached under the old packs
+
+    clear_cache()
     return table
 
 

@@ -7,9 +7,12 @@ glued together by case or punctuation. Classifiers split them with `split_words`
 `deleted at`, not a deletion, and `undelete` is one word that is not `delete`.
 
 The vocabulary is deliberately small and explicit so that a reviewer can read every word
-that makes an action destructive. Words that stop or hide something but can be undone
-(`disable`, `detach`, `archive`, `suspend`, `stop`, `cancel`, `restore`) are not here: they
-are writes.
+that makes an action destructive. Words that hide something and can be undone (`disable`,
+`archive`, `cancel`) are not here: they are writes. Commands that cut a running system off
+or replace what it holds (`stop`, `pause`, `suspend`, `detach`, `restore`, `rebuild`,
+`power off`: a paused database or a suspended machine is an outage)
+are `DISRUPTIVE_IMPERATIVES`: destructive where a name is a command to a server, never where
+it names data.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from collections.abc import Sequence
 
 from interlock.classify._names import split_words
 
-__all__ = ["DESTRUCTIVE_IMPERATIVES", "destructive_word", "split_words"]
-
 __all__ = [
     "DESTRUCTIVE_IMPERATIVES",
+    "DISRUPTIVE_IMPERATIVES",
     "destructive_word",
+    "disruptive_word",
     "split_words",
 ]
 
@@ -57,7 +60,66 @@ DESTRUCTIVE_IMPERATIVES: frozenset[str] = frozenset(
         "empty",
         "unset",
         "overwrite",
+        "flushall",
+        "flushdb",
     }
+)
+
+# Commands that delete nothing by name but take something away for good or cut a running
+# system off: a droplet `rebuild` or `restore` replaces its disk, `detach` pulls a volume
+# from a running machine, `stop`/`shutdown`/`signal`/`evict` stop what serves, `void` and
+# `redact` cannot be undone, `rotate`/`regenerate` invalidate the credential in use. They
+# count where a name is a command to a server (a REST path segment or action value of a
+# changing request, an RPC method, a mutation), never in a query field or a read.
+DISRUPTIVE_IMPERATIVES: frozenset[str] = frozenset(
+    {
+        "void",
+        "detach",
+        "redact",
+        "rotate",
+        "regenerate",
+        "restore",
+        "undo",
+        "stop",
+        "rollback",
+        "pause",
+        "suspend",
+        "signal",
+        "evict",
+        "eviction",
+        "cleanup",
+        "rebuild",
+        "reimage",
+        "shutdown",
+        "poweroff",
+        "halt",
+        "unpublish",
+        "undeploy",
+        "deregister",
+        "unregister",
+        "disown",
+    }
+)
+
+# What a restore brings back when it is an undelete rather than a rollback over live data.
+_UNDELETED: frozenset[str] = frozenset(
+    {"deleted", "removed", "trashed", "trash", "archived", "bin", "recycled", "discarded"}
+)
+
+# Two-word commands of the same kind: `power_off`, `shut down`, `release` an IP address,
+# `disable` backups (the safety net the incident lacked).
+_DISRUPTIVE_PAIRS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
+    (frozenset({"power"}), frozenset({"off", "cycle"})),
+    (frozenset({"shut"}), frozenset({"down"})),
+    (frozenset({"clean"}), frozenset({"up"})),
+    (
+        frozenset({"release", "unassign"}),
+        frozenset({"ip", "ips", "address", "addresses", "ipv4", "ipv6", "eip"}),
+    ),
+    (
+        frozenset({"disable", "deactivate", "suspend", "pause"}),
+        frozenset({"backup", "backups", "pitr", "versioning", "replication", "protection"}),
+    ),
 )
 
 # Nouns and inflections that describe the same act ("scheduleDeletion", "markDeleted").
@@ -150,6 +212,24 @@ def destructive_word(words: Sequence[str], *, imperative_only: bool = False) -> 
         if before in _NEGATORS or (before, word) in _BENIGN_PAIRS or (word, after) in _BENIGN_PAIRS:
             continue
         return word
+    return None
+
+
+def disruptive_word(words: Sequence[str]) -> str | None:
+    """The word (or `first second` pair) of a command that takes something away for good or
+    cuts a running system off (`DISRUPTIVE_IMPERATIVES`), or None. Only for names that are
+    commands: a changing request's path or action, an RPC method, a mutation."""
+    for index, word in enumerate(words):
+        if word in DISRUPTIVE_IMPERATIVES:
+            after = words[index + 1 : index + 3]
+            if word == "restore" and _UNDELETED.intersection(after):
+                continue  # `restoreDeletedItems`, `restore_from_trash`: an undelete
+            return word
+    present = set(words)
+    for firsts, seconds in _DISRUPTIVE_PAIRS:
+        first = next((w for w in words if w in firsts), None)
+        if first is not None and present & seconds:
+            return f"{first} {next(w for w in words if w in seconds)}"
     return None
 
 

@@ -11,10 +11,11 @@ verdict is the most severe of three readings:
    classifiers, `action: delete`-style values and `force: true`-style flags count, and a
    carrier with nothing recognisable in its arguments is `unknown`;
 3. the server's **annotations**, which are hints from a possibly untrusted server. They can
-   raise the verdict (`destructiveHint: true`, `readOnlyHint: false`) but never lower what
-   the name or arguments say. They only *settle* a tool whose name and arguments say nothing
-   (`frobnicate` with `readOnlyHint: true` is read): the name is as much the server's word
-   as the hint, so trusting one and not the other buys nothing.
+   raise the verdict (`destructiveHint: true`, `readOnlyHint: false`) and never lower it:
+   `frobnicate` with `readOnlyHint: true` stays unknown. `idempotentHint` and
+   `openWorldHint` say nothing about loss and change nothing.
+4. a route pack's `[mcp]` verdict for the server's tool (`interlock packs import mcp` turns
+   a server's `tools/list` into one): a generated pack settles an unknown name and raises.
 
 A name without a recognised verb and nothing else to go on is `unknown` (fail closed).
 A tool about a credential or a privilege that is not a read (`create_api_key`,
@@ -28,6 +29,7 @@ import contextlib
 import json
 from dataclasses import dataclass, replace
 
+from interlock.classify import classify_nested
 from interlock.classify._credentials import (
     carries_credential,
     is_read_command,
@@ -37,10 +39,11 @@ from interlock.classify._credentials import (
 from interlock.classify._mcp_args import Inspection, inspect_arguments, is_credential_key
 from interlock.classify._mcp_name import NameReading, read_tool_name
 from interlock.classify._names import split_words
+from interlock.classify._routes import route_table
 from interlock.errors import PayloadError
 from interlock.model import Action, Verb
 
-__all__ = ["classify"]
+__all__ = ["classify", "judge_tool"]
 
 _MAX_OPERATION = 120
 _MAX_DETAIL = 200
@@ -170,12 +173,9 @@ def _verdict(
     elif reading.carrier is not None and not found.content:
         signals.append((Verb.UNKNOWN, f"{reading.reason}, but its arguments say nothing known"))
     elif reading.carrier is None and not found.content:
-        if read_only is True:
-            signals.append((Verb.READ, "unrecognised tool name; the server declares it read-only"))
-        elif read_only is False and destructive_hint is False:
-            signals.append((Verb.WRITE, "unrecognised tool name; the server declares it additive"))
-        else:
-            signals.append((Verb.UNKNOWN, reading.reason))
+        # A hint never vouches: `readOnlyHint: true` on a name that says nothing leaves it
+        # unknown (hints only raise).
+        signals.append((Verb.UNKNOWN, reading.reason))
     if reading.suspicious:
         signals.append((Verb.UNKNOWN, "tool name has look-alike or missing letters"))
     signals.extend((f.verb, f.reason) for f in found.findings)
@@ -234,6 +234,9 @@ def classify(payload: object, depth: int) -> list[Action]:
     arguments = _normalise_arguments(call.arguments, reading)
     found = inspect_arguments(arguments, reading, depth)
     verb, reason = _verdict(reading, found, call.annotations)
+    if verb is Verb.UNKNOWN and reading.carrier == "cli" and not found.content:
+        verb, reason = _mirrored_command(reading, depth) or (verb, reason)
+    verb, reason = _packed(call, verb, reason)
     action = Action(
         protocol="mcp",
         operation=_operation(call.tool),
@@ -242,7 +245,7 @@ def classify(payload: object, depth: int) -> list[Action]:
         reason=reason,
         detail=_detail(call, arguments),
     )
-    privileged = _privilege_reason(reading, arguments, verb)
+    privileged = _privilege_reason(reading, arguments, verb, _server_and_tool(call)[0])
     if privileged is None or verb is Verb.PRIVILEGE:
         return [action, *found.nested]
     if verb.severity < Verb.PRIVILEGE.severity:
@@ -251,16 +254,72 @@ def classify(payload: object, depth: int) -> list[Action]:
     return [action, replace(action, verb=Verb.PRIVILEGE, reason=privileged), *found.nested]
 
 
-def _privilege_reason(reading: NameReading, arguments: object, verb: Verb) -> str | None:
+def judge_tool(tool: str, annotations: dict[str, object]) -> Verb:
+    """What a call to `tool` with no arguments would be, from its name and annotations
+    alone, before any route pack: what `interlock packs import mcp` records."""
+    reading = read_tool_name(tool)
+    found = inspect_arguments({}, reading, 0)
+    verb, _ = _verdict(reading, found, annotations)
+    if verb is Verb.UNKNOWN and reading.carrier == "cli":
+        verb = (_mirrored_command(reading, 0) or (verb, ""))[0]
+    privileged = _privilege_reason(reading, {}, verb)
+    if privileged is not None and verb.severity < Verb.PRIVILEGE.severity:
+        return Verb.PRIVILEGE
+    return verb
+
+
+def _mirrored_command(reading: NameReading, depth: int) -> tuple[Verb, str] | None:
+    """A tool named after a CLI command (`git_branch`, `kubectl_get`) with nothing else to
+    go on does what that command does bare; only a read is taken from it."""
+    if reading.program is None:
+        return None
+    rest = [word for word in reading.words if word != reading.program]
+    line = " ".join([reading.program, *rest])
+    actions = classify_nested("shell", line, depth)
+    if actions and all(a.verb is Verb.READ for a in actions):
+        return Verb.READ, f"the tool mirrors `{line}`, which only reads"
+    return None
+
+
+def _packed(call: ToolCall, verb: Verb, reason: str) -> tuple[Verb, str]:
+    """Apply a route pack's verdict for this server's tool (`[mcp]`, `servers`): a pack a
+    human wrote decides; a generated one (from the server's `tools/list`) settles an
+    `unknown` and raises, never lowers."""
+    server, tool = _server_and_tool(call)
+    found = route_table().mcp_verdict(server, tool)
+    if found is None or found.verb is verb:
+        return verb, reason
+    why = f"{found.pack} pack: {call.tool} is {found.verb.value}"
+    if not found.generated or verb is Verb.UNKNOWN or found.verb.severity > verb.severity:
+        return found.verb, why
+    return verb, reason
+
+
+def _server_and_tool(call: ToolCall) -> tuple[str | None, str]:
+    """`mcp__filesystem__write_file` (Claude Code's spelling) names its server too."""
+    parts = call.tool.split("__")
+    if len(parts) >= 3 and parts[0].lower() == "mcp":
+        return call.server or parts[1], "__".join(parts[2:])
+    return call.server, call.tool
+
+
+def _privilege_reason(
+    reading: NameReading, arguments: object, verb: Verb, server: str | None = None
+) -> str | None:
     """Why the call creates, changes or widens a credential or privilege, or None: a tool
     named for one (`create_api_key`, `add_deploy_key`, `set_iam_policy`) that is not a read,
-    or a tool that changes something and is handed a credential (`update_user(password=…)`)."""
+    a tool that changes something on a server about them (`create_user` on
+    `awslabs.iam-mcp-server`, as a write to `iam.amazonaws.com` is), or a tool that changes
+    something and is handed a credential (`update_user(password=…)`)."""
     words = reading.words
     if verb is Verb.READ or is_read_command(words):
         return None
     subject = privilege_subject(words)
     if subject is not None:
         return f"tool name is about a {subject}: it creates or changes one"
+    domain = privilege_subject(split_words(server)) if server else None
+    if domain is not None and verb is not Verb.UNKNOWN:
+        return f"the tool changes something on a {domain} server"
     if verb is Verb.WRITE and isinstance(arguments, dict) and not signs_in(words):
         key = carries_credential([k for k in arguments if isinstance(k, str)][:64])
         if key is not None:

@@ -8,7 +8,7 @@ from interlock.checking import Checker
 from interlock.errors import ConfigError
 from interlock.gate import Gate
 from interlock.home import Home, find_home
-from interlock.identity import registered_agents, registered_resources
+from interlock.identity import registered_agents, registered_resources, resource_targets
 from interlock.policy import PolicyBundle, load_policies
 
 
@@ -57,4 +57,6 @@ def make_checker(
         resources={**registered_resources(home), **home.load_config().resources},
         audit=home.audit_log() if record else None,
         agents=registered_agents(home),
+        targets=resource_targets(home),
+        workspace_environment=home.load_config().hooks.workspace_environment,
     )

@@ -45,6 +45,9 @@ def render_decision(console: Console, decision: Decision) -> None:
         )
         if action.reason:
             console.print(f"        [dim]{escape(action.reason)}[/]")
+        if action.target is not None:
+            where = action.target.resource
+            console.print(f"        [dim]on {escape(where.name)} ({escape(where.environment)})[/]")
     deciding = [d for d in decision.actions if d.outcome is decision.outcome]
     for reason in dict.fromkeys(r for d in deciding for r in d.policy_reasons):
         console.print(f"  [bold]why:[/] {escape(reason)}")

@@ -36,6 +36,7 @@ RESOURCE = Shape(
         "tags": [],
         "owner": "",
         "upstream": "",
+        "targets": [],
     },
 )
 
@@ -91,10 +92,23 @@ def resources_from(value: Any, prefix: str) -> Mapping[str, Resource]:
     return MappingProxyType({name: _resource(name, table) for name, table in tables})
 
 
+def resource_addresses(value: Any, prefix: str) -> Mapping[str, tuple[str, tuple[str, ...]]]:
+    """Each file resource's `upstream` and declared `targets`, for the target resolver."""
+    tables = named_tables(value, RESOURCE, prefix, f"{prefix}[resources]")
+    out = {}
+    for name, table in tables:
+        upstream = table.string("upstream").strip()
+        if "@" in upstream.partition("://")[2].partition("/")[0]:
+            raise table.bad("upstream", "must not carry credentials (user:password@)")
+        out[name] = (upstream, tuple(t.strip() for t in table.strings("targets") if t.strip()))
+    return MappingProxyType(out)
+
+
 def _resource(name: str, table: Table) -> Resource:
     tags = table.strings("tags")
     kind, environment, owner = (table.string(k) for k in ("kind", "environment", "owner"))
-    table.string("upstream")  # accepted for old files; upstreams are registered (sealed)
+    table.string("upstream")  # where it is (matched by the target resolver; never a secret)
+    table.strings("targets")
     return Resource(
         name=name, environment=environment, kind=kind, tags=frozenset(tags), owner=owner
     )

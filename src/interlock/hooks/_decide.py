@@ -7,12 +7,14 @@
                       .env, the agents' own hook settings, the Interlock home)
     other tools    -> read-only ones pass; unknown ones go to the gate as `unknown`
 
-The environment of a shell command is not visible to a hook, so it comes from the `[hooks]`
-table of interlock.toml (default: production, fail closed). A hold becomes the agent's "ask"
-(or a deny where it has none) and opens a request in the approval store (the one queue the
-console, the CLI and the HTTP proxy share) whose id the agent is told; once a human approves
-it, the same tool call by the same agent is allowed once. Every verdict is written to the
-audit log with the agent's session id.
+Each action of a shell command is decided on the resource it acts on (`interlock.targets`:
+this machine's workspace, home or system; a registered resource matched by host, URL or
+name; a target named as production); what cannot be resolved takes the environment of the
+`[hooks]` table of interlock.toml (default: production, fail closed). A hold becomes the
+agent's "ask" (or a deny where it has none) and opens a request in the approval store (the
+one queue the console, the CLI and the HTTP proxy share) whose id the agent is told; once a
+human approves it, the same tool call by the same agent is allowed once. Every verdict is
+written to the audit log with the agent's session id.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from interlock.enforce import ActionRequest, EnforcementPoint, suspended_decisio
 from interlock.errors import ConfigError, InterlockError
 from interlock.gate import SELF_REFUSAL, Gate
 from interlock.home import Home, find_home
+from interlock.hooks._history import history_text
 from interlock.hooks._pins import AGENT_SETTINGS, PinWatch
 from interlock.hooks._protocols import (
     EventError,
@@ -49,6 +52,7 @@ from interlock.hooks._protocols import (
     parse_event,
     render,
 )
+from interlock.hooks._snapshot import LocalSnapshots
 from interlock.model import (
     SELF_PROTECTION_RULE,
     Action,
@@ -60,6 +64,7 @@ from interlock.model import (
     unknown_action,
 )
 from interlock.protect import as_action, installation_places, scan_paths
+from interlock.redact import is_sensitive_key
 from interlock.secrets import contains_secret, find_secrets
 
 MAX_READ_FILES = 50
@@ -147,6 +152,7 @@ class HookDecider:
     point: EnforcementPoint | None = None
     home_root: Path | None = None
     pins: PinWatch | None = None
+    snapshots: LocalSnapshots | None = None  # the `snapshot` safeguard (hooks/_snapshot.py)
 
     @property
     def audit(self) -> AuditLog | None:
@@ -173,8 +179,14 @@ class HookDecider:
             # Interlock's own guard holds in shadow mode too: its pins, and failing closed.
             enforced_in_shadow=frozenset({PIN_RULE, FAILURE_RULE}),
         )
+        settings = load_hook_settings(home.config_path)
         return cls(
-            checker, load_hook_settings(home.config_path), point, home.root, PinWatch.for_home(home)
+            checker,
+            settings,
+            point,
+            home.root,
+            PinWatch.for_home(home),
+            LocalSnapshots(home, settings.snapshot_limit),
         )
 
     def answer(
@@ -206,6 +218,8 @@ class HookDecider:
                 f"the pinned configuration could not be checked ({type(exc).__name__}); "
                 "refused (fail closed)",
             )
+        if self.snapshots is not None:  # only an allowed destructive command pays for it
+            verdict = self.snapshots.guard(call, verdict, self.settings.agent or "")
         if deadline is not None and time.monotonic() > deadline:
             verdict = timeout_verdict(self.settings.budget_seconds)
         try:
@@ -269,6 +283,16 @@ class HookDecider:
             "shell", call.command, env=env, agent=self._principal_name(call), cwd=call.cwd
         )
         decision = self.checker.check(request)
+        # Printing the environment is a secret read whatever else the command does.
+        printed = [
+            t[4:]
+            for d in decision.actions
+            if d.action.protocol == "shell" and d.action.operation in _ENVIRONMENT_READS
+            for t in d.action.targets
+            if t.startswith("env:")
+        ]
+        if any(name == "*" or is_sensitive_key(name) for name in printed):
+            return self._environment_verdict(printed, call)
         if decision.outcome is Outcome.ALLOW:
             # A command that only reads may still read a credential out of a file (`cat .env`).
             files = [
@@ -280,6 +304,11 @@ class HookDecider:
             leak = self._secret_in(files, call.cwd)
             if leak is not None:
                 return self._secret_verdict(leak, call)
+            for d in decision.actions:
+                text = history_text(d.action, call.cwd, self.settings.read_limit)
+                if text and contains_secret(text):
+                    return self._history_verdict(d.action, call)
+        env = decided_environment(decision, env)
         return self._from_decision(decision, call, "shell", call.command, env)
 
     def _mcp(self, call: ToolCall) -> Verdict:
@@ -438,6 +467,29 @@ class HookDecider:
             details={"policies": [SECRET_READ_RULE], "risk": "read", "paths": [path]},
         )
 
+    def _history_verdict(self, action: Action, call: ToolCall) -> Verdict:
+        name = self._principal_name(call)
+        return Verdict(
+            Permission.DENY,
+            f"{action.detail or action.operation} prints a credential from the repository's "
+            "history; reading it is refused. Do not look for credentials in files or history: "
+            "ask the user for a scoped Interlock token instead "
+            f"(`interlock agent create {name} --env <environment> --task '<what it is for>'`).",
+            details={"policies": [SECRET_READ_RULE], "risk": "read", "paths": []},
+        )
+
+    def _environment_verdict(self, names: list[str], call: ToolCall) -> Verdict:
+        shown = "every environment variable" if "*" in names else ", ".join(names)
+        name = self._principal_name(call)
+        return Verdict(
+            Permission.DENY,
+            f"printing {shown} is refused: environment variables hold credentials. Do not "
+            "look for credentials: ask the user for a scoped Interlock token instead "
+            f"(`interlock agent create {name} --env <environment> --task '<what it is for>'`); "
+            "to see one setting, print it by name (`printenv PATH`).",
+            details={"policies": [SECRET_READ_RULE], "risk": "read", "paths": []},
+        )
+
     def _record(
         self,
         agent: str,
@@ -500,6 +552,7 @@ class HookDecider:
             payload=payload if payload is not None else "",
             summary="; ".join(d.action.detail or d.action.operation for d in decision.actions),
             session_id=call.session if call else "",
+            stated_reason=call.description if call else "",
             context=context,
         )
         judged = self.point.record(self.point.verdict(request, decision))
@@ -511,7 +564,14 @@ class HookDecider:
         ttl = self.settings.ask_ttl if asking else None
         settled = self.point.resolve(judged, ttl=ttl)
         if settled.approved:
-            return Verdict(Permission.ALLOW, settled.message, settled.approval_id, verdict.details)
+            allowed = Verdict(
+                Permission.ALLOW, settled.message, settled.approval_id, verdict.details
+            )
+            if self.snapshots is not None and decision is not None:
+                allowed = self.snapshots.after_approval(
+                    call, allowed, decision, self.point, judged.seq
+                )
+            return allowed
         request_id = settled.approval_id
         if not request_id:
             return (
@@ -536,6 +596,21 @@ class HookDecider:
 
 
 _OUTCOME_OF = {Permission.ALLOW: "allow", Permission.ASK: "hold", Permission.DENY: "deny"}
+_ENVIRONMENT_READS = frozenset({"shell:env", "shell:printenv"})
+
+
+def decided_environment(decision: Decision, configured: str) -> str:
+    """The environment a decision was made in: that of the resources its deciding actions
+    act on (production when any of them is), else the configured one. It decides whether a
+    hold may become the host's own ask (never on production) and labels the record."""
+    envs = [
+        d.action.target.resource.environment if d.action.target else configured
+        for d in decision.actions
+        if d.outcome is decision.outcome
+    ]
+    if "production" in envs:
+        return "production"
+    return envs[0] if envs else configured
 
 
 def _self_decision(call: ToolCall, actions: list[Action]) -> Decision:
@@ -603,7 +678,7 @@ def _candidate_paths(raw: str, cwd: str, *, expand_globs: bool = False) -> list[
 
 def _home_checker(home: Home) -> Checker:
     # Imported here: interlock.identity pulls in cryptography, needed only with a home.
-    from interlock.identity import registered_agents, registered_resources
+    from interlock.identity import registered_agents, registered_resources, resource_targets
 
     try:
         return Checker(
@@ -611,6 +686,8 @@ def _home_checker(home: Home) -> Checker:
             resources={**registered_resources(home), **home.load_config().resources},
             agents=registered_agents(home),
             places=installation_places(home.root, _outside_state(home)),
+            targets=resource_targets(home),
+            workspace_environment=home.load_config().hooks.workspace_environment,
         )
     except InterlockError:
         raise
@@ -619,9 +696,13 @@ def _home_checker(home: Home) -> Checker:
 
 
 def _outside_state(home: Home) -> list[Path]:
-    """State of the home kept outside it (the audit witness directory)."""
+    """State of the home kept outside it (the audit witness directory, the vault)."""
     witness = home.audit_settings().witness_directory
-    return [witness] if witness is not None else []
+    outside = [witness] if witness is not None else []
+    vault = home.vault_dir
+    if not vault.is_relative_to(home.root):
+        outside.append(vault)
+    return outside
 
 
 def settings_table(settings: HookSettings) -> Mapping[str, object]:

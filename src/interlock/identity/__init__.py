@@ -51,6 +51,8 @@ from interlock.identity._resources import (
     ResourceRecord,
     ResourceRegistry,
     registered_resources,
+    registered_upstreams,
+    resource_targets,
     reveal_credential,
 )
 from interlock.identity._scope import Scope, format_duration, parse_duration, parse_verb
@@ -106,7 +108,9 @@ __all__ = [
     "parse_verb",
     "registered_agents",
     "registered_resources",
+    "registered_upstreams",
     "require_human",
+    "resource_targets",
     "reveal_credential",
     "verifier_for_home",
     "verify_agent_grant",

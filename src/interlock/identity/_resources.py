@@ -25,6 +25,7 @@ from interlock.identity._tokens import Clock, iso
 from interlock.model import Human, Resource
 from interlock.redact import is_sensitive_key
 from interlock.state import AlreadyStored, ResourceStorage, StoredResource, identity_storage
+from interlock.targets import KnownTarget, known_targets
 
 KINDS = ("postgres", "http", "mcp", "generic")
 MAX_CREDENTIAL = 64 * 1024
@@ -230,6 +231,30 @@ def registered_resources(home: Home) -> dict[str, Resource]:
         return {r.resource.name: r.resource for r in ResourceRegistry(state).resources()}
     finally:
         state.close()
+
+
+def registered_upstreams(home: Home) -> dict[str, str]:
+    """The upstream address of every registered resource, by name (never a credential:
+    `check_upstream` refuses addresses that carry one)."""
+    state = identity_storage(home)
+    try:
+        return {r.resource.name: r.upstream for r in ResourceRegistry(state).resources()}
+    finally:
+        state.close()
+
+
+def resource_targets(home: Home) -> tuple[KnownTarget, ...]:
+    """The target resolver's catalogue for a home: registered resources with their upstreams,
+    then `[resources.NAME]` of interlock.toml with their `upstream` and `targets` (the file
+    wins, as in the resource catalogue)."""
+    config = home.load_config()
+    resources = {**registered_resources(home), **config.resources}
+    upstreams = registered_upstreams(home)
+    names: dict[str, tuple[str, ...]] = {}
+    for name, (upstream, declared) in config.resource_addresses.items():
+        upstreams[name] = upstream
+        names[name] = declared
+    return known_targets(resources, upstreams, names)
 
 
 def reveal_credential(home: Home, resource: str | Resource) -> str:

@@ -3,6 +3,7 @@
     find_secrets(text, path=None) -> list[Finding]   every probable credential, located
     contains_secret(text) -> bool                    fast yes/no for hooks (medium and up)
     redact_secrets(text) -> str                      each credential -> [redacted:<rule>]
+    is_placeholder(value) -> bool                    a stand-in (`<token>`, `${X}`, `xxxx`)
     scan_path(path) -> Iterator[Finding]             a file or a tree (no symlinks followed)
 
 A `Finding` never holds the credential: only its rule, provider, position, length and a
@@ -11,6 +12,7 @@ preview of at most four characters. The rules live in `_rules.py`, most specific
 
 from __future__ import annotations
 
+from interlock.secrets._entropy import is_placeholder
 from interlock.secrets._model import Confidence, Finding
 from interlock.secrets._rules import RULES, Rule
 from interlock.secrets._scan import (
@@ -33,6 +35,7 @@ __all__ = [
     "ScanStats",
     "contains_secret",
     "find_secrets",
+    "is_placeholder",
     "redact_secrets",
     "scan_path",
 ]

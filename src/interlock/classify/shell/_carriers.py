@@ -179,6 +179,137 @@ def _mysql(name: str, args: list[Word], ctx: Context) -> list[Action]:
     return _sql_from_stdin(name, ctx)
 
 
+_CLICKHOUSE_VALUES = frozenset(
+    {"-q", "--query", "--queries-file", "-h", "--host", "--port", "-u", "--user",
+     "--password", "-d", "--database", "-f", "--format", "--config-file", "-C", "--config",
+     "--max_threads", "--connection", "--history_file"}
+)  # fmt: skip
+
+
+def _clickhouse(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`clickhouse-client -q SQL` (and `clickhouse client|local`): the query is SQL; queries
+    in ClickHouse's own dialect that the SQL grammar does not parse come back unknown."""
+    if name == "clickhouse" or name.endswith(" clickhouse"):
+        if not args or args[0].value not in ("client", "local"):
+            return [ctx.unknown(name, f"{name} runs a ClickHouse tool Interlock does not judge")]
+        args = args[1:]
+    pairs, _, flags = _scan_all(args, _CLICKHOUSE_VALUES)
+    found = _sql_texts(
+        name, ctx, pairs, frozenset({"-q", "--query"}), frozenset({"--queries-file"})
+    )
+    if found is not None:
+        return found
+    if flags & {"-V", "--version", "--help"}:
+        return [ctx.action(name, Verb.READ, f"{name} only prints its version")]
+    return _sql_from_stdin(name, ctx)
+
+
+# CQL statements the SQL grammar does not know, by their leading words.
+_CQL_LEADS: tuple[tuple[tuple[str, ...], Verb], ...] = (
+    (("DESCRIBE",), Verb.READ),
+    (("DESC",), Verb.READ),
+    (("USE",), Verb.READ),
+    (("CONSISTENCY",), Verb.READ),
+    (("SERIAL",), Verb.READ),
+    (("TRACING",), Verb.READ),
+    (("PAGING",), Verb.READ),
+    (("EXPAND",), Verb.READ),
+    (("SHOW",), Verb.READ),
+    (("LIST",), Verb.READ),
+    (("DROP",), Verb.DESTRUCTIVE),
+    (("TRUNCATE",), Verb.DESTRUCTIVE),
+    (("REVOKE",), Verb.DESTRUCTIVE),
+    (("GRANT",), Verb.PRIVILEGE),
+    (("CREATE", "ROLE"), Verb.PRIVILEGE),
+    (("CREATE", "USER"), Verb.PRIVILEGE),
+    (("ALTER", "ROLE"), Verb.PRIVILEGE),
+    (("ALTER", "USER"), Verb.PRIVILEGE),
+    (("CREATE", "KEYSPACE"), Verb.WRITE),
+    (("ALTER", "KEYSPACE"), Verb.WRITE),
+)
+_CQLSH_VALUES = frozenset(
+    {"-e", "--execute", "-f", "--file", "-u", "--username", "-p", "--password", "-k",
+     "--keyspace", "--cqlshrc", "--credentials", "--encoding", "--cqlversion",
+     "--protocol-version", "--connect-timeout", "--request-timeout"}
+)  # fmt: skip
+
+
+def _cqlsh(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`cqlsh -e 'CQL'`: statements CQL shares with SQL go to the SQL classifier; the
+    statements only CQL has are judged by their leading words."""
+    pairs, _, flags = _scan_all(args, _CQLSH_VALUES)
+    texts = [w for option, w in pairs if option in ("-e", "--execute")]
+    files = [w for option, w in pairs if option in ("-f", "--file")]
+    if files:
+        reason = f"{name} runs CQL from the file {files[0].shown}, which Interlock cannot see"
+        return [ctx.unknown(name, reason, (files[0].shown,))]
+    if not texts:
+        if flags & {"--version", "--help", "-h"}:
+            return [ctx.action(name, Verb.READ, f"{name} only prints its version")]
+        text = stdin_text(ctx.stdin)
+        if text is None:
+            return [ctx.unknown(name, f"{name} opens an interactive CQL session")]
+        return _cql(name, text, ctx)
+    actions: list[Action] = []
+    for word in texts:
+        if word.value is None:
+            actions.append(ctx.unknown(name, f"{name} runs CQL built at run time ({word.text})"))
+        else:
+            actions.extend(_cql(name, word.value, ctx))
+    return actions
+
+
+def _cql(name: str, text: str, ctx: Context) -> list[Action]:
+    actions: list[Action] = []
+    for statement in text.split(";"):
+        words = statement.upper().split()
+        if not words:
+            continue
+        for lead, verb in _CQL_LEADS:
+            if tuple(words[: len(lead)]) == lead:
+                shown = " ".join(words[:3])
+                reason = f"{name} runs {shown}"
+                actions.append(ctx.action(f"{name} {lead[0]}", verb, reason))
+                break
+        else:
+            actions.extend(_nested("sql", statement, ctx))
+    return actions or [ctx.action(name, Verb.READ, f"{name} runs no statement")]
+
+
+def _sql_argument(operation: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`supabase db query 'SQL'` and the like: SQL as the first positional argument (or a
+    `--sql`/`--command`/`--query` option); a file is not seen; none reads standard input."""
+    value_opts = frozenset({"--sql", "--command", "--query", "-c", "-q", "--file", "-f",
+                            "--output", "-o", "--db-url", "--workdir", "--profile"})  # fmt: skip
+    pairs, positionals, _ = _scan_all(args, value_opts)
+    found = _sql_texts(
+        operation,
+        ctx,
+        pairs,
+        frozenset({"--sql", "--command", "--query", "-c", "-q"}),
+        frozenset({"--file", "-f"}),
+    )
+    if found is not None:
+        return found
+    if positionals:
+        word = positionals[0]
+        if word.value is None:
+            return [ctx.unknown(operation, f"{operation} runs SQL built at run time ({word.text})")]
+        return _nested("sql", word.value, ctx)
+    return _sql_from_stdin(operation, ctx)
+
+
+def _wrangler_d1(operation: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`wrangler d1 execute DB --command SQL` (D1 is SQLite): the SQL is judged; a `--file`
+    is not seen."""
+    value_opts = frozenset({"--command", "--file", "-c", "--config", "-e", "--env"})
+    pairs, _, _ = _scan_all(args, value_opts)
+    found = _sql_texts(operation, ctx, pairs, frozenset({"--command"}), frozenset({"--file"}))
+    if found is not None:
+        return found
+    return [ctx.unknown(operation, f"{operation} without --command runs SQL Interlock cannot see")]
+
+
 _SQLITE_READ_DOTS = frozenset(
     {".tables", ".schema", ".dump", ".indexes", ".indices", ".headers", ".mode", ".databases",
      ".help", ".show", ".fullschema", ".dbinfo", ".width", ".timer", ".stats", ".lint",
@@ -220,6 +351,7 @@ _REDIS_READ = LISTS.redis_read
 _REDIS_WRITE = LISTS.redis_write
 _REDIS_DESTRUCTIVE = LISTS.redis_destructive
 _REDIS_SUB_DESTRUCTIVE = LISTS.redis_destructive_subcommands
+_REDIS_SUB_PRIVILEGE = LISTS.redis_privilege_subcommands
 _REDIS_VALUES = frozenset(
     {"-h", "-p", "-a", "-n", "-u", "-s", "--user", "--pass", "--askpass-none", "-r", "-i",
      "-d", "--tls-cert", "--tls-key", "--cacert", "--sni", "--pattern", "--count", "--eval",
@@ -272,6 +404,13 @@ def _redis_verdict(name: str, words: list[Word], ctx: Context) -> Action:
     sub_rules = _REDIS_SUB_DESTRUCTIVE.get(command)
     if sub_rules is not None:
         sub = (words[1].value or "").upper() if len(words) > 1 else ""
+        if sub in _REDIS_SUB_PRIVILEGE.get(command, ()):
+            return ctx.action(
+                f"{operation} {sub}",
+                Verb.PRIVILEGE,
+                f"Redis {command} {sub} creates a user or changes what it may do",
+                targets,
+            )
         if sub in sub_rules or (len(words) > 1 and words[1].value is None):
             return ctx.action(
                 f"{operation} {sub}",
@@ -297,6 +436,7 @@ def _redis_verdict(name: str, words: list[Word], ctx: Context) -> Action:
 
 _MONGO_DESTRUCTIVE = LISTS.mongo_destructive
 _MONGO_WRITE = LISTS.mongo_write
+_MONGO_PRIVILEGE = LISTS.mongo_privilege
 _MONGO_READ = LISTS.mongo_read
 
 
@@ -333,10 +473,14 @@ def _mongo_script(name: str, word: Word, ctx: Context) -> Action:
         return ctx.action(f"{name} {destructive[0]}", Verb.DESTRUCTIVE, reason)
     if opaque:
         return ctx.unknown(name, f"{name} --eval makes calls Interlock cannot name")
-    unknown = sorted(calls - _MONGO_WRITE - _MONGO_READ)
+    unknown = sorted(calls - _MONGO_WRITE - _MONGO_READ - _MONGO_PRIVILEGE)
     if unknown:
         reason = f"{name} --eval calls {', '.join(unknown[:3])}, which Interlock does not know"
         return ctx.unknown(name, reason)
+    privileges = sorted(calls & _MONGO_PRIVILEGE)
+    if privileges:
+        reason = f"{name} --eval calls {', '.join(privileges)}, which creates or widens access"
+        return ctx.action(f"{name} {privileges[0]}", Verb.PRIVILEGE, reason)
     if "$out" in word.value or "$merge" in word.value:
         return ctx.action(name, Verb.WRITE, f"{name} --eval aggregates into a collection")
     writes = sorted(calls & _MONGO_WRITE)
@@ -670,6 +814,11 @@ CARRIERS: dict[str, Carrier] = {
     "keydb-cli": _redis_cli,
     "mongosh": _mongo,
     "mongo": _mongo,
+    "cqlsh": _cqlsh,
+    "clickhouse-client": _clickhouse,
+    "clickhouse": _clickhouse,
+    "wrangler_d1": _wrangler_d1,
+    "sql_argument": _sql_argument,
     "curl": _curl,
     "wget": _wget,
     "http": _httpie,

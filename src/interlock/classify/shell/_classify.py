@@ -38,6 +38,7 @@ from interlock.classify.shell._code import (
 )
 from interlock.classify.shell._context import PROTOCOL, Context, Run, static_output
 from interlock.classify.shell._environment import judge_assignments
+from interlock.classify.shell._foreign import foreign_credentials, remember_origins
 from interlock.classify.shell._frameworks import FRAMEWORK_HANDLERS
 from interlock.classify.shell._handlers import HANDLERS, INTERPRETERS
 from interlock.classify.shell._idioms import TASK_RUNNERS, asks_for_help
@@ -46,6 +47,13 @@ from interlock.classify.shell._options import FINDERS
 from interlock.classify.shell._parse import MAX_COMMANDS, Command, Redirect, parse
 from interlock.classify.shell._redact import detail_for
 from interlock.classify.shell._removal import judge_overwrite_targets, judge_removal
+from interlock.classify.shell._scope import (
+    command_clues,
+    mounts_this_machine,
+    programs_of,
+    remember_variables,
+    stamp,
+)
 from interlock.classify.shell._table import TABLE, Verdict, evaluate
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import WRAPPERS
@@ -91,9 +99,17 @@ def classify(payload: object, depth: int) -> list[Action]:
     # The command line's own state: the cwd's workspace, or one that only remembers the
     # files this command line writes (so a script written here and run here is read).
     workspace: Workspace | None = command_line_state() or Workspace.detached()
+    variables: dict[str, str | None] = {}  # what `export X=…` set for later commands
+    origins: dict[str, str] = {}  # variables filled from files (`X=$(cat f)`, `source .env`)
     for command in script.commands:
         with using_workspace(workspace):  # None once a `cd` went somewhere unknown
-            actions.extend(_judge_command(command, depth, script.functions))
+            judged = _judge_command(command, depth, script.functions, origins)
+        programs = programs_of(command)
+        clues = command_clues(command, variables, programs)
+        mounts = mounts_this_machine(command)
+        actions.extend(stamp(judged, programs, clues, _known_cwd(workspace), mounts))
+        remember_variables(command, variables)
+        remember_origins(command, origins)
         if workspace is not None:
             remember_writes(command, workspace)
             workspace = after_cd(command, workspace)
@@ -110,7 +126,16 @@ def classify(payload: object, depth: int) -> list[Action]:
     return actions
 
 
-def _judge_command(command: Command, depth: int, functions: frozenset[str]) -> list[Action]:
+def _known_cwd(workspace: Workspace | None) -> str | None:
+    """The directory a command runs in, when the check gave one (or a `cd` named one)."""
+    if workspace is None or (not workspace.grounded and workspace.cwd == "/"):
+        return None
+    return workspace.cwd
+
+
+def _judge_command(
+    command: Command, depth: int, functions: frozenset[str], origins: dict[str, str]
+) -> list[Action]:
     ctx = Context(
         command=command,
         depth=depth,
@@ -119,7 +144,8 @@ def _judge_command(command: Command, depth: int, functions: frozenset[str]) -> l
         judge=_judge_words,
         shell=_classify_text,
     )
-    actions = judge_assignments(command.assignments, ctx)
+    actions = foreign_credentials(command, ctx, origins)
+    actions.extend(judge_assignments(command.assignments, ctx))
     actions.extend(_judge_redirects(command.redirects, ctx))
     if command.words:
         actions.extend(_judge_words(command.words, ctx))

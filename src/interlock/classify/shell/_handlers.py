@@ -31,11 +31,21 @@ from interlock.classify.shell._idioms import (
 )
 from interlock.classify.shell._words import Word, fanout_word, literal
 from interlock.model import Action, Verb
+from interlock.redact import is_sensitive_key
 
 Handler = Callable[[str, list[Word], Context], list[Action]]
 
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 _FIND_WRITES = frozenset({"-fprint", "-fprint0", "-fprintf", "-fls"})
+# Tests and options whose next word is their argument, never an action (`-name -delete`
+# looks for files named `-delete`).
+_FIND_VALUED = frozenset({
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex",
+    "-lname", "-ilname", "-type", "-xtype", "-user", "-group", "-uid", "-gid", "-perm",
+    "-size", "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-used", "-newer",
+    "-anewer", "-cnewer", "-links", "-inum", "-samefile", "-fstype", "-context",
+    "-maxdepth", "-mindepth", "-regextype", "-printf", "-files0-from",
+})  # fmt: skip
 
 
 def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -57,6 +67,9 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
         value = word.value
         if value is None:
             i += 1
+            continue
+        if value in _FIND_VALUED:
+            i += 2
             continue
         if value == "-delete":
             if scratch:
@@ -487,7 +500,121 @@ def _gh_api(operation: str, args: list[Word], ctx: Context) -> list[Action]:
     return classify_nested("http", {"method": method, "url": url, "headers": {}}, ctx.depth)
 
 
+ENVIRONMENT_TARGET = "env:"
+"""Targets `env:NAME` (`env:*` for every variable): environment variables a command prints.
+The hooks refuse printing every variable or one named like a credential, as a secret read."""
+
+
+def environment_read(name: str, names: list[str], ctx: Context) -> Action:
+    """`env`, `printenv [NAME…]`: a read of environment variables. Every variable, or one
+    named like a credential, is `unknown` (what it prints is a credential as often as not)."""
+    targets = tuple(ENVIRONMENT_TARGET + n for n in names) or (ENVIRONMENT_TARGET + "*",)
+    if names and not any(is_sensitive_key(n) for n in names):
+        return ctx.action(
+            name, Verb.READ, f"prints the environment variables {', '.join(names)}", targets
+        )
+    shown = ", ".join(names) if names else "every environment variable"
+    reason = f"prints {shown}, where credentials live (the hooks refuse it as a secret read)"
+    return ctx.action(name, Verb.UNKNOWN, reason, targets)
+
+
+def _printenv(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    names = [w.value for w in args if w.value is not None and not w.value.startswith("-")]
+    if any(w.value is None for w in args):
+        return [ctx.unknown(name, f"{name} prints variables named at run time")]
+    return [environment_read(name, names, ctx)]
+
+
+_ANSIBLE_VALUES = frozenset(
+    {"-m", "--module-name", "-a", "--args", "-i", "--inventory", "-l", "--limit", "-u",
+     "--user", "-e", "--extra-vars", "-f", "--forks", "-B", "--background", "-P", "--poll",
+     "-t", "--tree", "-M", "--module-path", "--become-user", "--become-method", "-c",
+     "--connection", "-T", "--timeout", "--private-key", "--key-file", "--vault-id",
+     "--vault-password-file", "--playbook-dir"}
+)  # fmt: skip
+_ANSIBLE_READ = frozenset(
+    {"ping", "setup", "gather_facts", "debug", "stat", "service_facts", "package_facts",
+     "getent", "find", "slurp", "fetch", "wait_for", "assert"}
+)  # fmt: skip
+_ANSIBLE_WRITE = frozenset(
+    {"copy", "template", "lineinfile", "blockinfile", "replace", "unarchive", "get_url", "git",
+     "pip", "npm", "gem", "apt", "yum", "dnf", "package", "apk", "homebrew", "cron", "file",
+     "service", "systemd", "systemd_service", "sysvinit", "docker_container", "docker_image",
+     "k8s", "mount", "sysctl", "hostname", "timezone", "archive", "synchronize"}
+)  # fmt: skip
+_ANSIBLE_PRIVILEGE = frozenset(
+    {"user", "group", "authorized_key", "mysql_user", "postgresql_user", "postgresql_privs",
+     "mongodb_user", "sudoers", "iam_user", "iam_role", "iam_policy", "seboolean",
+     "capabilities", "openssh_keypair"}
+)  # fmt: skip
+_ANSIBLE_SHELLS = frozenset({"shell", "command", "raw"})
+# key=value arguments that make a module delete or stop what it manages.
+_ANSIBLE_DESTRUCTIVE_ARGS = (
+    "state=absent", "state=removed", "state=stopped", "state=purged", "enabled=no",
+    "enabled=false", "purge=yes", "purge=true", "remove=yes",
+    "delete=yes", "delete=true", "prune=yes",
+)  # fmt: skip
+
+
+def _ansible(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`ansible HOSTS -m MODULE -a ARGS`: an ad-hoc module, judged by what the module does
+    (`shell`/`command` by the command line it runs)."""
+    module: Word | None = None
+    module_args: Word | None = None
+    flags: set[str] = set()
+    i = 0
+    while i < len(args):
+        value = args[i].value
+        if value is not None and value.startswith("-") and value != "-":
+            option, eq, rest = value.partition("=")
+            flags.add(option)
+            given = Word(value=rest, text=rest) if eq else None
+            if given is None and option in _ANSIBLE_VALUES and i + 1 < len(args):
+                given = args[i + 1]
+                i += 1
+            if option in ("-m", "--module-name"):
+                module = given
+            elif option in ("-a", "--args"):
+                module_args = given
+        i += 1
+    if flags & {"--list-hosts", "--version", "--syntax-check"}:
+        return [ctx.action(name, Verb.READ, f"{name} only lists hosts or checks syntax")]
+    if module is not None and module.value is None:
+        return [ctx.unknown(name, f"{name} runs a module named at run time ({module.text})")]
+    short = (module.value if module is not None else None) or "command"
+    short = short.rsplit(".", 1)[-1]  # `ansible.builtin.file` is `file`
+    operation = f"{name} -m {short}"
+    if module_args is not None and module_args.value is None:
+        return [ctx.unknown(operation, f"{operation} takes arguments known only at run time")]
+    text = (module_args.value if module_args is not None else "") or ""
+    checking = bool(flags & {"-C", "--check"})
+    if short in _ANSIBLE_SHELLS:
+        if not text:
+            return [ctx.unknown(operation, f"{operation} without a command")]
+        if checking:
+            return [ctx.action(operation, Verb.READ, f"{operation} in check mode runs nothing")]
+        return ctx.shell(text, operation, ctx)
+    if short in _ANSIBLE_READ:
+        return [ctx.action(operation, Verb.READ, f"{operation} only gathers facts or checks")]
+    lowered = text.lower().replace(" = ", "=")
+    destroys = next((a for a in _ANSIBLE_DESTRUCTIVE_ARGS if a in lowered), "")
+    if short in ("reboot", "shutdown") or (
+        destroys and short in _ANSIBLE_WRITE | _ANSIBLE_PRIVILEGE
+    ):
+        why = f"{operation} {destroys or 'restarts or stops the hosts'}"
+        verb = Verb.READ if checking else Verb.DESTRUCTIVE
+        return [ctx.action(operation, verb, why)]
+    if short in _ANSIBLE_PRIVILEGE:
+        reason = f"{operation} creates or changes users, keys or grants on the hosts"
+        return [ctx.action(operation, Verb.READ if checking else Verb.PRIVILEGE, reason)]
+    if short in _ANSIBLE_WRITE:
+        reason = f"{operation} changes files, packages or services on the hosts"
+        return [ctx.action(operation, Verb.READ if checking else Verb.WRITE, reason)]
+    return [ctx.unknown(operation, f"{operation} is a module Interlock does not know")]
+
+
 HANDLERS: dict[str, Handler] = {
+    "printenv": _printenv,
     "find": _find,
     "dd": _dd,
     "kill": _kill,
@@ -500,6 +627,7 @@ HANDLERS: dict[str, Handler] = {
     "mawk": _awk,
     "nawk": _awk,
     "gh_api": _gh_api,
+    "ansible": _ansible,
     "python": _python,
     "python3": _python,
     "python2": _python,

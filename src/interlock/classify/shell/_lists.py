@@ -19,9 +19,11 @@ class Lists:
     redis_write: frozenset[str]
     redis_destructive: frozenset[str]
     redis_destructive_subcommands: dict[str, frozenset[str]]
+    redis_privilege_subcommands: dict[str, frozenset[str]]
     mongo_read: frozenset[str]
     mongo_write: frozenset[str]
     mongo_destructive: frozenset[str]
+    mongo_privilege: frozenset[str]
     development_processes: frozenset[str]
     environment_setup: tuple[tuple[str, ...], ...]
     critical_configuration: tuple[str, ...]
@@ -45,9 +47,14 @@ def _load() -> Lists:
         redis_destructive_subcommands={
             str(k): _words(v, f"redis.destructive_subcommands.{k}") for k, v in subs.items()
         },
+        redis_privilege_subcommands={
+            str(k): _words(v, f"redis.privilege_subcommands.{k}")
+            for k, v in redis["privilege_subcommands"].items()
+        },
         mongo_read=_words(mongo["read"], "mongo.read"),
         mongo_write=_words(mongo["write"], "mongo.write"),
         mongo_destructive=_words(mongo["destructive"], "mongo.destructive"),
+        mongo_privilege=_words(mongo["privilege"], "mongo.privilege"),
         development_processes=_words(raw["processes"]["development"], "processes.development"),
         critical_configuration=tuple(
             sorted(_words(raw["system"]["critical_configuration"], "system"))

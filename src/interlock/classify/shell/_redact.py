@@ -18,6 +18,8 @@ MASK = "***"
 
 _SECRET_HINTS = ("token", "password", "passwd", "secret", "apikey", "api-key", "api_key",
                  "auth", "cookie", "credential", "private-key", "access-key", "pass")  # fmt: skip
+# Query parameters that carry a credential without saying so (`?key=…`, `&sig=…`).
+_SECRET_PARAMS = frozenset({"key", "access_key", "sig", "signature", "code", "auth"})
 # Short options whose value is a credential in the tools that carry them.
 _SECRET_SHORT = frozenset({"-H", "-b", "-E"})
 _TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "github_pat_", "glpat-", "xoxb-", "xoxp-",
@@ -34,7 +36,7 @@ def redact_word(word: str) -> str:
     """One word with any credential it carries replaced by `***`."""
     if word.startswith(_TOKEN_PREFIXES) and len(word) > 12:
         return MASK
-    if "://" in word and "@" in word:
+    if "://" in word and ("@" in word or "?" in word):
         word = redact_url(word)
     if ":" in word and not word.startswith(("-", "/", ".")) and " " in word:
         # A header line (`Authorization: Bearer …`): keep the name, drop the value.
@@ -55,15 +57,25 @@ def redact_word(word: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """`scheme://user:pass@host/…` → `scheme://user:***@host/…`."""
+    """`scheme://user:pass@host/…?token=…` → `scheme://user:***@host/…?token=***`."""
     try:
         parts = urlsplit(url)
+        password = parts.password
     except ValueError:
         return MASK
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    if password is not None:
+        netloc = parts.netloc.replace(f":{password}@", f":{MASK}@", 1)
+        parts = parts._replace(netloc=netloc)
+    if parts.query:
+        pairs = [p.partition("=") for p in parts.query.split("&")]
+        query = "&".join(
+            f"{k}={MASK}"
+            if eq and (_is_secret_name(k) or k.lower() in _SECRET_PARAMS)
+            else k + eq + v
+            for k, eq, v in pairs
+        )
+        parts = parts._replace(query=query)
+    return parts.geturl()
 
 
 def detail_for(command: Command) -> str:

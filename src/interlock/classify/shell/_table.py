@@ -15,6 +15,12 @@ data, and one engine applies it:
 - A word whose value is unknown before run time (`"$X"`, `$(…)`) could be any flag or
   argument: if any rule of the entry could raise the verdict, the verdict is `unknown`.
 - `guard_paths` entries that write are destructive when a target is a system path.
+- `lexicon = true` entries (cloud, PaaS, SaaS CLIs) learn what the table does not name from
+  the verb lexicon (`verbs.toml`, see `_lexicon.py`): a subcommand word that is not in `sub`
+  is looked up there, nouns are skipped, and a path without any known verb stays `unknown`.
+  An entry the table does name never swallows the words after it: a more severe verb word
+  among them (`railway environment delete`) raises the verdict, unless the entry is `final`
+  (its arguments are free text, like `kubectl auth can-i delete pods`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from importlib import resources
 from typing import Any
 
 from interlock.classify.paths import is_everything, is_system_path, runs_code_later
+from interlock.classify.shell._lexicon import LEXICON, names_privilege, verb_of
 from interlock.classify.shell._words import Word
 from interlock.model import Verb
 
@@ -72,6 +79,12 @@ class Entry:
     on_fanout: Verb | None = None
     guard_paths: bool = False
     handler: str = ""
+    lexicon: bool = False  # judged with the verb lexicon where the table is silent
+    scans: bool = False  # a command group whose verb is found among its words
+    final: bool = False  # its positionals are free text, never subcommands
+    nouns: frozenset[str] = frozenset()  # the tool's own privilege nouns
+    lower_opts: frozenset[str] = frozenset()  # options making a lexicon verdict a read
+    groups: frozenset[str] = frozenset()  # command groups that list when named alone
 
     def lookup(self, word: str) -> Entry | None:
         hit = self.sub.get(word)
@@ -135,6 +148,7 @@ class Verdict:
 _DEFAULT_WHY = {
     Verb.READ: "only reads",
     Verb.WRITE: "changes files or state in an ordinary, bounded way",
+    Verb.PRIVILEGE: "creates or changes credentials or privileges",
     Verb.DESTRUCTIVE: "destroys data or disrupts a running system",
     Verb.UNKNOWN: "does something Interlock cannot vouch for",
 }
@@ -233,7 +247,7 @@ def _evaluate(entry: Entry, path: tuple[str, ...], args: tuple[Word, ...]) -> Ve
     found = scan(args, entry)
     if entry.sub:
         return _descend(entry, path, args, found)
-    if entry.scan:
+    if entry.scans:
         return _scan_verbs(entry, path, args, found)
     return _leaf(entry, path, args, found)
 
@@ -247,6 +261,9 @@ def _descend(entry: Entry, path: tuple[str, ...], args: tuple[Word, ...], found:
         why = f"names its subcommand with {word.text}, which is only known at run time"
         return Verdict(Verb.UNKNOWN, path, why, (), entry, args)
     child = entry.lookup(word.value)
+    if child is None and entry.lexicon:
+        rest = args[index:]
+        return _scan_verbs(entry, path, rest, scan(rest, entry))
     if child is None:
         why = f"{word.value} is not a subcommand Interlock knows"
         return Verdict(entry.unknown_sub, (*path, word.value), why, (), entry, args)
@@ -256,22 +273,97 @@ def _descend(entry: Entry, path: tuple[str, ...], args: tuple[Word, ...], found:
 def _scan_verbs(
     entry: Entry, path: tuple[str, ...], args: tuple[Word, ...], found: Scan
 ) -> Verdict:
-    """gcloud/az style: `GROUP… VERB NAME…`; the verb is a known word among the arguments."""
+    """`GROUP… VERB NAME…`: the verb is the most severe verb word among the arguments.
+
+    Every word is looked at, not only the first verb, so an argument or an option value the
+    table could not tell from a subcommand can only raise the verdict.
+    """
+    if not found.positionals and entry.nosub is not None:
+        return Verdict(entry.nosub, path, entry.why, (), entry, args)
     best: Verb | None = None
     best_index = -1
-    for position, (_, word) in enumerate(found.positionals):
+    verbs: list[Verb | None] = []
+    for _, word in found.positionals:
         if word.value is None:
             why = f"has an argument ({word.text}) that is only known at run time"
             return Verdict(Verb.UNKNOWN, path, why, (), entry, args)
-        verb = entry.scan.get(word.value)
+        if entry.lexicon and word.value in entry.groups:
+            verbs.append(None)  # a group: a noun, unless nothing follows it (see below)
+        elif entry.lexicon:
+            verbs.append(verb_of(word.value, entry.scan))
+        else:
+            verbs.append(entry.scan.get(word.value))
+    for position, verb in enumerate(verbs):
+        if (
+            verb is Verb.WRITE
+            and entry.lexicon
+            and any(later is not None for later in verbs[position + 1 :])
+            and found.positionals[position][1].value in LEXICON.group_words
+        ):
+            continue  # a group named like a verb (`velero backup get`): never a deletion
         if verb is not None and (best is None or verb.severity > best.severity):
             best, best_index = verb, position
     words = [w.shown for _, w in found.positionals]
+    if best is None and verbs and found.positionals[-1][1].value in entry.groups:
+        best, best_index = Verb.READ, len(verbs) - 1  # `vercel env`, `heroku apps`: a listing
     if best is None:
         why = "has no subcommand Interlock knows"
         return Verdict(entry.unknown_sub, (*path, *words[:3]), why, (), entry, args)
+    shown = (*path, *words[: best_index + 1])
     targets = _targets(entry, found, skip=best_index + 1)
-    return Verdict(best, (*path, *words[: best_index + 1]), entry.why, targets, entry, args)
+    if not entry.lexicon:
+        return Verdict(best, shown, entry.why, targets, entry, args)
+    return _lexicon_options(entry, best, shown, found, targets, args)
+
+
+def _lexicon_options(
+    entry: Entry,
+    verb: Verb,
+    path: tuple[str, ...],
+    found: Scan,
+    targets: tuple[str, ...],
+    args: tuple[Word, ...],
+) -> Verdict:
+    """A lexicon verdict adjusted by the command path's nouns and the options given."""
+    why = ""
+    if verb is Verb.WRITE and any(names_privilege(w, entry.nouns) for w in path[1:]):
+        verb = Verb.PRIVILEGE
+    flag = ""
+    ruled = False
+    for rule in entry.rules:
+        hit = _rule_matches(rule, found, entry.single_dash_long)
+        if hit is not None and rule.verb.severity > verb.severity:
+            verb, why, flag, ruled = rule.verb, rule.why, hit, True
+    if verb in (Verb.WRITE, Verb.PRIVILEGE):
+        single = entry.single_dash_long
+        for option in sorted(LEXICON.destructive_options):
+            if found.has_generous(option, single) and not _switched_off(found, option, single):
+                why = f"with {option} overwrites, deletes or skips the tool's safety checks"
+                return Verdict(Verb.DESTRUCTIVE, path, why, targets, entry, args, option)
+    for option in sorted(entry.lower_opts) if not ruled else ():
+        if found.has_exact(option, entry.single_dash_long) and not _switched_off(
+            found, option, entry.single_dash_long
+        ):
+            why = "only shows what it would do"
+            return Verdict(Verb.READ, path, why, targets, entry, args, option)
+    return Verdict(verb, path, why, targets, entry, args, flag)
+
+
+def _switched_off(found: Scan, option: str, single: bool) -> bool:
+    """`--dry-run=none`, `--force=false`: every spelling of the option given (itself or an
+    abbreviation of it) has a value that turns it off."""
+    seen = [
+        name
+        for name in found.longs
+        if name == option or (not single and len(name) > 3 and option.startswith(name))
+    ]
+    values = {name: word.value for name, word in found.option_values if name in seen}
+    return bool(seen) and all(
+        (values.get(name) or "").lower() in _OFF and name in values for name in seen
+    )
+
+
+_OFF = frozenset({"false", "0", "no", "none", "off"})
 
 
 def _leaf(entry: Entry, path: tuple[str, ...], args: tuple[Word, ...], found: Scan) -> Verdict:
@@ -287,6 +379,10 @@ def _leaf(entry: Entry, path: tuple[str, ...], args: tuple[Word, ...], found: Sc
             verb, why, flag = rule.verb, rule.why or entry.why, hit
     if verb is None:
         verb = entry.verb
+    if entry.lexicon and not entry.final:
+        raised = _raised_by_words(entry, found, verb)
+        if raised is not None:
+            verb, why, flag = raised
     targets = _targets(entry, found, skip=0)
     if found.dynamic:
         fanout = any(w.fanout for w in found.dynamic)
@@ -314,6 +410,20 @@ def _leaf(entry: Entry, path: tuple[str, ...], args: tuple[Word, ...], found: Sc
     return Verdict(verb, path, why, targets, entry, args, flag)
 
 
+def _raised_by_words(entry: Entry, found: Scan, verb: Verb) -> tuple[Verb, str, str] | None:
+    """A more severe verb word among the arguments of a named subcommand: the table named a
+    command group (`railway environment`), and the word after it is the real subcommand."""
+    best: tuple[Verb, str, str] | None = None
+    for _, word in found.positionals:
+        value = word.value
+        if value is None:
+            continue
+        hit = entry.scan.get(value) or LEXICON.words.get(value)
+        if hit is not None and hit.severity > (best[0] if best else verb).severity:
+            best = (hit, f"names {value}, a subcommand that changes what it does", "")
+    return best
+
+
 def _all_values(found: Scan) -> list[str]:
     out = [w.value for _, w in found.positionals if w.value is not None]
     out.extend(w.value for _, w in found.option_values if w.value is not None)
@@ -329,7 +439,9 @@ def _targets(entry: Entry, found: Scan, skip: int) -> tuple[str, ...]:
 
 # --- loading -----------------------------------------------------------------------------
 
-_INHERITED = ("value_opts", "target_opts", "single_dash_long")
+_INHERITED = (
+    "value_opts", "target_opts", "single_dash_long", "lexicon", "nouns", "lower_opts", "groups"
+)  # fmt: skip
 
 
 def _verb(value: object, where: str) -> Verb:
@@ -365,6 +477,12 @@ def _entry(name: str, raw: dict[str, Any], parent: dict[str, Any] | None) -> Ent
     value_opts = set(inherited.get("value_opts", ())) | set(raw.get("value_opts", ()))
     target_opts = set(inherited.get("target_opts", ())) | set(raw.get("target_opts", ()))
     single = bool(raw.get("single_dash_long", inherited.get("single_dash_long", False)))
+    lexicon = bool(raw.get("lexicon", inherited.get("lexicon", False)))
+    nouns = set(inherited.get("nouns", ())) | set(raw.get("nouns", ()))
+    lower_opts = set(inherited.get("lower_opts", ())) | set(raw.get("lower_opts", ()))
+    groups = set(inherited.get("groups", ())) | set(raw.get("groups", ()))
+    own_scan = {str(k): _verb(v, where) for k, v in raw.get("scan", {}).items()}
+    words: dict[str, Verb] = {**inherited.get("scan", {}), **own_scan} if lexicon else own_scan
     entry = Entry(
         name=name,
         verb=_verb(raw.get("verb", "unknown"), where),
@@ -372,7 +490,7 @@ def _entry(name: str, raw: dict[str, Any], parent: dict[str, Any] | None) -> Ent
         rules=tuple(_rule(r, where) for r in raw.get("rules", ())),
         nosub=_verb(raw["nosub"], where) if "nosub" in raw else None,
         unknown_sub=_verb(raw.get("unknown_sub", "unknown"), where),
-        scan={str(k): _verb(v, where) for k, v in raw.get("scan", {}).items()},
+        scan=words,
         value_opts=frozenset(value_opts),
         target_opts=frozenset(target_opts),
         single_dash_long=single,
@@ -380,8 +498,23 @@ def _entry(name: str, raw: dict[str, Any], parent: dict[str, Any] | None) -> Ent
         on_fanout=_verb(raw["on_fanout"], where) if "on_fanout" in raw else None,
         guard_paths=bool(raw.get("guard_paths", False)),
         handler=str(raw.get("handler", "")),
+        lexicon=lexicon,
+        scans=bool(own_scan) or bool(raw.get("lexicon", False)),
+        final=bool(raw.get("final", False)),
+        nouns=frozenset(nouns),
+        lower_opts=frozenset(lower_opts),
+        groups=frozenset(groups),
     )
-    context = {"value_opts": value_opts, "target_opts": target_opts, "single_dash_long": single}
+    context = {
+        "value_opts": value_opts,
+        "target_opts": target_opts,
+        "single_dash_long": single,
+        "lexicon": lexicon,
+        "nouns": nouns,
+        "lower_opts": lower_opts,
+        "groups": groups,
+        "scan": words,
+    }
     subs: dict[str, Entry] = {}
     globs: list[tuple[str, Entry]] = []
     raw_subs: dict[str, Any] = raw.get("sub", {})

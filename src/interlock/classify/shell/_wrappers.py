@@ -138,8 +138,9 @@ def _env(name: str, args: list[Word], ctx: Context) -> Answer:
     if not rest:
         if opts.flags or assignments:
             return [*extra, ctx.action(name, Verb.READ, "env prints a chosen environment")]
-        reason = "env prints every environment variable, which commonly hold credentials"
-        return [ctx.unknown(name, reason)]
+        from interlock.classify.shell._handlers import environment_read
+
+        return [environment_read(name, [], ctx)]
     if extra:
         return [*extra, *ctx.judge(rest, ctx)]
     return Run(rest, name)
@@ -576,15 +577,24 @@ _RUNNERS: dict[str, frozenset[str | None]] = {
     "dotenv": frozenset({None}),
     "aws-vault": frozenset({"exec"}),
     "direnv": frozenset({"exec"}),
+    "railway": frozenset({"run"}),  # runs a local command with the service's variables
+    "heroku": frozenset({"run"}),  # runs a command on a one-off dyno, judged as the command
 }
+# Options of a runner's own that take a value (`railway run -s api npm start`).
+_RUNNER_OWN_VALUES: dict[str, frozenset[str]] = {
+    "railway": frozenset({"-s", "--service", "-e", "--environment", "-p", "--project"}),
+    "heroku": frozenset({"-a", "--app", "-r", "--remote", "-s", "--size", "-e", "--env",
+                         "-t", "--team", "--type"}),
+}  # fmt: skip
 
 
 def _runner(name: str, args: list[Word], ctx: Context) -> Answer:
     subs = _RUNNERS[name]
     rest = list(args)
     label = name
+    values = _RUNNER_VALUES | _RUNNER_OWN_VALUES.get(name, frozenset())
     if None not in subs:
-        opts = split_options(rest, _RUNNER_VALUES)
+        opts = split_options(rest, values)
         rest = rest[opts.index :]
         if not rest or rest[0].value not in subs:
             return None
@@ -594,7 +604,7 @@ def _runner(name: str, args: list[Word], ctx: Context) -> Answer:
                 return None
             rest = rest[1:]
         rest = rest[1:]
-    opts = split_options(rest, _RUNNER_VALUES)
+    opts = split_options(rest, values)
     call = opts.values.get("-c") or opts.values.get("--call")
     if call is not None:
         return _shell_text(call.value, f"{label} -c", ctx, [call])
