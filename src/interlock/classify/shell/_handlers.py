@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from interlock.classify import classify_nested
 from interlock.classify.code import current_workspace, judge_delete, regenerable
-from interlock.classify.paths import is_device, is_system_path
+from interlock.classify.paths import is_device, is_system_path, runs_code_later
 from interlock.classify.shell._code import (
     javascript_script,
     javascript_source,
@@ -29,6 +29,7 @@ from interlock.classify.shell._idioms import (
     selects_development_processes,
     substituted_command,
 )
+from interlock.classify.shell._perl import one_liner as perl_one_liner
 from interlock.classify.shell._words import Word, fanout_word, literal
 from interlock.model import Action, Verb
 from interlock.redact import is_sensitive_key
@@ -412,6 +413,17 @@ def _interpreter(name: str, args: list[Word], ctx: Context) -> list[Action]:
     """ruby, perl, php, lua, Rscript, …: versions are reads; any code is unknown."""
     if len(args) == 1 and args[0].value in _VERSION_FLAGS:
         return [ctx.action(name, Verb.READ, f"{name} {args[0].value} only prints information")]
+    if name == "perl":
+        judged = perl_one_liner([w.value for w in args])
+        if judged is not None:
+            operands = tuple(w.shown for w in args if not (w.value or "-").startswith("-"))[1:]
+            verb, why = Verb(judged[0]), judged[1]
+            critical = [t for t in operands if is_system_path(t)]
+            if verb is Verb.WRITE and critical:  # as `sed -i` on the same paths
+                verb, why = Verb.DESTRUCTIVE, f"perl -i changes {critical[0]}, a system path"
+            elif verb is Verb.WRITE and any(runs_code_later(t) for t in operands):
+                verb, why = Verb.UNKNOWN, "perl -i changes a file that git runs or obeys"
+            return [ctx.action(name, verb, why, operands)]
     for word in args:
         if word.value in ("-e", "-E", "-r", "-n", "-p", "-i", "-pi", "-pe", "-ne", "-lne", "-ple"):
             return [
