@@ -148,7 +148,7 @@ def _kill(name: str, args: list[Word], ctx: Context) -> list[Action]:
     targets: list[str] = []
     for index, word in enumerate(args):
         if word.value is None:
-            if _selected_pids(word, ctx):
+            if _selected_pids(word, ctx) or _own_job(word, ctx):
                 targets.append(word.text)
                 continue
             return [
@@ -167,6 +167,16 @@ def _kill(name: str, args: list[Word], ctx: Context) -> list[Action]:
             "kill", Verb.WRITE, "kill stops processes {}".format(", ".join(targets)), targets
         )
     ]
+
+
+def _own_job(word: Word, ctx: Context) -> bool:
+    """Whether a run-time word is the PID of a job this command line started (`$!`, or a
+    variable set to it): stopping one's own background server is not touching others'."""
+    text = word.text.strip('"')
+    if text in ("$!", "${!}"):
+        return True
+    name = text[2:-1] if text.startswith("${") and text.endswith("}") else text[1:]
+    return text.startswith("$") and name in ctx.own_jobs
 
 
 def _selected_pids(word: Word, ctx: Context) -> bool:
@@ -319,6 +329,11 @@ _PYTHON_MODULES = {
     "uv": "uv",
     "maturin": "maturin",
     "sphinx": "sphinx-build",
+    "sphinx.cmd.build": "sphinx-build",
+    "sphinx.cmd.quickstart": "sphinx-quickstart",
+    "sphinx.ext.apidoc": "sphinx-apidoc",
+    "sphinx.ext.autosummary.generate": "sphinx-apidoc",
+    "pylint.pyreverse": "pyreverse",
     "mkdocs": "mkdocs",
     "pre_commit": "pre-commit",
     "jupyter": "jupyter",
