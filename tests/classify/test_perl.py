@@ -60,6 +60,8 @@ def test_code_that_acts_is_not_vouched_for(command: str) -> None:
 def test_in_place_edits_are_writes_and_system_paths_destructive() -> None:
     assert verb("perl -pi -e 's/old/new/g' src/app/views.py") is Verb.WRITE
     assert verb("perl -i.bak -pe 's/a/b/' README.md") is Verb.WRITE
+    assert verb("perl -pe 's/a/b/' -i README.md") is Verb.WRITE  # switches after the code
+    assert verb("perl -pe 's/a/b/' -i /etc/hosts") is Verb.DESTRUCTIVE
     assert verb("perl -pi -e 's/a/b/' /etc/passwd") is Verb.DESTRUCTIVE
     assert verb("perl -pi -e 's/a/b/' ~/.bashrc") is Verb.DESTRUCTIVE
     assert verb("perl -pi -e 's/a/b/' .git/hooks/pre-commit") is Verb.UNKNOWN
@@ -73,5 +75,9 @@ _WORDS = st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=6)
 def test_never_raises_and_acting_words_are_never_reads(args: list[str | None]) -> None:
     judged = one_liner(args)
     assert judged is None or judged[0] in ("read", "write", "unknown")
-    judged = one_liner(["-e", f"print 1; {' '.join(a or '' for a in args)} system 'x'"])
+    # Whatever follows, a program with an acting line is never vouched for.
+    judged = one_liner(["-ne", "print 1;", "-e", "system 'x'", *args])
+    assert judged is not None and judged[0] == "unknown"
+    # Whatever code a run-time word could be, it is never a read.
+    judged = one_liner(["-e", "print 1;", None, *args])
     assert judged is not None and judged[0] == "unknown"

@@ -431,8 +431,7 @@ def _interpreter(name: str, args: list[Word], ctx: Context) -> list[Action]:
     if name == "perl":
         judged = perl_one_liner([w.value for w in args])
         if judged is not None:
-            operands = tuple(w.shown for w in args if not (w.value or "-").startswith("-"))[1:]
-            verb, why = Verb(judged[0]), judged[1]
+            verb, why, operands = Verb(judged[0]), judged[1], judged[2]
             critical = [t for t in operands if is_system_path(t)]
             if verb is Verb.WRITE and critical:  # as `sed -i` on the same paths
                 verb, why = Verb.DESTRUCTIVE, f"perl -i changes {critical[0]}, a system path"

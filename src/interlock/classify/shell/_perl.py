@@ -30,44 +30,55 @@ _ACTING = re.compile(
 )
 
 
-def one_liner(args: list[str | None]) -> tuple[str, str] | None:
-    """(verb name, reason) for `perl` with an inline program, or None if it has none.
+def one_liner(args: list[str | None]) -> tuple[str, str, tuple[str, ...]] | None:
+    """(verb name, reason, input files) for `perl` with an inline program, or None if it
+    has none.
 
     `args` are perl's arguments as literal text (None for a word not known until run time).
+    Perl reads switches until the first other argument, `-e` code included (`perl -pe CODE
+    -i f` edits in place; every `-e` adds a line to the program).
     """
-    code: str | None = None
+    codes: list[str] = []
     in_place = False
     operands: list[str] = []
+    switches = True
     i = 0
     while i < len(args):
         value = args[i]
         if value is None:
-            return ("unknown", "perl is given an argument fixed only at run time")
-        if code is None and value.startswith("-") and value != "-":
-            if value.startswith(("-M", "-m", "-I", "-x", "-d", "-V:")) or value in ("-S", "-x"):
-                return ("unknown", f"perl {value} loads or runs code Interlock cannot see")
-            if value.startswith("-i") or (value[1:2] != "-" and "i" in value.split("e")[0][1:]):
+            return ("unknown", "perl is given an argument fixed only at run time", ())
+        if switches and value == "--":
+            switches = False
+            i += 1
+            continue
+        if switches and value.startswith("-") and value != "-":
+            if value.startswith(("-M", "-m", "-I", "-x", "-d", "-V:", "-S")):
+                return ("unknown", f"perl {value} loads or runs code Interlock cannot see", ())
+            letters = value[1:].split("e")[0] if value[1:2] != "-" else ""
+            if value.startswith("-i") or "i" in letters:
                 in_place = True
             if value[1:2] != "-" and value.endswith(("e", "E")):
                 if i + 1 >= len(args) or args[i + 1] is None:
-                    return ("unknown", "perl -e is given code fixed only at run time")
-                code = args[i + 1]
+                    return ("unknown", "perl -e is given code fixed only at run time", ())
+                codes.append(str(args[i + 1]))
                 i += 2
                 continue
             i += 1
             continue
-        if code is None:
+        if not codes:
             return None  # a script file: judged as a script
+        switches = False
         if value.startswith(("|", ">", "<", "+")) or value.rstrip().endswith("|"):
             # Perl's two-argument open of its input files runs `cmd|` and writes `>file`.
-            return ("unknown", f"perl opens {value!r}, which runs a command or writes a file")
+            return ("unknown", f"perl opens {value!r}, which runs a command or writes a file", ())
         operands.append(value)
         i += 1
-    if code is None:
+    if not codes:
         return None
-    if _ACTING.search(code):
-        return ("unknown", "perl -e runs code that can act beyond text (commands, files, modules)")
+    if _ACTING.search("\n".join(codes)):
+        reason = "perl -e runs code that can act beyond text (commands, files, modules)"
+        return ("unknown", reason, tuple(operands))
     if in_place:
         shown = ", ".join(operands) or "its input files"
-        return ("write", f"perl -i edits {shown} in place")
-    return ("read", "perl -e only transforms text")
+        return ("write", f"perl -i edits {shown} in place", tuple(operands))
+    return ("read", "perl -e only transforms text", tuple(operands))
