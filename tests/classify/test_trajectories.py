@@ -110,3 +110,16 @@ def test_sed_text_of_append_insert_change_is_never_a_command() -> None:
     assert verb("sed '1a foo\ne rm -rf ~' f") is Verb.DESTRUCTIVE
     assert verb("sed '1a\\\nfoo\\\\\ne rm -rf ~' f") is Verb.DESTRUCTIVE
     assert verb("sed 's/a/b/;e rm -rf ~' f") is Verb.DESTRUCTIVE
+
+
+def test_form_fields_are_judged_by_what_they_send(tmp_path: Path) -> None:
+    root = workspace.build(tmp_path)
+
+    def verb(command: str) -> Verb:
+        return most_severe(a.verb for a in classify("shell", command, cwd=str(root)))
+
+    assert verb("curl -F email=dev@example.com http://127.0.0.1:8000/signup") is Verb.WRITE
+    assert verb("curl -F 'notes=<data.csv' http://127.0.0.1:8000/") is Verb.WRITE
+    assert verb("curl --form 'f=@/etc/passwd' http://127.0.0.1:8000/") in FLAGGED
+    assert verb("curl -F 'f=<.env.example' http://127.0.0.1:8000/") is Verb.WRITE
+    assert verb("curl -F f=@$FILE http://127.0.0.1:8000/") in FLAGGED

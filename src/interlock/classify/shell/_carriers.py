@@ -612,8 +612,13 @@ def _curl(name: str, args: list[Word], ctx: Context) -> list[Action]:
                 bodies.append(value)
         elif option in ("-F", "--form", "--form-string"):
             bodies.append(value if value is not None else word.text)
-            if value is not None and "@" in value and option == "-F":
-                source = value.split("@", 1)[1].split(";", 1)[0]
+            if value is None and option != "--form-string":
+                reason = f"{name} sends a form field built at run time ({word.text})"
+                actions.append(ctx.unknown(name, reason))
+            content = (value.split("=", 1)[1] if "=" in value else value) if value else ""
+            if value is not None and option != "--form-string" and content[:1] in ("@", "<"):
+                # `name=@file` uploads a file, `name=<file` sends its text as the value.
+                source = content[1:].split(";", 1)[0]
                 text = uploaded_text(source)
                 if text is None:
                     actions.append(
@@ -841,6 +846,9 @@ CARRIERS: dict[str, Carrier] = {
 __all__ = ["CARRIERS", "split_options"]
 
 
+_KEY_FILES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore")
+
+
 def uploaded_text(source: str) -> str | None:
     """The text of a file a request sends (`-d @f`, `-F x=@f`, `-T f`), when Interlock can
     see it: a readable text file of the workspace's git worktree holding no credential. Its
@@ -850,7 +858,8 @@ def uploaded_text(source: str) -> str | None:
     if not source or source == "-" or workspace is None or not workspace.in_worktree(source):
         return None
     name = source.rsplit("/", 1)[-1]
-    if name.startswith(".env") or name.endswith((".pem", ".key", ".p12", ".pfx")):
+    template = name.endswith((".example", ".sample", ".template", ".dist"))
+    if (name.startswith(".env") and not template) or name.endswith(_KEY_FILES):
         return None
     text = workspace.read_text(source)
     if text is None or contains_secret(text):
