@@ -10,6 +10,11 @@ SO_PEERCRED before it trusts the answer; here both run as the same user, which t
 same code a two-user installation runs. Each figure covers a benign command (`ls -la`) and
 the incident's destructive `curl … volumeDelete`, alternated.
 
+`hook_launcher_*` is the portable command a project's committed settings name,
+`interlock-hook claude-code` (found on PATH; an ordinary Python start with `site`, then the
+same client), with the resident process running and the home found from the working
+directory, as a teammate's hook finds it.
+
 `hook_budget_overrun_p50_ms` is how late the daemon's deny comes when a decision is stuck:
 the time `HookDaemon.reply` takes beyond its budget (0.2 s here) to answer on its own.
 """
@@ -55,20 +60,31 @@ def _event(command: str, cwd: Path) -> bytes:
 
 
 def _time_hook(
-    home: Path, events: list[bytes], runs: int, *, service: Path | None = None
+    home: Path,
+    events: list[bytes],
+    runs: int,
+    *,
+    service: Path | None = None,
+    launcher: bool = False,
 ) -> list[float]:
     where = ["--home", str(home)]
     if service is not None:
         where = ["--socket", str(service), "--peer-uid", str(os.getuid())]
+    command = [sys.executable, "-I", "-S", str(CLIENT), "claude-code", *where]
+    if launcher:  # the portable command: no path, the home found from the cwd
+        command = [str(Path(sys.executable).parent / "interlock-hook"), "claude-code"]
+    env = {k: v for k, v in os.environ.items() if k != "INTERLOCK_HOME"}
     samples = []
     for i in range(runs):
         event = events[i % len(events)]
         start = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-I", "-S", str(CLIENT), "claude-code", *where],
+            command,
             input=event,
             capture_output=True,
             check=False,
+            cwd=home.parent,
+            env=env,
         )
         samples.append((time.perf_counter() - start) * 1000)
         if not result.stdout.startswith(b'{"hookSpecificOutput"'):
@@ -95,6 +111,8 @@ def run() -> dict[str, float]:
         with _daemon(home.root, None):
             _time_hook(home.root, events, 4)  # warm up the daemon's caches
             results.update(_figures("daemon", _time_hook(home.root, events, RUNS)))
+            launched = _time_hook(home.root, events, RUNS, launcher=True)
+            results.update(_figures("launcher", launched))
         run_dir = Path(tmp) / "run"
         run_dir.mkdir(mode=0o755)
         socket = run_dir / "hooks.sock"

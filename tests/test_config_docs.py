@@ -12,7 +12,7 @@ from interlock.config import SHAPES, TABLES, Shape, parse_config, toml_literal
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 _HEADING = re.compile(r"^### `(\[\[?[^`\]]+\]\]?)`\s*$")
-_ROW = re.compile(r"^\| `([A-Za-z_]+)` \| (.+?) \| (.+?) \|\s*$")
+_ROW = re.compile(r"^\| `([A-Za-z0-9_]+)` \| (.+?) \| (.+?) \|\s*$")
 
 
 def _documented() -> dict[str, dict[str, str]]:

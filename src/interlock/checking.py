@@ -22,7 +22,14 @@ from interlock.gate import Gate, NoBaseline
 from interlock.model import Action, Agent, Decision, Resource
 from interlock.protect import Places, installation_places, tampering_actions
 from interlock.redact import holds_credential
-from interlock.targets import NO_FACTS, Facts, KnownTarget, known_targets, resolve
+from interlock.targets import (
+    LOCAL_ENVIRONMENT,
+    NO_FACTS,
+    Facts,
+    KnownTarget,
+    known_targets,
+    resolve,
+)
 
 DEFAULT_ENVIRONMENT = "production"
 UNNAMED_AGENT = "unnamed-agent"
@@ -113,6 +120,7 @@ class Checker:
         agents: Mapping[str, Agent] | None = None,
         places: Places | None = None,
         targets: Sequence[KnownTarget] | None = None,
+        workspace_environment: str = LOCAL_ENVIRONMENT,
     ) -> None:
         self.gate = gate if gate is not None else Gate()
         self.places = places if places is not None else installation_places()
@@ -122,6 +130,7 @@ class Checker:
         self.targets = tuple(targets) if targets is not None else known_targets(self.resources)
         self.audit = audit
         self.agents = dict(agents or {})
+        self.workspace_environment = workspace_environment
 
     def principal(self, request: CheckRequest) -> Agent:
         # A registered agent is checked under its own grant (a suspended one has none); any
@@ -174,7 +183,8 @@ class Checker:
         names its resource keeps every action there."""
         if request.resource is not None or not any(a.scope for a in actions):
             return tuple(actions)
-        return resolve(actions, resource, self.targets, self.facts(request.cwd))
+        facts = self.facts(request.cwd)
+        return resolve(actions, resource, self.targets, facts, self.workspace_environment)
 
     @staticmethod
     def facts(cwd: str | None) -> Facts:

@@ -7,7 +7,10 @@
     <home>/keys/audit-signing.pub  its public key, for `interlock audit verify`
     <home>/keys/audit-hmac.key     key for payload fingerprints in audit records (0600)
     <home>/keys/identity-master.key  AES-256 key sealing credentials and TOTP secrets (0600)
+    <home>/keys/vault.key          AES-256 key sealing vault objects (0600)
+    <home>/keys/vault-signing.key  Ed25519 key signing vault manifests (0600), and its .pub
     <home>/state/interlock.db      the embedded SQLite state (audit log, …)
+    <home>/state/vault/            the embedded vault (unless `[vault] path` puts it elsewhere)
 
 The home is found from `--home`, then `$INTERLOCK_HOME`, then the current directory or any
 parent that is a home itself (holds `interlock.toml`) or holds `.interlock/` (as git finds
@@ -89,6 +92,15 @@ class Home:
     def database(self) -> Path:
         return self.root / "state" / "interlock.db"
 
+    @property
+    def vault_dir(self) -> Path:
+        """The embedded vault: `[vault] path` (relative to this home), else `state/vault`."""
+        configured = read_config(self.config_path).vault.path if self.config_path.is_file() else ""
+        if configured:
+            path = Path(configured).expanduser()
+            return path if path.is_absolute() else (self.root / path).resolve()
+        return self.root / "state" / "vault"
+
     def load_config(self) -> Config:
         return load_config(self.config_path)
 
@@ -150,6 +162,23 @@ def find_home(explicit: Path | None = None) -> Home | None:
     if (user / CONFIG_NAME).is_file():
         return Home(user)
     return None
+
+
+KEY_FILES = ("audit-signing.key", "audit-hmac.key", "identity-master.key")
+
+
+def is_own_key_file(path: Path) -> bool:
+    """Whether `path` is one of an Interlock home's own key files (`<home>/keys/...`, next to
+    the home's interlock.toml): Interlock's secrets, not a credential someone left lying
+    around. The hooks still keep agents from reading them (`interlock.protect`)."""
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    keys = resolved.parent
+    return (
+        resolved.name in KEY_FILES and keys.name == "keys" and (keys.parent / CONFIG_NAME).is_file()
+    )
 
 
 def user_home_root() -> Path:

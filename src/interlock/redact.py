@@ -34,6 +34,8 @@ _INLINE_SECRETS = (
     re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"),
     # scheme://user:password@host
     re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"),
+    # a password given to a database in SQL: `PASSWORD 'x'`, `IDENTIFIED BY "x"`
+    re.compile(r"(?i)\b(password|identified\s+by)(\s*=?\s*)('(?:[^']|'')*'|\"[^\"]*\")"),
 )
 
 
@@ -60,6 +62,7 @@ def redact_text(text: str) -> str:
 
     masked = _INLINE_SECRETS[0].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     masked = _INLINE_SECRETS[1].sub(lambda m: f"{m.group(1)}:{REDACTED}@", masked)
+    masked = _INLINE_SECRETS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}'{REDACTED}'", masked)
     masked = redact_secrets(masked)
     if masked == text and len(text) <= _CLEAN_MAX_CHARS:
         if len(_CLEAN) >= _CLEAN_LIMIT:

@@ -153,9 +153,15 @@ class _Found:
     authoritative: bool  # a registered resource (or a production name: see _combine)
 
 
-def local_resource(place: str) -> Resource:
+WORKSPACE_PLACES = frozenset({"workspace", "scratch"})
+"""The places whose environment a developer machine may configure (the home directory and the
+system are always production: nothing recreates them)."""
+
+
+def local_resource(place: str, workspace_environment: str = LOCAL_ENVIRONMENT) -> Resource:
     """This machine's own resource: `workspace`, `scratch`, `home` or `system`."""
-    return Resource(f"local:{place}", LOCAL_ENVIRONMENT, LOCAL_KIND, frozenset({"local"}))
+    environment = workspace_environment if place in WORKSPACE_PLACES else LOCAL_ENVIRONMENT
+    return Resource(f"local:{place}", environment, LOCAL_KIND, frozenset({"local"}))
 
 
 def resolve(
@@ -163,10 +169,12 @@ def resolve(
     default: Resource,
     catalogue: Sequence[KnownTarget] = (),
     facts: Facts = NO_FACTS,
+    workspace_environment: str = LOCAL_ENVIRONMENT,
 ) -> tuple[Action, ...]:
     """`actions` with their `target` set from their scope; actions without a scope are left
-    to the request's resource (`default`)."""
-    resolver = _Resolver(default, catalogue, facts)
+    to the request's resource (`default`). `workspace_environment` is the environment of the
+    workspace and temporary directories (`[hooks] workspace_environment`)."""
+    resolver = _Resolver(default, catalogue, facts, workspace_environment)
     return tuple(
         replace(a, target=resolver.action(a)) if a.scope and a.target is None else a
         for a in actions
@@ -174,10 +182,17 @@ def resolve(
 
 
 class _Resolver:
-    def __init__(self, default: Resource, catalogue: Sequence[KnownTarget], facts: Facts):
+    def __init__(
+        self,
+        default: Resource,
+        catalogue: Sequence[KnownTarget],
+        facts: Facts,
+        workspace_environment: str = LOCAL_ENVIRONMENT,
+    ):
         self.default = default
         self.catalogue = catalogue
         self.facts = facts
+        self.workspace_environment = workspace_environment
 
     def action(self, action: Action) -> Target:
         if action.scope[0] == "local":
@@ -312,7 +327,8 @@ class _Resolver:
             "system": "the system (outside the workspace and the home directory)",
         }[worst]
         where = f"{shown} is in {what}" if shown else f"it acts in {what}"
-        return Target(local_resource(worst), f"{program} acts on this machine: {where}")
+        resource = local_resource(worst, self.workspace_environment)
+        return Target(resource, f"{program} acts on this machine: {where}")
 
     def _place(self, raw: str, cwd: str | None) -> str:
         home = self.facts.home.rstrip("/") or "/"

@@ -218,3 +218,55 @@ def test_the_local_operator_is_never_a_distinct_approver(
     assert refused.code == 1 and "distinct approvers" in refused.err
     request = ApprovalStore.for_home(home).get(request_id)
     assert request.status is Status.PENDING and request.approvals == ("root",)
+
+
+def _second_pending(home: Home) -> str:
+    return (
+        ApprovalStore.for_home(home)
+        .open_request(
+            fingerprint="fp2",
+            agent=AGENT,
+            resource=PROD,
+            decision=held(),
+            summary="POST /railway/graphql/v2 volumeDelete(vol-other)",
+            source="proxy:http",
+        )
+        .id
+    )
+
+
+def test_a_unique_prefix_names_a_request(cli: Callable[..., Result], home: Home) -> None:
+    request_id = _pending(home)
+    other = _second_pending(home)
+    # the shortest prefix telling the two apart, with and without `apr_`
+    common = next(i for i, (a, b) in enumerate(zip(request_id, other, strict=True)) if a != b)
+    prefix = request_id[: common + 1]
+    assert prefix in cli("approvals", "show", prefix).out.split()[0]
+    assert request_id in cli("approvals", "show", prefix.removeprefix("apr_")).out
+    approved = cli("approvals", "approve", prefix)
+    assert approved.code == 0 and request_id in approved.out
+    assert ApprovalStore.for_home(home).get(request_id).status is Status.APPROVED
+    assert ApprovalStore.for_home(home).get(other).status is Status.PENDING
+
+
+def test_an_ambiguous_prefix_is_refused_naming_the_candidates(
+    cli: Callable[..., Result], home: Home
+) -> None:
+    first, second = _pending(home), _second_pending(home)
+    for verb in ("show", "approve", "deny", "cancel"):
+        result = cli("approvals", verb, "apr_")
+        assert result.code == 1, verb
+        assert "ambiguous" in result.err and first in result.err and second in result.err
+    assert ApprovalStore.for_home(home).get(first).status is Status.PENDING
+    missing = cli("approvals", "show", "apr_zzzz")
+    assert missing.code == 1 and "no approval request" in missing.err
+
+
+def test_list_shows_whole_ids_at_80_columns(
+    cli: Callable[..., Result], home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request_id = _pending(home)
+    monkeypatch.setenv("COLUMNS", "80")
+    listed = cli("approvals", "list")
+    assert request_id in listed.out
+    assert all(len(line) <= 80 for line in listed.out.splitlines())

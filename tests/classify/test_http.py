@@ -196,6 +196,16 @@ def test_env_var_names_pack_directories(
         ("[[rule]]\nverb = 'read'\nwhatever = 1\n", "unknown key"),
         ("name = [\n", "not valid TOML"),
         ("[methods]\n'GE T' = 'read'\n", "not an HTTP method"),
+        ("[[graphql.arguments]]\nfield = 'f'\npath = 'a'\nverb = 'write'\n", "`equals`"),
+        (
+            "[[graphql.arguments]]\nfield = 'f'\npath = 'a..b'\nequals = 1\nverb = 'write'\n",
+            "dotted argument path",
+        ),
+        ("[[graphql.arguments]]\nfield = 'f'\npath = 'a'\nequals = 1\nverb = 'nuke'\n", "verb"),
+        (
+            "[[graphql.arguments]]\nfield = 'f'\npath = 'a'\nequals = 1\nverb = 'read'\nx = 1\n",
+            "unknown key",
+        ),
     ],
 )
 def test_invalid_pack_names_file_and_rule(tmp_path: Path, text: str, message: str) -> None:
@@ -409,3 +419,154 @@ def test_nested_needs_one_source(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="exactly one"):
         load_packs([tmp_path])
+
+
+# -- bodies servers read differently: duplicate keys, not UTF-8, ambiguous GraphQL (issue 15)
+
+_JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
+_KEYS = st.text(alphabet="abcdefgh", min_size=1, max_size=4)
+_OBJECTS = st.recursive(
+    st.dictionaries(_KEYS, _JSON_LEAF, min_size=1, max_size=4),
+    lambda inner: st.dictionaries(_KEYS, inner, min_size=1, max_size=3),
+    max_leaves=12,
+)
+
+
+def _with_duplicate(value: dict[str, Any], path: list[int]) -> str:
+    """`value` as JSON text with its first key repeated in the object `path` leads to."""
+    node: Any = value
+    for index in path:
+        children = [v for v in node.values() if isinstance(v, dict)]
+        if not children:
+            break
+        node = children[index % len(children)]
+    key = next(iter(node))
+    marker = "\x00dup\x00"
+    node[marker] = None
+    text = json.dumps(value)
+    return text.replace(json.dumps(marker) + ": null", f'{json.dumps(key)}: "deleteAll"')
+
+
+@given(_OBJECTS, st.lists(st.integers(0, 3), max_size=4), st.sampled_from(["application/json", ""]))
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+def test_a_repeated_key_at_any_depth_is_unknown(
+    value: dict[str, Any], path: list[int], content_type: str
+) -> None:
+    body = _with_duplicate(value, path)
+    headers = {"Content-Type": content_type} if content_type else {}
+    payload = {"method": "POST", "url": "https://api.example.com/rpc", "headers": headers}
+    assert verdict({**payload, "body": body}) is Verb.UNKNOWN
+
+
+@given(_OBJECTS, st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"]))
+@settings(max_examples=100)
+def test_json_that_is_not_utf8_is_unknown(value: dict[str, Any], encoding: str) -> None:
+    # What the proxy hands the classifier: the bytes decoded as UTF-8, errors replaced.
+    body = json.dumps(value).encode(encoding).decode("utf-8", "replace")
+    payload = {"method": "POST", "url": "https://api.example.com/rpc", "body": body}
+    for headers in ({"Content-Type": "application/json"}, {}):
+        assert verdict({**payload, "headers": headers}) is Verb.UNKNOWN
+
+
+@given(_OBJECTS)
+@settings(max_examples=100)
+def test_well_formed_json_is_not_unknown_for_being_json(value: dict[str, Any]) -> None:
+    payload = {
+        "method": "POST",
+        "url": "https://api.example.com/v1/items",
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(value),
+    }
+    assert all(a.reason != "the JSON body is not well-formed" for a in run(payload))
+
+
+def test_a_bare_graphql_document_sent_as_text_is_still_read() -> None:
+    payload = {
+        "method": "POST",
+        "url": "https://api.example.com/graphql",
+        "headers": {"Content-Type": "text/plain"},
+        "body": "{ users { id } }",
+    }
+    assert verdict(payload) is Verb.READ
+
+
+# -- argument rules in pack data (`[[graphql.arguments]]`) -----------------------------------
+
+_ARGUMENT_PACK = """
+name = "fleet"
+hosts = ["api.fleet.example"]
+graphql_paths = ["/graphql"]
+
+[[graphql.arguments]]
+field = "scaleService"
+path = "input.replicas"
+equals = 0
+verb = "destructive"
+reason = "scaling to zero replicas stops the service"
+
+[[graphql.arguments]]
+field = "*"
+path = "**.purge"
+equals = true
+verb = "destructive"
+reason = "purge: true erases"
+"""
+
+
+def _fleet(query: str, variables: dict[str, Any] | None = None) -> Verb:
+    body: dict[str, Any] = {"query": query}
+    if variables is not None:
+        body["variables"] = variables
+    return verdict({"method": "POST", "url": "https://api.fleet.example/graphql", "body": body})
+
+
+def test_argument_rules_from_a_user_pack(tmp_path: Path, packs_reset: None) -> None:
+    (tmp_path / "fleet.toml").write_text(_ARGUMENT_PACK)
+    configure([tmp_path])
+    scale = "mutation($i: ScaleInput!) { scaleService(input: $i) }"
+    assert _fleet(scale, {"i": {"replicas": 0}}) is Verb.DESTRUCTIVE
+    assert _fleet(scale, {"i": {"replicas": 3}}) is Verb.WRITE
+    assert _fleet(scale, {"i": {"replicas": False}}) is Verb.WRITE  # false is not 0
+    assert _fleet("mutation { a: scaleService(input: {replicas: 0}) }") is Verb.DESTRUCTIVE
+    assert _fleet("mutation { updateNote(input: {x: [{purge: true}]}) }") is Verb.DESTRUCTIVE
+    assert _fleet('mutation { updateNote(input: {purge: "true"}) }') is Verb.WRITE
+    # a query that is not the operation that runs does not count
+    two = "mutation A { scaleService(input: {replicas: 0}) } query B { ok }"
+    body = {"method": "POST", "url": "https://api.fleet.example/graphql"}
+    assert verdict({**body, "body": {"query": two, "operationName": "B"}}) is Verb.READ
+    # only on the pack's hosts
+    other = {"method": "POST", "url": "https://other.example/graphql"}
+    assert (
+        verdict({**other, "body": {"query": "mutation { scaleService(input: {replicas: 0}) }"}})
+        is Verb.WRITE
+    )
+
+
+@given(st.integers(min_value=-5, max_value=5), st.booleans())
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_numreplicas_zero_is_destructive_on_railway_however_sent(
+    replicas: int, as_variable: bool
+) -> None:
+    if as_variable:
+        query = "mutation($i: ServiceInstanceUpdateInput!) "
+        query += '{ serviceInstanceUpdate(serviceId: "s", input: $i) }'
+        body: dict[str, Any] = {"query": query, "variables": {"i": {"numReplicas": replicas}}}
+    else:
+        body = {
+            "query": f'mutation {{ serviceInstanceUpdate(serviceId: "s", '
+            f"input: {{numReplicas: {replicas}}}) }}"
+        }
+    found = verdict(
+        {"method": "POST", "url": "https://backboard.railway.app/graphql/v2", "body": body}
+    )
+    assert found is (Verb.DESTRUCTIVE if replicas == 0 else Verb.WRITE)
+
+
+def test_several_content_types_are_unknown() -> None:
+    payload = {
+        "method": "POST",
+        "url": "https://api.example.com/rpc",
+        "headers": [["Content-Type", "text/plain"], ["Content-Type", "application/json"]],
+        "body": '{"method": "getUser"}',
+    }
+    assert verdict(payload) is Verb.UNKNOWN

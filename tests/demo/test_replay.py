@@ -27,6 +27,11 @@ def test_replay_tells_the_story(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert "not granted the production environment" in act2
     assert "denied approval request apr_" in act2
     assert "intact: 48,213 orders" in act2.split("afterwards")[1]
-    assert "vol-prod-old9-snapshot.db" in act2
+    # the approved deletion takes the volume and the backups on it; Interlock's vault copy,
+    # taken by the route's before hook, brings the data back
+    approved = act2.split("Interlock's own copy first")[1].split("afterwards")[0]
+    assert "vol-prod-old9 (production): GONE (data and backups)" in approved
+    assert "vol-prod-old9's backup" in approved and "interlock vault restore" in approved
+    assert "restored from the vault: 12 orders back" in approved
     # the demo never prints a provider token whole
     assert BLANKET_TOKEN not in text and STAGING_TOKEN not in text

@@ -51,10 +51,10 @@ def test_install_status_uninstall(runner: CliRunner, home: Home, tmp_path: Path)
     project = tmp_path / "repo"
     project.mkdir()
     args = ["--project", str(project), "--home", str(home.root)]
-    result = runner.invoke(app, ["hooks", "install", "claude-code", *args])
+    result = runner.invoke(app, ["hooks", "install", "claude-code", "--no-daemon", *args])
     assert result.exit_code == 0, result.output
     assert "installed" in result.stdout
-    result = runner.invoke(app, ["hooks", "install", "claude-code", *args])
+    result = runner.invoke(app, ["hooks", "install", "claude-code", "--no-daemon", *args])
     assert "already installed" in result.stdout
     result = runner.invoke(app, ["hooks", "status", *args])
     assert result.exit_code == 0

@@ -175,6 +175,8 @@ def test_a_hold_creates_an_approval_request_the_agent_is_told(home: Home, event:
     assert [r.type for r in records] == ["decision", "approval_request"]
     decision, opened = records[0].body, records[1].body
     assert decision["session_id"] == "sess-claude-1"
+    # the tool's own description is the agent's stated reason, for the approval page
+    assert decision["stated_reason"] == "Delete the volume"
     assert decision["decision"]["decision"] == "hold"
     assert opened["status"] == "pending" and opened["id"].startswith("apr_")
     assert opened["source"] == "hook:claude-code" and opened["decision_seq"] == records[0].seq

@@ -217,10 +217,24 @@ def make_env(tmp_path: Path, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("INTERLOCK_AGENT_TOKEN", raising=False)
     started: list[ProxyThread] = []
 
-    def make(extra: dict[str, Any] | None = None, upstream_url: str | None = None) -> Env:
+    def make(
+        extra: dict[str, Any] | None = None,
+        upstream_url: str | None = None,
+        register: tuple[str, str] | None = None,
+    ) -> Env:
         home, prod, staging, config = setup_home(
             tmp_path / f"home{len(started)}", upstream_url or upstream.url, extra
         )
+        if register is not None:  # a PostgreSQL resource (name, database) on the local server
+            name, database = register
+            ResourceRegistry.for_home(home).add(
+                OPERATOR,
+                name,
+                kind="postgres",
+                environment="staging",
+                upstream=f"postgresql://postgres@127.0.0.1:5432/{database}",
+                credential=None,
+            )
         proxy = ProxyThread(home, proxy_config_from(config)).start()
         started.append(proxy)
         return Env(home, upstream, proxy, prod, staging)

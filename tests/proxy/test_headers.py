@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
+import zlib
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from interlock.enforce import request_fingerprint
@@ -22,7 +26,11 @@ from interlock.proxy.http._action import (
     bound_header,
     classify_payload,
 )
+from interlock.proxy.http._config import BeforeHook
+from interlock.proxy.http._encodings import UnscannableEncoding, codings, decoder_for
 from interlock.proxy.http._headers import agent_token, prefer_wait, upstream_headers
+from interlock.proxy.http._hooks import PLAIN_TARGET, HookRefused, hook_body
+from interlock.proxy.http._routes import PathRefused, normalise_target, route_request
 
 ROUTES = [
     Route("a", "/api", "http://up", "a", credential="s3cret-value"),
@@ -44,10 +52,15 @@ def test_headers_swap_the_token_for_the_credential() -> None:
             ("Prefer", "wait=10"),
             ("Interlock-Approval", "apr_1"),
             ("Accept", "*/*"),
+            ("Accept-Encoding", "gzip, br"),
         ],
         ROUTES[0],
     )
-    assert out == [("Accept", "*/*"), ("Authorization", "Bearer s3cret-value")]
+    assert out == [
+        ("Accept", "*/*"),
+        ("Accept-Encoding", "identity"),  # a body the credential scrubber can read
+        ("Authorization", "Bearer s3cret-value"),
+    ]
     assert agent_token({"authorization": "Bearer ilk_abc "}) == "ilk_abc"
     assert agent_token({"authorization": "Basic abc"}) == ""
     assert prefer_wait({"prefer": "respond-async, wait=15"}) == 15
@@ -155,3 +168,90 @@ def _fingerprint(
         agent, Resource("api", "production"), ROUTE, method, rest, classified, headers, body
     )
     return request_fingerprint(b"k" * 32, request)
+
+
+@given(
+    st.binary(max_size=4000),
+    st.lists(st.integers(1, 500), max_size=20),
+    st.sampled_from(["gzip", "deflate", "x-gzip", "deflate, gzip", "identity"]),
+)
+@settings(max_examples=100)
+def test_decoder_undoes_codings_across_any_chunking(
+    plain: bytes, cuts: list[int], header: str
+) -> None:
+    body = plain
+    for coding in codings(header):
+        body = gzip.compress(body) if "gzip" in coding else zlib.compress(body)
+    decoder = decoder_for(header)
+    chunks, at = [], 0
+    for cut in cuts:
+        chunks.append(body[at : at + cut])
+        at += cut
+    chunks.append(body[at:])
+    if decoder is None:
+        assert header == "identity"
+        return
+    out = b"".join(decoder.feed(c) for c in chunks) + decoder.flush()
+    assert out == plain
+
+
+def test_a_coding_the_proxy_cannot_undo_is_refused() -> None:
+    with pytest.raises(UnscannableEncoding):
+        decoder_for("gzip, zstd")
+
+
+_PIECES = st.sampled_from(
+    ["a", "b", "..", ".", "%2e", "%2E%2e", ".%2e", "%252e%252e", "", "x%2fy", "%2f..", "..;p"]
+)
+
+
+@given(st.lists(_PIECES, max_size=8), st.booleans())
+def test_a_normalised_path_holds_no_dot_segment_in_any_encoding(
+    pieces: list[str], trailing: bool
+) -> None:
+    target = "/" + "/".join(pieces) + ("/" if trailing else "") + "?q=%2e%2e"
+    try:
+        normal = normalise_target(target)
+    except PathRefused:
+        return
+    path, _, query = normal.partition("?")
+    assert query == "q=%2e%2e"  # the query is never touched
+    assert path.startswith("/") and "//" not in path
+    for segment in path.split("/"):
+        decoded = unquote(unquote(unquote(segment)))
+        assert decoded.split(";", 1)[0] not in (".", "..")
+    assert normalise_target(normal) == normal  # idempotent: what is sent is what was judged
+
+
+def test_a_path_that_leaves_its_route_is_refused() -> None:
+    routes = (
+        Route(name="stg", prefix="/stg", upstream="http://u", resource="s"),
+        Route(name="prod", prefix="/prod", upstream="http://u", resource="p"),
+    )
+    assert route_request(routes, "/stg/a/../b?x=1") == (routes[0], "/b?x=1")
+    assert route_request(routes, "//prod//v1") == (routes[1], "/v1")
+    for escape in ("/stg/../prod/v1", "/stg/%2e%2e/prod/v1", "/stg/..%2fprod/v1", "/.."):
+        with pytest.raises(PathRefused):
+            route_request(routes, escape)
+
+
+_TYPED = json.dumps(
+    {"query": "mutation S($id: String!) { snap(id: $id) }", "variables": {"id": "{target}"}}
+)
+_PASTED = json.dumps({"query": 'mutation { snap(id: "{target}") }'})
+
+
+@given(st.text(max_size=80))
+def test_a_hook_target_never_changes_the_hooks_document(target: str) -> None:
+    typed = BeforeHook("graphql:volumeDelete", "POST", "/g", _TYPED)
+    built = json.loads(hook_body(typed, target))
+    assert built == {"query": json.loads(_TYPED)["query"], "variables": {"id": target}}
+    pasted = BeforeHook("graphql:volumeDelete", "POST", "/g", _PASTED)
+    try:
+        body = json.loads(hook_body(pasted, target))
+    except HookRefused:
+        assert PLAIN_TARGET.fullmatch(target) is None
+        return
+    # only a plain identifier is pasted, so the document keeps its one field
+    assert body == {"query": f'mutation {{ snap(id: "{target}") }}'}
+    assert all(c.isalnum() or c in "._:-" for c in target) and target.isascii()

@@ -4,6 +4,7 @@ the event loop, what it leaves to the state thread, and what it records."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,10 @@ from interlock.enforce import SAFEGUARD_UNAVAILABLE, EnforcementPoint
 from interlock.gate import Gate
 from interlock.home import Home, init_home
 from interlock.model import Agent, Human, Resource, Verb
-from interlock.proxy.pg._enforce import VAULT_FENCE, WAIT_HINT, StatementGate
+from interlock.proxy.pg._dump import Scope
+from interlock.proxy.pg._enforce import VAULT_FENCE, WAIT_HINT, Snapshotter, StatementGate
 from interlock.proxy.pg._ruling import PendingRuling, Ruling
+from interlock.vault import Snapshot
 
 AGENT = Agent(
     "ops-bot",
@@ -36,7 +39,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     return created
 
 
-def gate_for(home: Home, environment: str = "production") -> StatementGate:
+def _no_snapshot(scope: Scope, labels: dict[str, Any]) -> Snapshot:
+    raise AssertionError("the plan's offload is run by the session, not these tests")
+
+
+def gate_for(
+    home: Home, environment: str = "production", snapshots: Snapshotter | None = _no_snapshot
+) -> StatementGate:
     audit = home.audit_log()
     point = EnforcementPoint(
         gate=Gate(home.load_policies()),
@@ -45,7 +54,9 @@ def gate_for(home: Home, environment: str = "production") -> StatementGate:
         hmac_key=home.hmac_key.read_bytes(),
         wait_hint=WAIT_HINT,
     )
-    return StatementGate(point, AGENT, Resource(f"{environment}-db", environment), "pgs_1")
+    return StatementGate(
+        point, AGENT, Resource(f"{environment}-db", environment), "pgs_1", snapshots=snapshots
+    )
 
 
 def finish(answer: Ruling | PendingRuling) -> Ruling:
@@ -149,7 +160,7 @@ def test_denied_while_waiting_names_the_human_and_comment(home: Home) -> None:
 
 def test_a_safeguard_it_cannot_take_is_a_hold_a_human_may_approve(home: Home) -> None:
     gate = gate_for(home, "staging")  # staging permits destructive statements with a snapshot
-    text = "DROP SCHEMA reports"  # nothing a snapshot covers
+    text = "DROP VIEW reports"  # nothing a snapshot covers
     held = finish(gate.check(text, extended=False))
     assert not held.allowed and held.held and SAFEGUARD_UNAVAILABLE in held.message
     approve(home, held.held)
@@ -168,6 +179,30 @@ def test_a_snapshot_it_can_take_is_planned(home: Home) -> None:
     (taken,) = records(home, "safeguard")
     assert taken["status"] == "taken" and taken["mode"] == "snapshot"
     assert gate.counts.safeguards == 1
+
+
+def test_without_a_vault_a_snapshot_cannot_be_taken_so_it_is_a_hold(home: Home) -> None:
+    # The trash in the same database is no backup: without a vault, nothing is promised.
+    for text in ("DELETE FROM orders", "DROP TABLE orders"):
+        gate = gate_for(home, "staging", snapshots=None)
+        ruling = finish(gate.check(text, extended=False))
+        assert not ruling.allowed and ruling.held and SAFEGUARD_UNAVAILABLE in ruling.message
+
+
+def test_a_failed_safeguard_gives_the_approval_back(home: Home) -> None:
+    gate = gate_for(home)  # production: DROP TABLE is held for a human
+    held = finish(gate.check("DROP TABLE orders", extended=False))
+    approve(home, held.held)
+    ruling = finish(gate.check("DROP TABLE orders", extended=False))
+    assert ruling.allowed and ruling.safeguard is not None
+    ruling.safeguard.done("pg_dump failed: disk full", False)
+    (failed,) = records(home, "safeguard")
+    assert failed["status"] == "failed" and failed["approval_returned"] is True
+    # the same statement is allowed again on the same approval: it was not spent
+    again = finish(gate.check("DROP TABLE orders", extended=False))
+    assert again.allowed and again.safeguard is not None
+    again.safeguard.done("kept", True)
+    assert not finish(gate.check("DROP TABLE orders", extended=False)).allowed
 
 
 def test_a_delay_safeguard_holds_on_this_proxy(home: Home) -> None:

@@ -35,7 +35,9 @@ def test_a_request_shows_everything_a_human_needs(plane: Plane, client: TestClie
     assert action["operation"] == "sql:DROP TABLE" and action["detail"] == "DROP TABLE orders"
     assert view["policies"][0]["id"] == "hold-destructive-production"
     assert "forbid" in view["policies"][0]["text"]
-    assert view["safeguards"] == ["snapshot"] and view["risk"] == "destructive"
+    # The policy asks for a snapshot, but nothing here takes one: the page must not say so.
+    assert view["safeguards"] == [] and view["safeguards_requested"] == ["snapshot"]
+    assert view["safeguards_unavailable"] == ["snapshot"] and view["risk"] == "destructive"
     assert view["status"] == "pending" and view["approvers_needed"] == 1
     # Never a credential: the resource's sealed credential is nowhere in the view.
     assert PG_CREDENTIAL not in str(view)

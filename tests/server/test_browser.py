@@ -163,6 +163,10 @@ def test_a_held_action_is_approved_in_the_console_and_completes(
                 "hold-destructive-production"
             )
             page.fill("#comment", "checked with the owner: the volume is already migrated")
+            # irreversible on production: Approve stays disabled until the target is typed
+            expect(page.locator("#approve")).to_be_disabled()
+            page.fill("#confirm", "vol-prod-7f3a")
+            expect(page.locator("#approve")).to_be_enabled()
             page.screenshot(path=str(ARTIFACTS / "approval.png"), full_page=True)
             page.click("#approve")
             expect(page.locator("#done")).to_contain_text("approve")

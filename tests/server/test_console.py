@@ -109,9 +109,16 @@ def test_approve_and_suspend_through_the_forms(plane: Plane, client: TestClient)
     answer = client.post("/v1/decide", json=DROP, headers=plane.agent_headers()).json()
     request_id = answer["approval"]["id"]
     csrf = console_login(plane, client, "carol")
+    # DROP TABLE on production is irreversible: the target's name must be typed.
+    for typed in ("", "order", "orders-db"):
+        refused = client.post(
+            f"/approvals/{request_id}/approve",
+            data={"comment": "fine", "csrf_token": csrf, "confirm": typed},
+        )
+        assert refused.status_code == 422 and "type orders to approve" in refused.text
     response = client.post(
         f"/approvals/{request_id}/approve",
-        data={"comment": "fine", "csrf_token": csrf},
+        data={"comment": "fine", "csrf_token": csrf, "confirm": "orders"},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -128,6 +135,27 @@ def test_approve_and_suspend_through_the_forms(plane: Plane, client: TestClient)
     # carol is an approver: resuming needs an admin.
     response = client.post("/agents/ops-bot/resume", data={"csrf_token": csrf})
     assert response.status_code == 403
+
+
+def test_suspend_from_the_approval_page_denies_and_suspends(
+    plane: Plane, client: TestClient
+) -> None:
+    answer = client.post("/v1/decide", json=DROP, headers=plane.agent_headers()).json()
+    request_id = answer["approval"]["id"]
+    csrf = console_login(plane, client, "carol")
+    page = client.get(f"/approvals/{request_id}").text
+    assert 'id="suspend"' in page and 'id="approve"' in page and 'id="deny"' in page
+    response = client.post(
+        f"/approvals/{request_id}/suspend",
+        data={"csrf_token": csrf, "comment": "looping"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = client.get(f"/approvals/{request_id}").text
+    assert "denied" in page and 'id="agent-status"' in page and "suspended" in page
+    # the suspended agent is refused everywhere now
+    again = client.post("/v1/decide", json=DROP, headers=plane.agent_headers())
+    assert again.status_code in (401, 403)
 
 
 def test_try_an_action_box(plane: Plane, client: TestClient) -> None:

@@ -123,3 +123,40 @@ def test_a_port_in_use_is_a_one_line_error_before_anything_starts(
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and f"proxy-http: http://127.0.0.1:{ports.http}" in errors[0]
+
+
+def test_scheduled_drills_are_a_child_of_their_own(tmp_path: Path) -> None:
+    home, _ = init_home(tmp_path / "home")
+    with home.config_path.open("a") as handle:
+        handle.write('\n[vault]\ndrill_every = "24h"\n')
+    drills = next(c for c in load_plan(home).children if c.name == "vault-drills")
+    assert drills.args[:4] == ("vault", "drill", "--every", "24h")
+    assert drills.probe.kind == "none"
+
+
+@pytest.mark.parametrize("every", ["10s", "soon", "-1h"])
+def test_a_bad_drill_schedule_is_one_clear_error(tmp_path: Path, every: str) -> None:
+    home, _ = init_home(tmp_path / "home")
+    with home.config_path.open("a") as handle:
+        handle.write(f'\n[vault]\ndrill_every = "{every}"\n')
+    with pytest.raises(ConfigError, match=r"\[vault\] drill_every"):
+        load_plan(home)
+
+
+def test_a_registered_http_resource_is_fronted_without_a_proxy_table(tmp_path: Path) -> None:
+    from interlock.identity import ResourceRegistry
+    from interlock.model import Human
+
+    home, _ = init_home(tmp_path / ".interlock")
+    assert [c.name for c in load_plan(home).children] == ["control-plane"]
+    ResourceRegistry.for_home(home).add(
+        Human(name="operator", role="admin"),
+        "billing-api",
+        kind="http",
+        environment="production",
+        upstream="https://billing.example.com",
+        credential="sk-test-credential",
+    )
+    by_name = {c.name: c for c in load_plan(home).children}
+    assert "proxy-http" in by_name
+    assert by_name["proxy-http"].detail == "routes /billing-api"

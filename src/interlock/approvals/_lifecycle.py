@@ -50,6 +50,7 @@ class Event(enum.StrEnum):
     CLAIM = "claim"  # an enforcement point uses the approval for the action it was made for
     START = "start"  # a scheduled action's cancel window is over: it runs
     EXPIRE = "expire"  # its expiry has passed
+    RELEASE = "release"  # the action it was used for never happened (a safeguard failed)
 
 
 SOURCES: dict[Event, frozenset[Status]] = {
@@ -59,6 +60,7 @@ SOURCES: dict[Event, frozenset[Status]] = {
     Event.CLAIM: frozenset({Status.APPROVED}),
     Event.START: frozenset({Status.SCHEDULED}),
     Event.EXPIRE: EXPIRABLE,
+    Event.RELEASE: frozenset({Status.USED}),
 }
 """The statuses each event may leave from; from any other it is refused."""
 
@@ -133,6 +135,12 @@ def transition(status: Status, event: Event, facts: Facts) -> Step | Refusal:
         if facts.delay > 0:
             return Step(Status.SCHEDULED, run_at=now + facts.delay)
         return Step(Status.USED, used_at=now)
+    if event is Event.RELEASE:
+        # Given back by the enforcement point that used it, before the action had any
+        # effect: the human's approval stands again, until its own expiry.
+        if now >= facts.expires_at:
+            return Refusal(f"{facts.request_id} has expired: it is not given back")
+        return Step(Status.APPROVED)
     return Step(Status.USED, used_at=now)  # START
 
 
@@ -155,4 +163,6 @@ def _not_from(status: Status, event: Event, request_id: str) -> str:
         return f"{request_id} is {status.value}: it can no longer be {verb}{ran}"
     if event is Event.CLAIM:
         return f"{request_id} is {status.value}: only an approved request can be used"
+    if event is Event.RELEASE:
+        return f"{request_id} is {status.value}: only a used approval can be given back"
     return f"{request_id} is {status.value}: only a scheduled action can start"

@@ -28,6 +28,7 @@ from interlock.approvals._lifecycle import (
     transition,
 )
 from interlock.approvals._request import (
+    ID_PREFIX,
     ApprovalError,
     ApprovalRequest,
     Vote,
@@ -37,6 +38,7 @@ from interlock.approvals._request import (
 from interlock.audit import AuditLog
 from interlock.home import Home
 from interlock.model import Agent, Decision, Human, Resource
+from interlock.redact import redact_value
 from interlock.state import (
     ApprovalStorage,
     ApprovalWrites,
@@ -178,6 +180,30 @@ class ApprovalStore:
             )
         return self._with_votes(stored)
 
+    def resolve(self, typed: str) -> str:
+        """The full id a typed id or unique prefix names (`apr_79f9`, or `79f9`).
+
+        An ambiguous prefix is an error listing the candidates, never a guess: approving
+        the wrong request is worse than asking again.
+        """
+        text = typed.strip()
+        if not text:
+            raise ApprovalError("no approval request id given")
+        if self.storage.request(text) is not None:
+            return text
+        prefix = text if text.startswith(ID_PREFIX) else ID_PREFIX + text
+        found = self.storage.ids_starting(prefix, 6)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ApprovalError(
+                f"no approval request {typed!r} (see `interlock approvals list --all`)"
+            )
+        shown = ", ".join(found[:5]) + (", …" if len(found) > 5 else "")
+        raise ApprovalError(
+            f"approval request prefix {typed!r} is ambiguous: it matches {shown}; type more of it"
+        )
+
     def requests(
         self, statuses: Iterable[Status] | None = None, *, limit: int = 200
     ) -> list[ApprovalRequest]:
@@ -300,6 +326,22 @@ class ApprovalStore:
         self._log("approval", {**_audit_view(request), **event})
         return request
 
+    def release(self, request_id: str, reason: str) -> bool:
+        """Give back an approval an enforcement point used for an action that then did not
+        happen (its safeguard failed first): approved again until its expiry. False when
+        it cannot be (not used, or expired)."""
+        now = self.clock()
+        with self._write() as tx:
+            stored = tx.request(request_id)
+            if stored is None:
+                return False
+            moved = self._move(tx, stored, Event.RELEASE, _facts(stored, now))
+            if isinstance(moved, Refusal):
+                return False
+            request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
+        self._log("approval", {**_audit_view(request), "event": "released", "reason": reason})
+        return True
+
     def start(self, request_id: str) -> bool:
         """A scheduled action's window is over: mark it used, unless a human cancelled it."""
         now = self.clock()
@@ -410,7 +452,9 @@ def _new(
         resource=resource.name,
         environment=resource.environment,
         summary=summary[:500],
-        detail=decision.to_json(),
+        # Targets, details and reasons quote the agent's own input (its SQL, its URL):
+        # redacted before a human, the API or the console ever sees them.
+        detail=redact_value(decision.to_json()),
         approvers_needed=max(1, decision.approvers),
         source=source,
         decision_seq=decision_seq,

@@ -44,6 +44,9 @@ class Request:
     headers: Mapping[str, str]  # lower-case name -> value, only the headers we read
     body_text: str | None  # the body as sent when it was text
     body: Any  # parsed JSON value, None when there is no body, UNREADABLE when not JSON
+    body_problem: str | None = None
+    """Why a body that is (or says it is) JSON cannot be read as one well-formed UTF-8 JSON
+    value: malformed, a repeated key, not UTF-8. Servers' parsers disagree on such bodies."""
 
 
 # Headers classification reads. Everything else (Authorization, Cookie, API keys) is dropped
@@ -58,6 +61,8 @@ _KEPT_HEADERS = frozenset(
         "x-method-override",
         "x-amz-target",
         "soapaction",
+        "x-original-url",
+        "x-rewrite-url",
     }
 )
 
@@ -131,16 +136,23 @@ def _build(method: str, url: str, pairs: list[tuple[str, str]], body: Any) -> Re
     segments = _segments(raw_path)
     body_text: str | None = None
     parsed: Any = None
+    problem: str | None = None
     if isinstance(body, str):
         body_text = body
         if body.strip():
-            parsed = _parse_body(body, headers.get("content-type", ""))
+            parsed, problem = _parse_body(body, headers.get("content-type", ""))
     elif isinstance(body, bytes | bytearray):
         body_text, parsed = None, UNREADABLE
     else:
         parsed = body
-    if "content-encoding" in headers and headers["content-encoding"].lower() != "identity":
+    if "," in headers.get("content-type", "").split(";", 1)[0] and body:
+        problem = "several Content-Type values: servers pick different ones"
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding and encoding != "identity":
         parsed = UNREADABLE if body is not None else None
+        media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if body and (media.endswith("json") or media in _UNTYPED):
+            problem = f"the body is {encoding}-encoded: it cannot be read to be classified"
     return Request(
         method=method.upper(),
         host=host,
@@ -150,6 +162,7 @@ def _build(method: str, url: str, pairs: list[tuple[str, str]], body: Any) -> Re
         headers=headers,
         body_text=body_text,
         body=parsed,
+        body_problem=problem,
     )
 
 
@@ -203,19 +216,49 @@ def _ndjson(text: str) -> Any:
     return values
 
 
-def _parse_body(body: str, content_type: str) -> Any:
-    """A text body as JSON, as a form, or UNREADABLE; never raises."""
+# What a body that is not UTF-8 looks like once the proxy has decoded it: U+FFFD for bytes
+# that are not UTF-8, NUL for the zero bytes of UTF-16/32 (which JSON text never holds raw).
+_NOT_UTF8 = ("\ufffd", "\x00")
+
+
+def _parse_body(body: str, content_type: str) -> tuple[Any, str | None]:
+    """A text body as JSON, as a form, or UNREADABLE, and why a JSON body cannot be read
+    (malformed, a repeated key, not UTF-8); never raises."""
     media = content_type.split(";", 1)[0].strip().lower()
     stripped = body.strip().lstrip("\ufeff").strip()
+    # JSON by its media type, or by its first character when the type says nothing more
+    # (servers that parse without looking at the type read it as JSON).
+    json_media = media.endswith(("/json", "+json")) or media == "json"
+    # No type, or the one curl -d sends: a `{` or `[` makes it JSON. Plain text only by `{`
+    # (a line of text often starts with `[`).
+    starts = _UNTYPED_STARTS.get(media, ())
+    if any(mark in stripped for mark in _NOT_UTF8):
+        looks = stripped.translate(_DROP_NOT_UTF8).lstrip("\ufeff").lstrip()
+        if json_media or looks[:1] in starts:
+            return UNREADABLE, "the JSON body is not UTF-8 (UTF-16/32 or stray bytes)"
     if stripped[:1] in ("{", "[", '"') or media.endswith("json"):
         try:
-            return loads_strict(stripped)
-        except DuplicateKeyError:
-            return UNREADABLE
+            return loads_strict(stripped), None
+        except DuplicateKeyError as exc:
+            return UNREADABLE, f"the JSON body repeats the key {str(exc)[:60]!r}"
         except (ValueError, RecursionError):
-            return _ndjson(stripped)
+            lines = _ndjson(stripped)  # Elasticsearch `_bulk` and the like: every line judged
+            if lines is not UNREADABLE:
+                return lines, None
+            if json_media or stripped[:1] in starts:
+                return UNREADABLE, "the JSON body is not well-formed"
+            return UNREADABLE, None
     if media == "application/x-www-form-urlencoded" or (
         "=" in stripped and not any(c.isspace() for c in stripped)
     ):
-        return dict(parse_qsl(stripped, keep_blank_values=True))
-    return UNREADABLE
+        return dict(parse_qsl(stripped, keep_blank_values=True)), None
+    return UNREADABLE, None
+
+
+_DROP_NOT_UTF8 = str.maketrans("", "", "".join(_NOT_UTF8))
+_UNTYPED_STARTS = {
+    "": ("{", "["),
+    "application/x-www-form-urlencoded": ("{", "["),
+    "text/plain": ("{",),
+}
+_UNTYPED = frozenset(_UNTYPED_STARTS)

@@ -45,6 +45,7 @@ from pathlib import Path
 from threading import Lock
 from typing import Any
 
+from interlock.classify.graphql import ArgumentRule
 from interlock.errors import ConfigError
 from interlock.model import Verb
 
@@ -228,6 +229,7 @@ class Pack:
     hosts: tuple[str, ...] = ()
     graphql_paths: tuple[str, ...] = ()
     graphql_fields: Mapping[str, Verb] = field(default_factory=dict)
+    graphql_arguments: tuple[ArgumentRule, ...] = ()
     methods: Mapping[str, Verb] = field(default_factory=dict)
     rules: tuple[RouteRule, ...] = ()
     servers: tuple[str, ...] = ()
@@ -289,6 +291,10 @@ class RouteTable:
                 return found
         return ()
 
+    _arguments: dict[str, tuple[ArgumentRule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
     def match(
         self, host: str, method: str, path: str, body: Any
     ) -> tuple[RouteRule, dict[str, str]] | None:
@@ -331,6 +337,21 @@ class RouteTable:
                     }
                 )
         return merged
+
+    def graphql_arguments(self, host: str) -> tuple[ArgumentRule, ...]:
+        """The argument rules of every pack whose hosts include `host` (remembered per host:
+        a table is immutable once loaded)."""
+        found = self._arguments.get(host)
+        if found is None:
+            found = tuple(
+                rule
+                for pack in self.packs
+                if pack.graphql_arguments and _host_in(host, pack.hosts)
+                for rule in pack.graphql_arguments
+            )
+            if len(self._arguments) < 1024:
+                self._arguments[host] = found
+        return found
 
 
 @lru_cache(maxsize=4096)
@@ -481,7 +502,13 @@ def _pack(text: str, source: str) -> Pack:
     graphql = data.get("graphql", {})
     if not isinstance(graphql, dict):
         raise ConfigError(f"{source}: [graphql] must be a table")
+    arguments = tuple(
+        _argument_rule(name, raw, f"{source}: graphql.arguments {index + 1}")
+        for index, raw in enumerate(_tables(graphql.get("arguments", []), source))
+    )
     for verb_name, names in graphql.items():
+        if verb_name == "arguments":
+            continue
         verb = _verb(verb_name, f"{source}: [graphql]")
         for field_name in _strings(names, f"{source}: graphql.{verb_name}"):
             fields[field_name] = verb
@@ -518,6 +545,7 @@ def _pack(text: str, source: str) -> Pack:
         hosts=hosts,
         graphql_paths=graphql_paths,
         graphql_fields=fields,
+        graphql_arguments=arguments,
         methods=methods,
         rules=rules,
         servers=servers,
@@ -529,6 +557,40 @@ def _pack(text: str, source: str) -> Pack:
 def parse_pack(text: str, source: str) -> Pack:
     """Parse and validate one pack's TOML text; `ConfigError` names what is wrong."""
     return _pack(text, source)
+
+
+def _tables(value: object, source: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{source}: argument rules are written as [[graphql.arguments]] tables")
+    return value
+
+
+_ARGUMENT_KEYS = frozenset({"field", "path", "equals", "verb", "reason"})
+
+
+def _argument_rule(pack: str, raw: dict[str, Any], where: str) -> ArgumentRule:
+    """`[[graphql.arguments]]`: a mutation field, an argument path, the value it meets."""
+    unknown = set(raw) - _ARGUMENT_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    field_name, path = raw.get("field"), raw.get("path")
+    if not isinstance(field_name, str) or not field_name:
+        raise ConfigError(f'{where}: `field` is a mutation field name or "*"')
+    if not isinstance(path, str) or not path or any(not p for p in path.split(".")):
+        raise ConfigError(f'{where}: `path` is a dotted argument path, e.g. "input.replace"')
+    if "equals" not in raw or not isinstance(raw["equals"], bool | int | float | str):
+        raise ConfigError(f"{where}: `equals` is the value (boolean, number or string) it meets")
+    reason = raw.get("reason", "")
+    if not isinstance(reason, str):
+        raise ConfigError(f"{where}: `reason` must be a string")
+    return ArgumentRule(
+        field=field_name,
+        path=tuple(path.split(".")),
+        equals=raw["equals"],
+        verb=_verb(raw.get("verb"), f"{where}: verb"),
+        reason=reason,
+        pack=pack,
+    )
 
 
 def _builtin_packs() -> list[Pack]:

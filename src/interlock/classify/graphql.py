@@ -28,7 +28,8 @@ depth of input objects, read through variables and variable defaults.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql.language import (
@@ -44,6 +45,7 @@ from graphql.language import (
     VariableNode,
     print_ast,
 )
+from graphql.utilities import value_from_ast_untyped
 
 from interlock.classify import MAX_INPUT_CHARS
 from interlock.classify._credentials import (
@@ -58,7 +60,15 @@ from interlock.errors import PayloadError
 from interlock.model import Action, Verb, unknown_action
 from interlock.redact import is_sensitive_key
 
-__all__ = ["ARGUMENT_MARK", "MAX_BATCH", "classify", "is_graphql_document", "loads_strict"]
+__all__ = [
+    "ARGUMENT_MARK",
+    "MAX_BATCH",
+    "ArgumentRule",
+    "argument_verdicts",
+    "classify",
+    "is_graphql_document",
+    "loads_strict",
+]
 
 PROTOCOL = "graphql"
 MAX_BATCH = 256
@@ -93,9 +103,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def loads_strict(text: str) -> Any:
-    """`json.loads` that rejects duplicate keys (a parser-differential evasion)."""
-    return json.loads(text, object_pairs_hook=_no_duplicates)
+    """`json.loads` that rejects duplicate keys at any depth (a parser-differential evasion)
+    and the `NaN`/`Infinity` constants Python accepts and JSON does not."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 
 def is_graphql_document(text: str) -> bool:
@@ -176,11 +191,13 @@ def _classify_request(request: Mapping[Any, Any]) -> list[Action]:
     if name is not None and not isinstance(name, str):
         return [unknown_action(PROTOCOL, "`operationName` is not a string")]
     variables = request.get("variables")
-    if isinstance(variables, str):  # GET requests carry variables as JSON text
+    if isinstance(variables, str) and variables.strip():  # GET: variables as JSON text
         try:
             variables = loads_strict(variables)
+        except DuplicateKeyError as exc:
+            return [unknown_action(PROTOCOL, f"`variables` repeats the key {str(exc)!r}")]
         except (ValueError, RecursionError):
-            variables = None
+            return [unknown_action(PROTOCOL, "`variables` is not well-formed JSON")]
     return _classify_document(
         query.strip(), name or None, variables if isinstance(variables, Mapping) else {}
     )
@@ -474,3 +491,139 @@ def _id_values(
         for child_key, child in list(node.items())[:64]:
             if isinstance(child_key, str):
                 yield from _id_values(child_key, child, operation, variables, level + 1)
+
+
+# -- argument rules (pack data) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentRule:
+    """A verdict for a mutation field called with one argument value, declared in a pack:
+    Railway's `variableCollectionUpsert(input: {replace: true})` deletes every variable it
+    does not list, `numReplicas: 0` stops a service. A rule only raises a verdict."""
+
+    field: str  # the mutation root field (its real name, not an alias), or "*" for any
+    path: tuple[str, ...]  # keys from the argument down: "*" any one key, "**" any depth
+    equals: bool | int | float | str | None
+    verb: Verb
+    reason: str
+    pack: str = ""
+
+
+def argument_verdicts(payload: object, rules: Sequence[ArgumentRule]) -> dict[str, ArgumentRule]:
+    """Mutation root field -> the most severe rule its arguments meet, for the operations
+    `payload` (a request, a batch, or their JSON text) runs. Requests that cannot be read
+    meet no rule: the classifier already calls them unknown."""
+    hits: dict[str, ArgumentRule] = {}
+    if not rules:
+        return hits
+    for query, name, variables in _requests(payload):
+        # Most requests name no key a rule looks for: skip them before any parsing.
+        relevant = [r for r in rules if _mentions(query, variables, r.path)]
+        if not relevant:
+            continue
+        document = analyse(query.strip()) if len(query) <= MAX_INPUT_CHARS else None
+        if document is None or document.error is not None:
+            continue
+        chosen = [o for o in document.operations if name is None or o.name == name]
+        if len(chosen) != 1 or chosen[0].kind != "mutation" or chosen[0].problem:
+            continue
+        operation = chosen[0]
+        for root in operation.fields:
+            for rule in relevant:
+                if rule.field not in ("*", root.name):
+                    continue
+                held = hits.get(root.name)
+                if held is not None and held.verb.severity >= rule.verb.severity:
+                    continue
+                if _meets(_argument_values(root, operation, variables), rule):
+                    hits[root.name] = rule
+    return hits
+
+
+def _mentions(query: str, variables: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    """Could the request hold the rule's last named key (in the document or the variables)?"""
+    keys = [k for k in path if k not in ("*", "**")]
+    if not keys:
+        return True
+    return keys[-1] in query or (bool(variables) and keys[-1] in json.dumps(variables))
+
+
+def _requests(payload: object) -> Iterator[tuple[str, str | None, Mapping[str, Any]]]:
+    """(query, operationName, variables) of each readable request in a payload."""
+    if isinstance(payload, str):
+        stripped = payload.strip().lstrip("\ufeff").strip()
+        try:
+            payload = loads_strict(stripped) if stripped[:1] in ("{", "[") else stripped
+        except (ValueError, RecursionError):
+            payload = stripped
+        if isinstance(payload, str):
+            yield payload, None, {}
+            return
+    items = payload if isinstance(payload, list) else [payload]
+    for item in items[:MAX_BATCH]:
+        if not isinstance(item, Mapping) or not isinstance(item.get("query"), str):
+            continue
+        name = item.get("operationName")
+        variables = item.get("variables")
+        if isinstance(variables, str):
+            try:
+                variables = loads_strict(variables)
+            except (ValueError, RecursionError):
+                variables = None
+        yield (
+            item["query"],
+            name if isinstance(name, str) and name else None,
+            variables if isinstance(variables, Mapping) else {},
+        )
+
+
+def _argument_values(
+    root: RootField, operation: Operation, variables: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The field's arguments as JSON-like values, variables (and their defaults) filled in."""
+    bound = {
+        name: value_from_ast_untyped(node)
+        for name, node in operation.defaults.items()
+        if name not in variables
+    }
+    bound.update(variables)
+    return {a.name.value: value_from_ast_untyped(a.value, bound) for a in root.arguments}
+
+
+def _meets(value: Any, rule: ArgumentRule) -> bool:
+    return any(_equal(found, rule.equals) for found in _at(value, rule.path, 0))
+
+
+def _at(value: Any, path: tuple[str, ...], depth: int) -> Iterator[Any]:
+    """Values at `path` under `value` (lists are looked through: any element)."""
+    if depth > _MAX_VALUE_DEPTH:
+        return
+    if isinstance(value, list):
+        for item in value[:64]:
+            yield from _at(item, path, depth + 1)
+        return
+    if not path:
+        yield value
+        return
+    if not isinstance(value, Mapping):
+        return
+    key, rest = path[0], path[1:]
+    if key == "**":
+        yield from _at(value, rest, depth + 1)
+        for child in list(value.values())[:64]:
+            yield from _at(child, path, depth + 1)
+    elif key == "*":
+        for child in list(value.values())[:64]:
+            yield from _at(child, rest, depth + 1)
+    elif key in value:
+        yield from _at(value[key], rest, depth + 1)
+
+
+def _equal(found: Any, wanted: Any) -> bool:
+    """JSON equality: `true` is not `1`, `0` is `0.0`."""
+    if isinstance(wanted, bool) or isinstance(found, bool):
+        return isinstance(found, bool) and isinstance(wanted, bool) and found is wanted
+    if isinstance(wanted, int | float) and isinstance(found, int | float):
+        return float(found) == float(wanted)
+    return bool(found == wanted)

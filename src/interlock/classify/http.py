@@ -33,6 +33,7 @@ import dataclasses
 import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from interlock.classify import classify_nested
 from interlock.classify._credentials import (
@@ -54,7 +55,12 @@ from interlock.classify._routes import (
     route_table,
 )
 from interlock.classify._words import destructive_word, disruptive_word, split_words
-from interlock.classify.graphql import ARGUMENT_MARK
+from interlock.classify.graphql import (
+    ARGUMENT_MARK,
+    ArgumentRule,
+    argument_verdicts,
+    is_graphql_document,
+)
 from interlock.model import Action, Verb, unknown_action
 
 __all__ = [
@@ -123,6 +129,8 @@ _BATCH_KEYS = frozenset({"actions", "operations", "ops", "requests", "mutations"
 # A bare `flush` segment writes buffers out (Elasticsearch `_flush`): routine, not a loss.
 _ROUTINE_SEGMENTS = frozenset({"flush"})
 _GRAPHQL_WORDS = frozenset({"graphql", "gql"})
+# Headers some servers (IIS, Symfony, Zend) route by instead of the request line's path.
+_REWRITE_HEADERS = frozenset({"x-original-url", "x-rewrite-url"})
 
 
 def classify(payload: object, depth: int) -> list[Action]:
@@ -131,6 +139,12 @@ def classify(payload: object, depth: int) -> list[Action]:
     request = parse_payload(payload)
     if isinstance(request, str):
         return [unknown_action(PROTOCOL, f"unreadable HTTP request: {request}")]
+    if not _REWRITE_HEADERS.isdisjoint(request.headers):
+        rewrite = min(_REWRITE_HEADERS.intersection(request.headers))
+        why = f"{rewrite} makes some servers route the request to another path"
+        return [unknown_action(PROTOCOL, why, f"{request.host}{request.path}")]
+    if request.body_problem is not None and not _graphql_text(request):
+        return [unknown_action(PROTOCOL, request.body_problem, f"{request.host}{request.path}")]
     table = route_table()
     route = _route_actions(request, table)
     embedded = _embedded_actions(request, table, depth)
@@ -142,6 +156,16 @@ def classify(payload: object, depth: int) -> list[Action]:
     # GraphQL carries the meaning; keep the route too when it is dangerous on its own
     # (a DELETE or an unrecognised method to a GraphQL endpoint).
     return [*graphql, route[0]] if route[0].verb.is_dangerous else graphql
+
+
+def _graphql_text(request: Request) -> bool:
+    """A body that is not JSON but a bare GraphQL document (`{ users { id } }`, sent as
+    text): the GraphQL classifier reads it."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media.endswith("json") or request.body_text is None:
+        return False
+    text = request.body_text.strip()
+    return "\x00" not in text and "\ufffd" not in text and is_graphql_document(text)
 
 
 # -- REST ---------------------------------------------------------------------------------
@@ -156,6 +180,11 @@ def _methods(request: Request) -> list[str]:
         value = request.body.get("_method")
         if isinstance(value, str):
             candidates.append(value)
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if value is not None and media == "application/x-www-form-urlencoded":
+            # every `_method` of a form: frameworks differ on which of several they take
+            text = (request.body_text or "").strip()
+            candidates += [v for k, v in parse_qsl(text) if k.lower() == "_method"]
     for value in candidates:
         for method in value.split(","):
             method = method.strip().upper()
@@ -492,7 +521,7 @@ def _parses(value: Any) -> bool:
     )
 
 
-def _graphql_payloads(request: Request, endpoint: bool) -> list[Any]:
+def _graphql_payloads(request: Request, endpoint: bool) -> list[Any] | Action:
     """The GraphQL requests this HTTP request carries, in body and URL."""
     payloads: list[Any] = []
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -508,6 +537,10 @@ def _graphql_payloads(request: Request, endpoint: bool) -> list[Any]:
         payloads.append(request.body_text or "")  # unparseable: the classifier says unknown
     elif endpoint and body is not None and request.method not in _SAFE_METHODS:
         payloads.append(body)  # JSON that is not a GraphQL request: the classifier says so
+    if endpoint or payloads or (request.query and _url_has_graphql(request)):
+        ambiguous = _ambiguous_graphql(request, payloads)
+        if ambiguous is not None:
+            return unknown_action("graphql", f"ambiguous GraphQL request: {ambiguous}")
     params = dict(request.query)
     if "query" in params or "extensions" in params:
         from_url: dict[str, Any] = {
@@ -525,25 +558,83 @@ def _graphql_payloads(request: Request, endpoint: bool) -> list[Any]:
     return payloads
 
 
+_GRAPHQL_PARAMS = ("query", "operationName", "variables", "extensions")
+
+
+def _url_has_graphql(request: Request) -> bool:
+    """A URL `query` parameter that really is a GraphQL document (outside an endpoint,
+    `?query=` is usually a search)."""
+    return any(k == "query" and is_graphql_document(v) for k, v in request.query)
+
+
+def _ambiguous_graphql(request: Request, in_body: list[Any]) -> str | None:
+    """Why servers could disagree on which operation this request runs, or None.
+
+    Servers differ on a repeated `query` parameter (first or last), on an `operationName`
+    in the URL next to a body (which wins), and on GraphQL parameters in the URL next to a
+    body (which is read): each of these is ambiguous, so `unknown`, never a guess."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    form = media == "application/x-www-form-urlencoded"
+    if not request.query and not form:
+        return None  # one place only: nothing to disagree on
+    counts: dict[str, int] = {}
+    for key, _ in request.query:
+        if key in _GRAPHQL_PARAMS:
+            counts[key] = counts.get(key, 0) + 1
+    if form and request.body_text:
+        for key, _ in parse_qsl(request.body_text.strip(), keep_blank_values=True):
+            if key in _GRAPHQL_PARAMS:
+                counts[f"body {key}"] = counts.get(f"body {key}", 0) + 1
+    repeated = [key for key, n in counts.items() if n > 1]
+    if repeated:
+        return f"the GraphQL parameter {repeated[0]!r} is repeated"
+    in_url = [key for key in _GRAPHQL_PARAMS if key in counts]
+    if not in_url or not (in_body or (request.body_text or "").strip()):
+        return None
+    if in_url == ["operationName"] and len(in_body) == 1 and isinstance(in_body[0], Mapping):
+        if in_body[0].get("operationName") == dict(request.query)["operationName"]:
+            return None  # the same name in both places (clients that log it in the URL)
+        return "operationName in the URL differs from the body's"
+    return f"GraphQL parameters in the URL ({', '.join(in_url)}) and a body"
+
+
 def _graphql_actions(request: Request, table: RouteTable, depth: int) -> list[Action] | None:
     pack = table.graphql_pack(request.host, request.path)
     endpoint = pack is not None or any(
         _GRAPHQL_WORDS.intersection(split_words(s)) for s in request.segments
     )
     payloads = _graphql_payloads(request, endpoint)
+    if isinstance(payloads, Action):
+        return [_with_endpoint(payloads, f"{request.host}{request.path}")]
     if not payloads:
         # The method the server acts on may be an override's (`X-HTTP-Method-Override`).
         if endpoint and any(m not in _SAFE_METHODS for m in _methods(request)):
             return [unknown_action("graphql", "request to a GraphQL endpoint with no query")]
         return None
     overrides = table.graphql_overrides(request.host)
+    arguments = table.graphql_arguments(request.host)
     where = f"{request.host}{request.path}"
     actions: list[Action] = []
     for payload in payloads:
-        found = classify_nested("graphql", payload, depth)
-        for action in _overridden(found, overrides):
-            actions.append(_with_endpoint(action, where))
+        found = _overridden(classify_nested("graphql", payload, depth), overrides)
+        if arguments:
+            found = _raised(found, argument_verdicts(payload, arguments))
+        actions.extend(_with_endpoint(action, where) for action in found)
     return actions
+
+
+def _raised(actions: Iterable[Action], hits: Mapping[str, ArgumentRule]) -> list[Action]:
+    """A pack's argument rules raise the verdict of the mutation fields they meet
+    (`variableCollectionUpsert(input: {replace: true})`), never lower one."""
+    out = []
+    for action in actions:
+        rule = hits.get(action.operation.partition(":")[2])
+        raise_it = rule is not None and rule.verb.severity > action.verb.severity
+        if rule is not None and raise_it and action.verb is not Verb.UNKNOWN:
+            reason = f"{rule.pack} pack: {rule.reason or rule.verb.value}"
+            action = dataclasses.replace(action, verb=rule.verb, reason=reason)
+        out.append(action)
+    return out
 
 
 def _overridden(actions: Iterable[Action], overrides: Mapping[str, Verdict]) -> list[Action]:

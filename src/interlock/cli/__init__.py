@@ -27,10 +27,12 @@ from interlock.cli import (
     rules,
     service,
     user,
+    vault,
 )
 from interlock.cli import pg as pg_cli
-from interlock.cli._common import EXIT_BAD_INPUT, err
+from interlock.cli._common import EXIT_BAD_INPUT, JsonOption, err, print_json
 from interlock.cli.check import check
+from interlock.cli.completion import completion, register_if_asked
 from interlock.cli.demo import demo
 from interlock.cli.hooks import hook
 from interlock.cli.init import init
@@ -40,6 +42,7 @@ from interlock.cli.serve import serve
 from interlock.cli.up import up
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="interlock",
     help="Interlock: agents work on real infrastructure without being able to destroy it.",
     no_args_is_help=True,
@@ -55,6 +58,7 @@ app.command()(hook)
 app.command()(serve)
 app.command()(up)
 app.command()(report)
+app.command()(completion)
 app.add_typer(policy.app, name="policy")
 app.add_typer(rules.app, name="rules")
 app.add_typer(audit.app, name="audit")
@@ -70,15 +74,20 @@ app.add_typer(packs.app, name="packs")
 proxy.app.command("pg")(pg_cli.pg)
 app.command()(pg_cli.undo)
 app.add_typer(pg_cli.trash_app, name="trash")
+app.add_typer(vault.app, name="vault")
 
 
 @app.command()
-def version() -> None:
+def version(as_json: JsonOption = False) -> None:
     """Print Interlock's version."""
-    print(__version__)
+    if as_json:
+        print_json({"version": __version__})
+    else:
+        print(__version__)
 
 
 def main() -> None:
+    register_if_asked()
     try:
         result = app(standalone_mode=False)
     except TyperException as exc:

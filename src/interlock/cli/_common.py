@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from interlock.errors import InterlockError
 
@@ -34,15 +37,70 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (machine-re
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print a one-line error and exit; never a traceback."""
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    """Print a one-line error and exit; never a traceback.
+
+    The message is plain text, never Rich markup: errors name TOML tables such as
+    `[proxy.http.routes.NAME]`, which markup would swallow.
+    """
+    err.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(code)
 
 
 def fail_from(exc: InterlockError) -> NoReturn:
-    fail(str(exc).replace("[", "\\["))
+    fail(str(exc))
 
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def bind_or_fail(host: str, port: int, what: str) -> socket.socket:
+    """A listening socket on HOST:PORT, or one clean error line naming the address.
+
+    Servers bind before they print "listening" and before they open anything that would
+    need closing, so a busy port is one line, not a greeting, a traceback and a warning
+    about an unclosed session."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        fail(f"{what} {host}:{port}: cannot resolve the address ({exc.strerror or exc})")
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError as exc:
+        sock.close()
+        fail(bind_failure(exc, host, port, what))
+    return sock
+
+
+def bind_failure(exc: OSError, host: str, port: int, what: str) -> str:
+    """The one line a failed bind prints."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"{what} {host}:{port} is already in use (another process listens there; "
+            "stop it or choose another address)"
+        )
+    if exc.errno == errno.EACCES:
+        return f"{what} {host}:{port}: permission denied (ports below 1024 need privileges)"
+    return f"{what} {host}:{port}: cannot listen ({exc.strerror or exc})"
+
+
+def log_decisions(enabled: bool) -> None:
+    """One line per decision on standard output (`[proxy.*] log_decisions`): what a
+    terminal, `interlock up` and a service's journal show."""
+    import logging
+
+    from interlock.enforce import DECISIONS_LOG
+
+    if not enabled:
+        DECISIONS_LOG.setLevel(logging.WARNING)
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    DECISIONS_LOG.addHandler(handler)
+    DECISIONS_LOG.setLevel(logging.INFO)
+    DECISIONS_LOG.propagate = False

@@ -58,4 +58,5 @@ def make_checker(
         audit=home.audit_log() if record else None,
         agents=registered_agents(home),
         targets=resource_targets(home),
+        workspace_environment=home.load_config().hooks.workspace_environment,
     )

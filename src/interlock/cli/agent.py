@@ -37,7 +37,9 @@ from interlock.identity import (
 from interlock.model import Agent
 
 app = typer.Typer(
-    help="Agent identities: short-lived, scoped, revocable tokens.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Agent identities: short-lived, scoped, revocable tokens.",
+    no_args_is_help=True,
 )
 
 EnvOption = Annotated[

@@ -33,7 +33,10 @@ from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.model import Agent, Human
 
-app = typer.Typer(help="Held actions waiting for a human: list, show, approve, deny, cancel.")
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Held actions waiting for a human: list, show, approve, deny, cancel.",
+)
 
 _LIVE = (Status.PENDING, Status.APPROVED, Status.SCHEDULED)
 _STYLE = {
@@ -97,9 +100,16 @@ def list_(
     if not requests:
         out.print("no approval requests" + ("" if all_ else " waiting (use --all for history)"))
         return
+    # The id is never cut: it is what `show` and `approve` take. At 80 columns the
+    # free-text columns wrap instead.
     table = Table(box=None, pad_edge=False)
-    for column in ("id", "status", "agent", "resource", "what", "votes", "created"):
-        table.add_column(column)
+    table.add_column("id", no_wrap=True, min_width=len(requests[0].id))
+    table.add_column("status", no_wrap=True)
+    table.add_column("agent", max_width=16)
+    table.add_column("resource", max_width=18)
+    table.add_column("what", ratio=1)
+    table.add_column("votes", no_wrap=True)
+    table.add_column("created", no_wrap=True)
     for r in requests:
         table.add_row(
             r.id,
@@ -114,11 +124,16 @@ def list_(
 
 
 @app.command()
-def show(request_id: str, as_json: JsonOption = False, home: HomeOption = None) -> None:
+def show(
+    request_id: Annotated[str, typer.Argument(help="The request's id, or a unique prefix of it.")],
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
     """Everything about one request: what was asked, why it was held, who decided."""
     try:
         found = require_home(home)
-        request = _store(found).get(request_id)
+        store = _store(found)
+        request = store.get(store.resolve(request_id))
         suspended = _breaker_reason(found, request)
     except InterlockError as exc:
         fail_from(exc)
@@ -187,6 +202,7 @@ def _decide(
         found = require_home(home)
         human = human_proof(found, user, code, f"approvals {verb}", password_stdin)
         store = _store(found)
+        request_id = store.resolve(request_id)
         if verb == "approve":
             refusal = _owner_refusal(found, store.get(request_id), human)
             if refusal is not None:
@@ -226,15 +242,21 @@ def _decision_command(
     in what they record and say."""
 
     def command(
-        request_id: str,
+        request_id: Annotated[
+            str, typer.Argument(help="The request's id, or a unique prefix of it.")
+        ],
         comment: CommentOption = "",
         user: UserOption = None,
         code: CodeOption = None,
         password_stdin: PasswordStdinOption = False,
+        as_json: JsonOption = False,
         home: HomeOption = None,
     ) -> None:
         request, human = _decide(verb, request_id, comment, user, code, home, password_stdin)
-        report(request, human)
+        if as_json:
+            print_json(request.to_json())
+        else:
+            report(request, human)
 
     command.__doc__ = summary
     app.command(verb)(command)
@@ -242,7 +264,7 @@ def _decision_command(
 
 @app.command()
 def approve(
-    request_id: str,
+    request_id: Annotated[str, typer.Argument(help="The request's id, or a unique prefix of it.")],
     comment: CommentOption = "",
     learn: Annotated[
         bool,
@@ -255,24 +277,30 @@ def approve(
     user: UserOption = None,
     code: CodeOption = None,
     password_stdin: PasswordStdinOption = False,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Approve a pending request (bound to that exact action, single-use, expiring)."""
     request, human = _decide("approve", request_id, comment, user, code, home, password_stdin)
-    _report_approve(request, human)
+    learned: list[str] = []
     if learn:
         from interlock.baseline import learn_expected, profile_items
 
         try:
             found = require_home(home)
-            items = profile_items(
+            learned = profile_items(
                 request.environment, request.resource, request.detail.get("actions", [])
             )
             agent = Agent(name=request.agent, id=request.agent_id)
-            learn_expected(found, human, agent, items, source=f"approval {request.id}")
+            learn_expected(found, human, agent, learned, source=f"approval {request.id}")
         except InterlockError as exc:
             fail_from(exc)
-        out.print(f"learned for {escape(request.agent)}: {escape(', '.join(items))}")
+    if as_json:
+        print_json({**request.to_json(), **({"learned": learned} if learn else {})})
+        return
+    _report_approve(request, human)
+    if learn:
+        out.print(f"learned for {escape(request.agent)}: {escape(', '.join(learned))}")
 
 
 _decision_command(

@@ -21,12 +21,22 @@ from interlock.audit import (
     assess_guarantees,
     witnesses_for,
 )
-from interlock.cli._common import EXIT_BAD_INPUT, HomeOption, fail, fail_from, out, print_json
+from interlock.cli._common import (
+    EXIT_BAD_INPUT,
+    HomeOption,
+    JsonOption,
+    fail,
+    fail_from,
+    out,
+    print_json,
+)
 from interlock.errors import ConfigError, InterlockError
 from interlock.home import require_home
 
 app = typer.Typer(
-    help="Read, verify and export the tamper-evident audit log.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Read, verify and export the tamper-evident audit log.",
+    no_args_is_help=True,
 )
 
 
@@ -176,12 +186,15 @@ def _print_report(report: VerifyReport, guarantees: list[Guarantee]) -> None:
 
 
 @app.command()
-def checkpoint(home: HomeOption = None) -> None:
+def checkpoint(as_json: JsonOption = False, home: HomeOption = None) -> None:
     """Sign the current head of the audit chain now."""
     try:
         made = require_home(home).audit_log().checkpoint()
     except InterlockError as exc:
         fail_from(exc)
+    if as_json:
+        print_json(None if made is None else {"seq": made.seq, "key_id": made.key_id})
+        return
     if made is None:
         out.print("the audit log is empty: nothing to sign")
     else:

@@ -87,11 +87,12 @@ RESOURCES = {
 def human_commands(args: Sequence[str], stdin: str = "") -> None:
     """The on-call human's `interlock approvals …` / `interlock audit …`, run in-process;
     `stdin` is what they type at the prompts (a password)."""
-    from interlock.cli import approvals, audit
+    from interlock.cli import approvals, audit, vault
 
-    root = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    root = typer.Typer(rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
     root.add_typer(approvals.app, name="approvals")
     root.add_typer(audit.app, name="audit")
+    root.add_typer(vault.app, name="vault")
     saved = sys.stdin
     sys.stdin = io.StringIO(stdin)
     try:

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from interlock.cli._common import HomeOption, fail, fail_from, out
+from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.cli._human import CodeOption, PasswordStdinOption, human_proof
 from interlock.cli._human import UserOption as HumanUserOption
 from interlock.cli.service import DEFAULT_SERVICE_USER, DEFAULT_SOCKET
 from interlock.errors import InterlockError
-from interlock.home import find_home, require_home
+from interlock.home import Home, find_home, require_home
 from interlock.hooks import AGENTS, deny_answer
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Interlock inside coding agents: Claude Code, Cursor, Codex and Gemini CLI.",
     no_args_is_help=True,
 )
@@ -75,8 +77,31 @@ def install(
     service: ServiceOption = False,
     service_user: ServiceUserOption = DEFAULT_SERVICE_USER,
     socket: ServiceSocketOption = DEFAULT_SOCKET,
+    absolute: Annotated[
+        bool,
+        typer.Option(
+            "--absolute",
+            help="Write this machine's interpreter and client paths into the settings (the "
+            "default for --user; a project's settings name `interlock-hook`, found on PATH).",
+        ),
+    ] = False,
+    daemon: Annotated[
+        bool,
+        typer.Option(
+            "--daemon/--no-daemon",
+            help="Start the resident process (`interlock hooks serve`) if it is not running: "
+            "answers in milliseconds instead of a Python start per tool call.",
+        ),
+    ] = True,
+    as_json: JsonOption = False,
 ) -> None:
-    """Add Interlock's hook to an agent's settings (merged, backed up, idempotent).
+    """Add Interlock's hook to an agent's settings (merged, backed up, idempotent), and start
+    the resident process that answers it.
+
+    A project's settings file is committed and shared: the hook command written there is
+    `interlock-hook AGENT`, with no path of this machine in it; each teammate's hook finds
+    `interlock-hook` on PATH and their own home (.interlock/ in the project, $INTERLOCK_HOME
+    or ~/.config/interlock), as the CLI does.
 
     \b
     Examples:
@@ -91,34 +116,122 @@ def install(
     if service:
         _install_for_service(agent, scope, service_user, socket)
         return
+    portable = scope is not None and not absolute
+    notes: list[str] = []
     try:
         found = find_home(home)
-        result = do_install(agent, project=scope, home=found.root if found else None)
+        named: Path | None = found.root if found else None
+        if portable and scope is not None and found is not None and _found_from(scope, found.root):
+            named = None  # the hook finds it as the CLI does: nothing machine-specific
+        elif portable and found is not None:
+            notes.append(
+                f"the home {found.root} is not found from the project by itself, so the "
+                "settings name it (--home): teammates need it at the same path, or "
+                "INTERLOCK_HOME set for their agent"
+            )
+        result = do_install(agent, project=scope, home=named, portable=portable)
     except InterlockError as exc:
         fail_from(exc)
-    if not result.changed:
-        out.print(f"Interlock's hook is already installed in {escape(str(result.path))}")
-        return
-    out.print(f"installed Interlock's {agent} hook in {escape(str(result.path))}")
-    if result.backup is not None:
-        out.print(f"[dim]previous settings saved to {escape(str(result.backup))}[/]")
-    if found is None:
-        out.print(
-            "[yellow]no Interlock home found:[/] decisions use the built-in policies and are "
-            "not recorded; run `interlock init`, then install again"
-        )
-    else:
+    if result.changed and found is not None:
         from interlock.hooks import pin as do_pin
 
         try:
             do_pin(found, [scope] if scope is not None else [])
         except (InterlockError, OSError) as exc:
-            fail(escape(f"installed, but the settings could not be pinned: {exc}"))
+            fail(f"installed, but the settings could not be pinned: {exc}")
+    state = _ensure_daemon(found) if daemon and found is not None else None
+    if portable and shutil.which("interlock-hook") is None:
+        notes.append(
+            "`interlock-hook` is not on this shell's PATH: put Interlock's bin directory on "
+            "the PATH your agent starts with (pipx or `pip install --user` do)"
+        )
+    if as_json:
+        print_json(
+            {
+                "path": str(result.path),
+                "changed": result.changed,
+                "backup": str(result.backup) if result.backup else None,
+                "portable": portable,
+                "home": str(found.root) if found else None,
+                "daemon": state,
+                "notes": notes,
+            }
+        )
+        return
+    if not result.changed:
+        out.print(f"Interlock's hook is already installed in {escape(str(result.path))}")
+    else:
+        out.print(f"installed Interlock's {agent} hook in {escape(str(result.path))}")
+        if result.backup is not None:
+            out.print(f"[dim]previous settings saved to {escape(str(result.backup))}[/]")
+    if found is None:
+        out.print(
+            "[yellow]no Interlock home found:[/] decisions use the built-in policies and are "
+            "not recorded; run `interlock init`, then install again"
+        )
+        return
+    if result.changed:
         out.print("[dim]pinned: policies, interlock.toml and the agents' hook settings[/]")
+    for note in notes:
+        out.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+    if state is None:
         out.print(
             "[dim]start the resident process for fast answers: interlock hooks serve "
-            f"--home {escape(str(found.root))}[/]"
+            f"--home {escape(str(found.root))} (or `interlock up` with a [hooks] table)[/]"
         )
+    else:
+        out.print(f"resident process: {escape(state)}")
+
+
+def _found_from(project: Path, home_root: Path) -> bool:
+    """Whether the hook, started in `project`, finds `home_root` without being told."""
+    from interlock.home import user_home_root
+
+    project, home_root = project.resolve(), home_root.resolve()
+    if home_root == user_home_root().resolve():
+        return True
+    for directory in (project, *project.parents):
+        if home_root in (directory / ".interlock", directory):
+            return True
+    return False
+
+
+def _ensure_daemon(found: Home) -> str:
+    """Start `interlock hooks serve` in the background unless one answers; say which."""
+    import subprocess
+    import time
+
+    from interlock.hooks import pid_path, ping, socket_path
+
+    where = socket_path(found)
+    if ping(where):
+        return f"already running on {where}"
+    log = found.root / "state" / "hooks.log"
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from interlock.cli import main; main()",
+                "hooks",
+                "serve",
+                "--home",
+                str(found.root),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=sink,
+            start_new_session=True,  # outlives this command and the terminal
+        )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if ping(where, timeout=0.2):
+            pid = pid_path(found).read_text().strip() if pid_path(found).exists() else process.pid
+            return f"started (pid {pid}) on {where}; it stops with `kill {pid}`, log {log}"
+        if process.poll() is not None:
+            return f"could not start (see {log}); run `interlock hooks serve` yourself"
+        time.sleep(0.05)
+    return f"starting (pid {process.pid}); see {log}"
 
 
 def _install_for_service(agent: str, scope: Path | None, service_user: str, socket: Path) -> None:
@@ -133,13 +246,11 @@ def _install_for_service(agent: str, scope: Path | None, service_user: str, sock
         uid = pwd.getpwnam(service_user).pw_uid
     except KeyError:
         fail(
-            escape(
-                f"no OS user {service_user!r}: run `interlock service install` first "
-                "(or pass --service-user)"
-            )
+            f"no OS user {service_user!r}: run `interlock service install` first "
+            "(or pass --service-user)"
         )
     if not socket.is_absolute():
-        fail(escape(f"{socket}: the service's socket must be an absolute path"))
+        fail(f"{socket}: the service's socket must be an absolute path")
     try:
         result = do_install(agent, project=scope, home=None, service=ServiceEndpoint(socket, uid))
     except InterlockError as exc:
@@ -197,6 +308,7 @@ def pin(
     as_user: HumanUserOption = None,
     code: CodeOption = None,
     password_stdin: PasswordStdinOption = False,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Pin policies, interlock.toml and the agents' hook settings as they are now.
@@ -215,6 +327,9 @@ def pin(
         )
     except InterlockError as exc:
         fail_from(exc)
+    if as_json:
+        print_json({"files": len(pins.files), "projects": [str(p) for p in pins.projects]})
+        return
     out.print(f"pinned {len(pins.files)} files (watched in {len(pins.projects)} project(s))")
     out.print("[dim]a running `interlock hooks serve` checks them on its next call[/]")
 
@@ -262,18 +377,21 @@ def serve(
     except InterlockError as exc:
         fail_from(exc)
     except OSError as exc:
-        fail(escape(f"cannot serve: {exc}"))
+        fail(f"cannot serve: {exc}")
 
 
 @app.command()
 def status(
     project: ProjectOption = None,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Show the resident process, the [hooks] settings and where hooks are installed."""
     from interlock.hooks import (
+        PinWatch,
         installed,
         load_hook_settings,
+        load_pins,
         pid_path,
         ping,
         settings_file,
@@ -285,35 +403,61 @@ def status(
         found = find_home(home)
     except InterlockError as exc:
         fail_from(exc)
-    if found is None:
-        out.print("home:    none (built-in policies; decisions are not recorded)")
-    else:
+    report: dict[str, Any] = {"home": None}
+    if found is not None:
         path = socket_path(found)
         running = ping(path)
-        pid = ""
+        pid = None
         if running and pid_path(found).exists():
-            pid = f" (pid {pid_path(found).read_text().strip()})"
-        out.print(f"home:    {escape(str(found.root))}")
-        out.print(
-            f"daemon:  {'running' + pid if running else 'not running'} on {escape(str(path))}"
-        )
+            pid = pid_path(found).read_text().strip()
         try:
-            for key, value in settings_table(load_hook_settings(found.config_path)).items():
-                out.print(f"  {key}: {escape(str(value))}")
+            settings: dict[str, Any] | str = {
+                key: str(value)
+                for key, value in settings_table(load_hook_settings(found.config_path)).items()
+            }
         except InterlockError as exc:
-            out.print(f"[red]{escape(str(exc))}[/]")
-        from interlock.hooks import PinWatch, load_pins
+            settings = str(exc)
+        pins = load_pins(found)
+        report = {
+            "home": str(found.root),
+            "daemon": {"running": running, "pid": pid, "socket": str(path)},
+            "settings": settings,
+            "pins": None if pins is None else (PinWatch(found, pins).drift() or "intact"),
+        }
+    scope = (project or Path.cwd()).resolve()
+    report["installed"] = {
+        agent: [str(settings_file(agent, s)) for s in (scope, None) if installed(agent, s)]
+        for agent in AGENTS
+    }
+    if as_json:
+        print_json(report)
+        return
+    _render_status(report)
 
-        if load_pins(found) is None:
+
+def _render_status(report: dict[str, Any]) -> None:
+    if report["home"] is None:
+        out.print("home:    none (built-in policies; decisions are not recorded)")
+    else:
+        daemon = report["daemon"]
+        pid = f" (pid {daemon['pid']})" if daemon["pid"] else ""
+        state = "running" + pid if daemon["running"] else "not running"
+        out.print(f"home:    {escape(report['home'])}")
+        out.print(f"daemon:  {state} on {escape(daemon['socket'])}")
+        if isinstance(report["settings"], str):
+            out.print(f"[red]{escape(report['settings'])}[/]")
+        else:
+            for key, value in report["settings"].items():
+                out.print(f"  {key}: {escape(value)}")
+        pins = report["pins"]
+        if pins is None:
             out.print(
                 "pins:    none yet (taken when the hook first runs, or `interlock hooks pin`)"
             )
         else:
-            drift = PinWatch(found, load_pins(found) or "").drift()
-            out.print(f"pins:    {'[red]drift: ' + escape(drift) + '[/]' if drift else 'intact'}")
-    scope = (project or Path.cwd()).resolve()
-    for agent in AGENTS:
-        where = [str(settings_file(agent, s)) for s in (scope, None) if installed(agent, s)]
+            shown = "intact" if pins == "intact" else f"[red]drift: {escape(pins)}[/]"
+            out.print(f"pins:    {shown}")
+    for agent, where in report["installed"].items():
         out.print(f"{agent:<12} {escape(', '.join(where)) if where else 'not installed'}")
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from interlock.audit import AuditSetup, CheckpointSigner, set_up_audit
-from interlock.cli._common import fail, fail_from, out
+from interlock.cli._common import JsonOption, fail, fail_from, out, print_json
 from interlock.config import AuditSettings
 from interlock.errors import InterlockError
 from interlock.home import HOME_DIR_NAME, Home, ignore_in_repository, init_home, user_home_root
@@ -58,6 +58,7 @@ def init(
         str | None,
         typer.Option("--witness-owner", help="Give the witness directory to this OS user."),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Create an Interlock home: interlock.toml, the default policy pack, an Ed25519 key for
     signing audit checkpoints (its fingerprint pinned in interlock.toml and in the audit
@@ -75,6 +76,20 @@ def init(
         if isinstance(exc, InterlockError):
             fail_from(exc)
         fail(f"{root}: cannot create the home ({exc})")
+    if as_json:
+        if admin is not None:
+            fail("--json does not enrol a human: run `interlock user add NAME --json` after")
+        ignored_at = ignore_in_repository(created.root)
+        print_json(
+            {
+                "home": str(created.root),
+                "created": made,
+                "audit": list(setup.done),
+                "git_ignored_in": str(ignored_at) if ignored_at else None,
+                "export": f"INTERLOCK_HOME={created.root}",
+            }
+        )
+        return
     for path in made:
         out.print(f"  [green]created[/] {escape(path)}")
     for line in setup.done:

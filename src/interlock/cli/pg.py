@@ -1,7 +1,8 @@
 """`interlock proxy pg`, `interlock undo AUDIT_ID`, `interlock trash list | purge`.
 
     proxy pg   run the PostgreSQL wire-protocol proxy (agents connect with their token)
-    undo       restore what a safeguard kept (snapshot in the vault, soft drop in the trash)
+    undo       restore what a safeguard kept (snapshot from the vault, soft drop from the trash,
+               a coding agent's workspace)
     trash      list or purge the vault and trash of a resource, with retention
 
 `undo` and `trash` are human commands: they connect to the resource's server directly with
@@ -20,12 +21,26 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
+from interlock.cli._common import (
+    HomeOption,
+    JsonOption,
+    bind_failure,
+    bind_or_fail,
+    fail,
+    fail_from,
+    log_decisions,
+    out,
+    print_json,
+)
+from interlock.config import parse_listen
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 
 trash_app = typer.Typer(
-    help="Soft-dropped tables and snapshots Interlock keeps: list, purge.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="The trash: soft-dropped tables kept in their database (the fast path, not a backup; "
+    "the vault holds the backups): list, purge.",
+    no_args_is_help=True,
 )
 
 
@@ -50,6 +65,13 @@ def pg(
     row_limit: Annotated[
         int | None, typer.Option("--row-limit", help="Default maximum rows per result.")
     ] = None,
+    metrics_listen: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics-listen",
+            help="HOST:PORT for Prometheus /metrics (default: [proxy.pg] metrics_listen; none).",
+        ),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
     """Run the PostgreSQL proxy: every statement is checked and recorded before it runs."""
@@ -59,7 +81,7 @@ def pg(
 
     host, _, port_text = listen.rpartition(":")
     if not host or not port_text.isdigit():
-        fail(f"--listen {escape(listen)}: expected HOST:PORT")
+        fail(f"--listen {listen}: expected HOST:PORT")
     loopback = host in ("127.0.0.1", "::1", "localhost")
     if (tls_cert is None) != (tls_key is None):
         fail("give both --tls-cert and --tls-key")
@@ -80,9 +102,19 @@ def pg(
             defaults = replace(defaults, row_limit=row_limit)
         settings = replace(settings, defaults=defaults)
         context = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
+        metrics_at = metrics_listen if metrics_listen is not None else settings.metrics_listen
+        metrics_host, metrics_port = (
+            parse_listen(metrics_at, "--metrics-listen", example="127.0.0.1:9188")
+            if metrics_at
+            else ("", 0)
+        )
     except (InterlockError, OSError) as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log_decisions(settings.log_decisions)
+    metrics_socket = (
+        bind_or_fail(metrics_host, metrics_port, "--metrics-listen") if metrics_at else None
+    )
 
     async def main() -> None:
         server = build_server(
@@ -93,14 +125,18 @@ def pg(
             allow_cleartext=allow_cleartext_on_loopback,
             settings=settings,
         )
-        await server.start()
-        mode = "TLS" if context else "cleartext on loopback (no TLS)"
-        out.print(f"interlock proxy pg listening on {host}:{server.port} ({mode})")
-        out.print(
-            f"[dim]agents connect as postgresql://AGENT:TOKEN@{host}:{server.port}/RESOURCE; "
-            "Ctrl-C to stop[/]"
-        )
         try:
+            await server.start()
+            if metrics_socket is not None:
+                await _serve_metrics(server, metrics_socket)
+            mode = "TLS" if context else "cleartext on loopback (no TLS)"
+            out.print(f"interlock proxy pg listening on {host}:{server.port} ({mode})")
+            if metrics_socket is not None:
+                out.print(f"[dim]Prometheus metrics: http://{metrics_at}/metrics[/]")
+            out.print(
+                f"[dim]agents connect as postgresql://AGENT:TOKEN@{host}:{server.port}/"
+                "RESOURCE; Ctrl-C to stop[/]"
+            )
             await server.serve_forever()
         finally:
             await server.close()
@@ -109,8 +145,29 @@ def pg(
         run_loop(main())
     except KeyboardInterrupt:
         pass
-    except (InterlockError, OSError) as exc:
-        fail(escape(str(exc)))
+    except OSError as exc:
+        fail(bind_failure(exc, host, int(port_text), "--listen"))
+    except InterlockError as exc:
+        fail(str(exc))
+
+
+async def _serve_metrics(server: Any, sock: Any) -> None:
+    """`/metrics` of the PostgreSQL proxy on its own (HTTP) listener: the counters of the
+    proxy's enforcement point, in Prometheus' text format."""
+    from aiohttp import web
+
+    async def metrics(request: web.Request) -> web.Response:
+        point = getattr(server.logins, "point", None)
+        text = point.metrics.render() if point is not None else ""
+        return web.Response(
+            text=text, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+        )
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
 
 
 # --- undo -------------------------------------------------------------------------------
@@ -138,7 +195,7 @@ async def _connect(home: Home, resource: str) -> Any:
 
     record = ResourceRegistry(IdentityState(home.database)).get(resource)
     if record.resource.kind != "postgres":
-        fail(f"resource {escape(resource)} is not a postgres resource")
+        fail(f"resource {resource} is not a postgres resource")
     target = parse_upstream(record.resource, record.upstream)
     password = reveal_credential(home, resource) if record.has_credential else None
     return await Connection.open(
@@ -146,24 +203,60 @@ async def _connect(home: Home, resource: str) -> Any:
     )
 
 
+def resource_server(home: Home, resource: str) -> tuple[str, str | None]:
+    """The libpq URL (no password) and the sealed credential of a postgres resource."""
+    from interlock.identity import IdentityState, ResourceRegistry, reveal_credential
+    from interlock.proxy.pg import parse_upstream, target_url
+
+    record = ResourceRegistry(IdentityState(home.database)).get(resource)
+    if record.resource.kind != "postgres" or not record.upstream:
+        fail(f"resource {escape(resource)} is not a postgres resource with an upstream")
+    target = parse_upstream(record.resource, record.upstream)
+    password = reveal_credential(home, resource) if record.has_credential else None
+    return target_url(target), password
+
+
+def restore_resource(home: Home, snapshot_id: str, resource: str) -> str:
+    """Put back, in the resource's own database, what a vault snapshot holds and is gone."""
+    from interlock.proxy.pg import restore
+    from interlock.vault import open_vault
+
+    vault = open_vault(home)
+    snapshot = vault.get(snapshot_id)
+    url, password = resource_server(home, resource)
+    database = snapshot.manifest.labels.get("database")
+    if database:
+        from urllib.parse import quote, urlsplit, urlunsplit
+
+        url = urlunsplit(urlsplit(url)._replace(path="/" + quote(str(database), safe="")))
+    return restore(vault, snapshot, url, password, only_missing=True, workdir=home.root / "state")
+
+
 def undo(
     audit_id: Annotated[int, typer.Argument(help="The decision's (or safeguard's) audit id.")],
     json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
-    """Restore the tables a safeguard kept before a destructive statement ran."""
+    """Restore what a safeguard kept: the tables before a destructive statement (PostgreSQL
+    proxy), or the workspace before a coding agent's destructive command (hooks)."""
     from interlock.identity import local_operator
-    from interlock.proxy.pg import ClientError, PlanFailed, Saved, undo_plan
+    from interlock.proxy.pg import ClientError, PlanFailed, RestoreFailed, Saved, undo_plan
+    from interlock.vault import VaultError
 
     try:
         found_home = require_home(home)
         operator = local_operator(found_home, action="undo")
     except InterlockError as exc:
         fail_from(exc)
+    from interlock.cli._local_undo import undo_local
+
+    if undo_local(found_home, audit_id, operator.name, json_out):
+        return
     body = _safeguard_record(found_home, audit_id)
     resource = str(body.get("resource", {}).get("name", ""))
     saved = [Saved(**t) for t in body.get("tables", [])]
-    if not saved:
+    from_vault = body.get("mode") == "snapshot" and bool(body.get("vault"))
+    if not saved and not from_vault:
         fail(f"the safeguard of audit record {audit_id} kept nothing (no such table then)")
 
     async def run() -> str:
@@ -176,8 +269,11 @@ def undo(
 
     audit = found_home.audit_log()
     try:
-        summary = asyncio.run(run())
-    except (PlanFailed, ClientError, InterlockError) as exc:
+        if from_vault:
+            summary = "restored " + restore_resource(found_home, str(body["vault"]), resource)
+        else:
+            summary = asyncio.run(run())
+    except (PlanFailed, ClientError, InterlockError, RestoreFailed, VaultError) as exc:
         audit.append(
             "undo",
             {
@@ -188,7 +284,7 @@ def undo(
                 "by": operator.name,
             },
         )
-        fail(f"undo failed: {escape(str(exc))}")
+        fail(f"undo failed: {exc!s}")
     audit.append(
         "undo",
         {
@@ -219,7 +315,7 @@ def _kept(home: Home, resource: str) -> list[Any]:
         finally:
             await conn.close()
         if not result.ok:
-            fail(f"cannot list: {escape(result.error_text())}")
+            fail(f"cannot list: {result.error_text()}")
         return list(parse_kept(result.rows))
 
     return asyncio.run(run())
@@ -237,7 +333,7 @@ def trash_list(
     try:
         objects = _kept(require_home(home), resource)
     except (InterlockError, ClientError) as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     if json_out:
         print_json([o.to_json() for o in objects])
         return
@@ -246,10 +342,10 @@ def trash_list(
         j = o.to_json()
         kept_at = time.strftime("%Y-%m-%d %H:%M", time.gmtime(o.kept_at)) if o.kept_at else "?"
         table.add_row(
-            j["where"],
-            j["name"],
-            str(j["original"]),
-            str(j["kind"]),
+            escape(str(j["where"])),
+            escape(str(j["name"])),
+            escape(str(j["original"])),
+            escape(str(j["kind"])),
             str(j["audit_seq"]),
             kept_at,
             str(j["bytes"]),
@@ -287,7 +383,7 @@ def trash_purge(
 
         summary = asyncio.run(run()) if due else "nothing to purge"
     except (InterlockError, ClientError, PlanFailed) as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     found.audit_log().append(
         "trash_purge",
         {

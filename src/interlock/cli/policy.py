@@ -25,6 +25,7 @@ from interlock.cli.render import OUTCOME_STYLE, render_decision
 from interlock.cli.report import SinceOption, since_time
 from interlock.errors import InterlockError
 from interlock.home import find_home, require_home
+from interlock.model import ActionDecision, Principal, Resource
 from interlock.policy import (
     RULES_FILE,
     PolicyBundle,
@@ -35,6 +36,7 @@ from interlock.policy import (
 from interlock.policy_tests import CaseResult, read_test_file, run_policy_tests
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Validate, test and explain Cedar policies; backtest a change against the record.",
     no_args_is_help=True,
 )
@@ -58,6 +60,7 @@ def validate(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when a permit can never take effect.")
     ] = False,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Parse and validate policies against Interlock's schema; errors name file and line.
@@ -74,6 +77,9 @@ def validate(
     by_file: dict[str, int] = {}
     for policy in bundle.policies.values():
         by_file[policy.path] = by_file.get(policy.path, 0) + 1
+    if as_json:
+        print_json({"policies": len(bundle.policies), "version": bundle.version, "files": by_file})
+        return
     for path, count in by_file.items():
         out.print(f"[green]ok[/] {escape(path)}: {count} polic{'y' if count == 1 else 'ies'}")
     if bundle.rules:
@@ -90,6 +96,7 @@ def validate(
 def test_(
     file: Annotated[Path, typer.Argument(help="YAML or JSON file of expected decisions.")],
     policies: PoliciesOption = None,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Run a file of expected decisions against the policies; exit 1 if any case fails.
@@ -106,6 +113,8 @@ def test_(
             bundle = _bundle(None, home)
 
         def show(result: CaseResult) -> None:
+            if as_json:
+                return
             mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
             line = f"{mark} {escape(result.name)}"
             if not result.passed:
@@ -116,7 +125,18 @@ def test_(
     except InterlockError as exc:
         fail_from(exc)
     failed = sum(not r.passed for r in results)
-    out.print(f"{len(results) - failed} passed, {failed} failed")
+    if as_json:
+        print_json(
+            {
+                "passed": len(results) - failed,
+                "failed": failed,
+                "cases": [
+                    {"name": r.name, "passed": r.passed, "message": r.message} for r in results
+                ],
+            }
+        )
+    else:
+        out.print(f"{len(results) - failed} passed, {failed} failed")
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -144,6 +164,7 @@ def explain(
         ),
     ] = None,
     policies: PoliciesOption = None,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Show, for each action of an input, where it acts (the resolved resource and
@@ -166,10 +187,20 @@ def explain(
         decision = checker.check(request)
     except InterlockError as exc:
         fail_from(exc)
-    render_decision(out, decision)
     principal, target = checker.principal(request), checker.resource(request)
     bundle = checker.gate.bundle
     rules = bundle.rules
+    if as_json:
+        print_json(
+            {
+                "decision": decision.to_json(),
+                "actions": [
+                    _explained(item, principal, target, bundle) for item in decision.actions
+                ],
+            }
+        )
+        return
+    render_decision(out, decision)
     for item in decision.actions:
         action = item.action
         style = OUTCOME_STYLE[item.outcome]
@@ -306,3 +337,27 @@ def _beside(policies: list[Path], fallback: Path) -> Path:
         if path.is_dir() and (path / RULES_FILE).is_file():
             return path / RULES_FILE
     return fallback
+
+
+def _explained(
+    item: ActionDecision, principal: Principal, target: Resource, bundle: PolicyBundle
+) -> dict[str, object]:
+    """One action of `explain --json`: where it acts, the rule and risk, the Cedar request and
+    the policies that decided, each with its file and line."""
+    action = item.action
+    acts_on = action.target.resource if action.target else target
+    return {
+        "operation": action.operation,
+        "outcome": item.outcome.value,
+        "acts_on": {"resource": acts_on.name, "environment": acts_on.environment},
+        "why": action.target.why if action.target else "the request's resource",
+        "rule": item.rule or None,
+        "risk": item.risk.to_json() if item.risk.reasons else None,
+        "cedar_request": cedar_request(principal, acts_on, action, "", item.risk),
+        "policies": [
+            {"id": pid, "path": bundle.policies[pid].path, "line": bundle.policies[pid].line}
+            if pid in bundle.policies
+            else {"id": pid, "path": None, "line": None}
+            for pid in item.policies
+        ],
+    }

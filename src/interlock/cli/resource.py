@@ -21,7 +21,9 @@ from interlock.home import require_home
 from interlock.identity import KINDS, ResourceRegistry, local_operator
 
 app = typer.Typer(
-    help="Resources agents act on, with their upstream credentials sealed.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Resources agents act on, with their upstream credentials sealed.",
+    no_args_is_help=True,
 )
 
 
@@ -35,7 +37,7 @@ def _read_credential(from_env: str | None, prompt: bool, from_stdin: bool) -> st
     if from_env is not None:
         value = os.environ.get(from_env)
         if not value:
-            fail(f"environment variable {escape(from_env)} is not set or empty")
+            fail(f"environment variable {from_env} is not set or empty")
         return value
     if prompt:
         secret: str = typer.prompt("Credential", hide_input=True)
@@ -65,9 +67,14 @@ def add(
     credential_stdin: Annotated[
         bool, typer.Option("--credential-stdin", help="Read the credential from stdin.")
     ] = False,
+    as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
-    """Register a resource and seal its upstream credential."""
+    """Register a resource and seal its upstream credential.
+
+    An HTTP resource (--kind http --upstream URL) is then served by `interlock proxy http`
+    at /NAME, with the credential injected: no route to write.
+    """
     credential = _read_credential(credential_from_env, credential_prompt, credential_stdin)
     try:
         found = require_home(home)
@@ -84,10 +91,18 @@ def add(
         )
     except InterlockError as exc:
         fail_from(exc)
+    if as_json:
+        print_json(record.to_json())
+        return
     out.print(
         f"registered {record.resource.kind} resource [bold]{escape(name)}[/] in "
         f"{escape(record.resource.environment)}; credential: {record.credential_status()}"
     )
+    if record.resource.kind == "http" and record.upstream:
+        out.print(
+            f"[dim]`interlock proxy http` serves it at /{escape(name)}/… → "
+            f"{escape(record.upstream)}[/]"
+        )
 
 
 @app.command("list")

@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from interlock.cli._common import EXIT_OK, fail, out, print_json
 from interlock.errors import InputError
+from interlock.home import is_own_key_file
 from interlock.secrets import (
     DEFAULT_MAX_FILE_BYTES,
     Confidence,
@@ -57,6 +58,9 @@ def scan(
     Never prints a credential: each finding shows its file and line, the kind of credential
     and a preview of at most four characters.
 
+    An Interlock home's own key files (`<home>/keys/*.key`) are named in a note, not
+    reported: they are Interlock's secrets, and the hooks keep agents from reading them.
+
     Exit status: 0 nothing found, 1 credentials found — or a path that cannot be read
     (reported on standard error before anything is scanned).
 
@@ -68,14 +72,18 @@ def scan(
     """
     for path in paths:
         if str(path) != "-" and not path.exists():
-            fail(f"{escape(str(path))}: no such file or directory")
+            fail(f"{path!s}: no such file or directory")
     floor = (Confidence.LOW if include_low else Confidence.MEDIUM).rank
     stats = ScanStats()
     findings = 0
     files: set[str | None] = set()
+    own: set[str] = set()
     try:
         for finding in _findings(paths, max_file_bytes, stats):
             if finding.confidence.rank < floor:
+                continue
+            if finding.path and is_own_key_file(Path(finding.path)):
+                own.add(finding.path)
                 continue
             findings += 1
             files.add(finding.path)
@@ -84,9 +92,15 @@ def scan(
             else:
                 _render(finding)
     except InputError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     if not as_json:
         _summary(findings, len(files), stats)
+        for key in sorted(own):
+            out.print(
+                f"[dim]note: {escape(key)} is Interlock's own key (not reported; agents are "
+                "kept from reading it, and it must never be committed)[/]",
+                soft_wrap=True,
+            )
     raise typer.Exit(EXIT_FOUND if findings else EXIT_OK)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.cli._common import HomeOption, fail, fail_from, out
+from interlock.cli._common import HomeOption, bind_or_fail, fail, fail_from, out
 from interlock.errors import InterlockError
 from interlock.home import require_home
 
@@ -19,7 +19,7 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 def serve(
     port: Annotated[
         int | None,
-        typer.Option("--port", "-p", help="Port (default: \\[server] listen, 8900)."),
+        typer.Option("--port", "-p", help="Port (default: [server] listen, 8900)."),
     ] = None,
     host: Annotated[
         str | None,
@@ -50,14 +50,18 @@ def serve(
             f"[yellow]warning:[/] listening on {escape(settings.host)}, not loopback: put TLS "
             "in front (sessions are cookies; set [server] secure_cookies = true)"
         )
+    listener = bind_or_fail(settings.host, settings.port, "--port")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     out.print(f"interlock control plane on {settings.console_url()}  (API docs: /docs)")
     out.print("[dim]log in with a user from `interlock user add`; Ctrl-C to stop[/]")
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        proxy_headers=False,
-        server_header=False,
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            proxy_headers=False,
+            server_header=False,
+        )
     )
+    server.run(sockets=[listener])

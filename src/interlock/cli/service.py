@@ -30,7 +30,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.cli._common import fail, out
+from interlock.cli._common import JsonOption, fail, out, print_json
 
 DEFAULT_SERVICE_USER = "interlock"
 DEFAULT_HOME = Path("/var/lib/interlock")
@@ -49,6 +49,7 @@ SOCKET_DIR_MODE = 0o775
 HOME_MODE = 0o700
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Run the hook daemon as its own OS user, out of the agents' reach.",
     no_args_is_help=True,
 )
@@ -462,7 +463,7 @@ def _run_plan(steps: list[Step], dry_run: bool) -> None:
         try:
             _apply(step)
         except (StepFailed, OSError, KeyError, subprocess.SubprocessError) as exc:
-            fail(escape(f"step {number} ({step.describe()}) failed: {exc}"))
+            fail(f"step {number} ({step.describe()}) failed: {exc}")
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -527,24 +528,20 @@ def _check_targets(home: Path, socket_dir: Path, uid: int | None) -> None:
         pass
     else:
         if not stat.S_ISDIR(info.st_mode):
-            fail(escape(f"--home {home}: exists and is not a directory"))
+            fail(f"--home {home}: exists and is not a directory")
         if info.st_uid not in (0, uid) and any(home.iterdir()):
             fail(
-                escape(
-                    f"--home {home}: not empty and owned by uid {info.st_uid}; give the "
-                    "service a directory of its own"
-                )
+                f"--home {home}: not empty and owned by uid {info.st_uid}; give the "
+                "service a directory of its own"
             )
     if socket_dir.is_symlink() or (socket_dir.exists() and not socket_dir.is_dir()):
-        fail(escape(f"--socket-dir {socket_dir}: exists and is not a directory"))
+        fail(f"--socket-dir {socket_dir}: exists and is not a directory")
     if socket_dir.is_dir():
         others = sorted(p.name for p in socket_dir.iterdir() if p.name != SOCKET_NAME)
         if others:
             fail(
-                escape(
-                    f"--socket-dir {socket_dir}: already holds {', '.join(others[:3])}; give "
-                    "the socket a directory of its own"
-                )
+                f"--socket-dir {socket_dir}: already holds {', '.join(others[:3])}; give "
+                "the socket a directory of its own"
             )
 
 
@@ -600,7 +597,7 @@ def install(
         try:
             allowed.append(_ids(name)[0])
         except KeyError:
-            fail(escape(f"--allow-user {name}: no such user"))
+            fail(f"--allow-user {name}: no such user")
     uid: int | None = None
     try:
         import grp
@@ -612,7 +609,7 @@ def install(
         group, exists = user, False  # useradd --user-group names it after the user
     _check_targets(home, socket_dir, uid)
     if not exists and not dry_run and shutil.which("useradd") is None:
-        fail(escape(f"no user {user!r}, and no useradd here: create it, then run this again"))
+        fail(f"no user {user!r}, and no useradd here: create it, then run this again")
     layout = ServiceLayout(user, group, home, socket_dir, _program(), tuple(allowed))
     password = None
     if admin is not None and not dry_run:
@@ -702,11 +699,15 @@ def status(
     home: HomeDirOption = None,
     socket_dir: SocketDirOption = None,
     launchd: LaunchdOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Check the service: its user, home and keys (modes), socket directory, and that a
     daemon of that user answers. Exits 1 when anything is wrong."""
     home, socket_dir = _dirs(home, socket_dir, launchd)
     findings = inspect(user, home, socket_dir)
+    if as_json:
+        print_json([{"ok": f.ok, "what": f.what} for f in findings])
+        raise typer.Exit(0 if all(f.ok for f in findings) else 1)
     for finding in findings:
         mark = "[green]ok[/]     " if finding.ok else "[red]problem[/]"
         out.print(f"{mark} {escape(finding.what)}")

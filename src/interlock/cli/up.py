@@ -13,7 +13,7 @@ from rich.table import Table
 
 from interlock.cli._common import HomeOption, fail, fail_from, out
 from interlock.errors import InterlockError
-from interlock.home import require_home
+from interlock.home import Home, require_home
 
 _COLOURS = {"control-plane": "cyan", "proxy-http": "magenta", "proxy-pg": "blue", "hooks": "green"}
 
@@ -29,7 +29,7 @@ def up(
         bool | None,
         typer.Option(
             "--server/--no-server",
-            help="Run the control plane (default: \\[up] server, true).",
+            help="Run the control plane (default: [up] server, true).",
             show_default=False,
         ),
     ] = None,
@@ -37,7 +37,7 @@ def up(
         bool | None,
         typer.Option(
             "--hooks/--no-hooks",
-            help="Run the hooks daemon (default: \\[up] hooks, or when \\[hooks] exists).",
+            help="Run the hooks daemon (default: [up] hooks, or when [hooks] exists).",
             show_default=False,
         ),
     ] = None,
@@ -51,11 +51,11 @@ def up(
 ) -> None:
     """Run every configured component, each in its own supervised process.
 
-    The control plane always (unless --no-server); the HTTP proxy when \\[proxy.http]
-    exists; the PostgreSQL proxy when \\[proxy.pg] or \\[up.pg] exists; the hooks daemon
-    when \\[hooks] exists or with --hooks. A crashing child is restarted with back-off;
-    Ctrl-C or SIGTERM stops them all. Exit status: 0 after a requested stop, 1 on bad
-    configuration or when a child kept crashing. See docs/up.md.
+    The control plane always (unless --no-server); the HTTP proxy when [proxy.http]
+    exists or an HTTP resource is registered; the PostgreSQL proxy when [proxy.pg] or
+    [up.pg] exists; the hooks daemon when [hooks] exists or with --hooks. A crashing
+    child is restarted with back-off; Ctrl-C or SIGTERM stops them all. Exit status: 0
+    after a requested stop, 1 on bad configuration or when a child kept crashing. See docs/up.md.
     """
     from interlock.up import Supervisor, load_plan
 
@@ -79,12 +79,17 @@ def up(
     for warning in plan.warnings:
         out.print(f"[yellow]warning:[/] {escape(warning)}")
     if check:
-        out.print(f"{found.config_path}: OK ({len(plan.children)} component(s); nothing started)")
+        out.print(
+            f"{escape(str(found.config_path))}: OK ({len(plan.children)} component(s); "
+            "nothing started)"
+        )
         return
     for child in plan.children:
         busy = _in_use(child.probe.kind, child.probe.host, child.probe.port, child.probe.path)
+        if busy and child.probe.kind == "unix" and _hand_over_hooks_daemon(found):
+            busy = ""
         if busy:
-            fail(f"{child.name}: {escape(child.listen)} is already in use ({busy})")
+            fail(f"{child.name}: {child.listen} is already in use ({busy})")
     out.print("[dim]Ctrl-C to stop everything[/]")
 
     lock = threading.Lock()
@@ -105,9 +110,31 @@ def up(
     )
     code = supervisor.run()
     if supervisor.failed:
-        fail(escape(supervisor.failed))
+        fail(supervisor.failed)
     out.print("[dim]all stopped[/]")
     raise typer.Exit(code)
+
+
+def _hand_over_hooks_daemon(found: Home) -> bool:
+    """The background hooks daemon `hooks install` started for this home is stopped, so
+    `up` runs it supervised instead; True when the socket is free afterwards."""
+    import os
+    import signal
+
+    from interlock.hooks import pid_path, ping, socket_path
+
+    try:
+        pid = int(pid_path(found).read_text().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        return False
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if not ping(socket_path(found), timeout=0.2):
+            out.print(f"[dim]hooks: stopped the background daemon (pid {pid}); up runs it now[/]")
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _in_use(kind: str, host: str, port: int, path: str) -> str:

@@ -17,12 +17,22 @@ from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.identity import ROLES, HumanRegistry, local_operator
 
-app = typer.Typer(help="Humans: approvers and administrators.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Humans: approvers and administrators.", no_args_is_help=True
+)
 
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            fail("--password-stdin: standard input held no password (one line is read)")
+        return password
+    if not sys.stdin.isatty():
+        fail(
+            "no terminal to ask for the password: pipe it in with --password-stdin "
+            "(e.g. `printf '%s\\n' \"$PASSWORD\" | interlock user add NAME --password-stdin`)"
+        )
     first: str = typer.prompt("Password", hide_input=True)
     second: str = typer.prompt("Repeat password", hide_input=True)
     if first != second:

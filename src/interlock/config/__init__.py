@@ -13,6 +13,7 @@
     Config.baseline                                [baseline]       -> BaselineSettings
     Config.breaker                                 [breaker]        -> BreakerSettings
     Config.enforcement                             [enforcement]    -> EnforcementSettings
+    Config.vault                                   [vault]          -> VaultSettings
     Config.check()                                 every table at once
 
 Every problem is one `ConfigError` naming the file, the table and the key:
@@ -23,8 +24,8 @@ defaults; docs/configuration.md documents exactly those (a test keeps them toget
     _file        reading, parsing once, the `Config` of a file
     _values      `Shape`, `Table` and the value checks every table shares
     _core        [policies], [audit], [resources.NAME]
-    _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up, _enforcement: one
-    table each
+    _hooks, _proxy_http, _proxy_pg, _server, _webhooks, _identity, _up, _enforcement,
+    _vault, _slack: one table each
 """
 
 from interlock.config._approvals import ApprovalSettings
@@ -48,6 +49,7 @@ from interlock.config._proxy_http import (
 )
 from interlock.config._proxy_pg import AgentLimits, ProxySettings
 from interlock.config._server import DEFAULT_PORT, ServerSettings
+from interlock.config._slack import SlackSettings
 from interlock.config._up import (
     DEFAULT_MAX_RESTARTS,
     DEFAULT_STOP_TIMEOUT,
@@ -55,6 +57,7 @@ from interlock.config._up import (
     UpSettings,
 )
 from interlock.config._values import Shape, parse_duration, parse_listen, toml_literal
+from interlock.config._vault import VaultSettings
 from interlock.config._webhooks import (
     EVENTS,
     FORMATS,
@@ -92,8 +95,10 @@ __all__ = [
     "RouteConfig",
     "ServerSettings",
     "Shape",
+    "SlackSettings",
     "UpPgSettings",
     "UpSettings",
+    "VaultSettings",
     "WebhookConfig",
     "check_events",
     "check_url",

@@ -46,8 +46,10 @@ from interlock.config._identity import IDENTITY, IdentitySettings, identity_from
 from interlock.config._proxy_http import BEFORE, PROXY_HTTP, ROUTE, ProxyConfig, proxy_http_from
 from interlock.config._proxy_pg import PG_AGENT, PG_RESOURCE, PROXY_PG, ProxySettings, proxy_pg_from
 from interlock.config._server import SERVER, ServerSettings, server_from
+from interlock.config._slack import SLACK, SLACK_USER, SlackSettings, slack_from
 from interlock.config._up import UP, UP_PG, UpSettings, up_from
 from interlock.config._values import Shape, Table
+from interlock.config._vault import VAULT, VAULT_RESOURCE, VaultSettings, vault_from
 from interlock.config._webhooks import WEBHOOK, WebhookConfig, webhooks_from
 from interlock.errors import ConfigError
 from interlock.model import Resource
@@ -66,6 +68,8 @@ TABLES = (
     "baseline",
     "breaker",
     "enforcement",
+    "vault",
+    "slack",
 )
 PROXY = Shape("proxy", {}, nested=("http", "pg"))
 
@@ -91,6 +95,10 @@ SHAPES: tuple[Shape, ...] = (
     BASELINE,
     BREAKER,
     ENFORCEMENT,
+    VAULT,
+    VAULT_RESOURCE,
+    SLACK,
+    SLACK_USER,
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
@@ -109,6 +117,8 @@ SECTIONS = (
     "baseline",
     "breaker",
     "enforcement",
+    "vault",
+    "slack",
 )
 """The typed sections of a `Config`, by attribute name."""
 
@@ -199,6 +209,16 @@ class Config:
     @cached_property
     def enforcement(self) -> EnforcementSettings:
         return enforcement_from(self.document.get("enforcement", {}), self._prefix)
+
+    @cached_property
+    def vault(self) -> VaultSettings:
+        return vault_from(self.document.get("vault", {}), self._prefix)
+
+    @cached_property
+    def slack(self) -> SlackSettings:
+        return slack_from(
+            self.document.get("slack", {}), self._prefix, present="slack" in self.document
+        )
 
     # -- the file as a whole
 

@@ -14,6 +14,7 @@ from interlock.config._values import Shape, Table
 DEFAULT_READ_LIMIT = 1_000_000
 DEFAULT_BUDGET_SECONDS = 2.0
 DEFAULT_ASK_TTL = 300.0
+DEFAULT_SNAPSHOT_LIMIT = 64 * 1024 * 1024
 
 HOOKS = Shape(
     "hooks",
@@ -24,6 +25,8 @@ HOOKS = Shape(
         "budget_seconds": DEFAULT_BUDGET_SECONDS,
         "ask_outside_production": False,
         "ask_ttl": DEFAULT_ASK_TTL,
+        "snapshot_limit": DEFAULT_SNAPSHOT_LIMIT,
+        "workspace_environment": "production",
     },
     nested=("production_markers",),
 )
@@ -60,6 +63,11 @@ class HookSettings:
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     ask_outside_production: bool = False
     ask_ttl: float = DEFAULT_ASK_TTL
+    snapshot_limit: int = DEFAULT_SNAPSHOT_LIMIT  # bytes a local snapshot may hold
+    # The environment of the workspace and temporary directories (the home directory and the
+    # system stay production): `development` on a developer machine lets destructive work in
+    # the workspace run after a snapshot the vault keeps, instead of waiting for a human.
+    workspace_environment: str = "production"
 
     def may_ask(self, environment: str) -> bool:
         """Whether a hold may become the host's own "ask": never on production (hosts
@@ -85,6 +93,8 @@ def hooks_from(value: Any, prefix: str) -> HookSettings:
         budget_seconds=table.number("budget_seconds", minimum=0.05, maximum=30, unit="seconds"),
         ask_outside_production=table.flag("ask_outside_production"),
         ask_ttl=table.number("ask_ttl", minimum=10, maximum=86400, unit="seconds"),
+        snapshot_limit=table.integer("snapshot_limit", minimum=1024, unit="bytes"),
+        workspace_environment=table.string("workspace_environment", non_empty=True),
     )
 
 

@@ -7,6 +7,7 @@ connect_timeout = 5              # seconds, to the upstream
 timeout = 60                     # seconds between bytes from the upstream
 max_wait = 300                   # the longest `Prefer: wait=N` honoured
 approval_ttl = 3600              # seconds a held request can be approved, then used
+log_decisions = true             # one line per decision on standard output
 
 [proxy.http.routes.railway]      # the route's name: the registered resource by default
 resource = "railway"
@@ -23,7 +24,12 @@ ca_file = ""                     # extra CA bundle for a private upstream
 operation = "graphql:volumeDelete"           # with a snapshot safeguard; failure refuses
 method = "POST"
 path = "/graphql/v2"
-body = '{"query": "mutation { volumeSnapshotCreate(volumeId: \\"{target}\\") { id } }"}'
+# "{target}" as a whole JSON value: the target goes in typed (see docs/proxy-http.md)
+body = '''{"query": "mutation S($id: String!) { volumeSnapshotCreate(volumeId: $id) { id } }",
+          "variables": {"id": "{target}"}}'''
+# export = "vault"                           # the answer (a backup download) is stored in
+#                                            # Interlock's vault; "pg:RESOURCE": a pg_dump
+# export_limit = 268435456                   # bytes the exported copy may hold
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_CREDENTIAL_HEADER = "Authorization"
 DEFAULT_CREDENTIAL_FORMAT = "Bearer {credential}"
 _DEFAULT_CONTENT_TYPE = "application/json"
+DEFAULT_EXPORT_LIMIT = 256 * 1024 * 1024
 
 PROXY_HTTP = Shape(
     "proxy.http",
@@ -51,6 +58,7 @@ PROXY_HTTP = Shape(
         "timeout": 60.0,
         "max_wait": 300.0,
         "approval_ttl": 3600.0,
+        "log_decisions": True,
     },
     nested=("routes",),
 )
@@ -77,6 +85,8 @@ BEFORE = Shape(
         "path": None,
         "body": "",
         "content_type": _DEFAULT_CONTENT_TYPE,
+        "export": "",
+        "export_limit": DEFAULT_EXPORT_LIMIT,
     },
     array=True,
 )
@@ -91,6 +101,8 @@ class BeforeHook:
     path: str
     body: str = ""
     content_type: str = _DEFAULT_CONTENT_TYPE
+    export: str = ""  # "": the provider keeps the copy; "vault": the answer is stored; "pg:NAME"
+    export_limit: int = DEFAULT_EXPORT_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +130,7 @@ class ProxyConfig:
     max_wait: float = 300.0
     approval_ttl: float = 3600.0
     routes: Mapping[str, RouteConfig] = field(default_factory=dict)
+    log_decisions: bool = True  # one line per decision on standard output
 
 
 def proxy_http_from(value: Any, prefix: str) -> ProxyConfig:
@@ -136,6 +149,7 @@ def proxy_http_from(value: Any, prefix: str) -> ProxyConfig:
         max_wait=table.number("max_wait", minimum=0),
         approval_ttl=table.number("approval_ttl", minimum=1),
         routes=MappingProxyType(routes),
+        log_decisions=table.flag("log_decisions"),
     )
 
 
@@ -183,7 +197,13 @@ def _route(name: str, table: Table) -> RouteConfig:
 
 def _before(table: Table) -> BeforeHook:
     operation, path = table.string("operation"), table.string("path")
-    if not operation or not path.startswith("/"):
+    export = table.string("export").strip()
+    dump = export.startswith("pg:") and len(export) > 3
+    if export not in ("", "vault") and not dump:
+        raise table.bad(
+            "export", 'must be "vault" or "pg:RESOURCE" (a registered postgres resource)'
+        )
+    if not operation or (not path.startswith("/") and not dump):
         raise table.fail("operation and an absolute path are required")
     return BeforeHook(
         operation=operation,
@@ -191,4 +211,6 @@ def _before(table: Table) -> BeforeHook:
         path=path,
         body=table.string("body"),
         content_type=table.string("content_type") or _DEFAULT_CONTENT_TYPE,
+        export=export,
+        export_limit=table.integer("export_limit", minimum=1024, unit="bytes"),
     )

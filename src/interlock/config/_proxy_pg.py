@@ -23,7 +23,12 @@ _LIMITS: Mapping[str, object] = {
 }
 PROXY_PG = Shape(
     "proxy.pg",
-    {**_LIMITS, "max_wait_for_approval": DEFAULT_MAX_WAIT},
+    {
+        **_LIMITS,
+        "max_wait_for_approval": DEFAULT_MAX_WAIT,
+        "log_decisions": True,
+        "metrics_listen": "",
+    },
     nested=("agents", "resources"),
 )
 PG_AGENT = Shape("proxy.pg.agents.NAME", _LIMITS)
@@ -67,6 +72,8 @@ class ProxySettings:
     agents: Mapping[str, AgentLimits] = field(default_factory=dict)
     resources: Mapping[str, AgentLimits] = field(default_factory=dict)
     max_wait_for_approval: float = DEFAULT_MAX_WAIT
+    log_decisions: bool = True  # one line per decision on standard output
+    metrics_listen: str = ""  # HOST:PORT of a Prometheus /metrics listener ("": none)
 
     def for_agent(self, name: str, resource: str = "") -> AgentLimits:
         limits = self.defaults
@@ -90,7 +97,16 @@ def proxy_pg_from(value: Any, prefix: str) -> ProxySettings:
             {name: _limits(spec) for name, spec in table.named_tables("resources", PG_RESOURCE)}
         ),
         table.number("max_wait_for_approval", minimum=0, unit="seconds"),
+        log_decisions=table.flag("log_decisions"),
+        metrics_listen=_metrics_listen(table),
     )
+
+
+def _metrics_listen(table: Table) -> str:
+    text = table.string("metrics_listen").strip()
+    if text:
+        table.listen("metrics_listen", example="127.0.0.1:9188")  # checked, kept as text
+    return text
 
 
 def _limits(table: Table) -> AgentLimits:

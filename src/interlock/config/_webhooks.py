@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from interlock.config._values import Shape, array_of_tables
 from interlock.errors import ConfigError, InputError
 
-EVENTS = ("hold", "approved", "denied", "suspended")
+EVENTS = ("hold", "approved", "denied", "suspended", "drill_failed")
 FORMATS = ("json", "slack")
 
 WEBHOOK = Shape(

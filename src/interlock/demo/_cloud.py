@@ -9,6 +9,7 @@ token of the incident) and a staging project token that only reaches staging vol
     mutation { volumeDelete(volumeId: "…") }
     mutation { customDomainCreate(domain: "…", environment: "…") }
     mutation { volumeSnapshotCreate(volumeId: "…") { id } }   (copies into a separate vault)
+    GET /volumes/ID/backup                                    (the volume's backup, downloaded)
 """
 
 from __future__ import annotations
@@ -140,6 +141,17 @@ class Cloud:
             return 200, {"data": {"customDomainCreate": {"domain": args.get("domain")}}}
         return 200, {"errors": [{"message": f"unknown field {name}"}]}
 
+    def backup(self, volume_id: str, scope: str) -> bytes | None:
+        """The volume's database as a download, when the token reaches it."""
+        path = self.volume(volume_id)
+        if "/" in volume_id or not (path / "data.db").is_file():
+            return None
+        env = json.loads((path / "meta.json").read_text())["environment"]
+        if scope != "all" and env != scope:
+            return None
+        self.requests.append((scope, "backup"))
+        return (path / "data.db").read_bytes()
+
     def _volumes(self, scope: str) -> list[dict[str, str]]:
         out = []
         for path in sorted((self.root / "volumes").glob("*")):
@@ -155,6 +167,23 @@ def _handler(cloud: Cloud) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, *args: Any) -> None:
             pass
+
+        def do_GET(self) -> None:
+            """A provider's backup download: the volume's database file, same tokens."""
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            parts = self.path.strip("/").split("/")
+            status, payload = 404, b"not found"
+            if token not in (BLANKET_TOKEN, STAGING_TOKEN):
+                status, payload = 401, b"Not Authorized"
+            elif len(parts) == 3 and parts[0] == "volumes" and parts[2] == "backup":
+                found = cloud.backup(parts[1], "all" if token == BLANKET_TOKEN else "staging")
+                if found is not None:
+                    status, payload = 200, found
+            self.send_response(status)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

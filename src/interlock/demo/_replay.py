@@ -7,8 +7,10 @@ the data and the backups on the same volume are gone.
 Act 2, with Interlock: the agent's workspace holds only its own Interlock token, scoped to
 staging; the provider's credentials are sealed inside Interlock and injected by the proxy.
 The same mutation is refused; an agent that is granted production is held for a human, who
-denies it from the CLI; an approved deletion runs only after a cancel window, with a
-snapshot taken first. The production volume survives and `interlock audit verify` passes.
+denies it from the CLI; an approved deletion runs only after a cancel window, with the
+volume's backup downloaded into Interlock's vault first: the volume and the backups on it go,
+and the data comes back from the vault, which the deletion could not reach. The production
+volume survives and `interlock audit verify` passes.
 
 Everything runs in a temporary directory: the stand-in provider API, the proxy and a
 throw-away Interlock home, all on 127.0.0.1.
@@ -20,6 +22,7 @@ import contextlib
 import json
 import os
 import secrets
+import sqlite3
 import tempfile
 import threading
 import time
@@ -257,11 +260,14 @@ def _setup(
         max_verb=Verb.DESTRUCTIVE,
         ttl=3600,
     )
+    # Before a volume is deleted, its backup is downloaded into Interlock's vault: a copy
+    # outside the provider's account, which no call through it can delete.
     snapshot_first = [
         {
             "operation": "graphql:volumeDelete",
-            "path": "/graphql/v2",
-            "body": json.dumps({"query": SNAPSHOT}),
+            "method": "GET",
+            "path": "/volumes/{target}/backup",
+            "export": "vault",
         }
     ]
     config = proxy_config_from(
@@ -406,7 +412,9 @@ def _act_two(
     status, answer = waiting["result"]
     _answer(console, status, answer)
 
-    console.print(Rule("an approved deletion: cancel window, snapshot first", style="dim"))
+    console.print(
+        Rule("an approved deletion: cancel window, Interlock's own copy first", style="dim")
+    )
     _say(
         console, "agent", f"ops-agent: volumeDelete {OLD_VOLUME} (legacy uploads), Prefer: wait=20"
     )
@@ -417,17 +425,43 @@ def _act_two(
         console,
         "interlock",
         f"scheduled: runs in {CANCEL_WINDOW:g} s unless cancelled "
-        f"(`interlock approvals cancel {request_id}`); snapshot into the vault first",
+        f"(`interlock approvals cancel {request_id}`); the volume's backup is downloaded "
+        "into Interlock's vault first",
     )
     waiting["thread"].join(30)
     status, answer = waiting["result"]
     _answer(console, status, answer)
-    _say(console, "cloud", f"vault (separate from every volume): {', '.join(cloud.vault())}")
+    _say(console, "cloud", f"{OLD_VOLUME} (production): {cloud.describe(OLD_VOLUME)}")
+    _restore_from_vault(console, root, home, human)
 
     console.print(Rule("afterwards", style="dim"))
     survived = cloud.volume(PROD_VOLUME).exists()
     _say(console, "cloud", f"{PROD_VOLUME} (production): {cloud.describe(PROD_VOLUME)}")
-    _say(console, "cloud", f"{OLD_VOLUME} (production): {cloud.describe(OLD_VOLUME)}")
     _cli(console, human, "audit", "checkpoint")
     _cli(console, human, "audit", "verify")
     return survived
+
+
+def _restore_from_vault(console: Console, root: Path, home: Home, human: HumanCli) -> None:
+    """The volume and the backups on it are gone at the provider; Interlock's copy is not."""
+    from interlock.vault import open_vault
+
+    copies = [s for s in open_vault(home).list() if s.manifest.labels.get("target") == OLD_VOLUME]
+    if not copies:
+        _say(console, "interlock", "[red]no copy of the volume in the vault[/]")
+        return
+    copy = copies[0]
+    _say(
+        console,
+        "interlock",
+        f"vault (Interlock's home, outside the provider's account): snapshot {copy.id[:12]}, "
+        f"{OLD_VOLUME}'s backup, {copy.manifest.size:,} bytes, sealed and signed",
+    )
+    restored = root / "restored" / f"{OLD_VOLUME}.db"
+    _cli(console, human, "vault", "restore", copy.id[:12], "--into", str(restored))
+    db = sqlite3.connect(restored)
+    try:
+        rows = db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
+    finally:
+        db.close()
+    _say(console, "interlock", f"[green]restored from the vault[/]: {rows:,} orders back")

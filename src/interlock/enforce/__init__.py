@@ -7,6 +7,7 @@ messages to agents, the approval lookup / claim / open / wait and safeguard sche
 here, once. See docs/architecture.md.
 """
 
+from interlock.enforce._metrics import DECISIONS_LOG, PointMetrics, decision_line
 from interlock.enforce._point import (
     BREAKER_RULE,
     NOT_RECORDED,
@@ -20,14 +21,17 @@ from interlock.enforce._safeguards import (
     SAFEGUARD_UNAVAILABLE,
     delay_seconds,
     missing_safeguards,
+    only_takeable,
     require_safeguards,
     safeguard_name,
+    safeguards_context,
 )
 from interlock.enforce._verdict import Verdict
 from interlock.enforce._waiter import ApprovalWaiter
 
 __all__ = [
     "BREAKER_RULE",
+    "DECISIONS_LOG",
     "DEFAULT_DELAY",
     "DELAY",
     "NOT_RECORDED",
@@ -35,12 +39,16 @@ __all__ = [
     "ActionRequest",
     "ApprovalWaiter",
     "EnforcementPoint",
+    "PointMetrics",
     "Verdict",
+    "decision_line",
     "delay_seconds",
     "keyed_digest",
     "missing_safeguards",
+    "only_takeable",
     "request_fingerprint",
     "require_safeguards",
     "safeguard_name",
+    "safeguards_context",
     "suspended_decision",
 ]

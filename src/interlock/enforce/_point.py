@@ -34,6 +34,7 @@ from interlock.audit import AuditLog
 from interlock.baseline import BREAKER_ACTOR, BaselineTracker, carries_credential
 from interlock.classify import classify
 from interlock.enforce import _messages as say
+from interlock.enforce._metrics import DECISIONS_LOG, PointMetrics, decision_line
 from interlock.enforce._request import ActionRequest, _payload_bytes, request_fingerprint
 from interlock.enforce._verdict import Verdict
 from interlock.errors import InterlockError
@@ -93,6 +94,7 @@ class EnforcementPoint:
         # protection (an attempt on Interlock is not a policy being tried out).
         self.shadow = shadow
         self.enforced_in_shadow = frozenset({SELF_PROTECTION_RULE, *enforced_in_shadow})
+        self.metrics = PointMetrics()  # what /metrics of the process serving this point shows
 
     # -- deciding (pure)
 
@@ -199,6 +201,13 @@ class EnforcementPoint:
             # `decision` is what would have applied; `enforced` is what happened.
             body["shadow"] = True
             body["enforced"] = verdict.outcome.value
+        self.metrics.inc(
+            "interlock_decisions_total",
+            source=request.source.partition(":")[0] or "unknown",
+            decision=verdict.decision.outcome.value,
+        )
+        if DECISIONS_LOG.isEnabledFor(logging.INFO):
+            DECISIONS_LOG.info("%s", decision_line(body))
         return body
 
     def payload_hmac(self, payload: object) -> str:
@@ -374,6 +383,13 @@ class EnforcementPoint:
         self.settle(allowed, "approved", **extra, **detail)
         return allowed
 
+    def release(self, approval_id: str, reason: str) -> bool:
+        """Give back a claimed approval whose action did not happen (see
+        `ApprovalStore.release`); whether it was given back."""
+        if self.approvals is None or not approval_id:
+            return False
+        return self.approvals.release(approval_id, reason)
+
     # -- the delay safeguard
 
     def schedule(self, verdict: Verdict, delay: float) -> Verdict:
@@ -430,6 +446,11 @@ class EnforcementPoint:
         if self.audit is None or not verdict.seq:
             return
         request = verdict.request
+        self.metrics.inc(
+            "interlock_outcomes_total",
+            source=request.source.partition(":")[0] or "unknown",
+            outcome=outcome,
+        )
         body: dict[str, Any] = {
             "decision_seq": verdict.seq,
             "outcome": outcome,

@@ -79,3 +79,41 @@ def require_safeguards(decision: Decision, can_take: Callable[[str], bool], wher
         policies=(*decision.policies, SAFEGUARD_UNAVAILABLE),
         approvers=max(1, decision.approvers),
     )
+
+
+def safeguards_context(decision: Decision, can_take: Callable[[str], bool]) -> dict[str, object]:
+    """What the decision record says about the policy's safeguards: which this point will
+    really take, and which it cannot. The approval page shows only the first as safeguards
+    that run; none recorded means none run."""
+    if not decision.safeguards:
+        return {}
+    names = [safeguard_name(s) for s in decision.safeguards]
+    return {
+        "safeguards_will_run": [n for n in names if can_take(n)],
+        "safeguards_unavailable": [n for n in names if not can_take(n)],
+    }
+
+
+def only_takeable(decision: Decision, can_take: Callable[[str], bool], where: str) -> Decision:
+    """The decision naming only the safeguards this point will really take, so that an
+    approval request, the console and the record never promise one that will not run. A
+    hold that loses one says so: approving it runs the action without that safeguard."""
+    missing = missing_safeguards(decision, can_take)
+    if not missing:
+        return decision
+    kept = tuple(s for s in decision.safeguards if s not in missing)
+    reasons = decision.reasons
+    if decision.outcome is Outcome.HOLD and SAFEGUARD_UNAVAILABLE not in decision.policies:
+        reasons = (
+            *reasons,
+            f"{where} cannot take {', '.join(missing)}: once approved it runs without it",
+        )
+    return replace(
+        decision,
+        safeguards=kept,
+        reasons=reasons,
+        actions=tuple(
+            replace(d, safeguards=tuple(s for s in d.safeguards if s not in missing))
+            for d in decision.actions
+        ),
+    )

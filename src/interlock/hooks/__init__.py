@@ -6,6 +6,8 @@
     serve(home)                                 the resident process on <home>/state/hooks.sock
                                                 (or, as a service, on a socket it is given)
     install(agent, scope) / uninstall(...)      the agents' hook settings, merged and backed up
+    LocalSnapshots / restore_workspace          the `snapshot` safeguard: what an allowed
+                                                destructive command would lose, to the vault
 
 See docs/hooks.md.
 """
@@ -42,19 +44,25 @@ from interlock.hooks._protocols import (
     parse_event,
     render,
 )
+from interlock.hooks._snapshot import CannotSnapshot, LocalSnapshots
+from interlock.hooks._undo import UndoError, local_snapshot_id
+from interlock.hooks._undo import restore as restore_workspace
 
 __all__ = [
     "AGENTS",
     "MAX_EVENT_BYTES",
     "Caller",
+    "CannotSnapshot",
     "HookAnswer",
     "HookDecider",
+    "LocalSnapshots",
     "Permission",
     "PinSet",
     "PinWatch",
     "ServiceEndpoint",
     "ToolCall",
     "ToolKind",
+    "UndoError",
     "Verdict",
     "caller_of",
     "changeable_code",
@@ -67,6 +75,7 @@ __all__ = [
     "installed",
     "load_hook_settings",
     "load_pins",
+    "local_snapshot_id",
     "parse_event",
     "pid_path",
     "pin",
@@ -74,6 +83,7 @@ __all__ = [
     "ping",
     "render",
     "repin",
+    "restore_workspace",
     "serve",
     "settings_file",
     "settings_table",

@@ -52,6 +52,7 @@ from interlock.hooks._protocols import (
     parse_event,
     render,
 )
+from interlock.hooks._snapshot import LocalSnapshots
 from interlock.model import (
     SELF_PROTECTION_RULE,
     Action,
@@ -151,6 +152,7 @@ class HookDecider:
     point: EnforcementPoint | None = None
     home_root: Path | None = None
     pins: PinWatch | None = None
+    snapshots: LocalSnapshots | None = None  # the `snapshot` safeguard (hooks/_snapshot.py)
 
     @property
     def audit(self) -> AuditLog | None:
@@ -177,8 +179,14 @@ class HookDecider:
             # Interlock's own guard holds in shadow mode too: its pins, and failing closed.
             enforced_in_shadow=frozenset({PIN_RULE, FAILURE_RULE}),
         )
+        settings = load_hook_settings(home.config_path)
         return cls(
-            checker, load_hook_settings(home.config_path), point, home.root, PinWatch.for_home(home)
+            checker,
+            settings,
+            point,
+            home.root,
+            PinWatch.for_home(home),
+            LocalSnapshots(home, settings.snapshot_limit),
         )
 
     def answer(
@@ -210,6 +218,8 @@ class HookDecider:
                 f"the pinned configuration could not be checked ({type(exc).__name__}); "
                 "refused (fail closed)",
             )
+        if self.snapshots is not None:  # only an allowed destructive command pays for it
+            verdict = self.snapshots.guard(call, verdict, self.settings.agent or "")
         if deadline is not None and time.monotonic() > deadline:
             verdict = timeout_verdict(self.settings.budget_seconds)
         try:
@@ -542,6 +552,7 @@ class HookDecider:
             payload=payload if payload is not None else "",
             summary="; ".join(d.action.detail or d.action.operation for d in decision.actions),
             session_id=call.session if call else "",
+            stated_reason=call.description if call else "",
             context=context,
         )
         judged = self.point.record(self.point.verdict(request, decision))
@@ -553,7 +564,14 @@ class HookDecider:
         ttl = self.settings.ask_ttl if asking else None
         settled = self.point.resolve(judged, ttl=ttl)
         if settled.approved:
-            return Verdict(Permission.ALLOW, settled.message, settled.approval_id, verdict.details)
+            allowed = Verdict(
+                Permission.ALLOW, settled.message, settled.approval_id, verdict.details
+            )
+            if self.snapshots is not None and decision is not None:
+                allowed = self.snapshots.after_approval(
+                    call, allowed, decision, self.point, judged.seq
+                )
+            return allowed
         request_id = settled.approval_id
         if not request_id:
             return (
@@ -669,6 +687,7 @@ def _home_checker(home: Home) -> Checker:
             agents=registered_agents(home),
             places=installation_places(home.root, _outside_state(home)),
             targets=resource_targets(home),
+            workspace_environment=home.load_config().hooks.workspace_environment,
         )
     except InterlockError:
         raise
@@ -677,9 +696,13 @@ def _home_checker(home: Home) -> Checker:
 
 
 def _outside_state(home: Home) -> list[Path]:
-    """State of the home kept outside it (the audit witness directory)."""
+    """State of the home kept outside it (the audit witness directory, the vault)."""
     witness = home.audit_settings().witness_directory
-    return [witness] if witness is not None else []
+    outside = [witness] if witness is not None else []
+    vault = home.vault_dir
+    if not vault.is_relative_to(home.root):
+        outside.append(vault)
+    return outside
 
 
 def settings_table(settings: HookSettings) -> Mapping[str, object]:

@@ -35,6 +35,7 @@ from interlock.errors import ConfigError
 
 CLIENT = Path(__file__).resolve().parent / "client.py"
 MARKER = "interlock/hooks/client.py"
+LAUNCHER = "interlock-hook"  # the portable command: found on PATH (see interlock_hook)
 TIMEOUT_SECONDS = 30
 
 
@@ -73,10 +74,16 @@ def hook_command(
     python: str | None = None,
     *,
     service: ServiceEndpoint | None = None,
+    portable: bool = False,
 ) -> str:
     """`<python> -I -S <client.py> AGENT [--home HOME | --socket S --peer-uid U]`, quoted for
-    a POSIX shell."""
-    parts = [python or sys.executable, "-I", "-S", str(CLIENT), agent]
+    a POSIX shell; `portable`: `interlock-hook AGENT [...]`, no path of this machine in it
+    (for a project's committed settings: the home is then found as the CLI finds it)."""
+    parts = (
+        [LAUNCHER, agent]
+        if portable
+        else [python or sys.executable, "-I", "-S", str(CLIENT), agent]
+    )
     if service is not None:
         parts += ["--socket", str(service.socket), "--peer-uid", str(service.uid)]
     elif home is not None:
@@ -94,8 +101,12 @@ def changeable_code(python: str | None = None) -> list[Path]:
     return [path for path in candidates if os.access(path, os.W_OK)]
 
 
+def _names_ours(command: str) -> bool:
+    return MARKER in command or command == LAUNCHER or command.startswith(LAUNCHER + " ")
+
+
 def is_ours(entry: Any) -> bool:
-    return isinstance(entry, dict) and MARKER in str(entry.get("command", ""))
+    return isinstance(entry, dict) and _names_ours(str(entry.get("command", "")))
 
 
 def _grouped(event_groups: list[Any], group: dict[str, Any]) -> list[Any]:
@@ -214,13 +225,16 @@ def install(
     home: Path | None,
     python: str | None = None,
     service: ServiceEndpoint | None = None,
+    portable: bool = False,
 ) -> InstallResult:
     """Add (or refresh) Interlock's hook in `agent`'s settings; idempotent. With `service`,
-    the hook asks the Interlock service instead of a home."""
+    the hook asks the Interlock service instead of a home; `portable` writes the command a
+    teammate's machine runs too (see `hook_command`)."""
     path = settings_file(agent, project)
     current = _read(path)
+    command = hook_command(agent, home, python, service=service, portable=portable)
     try:
-        wanted = _merge(agent, current, hook_command(agent, home, python, service=service))
+        wanted = _merge(agent, current, command)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     if wanted == current and path.exists():
@@ -249,4 +263,5 @@ def installed(agent: str, project: Path | None) -> bool:
         settings = _read(settings_file(agent, project))
     except ConfigError:
         return False
-    return MARKER in json.dumps(settings.get("hooks", {}))
+    text = json.dumps(settings.get("hooks", {}))
+    return MARKER in text or f'"{LAUNCHER} ' in text

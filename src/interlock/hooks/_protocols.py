@@ -63,6 +63,7 @@ class ToolCall:
     paths: tuple[str, ...] = ()
     content: str | None = None  # what Cursor's beforeReadFile already read
     mcp: Mapping[str, Any] | None = None
+    description: str = ""  # the tool's own "why" (Claude Code's Bash `description`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +180,15 @@ def _tool_event(agent: str, event: Mapping[str, Any], *, expected: str) -> ToolC
 def _classify_tool(
     agent: str, event: str, tool: str, tool_input: Mapping[str, Any], session: str, cwd: str
 ) -> ToolCall:
-    base = ToolCall(agent, event, tool, ToolKind.UNKNOWN, session, cwd)
+    base = ToolCall(
+        agent,
+        event,
+        tool,
+        ToolKind.UNKNOWN,
+        session,
+        cwd,
+        description=" ".join(_text(tool_input.get("description")).split())[:500],
+    )
     if tool.startswith("mcp__") or tool.startswith("MCP:"):
         server, name = _mcp_name(tool)
         return replace(

@@ -85,8 +85,16 @@ def _is_file(path: str) -> bool:
         return False
 
 
+def _is_dir(path: str) -> bool:
+    try:
+        return posix.stat(path).st_mode & 0o170000 == 0o040000
+    except OSError:
+        return False
+
+
 def find_home(explicit: str | None) -> str | None:
-    """--home, then $INTERLOCK_HOME, then .interlock/ here or in a parent (as the CLI does)."""
+    """--home, then $INTERLOCK_HOME, then .interlock/ here or in a parent, or a home itself
+    (its interlock.toml next to its keys/), then the user's default home: as the CLI does."""
     if explicit:
         return explicit
     env = posix.environ.get(b"INTERLOCK_HOME")
@@ -94,12 +102,21 @@ def find_home(explicit: str | None) -> str | None:
         return env.decode()
     here = posix.getcwd()
     while True:
-        candidate = here.rstrip("/") + "/.interlock"
+        base = here.rstrip("/")
+        candidate = base + "/.interlock"
         if _is_file(candidate + "/interlock.toml"):
             return candidate
+        if _is_file(base + "/interlock.toml") and _is_dir(base + "/keys"):
+            return here
         if here in ("", "/"):
-            return None
+            break
         here = here.rsplit("/", 1)[0] or "/"
+    config = posix.environ.get(b"XDG_CONFIG_HOME", b"").decode().strip()
+    if not config.startswith("/"):
+        user = posix.environ.get(b"HOME", b"").decode()
+        config = user.rstrip("/") + "/.config" if user.startswith("/") else ""
+    default = config.rstrip("/") + "/interlock" if config else ""
+    return default if default and _is_file(default + "/interlock.toml") else None
 
 
 def peer_uid(sock: _socket.socket) -> int | None:

@@ -12,6 +12,7 @@ answers name policies by id and Interlock reads meaning from annotations:
 - `@after_approval("true")` on a permit: it only applies once a human approved; where no
   forbid holds the action (a shipped forbid edited away), it holds the action itself rather
   than allow it in a human's name.
+- `@approve_in("console")` on an approvable forbid: not approvable from Slack's buttons.
 """
 
 from __future__ import annotations

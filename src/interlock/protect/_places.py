@@ -30,7 +30,15 @@ STATE_HOME_TAILS = (".config/interlock", ".local/share/interlock", ".local/state
 
 # Agent hook and MCP settings: project-level (relative) and user-level (under ~).
 GUARD_DIRS = (".claude", ".cursor", ".codex", ".gemini", ".github/hooks")
-GUARD_FILES = (".mcp.json", ".claude.json", ".cursor/mcp.json", ".vscode/mcp.json")
+# `interlock-hook` is what committed project settings run, found on PATH: a file of that
+# name written anywhere could shadow it.
+GUARD_FILES = (
+    ".mcp.json",
+    ".claude.json",
+    ".cursor/mcp.json",
+    ".vscode/mcp.json",
+    "interlock-hook",
+)
 
 ENV_PREFIX = "INTERLOCK_"
 
@@ -115,7 +123,15 @@ def _contains_tail(folded: str, tail: str) -> bool:
 def _names_interlock_code(parts: list[str]) -> bool:
     """`…/site-packages/interlock/…`, `…/src/interlock/hooks/client.py`, an interlock .pth."""
     for index, part in enumerate(parts):
-        if part == "interlock" and index > 0 and parts[index - 1] in ("site-packages", "src"):
+        if (
+            part in ("interlock", "interlock_hook")
+            and index > 0
+            and parts[index - 1]
+            in (
+                "site-packages",
+                "src",
+            )
+        ):
             return True
         if part.endswith(".pth") and "interlock" in part:
             return True

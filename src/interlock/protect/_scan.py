@@ -293,25 +293,31 @@ def _looks_like_commands(word: str) -> bool:
 
 
 def _executed_files(words: list[str], program: str, cwd: str | None) -> Iterator[str]:
-    """Files this command runs as code: `./x.sh`, `bash x.sh`, `python x.py`, a Makefile…"""
-    base = cwd or os.getcwd()
+    """Files this command runs as code: `./x.sh`, `bash x.sh`, `python x.py`, a Makefile…
+
+    Relative paths only with the caller's working directory: Interlock's own process
+    directory says nothing about where the command will run (without a cwd the classifiers
+    already judge such a command `unknown`)."""
     if not words:
         return
     first = words[0]
     if "/" in first:
-        yield _join(base, _expand(first))
+        yield from _join(cwd, _expand(first))
     if program in _SHELLS or program.startswith(_PYTHONS) or program in ("node", "ruby", "perl"):
         for arg in words[1:]:
             if not arg.startswith("-"):
-                yield _join(base, _expand(arg))
+                yield from _join(cwd, _expand(arg))
                 break
     if program in _RUNS_FILES:
         for name in _RUNNER_FILES.get(program, ()):
-            yield _join(base, name)
+            yield from _join(cwd, name)
 
 
-def _join(base: str, path: str) -> str:
-    return path if os.path.isabs(path) else os.path.join(base, path)
+def _join(base: str | None, path: str) -> Iterator[str]:
+    if os.path.isabs(path):
+        yield path
+    elif base:
+        yield os.path.join(base, path)
 
 
 def _read_bounded(path: str) -> str | None:

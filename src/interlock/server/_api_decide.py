@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from interlock.audit import canonical_json
-from interlock.checking import DEFAULT_ENVIRONMENT, coerce_payload
+from interlock.checking import coerce_payload
 from interlock.classify import classify
 from interlock.enforce import ActionRequest, ApprovalWaiter, Verdict
 from interlock.errors import InterlockError
@@ -30,6 +30,7 @@ from interlock.server._plane import ControlPlane
 
 router = APIRouter(prefix="/v1", tags=["decide"])
 SOURCE = "api:decide"
+UNREGISTERED_ENVIRONMENT = "production"
 
 
 def prefer_wait(request: Request) -> float:
@@ -44,12 +45,15 @@ def prefer_wait(request: Request) -> float:
 
 
 def _resource(plane: ControlPlane, body: DecideBody) -> Resource:
+    """The registered resource; anything else is production. The caller is the agent being
+    judged, so an environment it names for a resource nobody registered (an invented name
+    with `env: staging`) would let it pick its own rules: `env` is never trusted."""
     registered = plane.catalogue().get(body.resource or "")
     if registered is not None:
         return registered  # the registered environment is the truth
     return Resource(
         name=body.resource or f"unregistered-{body.kind}-target",
-        environment=body.env or DEFAULT_ENVIRONMENT,
+        environment=UNREGISTERED_ENVIRONMENT,
     )
 
 

@@ -24,6 +24,7 @@ from interlock.server import (
     _api_registry,
     _api_session,
     _console,
+    _slack,
 )
 from interlock.server._plane import ControlPlane
 from interlock.server._settings import ServerSettings
@@ -74,6 +75,7 @@ def create_app(
         _api_registry,
         _api_policies,
         _api_audit,
+        _slack,
     ):
         app.include_router(module.router)
     app.include_router(_console.router)

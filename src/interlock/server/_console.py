@@ -39,7 +39,13 @@ from interlock.server._auth import (
 )
 from interlock.server._login import log_in
 from interlock.server._models import PolicyFile, TryBody, ValidateBody
-from interlock.server._views import approval_view, query, record_json, resource_rows
+from interlock.server._views import (
+    approval_view,
+    decision_results,
+    query,
+    record_json,
+    resource_rows,
+)
 
 router = APIRouter(include_in_schema=False)
 _ENV = jinja2.Environment(
@@ -197,11 +203,30 @@ def approval_page(request_id: str, request: Request, done: str = "") -> Response
     return render(request, "approval.html", session, r=view, done=done[:200], error="")
 
 
-def _decide_form(request: Request, request_id: str, verb: str, comment: str, csrf: str) -> Response:
+def _decide_form(
+    request: Request, request_id: str, verb: str, comment: str, csrf: str, confirm: str = ""
+) -> Response:
     session = _posted(request, csrf)
     plane = plane_of(request)
     try:
-        decide(plane, request_id, session.human, verb, comment)
+        if verb == "approve":
+            expected = approval_view(plane, find(plane, request_id))["confirm_target"]
+            if expected and confirm.strip() != expected:
+                raise ApiRefusal(
+                    422,
+                    f"this action is irreversible on production: type {expected} to approve it",
+                )
+        if verb == "suspend":
+            current = find(plane, request_id)
+            plane.agents.suspend(session.human, current.agent_id or current.agent)
+            plane.verifier.invalidate()
+            note = "agent suspended from its approval request" + (f": {comment}" if comment else "")
+            decide(plane, request_id, session.human, "deny", note)
+        else:
+            decide(plane, request_id, session.human, verb, comment)
+    except IdentityError as exc:
+        view = approval_view(plane, find(plane, request_id))
+        return render(request, "approval.html", session, 409, r=view, done="", error=str(exc))
     except ApiRefusal as refused:
         if refused.status_code == 404:
             raise
@@ -226,13 +251,14 @@ def _decision_route(verb: str) -> None:
         request: Request,
         comment: str = Form(default="", max_length=1000),
         csrf_token: str = Form(default="", max_length=100),
+        confirm: str = Form(default="", max_length=300),
     ) -> Response:
-        return _decide_form(request, request_id, verb, comment, csrf_token)
+        return _decide_form(request, request_id, verb, comment, csrf_token, confirm)
 
-    router.post(f"/approvals/{{request_id}}/{verb}", name=f"{verb}_form")(form)
+    router.post(f"/approvals/{{request_id}}/{verb}", name=f"{verb}_approval_form")(form)
 
 
-for _verb in ("approve", "deny", "cancel"):
+for _verb in ("approve", "deny", "cancel", "suspend"):
     _decision_route(_verb)
 
 
@@ -246,6 +272,7 @@ def audit_page(
     resource: str = "",
     decision: str = "",
     type: str = "",
+    all: str = "",
 ) -> Response:
     session = _session(request)
     plane = plane_of(request)
@@ -255,7 +282,11 @@ def audit_page(
         "decision": decision[:20] or None,
         "type_": type[:40] or None,
     }
-    records = [record_json(r) for r in query(plane.audit.records(0), 200, **filters)]
+    results = decision_results(plane.audit.records(0))
+    records = [
+        record_json(r, results)
+        for r in query(plane.audit.records(0), 200, bookkeeping=bool(all), **filters)
+    ]
     try:
         verified: dict[str, Any] = verification(plane)
     except InterlockError as exc:
@@ -267,7 +298,13 @@ def audit_page(
         session,
         records=records,
         verified=verified,
-        filters={"agent": agent, "resource": resource, "decision": decision, "type": type},
+        filters={
+            "agent": agent,
+            "resource": resource,
+            "decision": decision,
+            "type": type,
+            "all": bool(all),
+        },
         head=head.seq if head else 0,
     )
 

@@ -5,7 +5,8 @@ audit log, possibly from other processes. The follower reads what was appended s
 last look, a few times a second, and for each record:
 
     counts it (decisions by outcome, approvals by outcome)  -> /metrics
-    turns holds, approvals, denials, suspensions into events -> webhooks (queued, never
+    turns holds, approvals, denials, suspensions and failed
+    vault drills into events                                  -> webhooks (queued, never
                                                                 waited on)
     hands it to every live subscriber                         -> SSE streams (console)
 
@@ -41,7 +42,8 @@ class Subscriber:
 
 
 def notification_of(record: AuditRecord) -> str | None:
-    """The webhook event an audit record is, if any: hold, approved, denied, suspended."""
+    """The webhook event an audit record is, if any: hold, approved, denied, suspended,
+    drill_failed (a restore drill of the vault that did not pass)."""
     body: Mapping[str, Any] = record.body
     if record.type == "approval_request":
         return "hold"
@@ -49,6 +51,8 @@ def notification_of(record: AuditRecord) -> str | None:
         return str(body["event"])
     if record.type == "identity" and body.get("event") == "agent_suspended":
         return "suspended"
+    if record.type == "vault_drill" and body.get("ok") is not True:
+        return "drill_failed"
     return None
 
 

@@ -75,11 +75,11 @@ class TryBody(Strict):
     reason: str = Field(default="", max_length=2000)
 
 
-Event = Literal["hold", "approved", "denied", "suspended"]
+Event = Literal["hold", "approved", "denied", "suspended", "drill_failed"]
 
 
 def _every_event() -> list[Event]:
-    return ["hold", "approved", "denied", "suspended"]
+    return ["hold", "approved", "denied", "suspended", "drill_failed"]
 
 
 class WebhookBody(Strict):

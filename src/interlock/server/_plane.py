@@ -24,6 +24,7 @@ from interlock.approvals import (
 from interlock.baseline import tracker_for_home
 from interlock.checking import Checker
 from interlock.enforce import EnforcementPoint
+from interlock.errors import InterlockError
 from interlock.gate import Gate
 from interlock.home import Home
 from interlock.identity import (
@@ -97,7 +98,11 @@ class ControlPlane:
         self.metrics = Metrics()
         self.webhooks = WebhookRegistry(home, webhook_storage(home), sealer, audit=self.audit)
         self.dispatcher = WebhookDispatcher(
-            self.webhooks, self.metrics, self.audit, console_url=self.settings.console_url()
+            self.webhooks,
+            self.metrics,
+            self.audit,
+            console_url=self.settings.console_url(),
+            interactive=self.slack_interactive,
         )
         self.follower = AuditFollower(self)
         self.port: int | None = None
@@ -170,6 +175,25 @@ class ControlPlane:
         return separation_for(
             request, self.bundle.policies, everywhere=self.settings.owner_separation
         )
+
+    def slack_interactive(self) -> bool:
+        """Whether Slack approvals are set up: a `[slack]` table and its signing secret."""
+        import os
+
+        try:
+            slack = self.home.load_config().slack
+        except InterlockError:
+            return False
+        return slack.enabled and bool(os.environ.get(slack.signing_secret_env))
+
+    def agent_status(self, request: ApprovalRequest) -> str:
+        """active, suspended, revoked, …, or "" for an agent the registry does not know."""
+        for key in (request.agent_id, request.agent):
+            try:
+                return str(self.agents.get(key).status)
+            except IdentityError:
+                continue
+        return ""
 
     def agent_owner(self, request: ApprovalRequest) -> tuple[str, str]:
         """(owner, task) of the request's agent, or ("", "") for an unregistered one."""

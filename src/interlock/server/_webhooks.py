@@ -3,7 +3,7 @@
 Webhooks come from two places:
 
     interlock.toml      [[webhooks]] url = "...", format = "json" | "slack",
-                        events = ["hold", "approved", "denied", "suspended"],
+                        events = ["hold", "approved", "denied", "suspended", "drill_failed"],
                         secret_env = "NAME"   (the secret is read from that variable;
                                                a plain `secret` in the file is refused)
     the API             POST /v1/webhooks: the secret is sealed with the identity master
@@ -36,7 +36,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -193,6 +193,10 @@ def payload(event: str, record: AuditRecord, console_url: str) -> dict[str, Any]
             out["reason"] = body["reason"]
         out["url"] = f"{console_url}/agents"
         return out
+    if event == "drill_failed":
+        out["drill"] = {key: body.get(key) for key in ("snapshot", "scratch", "error", "tables")}
+        out["url"] = f"{console_url}/audit"
+        return out
     out["request"] = {
         key: body.get(key)
         for key in ("id", "agent", "agent_id", "resource", "environment", "summary", "source")
@@ -213,12 +217,14 @@ _TITLES = {
     "approved": ":white_check_mark: Approved",
     "denied": ":no_entry: Denied",
     "suspended": ":octagonal_sign: Agent suspended",
+    "drill_failed": ":rotating_light: Vault restore drill failed",
     "test": ":bell: Test notification",
 }
 
 
-def slack_payload(generic: Mapping[str, Any]) -> dict[str, Any]:
-    """A Slack incoming-webhook body (text fallback plus one section block)."""
+def slack_payload(generic: Mapping[str, Any], *, interactive: bool = False) -> dict[str, Any]:
+    """A Slack incoming-webhook body (text fallback plus one section block); with
+    `interactive` (a `[slack]` table), a hold also gets Approve and Deny buttons."""
     event = str(generic.get("event"))
     title = _TITLES.get(event, event)
     if event == "suspended":
@@ -228,6 +234,10 @@ def slack_payload(generic: Mapping[str, Any]) -> dict[str, Any]:
             line += f": {generic['reason']}"
     elif event == "test":
         line = "Interlock can reach this webhook."
+    elif event == "drill_failed":
+        drill = generic.get("drill") or {}
+        why = str(drill.get("error") or "rows or checksums differ")[:200]
+        line = f"snapshot `{drill.get('snapshot')}`: {why}"
     else:
         req = generic.get("request") or {}
         line = (
@@ -240,10 +250,13 @@ def slack_payload(generic: Mapping[str, Any]) -> dict[str, Any]:
             )
     link = generic.get("url", "")
     text = f"{title}: {line}" + (f"\n<{link}|Open in Interlock>" if link else "")
-    return {
-        "text": text,
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-    }
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    request_id = (generic.get("request") or {}).get("id")
+    if interactive and event == "hold" and isinstance(request_id, str):
+        from interlock.server._slack import buttons
+
+        blocks.append(buttons(request_id))
+    return {"text": text, "blocks": blocks}
 
 
 # --- delivery ---------------------------------------------------------------------------
@@ -271,8 +284,10 @@ class WebhookDispatcher:
         console_url: str = "",
         backoff: float = FIRST_BACKOFF,
         max_attempts: int = MAX_ATTEMPTS,
+        interactive: Callable[[], bool] = lambda: False,
     ) -> None:
         self.registry = registry
+        self.interactive = interactive  # whether Slack messages carry Approve / Deny buttons
         self.metrics = metrics
         self.audit = audit
         self.console_url = console_url
@@ -310,7 +325,11 @@ class WebhookDispatcher:
 
     def enqueue(self, hook: Webhook, event: str, generic: Mapping[str, Any]) -> bool:
         delivery_id = "dlv_" + secrets.token_hex(8)
-        document = slack_payload(generic) if hook.format == "slack" else dict(generic)
+        document = (
+            slack_payload(generic, interactive=self.interactive())
+            if hook.format == "slack"
+            else dict(generic)
+        )
         if hook.format == "json":
             document["delivery"] = delivery_id
         body = json.dumps(document, ensure_ascii=False).encode()

@@ -75,6 +75,10 @@ class ApprovalReads(Protocol):
         """Newest first, optionally only in `statuses`."""
         ...
 
+    def ids_starting(self, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` request ids that begin with `prefix` (what a typed prefix names)."""
+        ...
+
 
 class ApprovalWrites(ApprovalReads, Protocol):
     """One write transaction: serialised with every other, committed or rolled back whole."""

@@ -119,6 +119,14 @@ class _ApprovalTables:
         ).fetchall()
         return [read(StoredApproval, r) for r in rows]
 
+    def ids_starting(self, prefix: str, limit: int) -> list[str]:
+        # A range on the primary key, not LIKE: `_` and `%` in a prefix are literal.
+        rows = self._db.execute(
+            "SELECT id FROM approval_requests WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (prefix, prefix + "\U0010ffff", limit),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def insert(self, request: StoredApproval) -> None:
         insert(self._db, "approval_requests", request)
 
@@ -178,6 +186,10 @@ class SQLiteApprovalStorage:
     def listing(self, statuses: Collection[str] | None, limit: int) -> list[StoredApproval]:
         with self._lock:
             return self._tables.listing(statuses, limit)
+
+    def ids_starting(self, prefix: str, limit: int) -> list[str]:
+        with self._lock:
+            return self._tables.ids_starting(prefix, limit)
 
     def close(self) -> None:
         self._file.close()

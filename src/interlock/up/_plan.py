@@ -42,7 +42,7 @@ class Probe:
     """How the supervisor sees that a child is ready: an HTTP GET that answers 200, a TCP
     connect, or a Unix socket connect."""
 
-    kind: Literal["http", "tcp", "unix"]
+    kind: Literal["http", "tcp", "unix", "none"]  # none: a worker that listens nowhere
     host: str = ""
     port: int = 0
     path: str = ""
@@ -93,12 +93,24 @@ def load_plan(
     home_args = ("--home", str(home.root))
     if run_server:
         children.append(_server_child(config, home_args, warnings))
-    if config.has("proxy.http"):
-        children.append(_http_child(home, config, home_args, warnings))
+    http_routes = _fronted_routes(home, config)
+    if config.has("proxy.http") or http_routes:
+        children.append(_http_child(home, config, http_routes, home_args, warnings))
     if config.has("proxy.pg") or up.pg is not None:
         children.append(_pg_child(config, up.pg or UpPgSettings(), home_args, warnings))
     if hooks:
         children.append(_hooks_child(home, config, home_args))
+    if config.vault.drill_every:
+        every = config.vault.drill_every
+        children.append(
+            ChildSpec(
+                "vault-drills",
+                ("vault", "drill", "--every", every, *home_args),
+                "(no listener)",
+                Probe("none"),
+                f"a restore drill of each resource's newest snapshot every {every}",
+            )
+        )
     _no_shared_ports(path, children)
     return Plan(home, tuple(children), restarts, up.stop_timeout, tuple(warnings))
 
@@ -118,18 +130,32 @@ def _server_child(config: Config, home_args: tuple[str, ...], warnings: list[str
     )
 
 
+def _fronted_routes(home: Home, config: Config) -> Mapping[str, Any]:
+    """The routes the HTTP proxy will serve: configured ones and every HTTP resource."""
+    from interlock.proxy.http import http_resource_names, with_default_routes
+
+    return with_default_routes(config.proxy_http, http_resource_names(home)).routes
+
+
 def _http_child(
-    home: Home, config: Config, home_args: tuple[str, ...], warnings: list[str]
+    home: Home,
+    config: Config,
+    routes: Mapping[str, Any],
+    home_args: tuple[str, ...],
+    warnings: list[str],
 ) -> ChildSpec:
     proxy = config.proxy_http
     where = f"{config.path}: [proxy.http]"
-    if not proxy.routes:
-        raise ConfigError(f"{where}: no [proxy.http.routes.NAME] configured: nothing to front")
+    if not routes:
+        raise ConfigError(
+            f"{where}: nothing to front: register an HTTP API with `interlock resource add "
+            "NAME --kind http --upstream URL`, or add a [proxy.http.routes.NAME] table"
+        )
     _fixed_port(proxy.port, f"{where} listen")
-    _routes_resolve(home, config, proxy.routes)
+    _routes_resolve(home, config, routes)
     if proxy.host not in LOOPBACK:
         warnings.append(f"the HTTP proxy listens on {proxy.host}, not loopback")
-    prefixes = ", ".join(route.prefix for route in proxy.routes.values())
+    prefixes = ", ".join(route.prefix for route in routes.values())
     return ChildSpec(
         "proxy-http",
         ("proxy", "http", *home_args),

@@ -20,7 +20,13 @@ from __future__ import annotations
 from interlock.classify.code._facts import WorkspaceFacts, parse_env_file, target_facts
 from interlock.classify.code._findings import CodeSink
 from interlock.classify.code._javascript import javascript_available, judge_javascript
-from interlock.classify.code._places import Place, judge_delete, judge_overwrite, regenerable
+from interlock.classify.code._places import (
+    Place,
+    judge_delete,
+    judge_overwrite,
+    kept,
+    regenerable,
+)
 from interlock.classify.code._python import framework_command, judge_python
 from interlock.classify.code._workspace import (
     Workspace,
@@ -42,6 +48,7 @@ __all__ = [
     "judge_javascript",
     "judge_overwrite",
     "judge_python",
+    "kept",
     "parse_env_file",
     "regenerable",
     "target_facts",

@@ -38,6 +38,15 @@ Handler = Callable[[str, list[Word], Context], list[Action]]
 
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 _FIND_WRITES = frozenset({"-fprint", "-fprint0", "-fprintf", "-fls"})
+# Tests and options whose next word is their argument, never an action (`-name -delete`
+# looks for files named `-delete`).
+_FIND_VALUED = frozenset({
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex",
+    "-lname", "-ilname", "-type", "-xtype", "-user", "-group", "-uid", "-gid", "-perm",
+    "-size", "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-used", "-newer",
+    "-anewer", "-cnewer", "-links", "-inum", "-samefile", "-fstype", "-context",
+    "-maxdepth", "-mindepth", "-regextype", "-printf", "-files0-from",
+})  # fmt: skip
 
 
 def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -59,6 +68,9 @@ def _find(name: str, args: list[Word], ctx: Context) -> list[Action]:
         value = word.value
         if value is None:
             i += 1
+            continue
+        if value in _FIND_VALUED:
+            i += 2
             continue
         if value == "-delete":
             if scratch:

@@ -10,10 +10,11 @@ still judged by the table: these actions come in addition.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 
-from interlock.classify.paths import is_device, is_system_path
+from interlock.classify.paths import is_critical_path, is_device, is_everything, is_system_path
 from interlock.classify.shell._context import Context, stdin_text
 from interlock.classify.shell._words import Word
 from interlock.model import Action, Verb
@@ -445,12 +446,39 @@ def _sources(name: str, args: list[Word], ctx: Context) -> list[Action]:
     return [ctx.action(f"{name} sources", Verb.READ, reason, tuple(files))]
 
 
+_REMOTE = re.compile(r"^(?:[^@/:\s]+@)?(\[[^\]]+\]|[^@/:\s]+):(/.*)$")
+
+
+def _remote_destination(name: str, args: list[Word], ctx: Context) -> list[Action]:
+    """`scp f host:/etc/` and `rsync -a dir/ host:/usr/local/bin/`: a copy onto another
+    machine's system files replaces part of its OS, as the same copy here would."""
+    values = [w.value for w in args if w.value is not None and not w.value.startswith("-")]
+    if len(values) < 2:
+        return []
+    match = _REMOTE.match(values[-1])
+    if match is None:
+        return []
+    host, path = match.group(1), match.group(2)
+    # Into a directory, each source lands under its own name (`host:/home/u/` + `f.txt`).
+    landing = [path + posixpath.basename(v.rstrip("/")) for v in values[:-1]]
+    if not path.endswith("/"):
+        landing = [path]
+    if not (is_everything(path) or any(is_critical_path(p) for p in landing)):
+        return []
+    reason = f"{name} writes {path} on {host}, one of the files of its operating system"
+    return [ctx.action(name, Verb.DESTRUCTIVE, reason, (values[-1],))]
+
+
 def _tar_all(name: str, args: list[Word], ctx: Context) -> list[Action]:
     return [*_tar(name, args, ctx), *_sources(name, args, ctx)]
 
 
 def _rsync_all(name: str, args: list[Word], ctx: Context) -> list[Action]:
-    return [*_rsync(name, args, ctx), *_sources(name, args, ctx)]
+    return [
+        *_rsync(name, args, ctx),
+        *_sources(name, args, ctx),
+        *_remote_destination(name, args, ctx),
+    ]
 
 
 def _zip_all(name: str, args: list[Word], ctx: Context) -> list[Action]:
@@ -458,7 +486,11 @@ def _zip_all(name: str, args: list[Word], ctx: Context) -> list[Action]:
 
 
 def _scp_all(name: str, args: list[Word], ctx: Context) -> list[Action]:
-    return [*_ssh_like(name, args, ctx), *_sources(name, args, ctx)]
+    return [
+        *_ssh_like(name, args, ctx),
+        *_sources(name, args, ctx),
+        *_remote_destination(name, args, ctx),
+    ]
 
 
 FINDERS: dict[str, Finder] = {

@@ -18,8 +18,11 @@ from interlock.proxy.http._config import (
     BeforeHook,
     ProxyConfig,
     RouteConfig,
+    http_resource_names,
+    load_fronted_config,
     load_proxy_config,
     proxy_config_from,
+    with_default_routes,
 )
 from interlock.proxy.http._enforce import Enforcer
 from interlock.proxy.http._headers import CredentialScrubber
@@ -35,8 +38,11 @@ __all__ = [
     "ProxyThread",
     "Route",
     "RouteConfig",
+    "http_resource_names",
+    "load_fronted_config",
     "load_proxy_config",
     "match_route",
     "proxy_config_from",
     "serve",
+    "with_default_routes",
 ]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from interlock.audit import canonical_json
 from interlock.enforce import ActionRequest
@@ -33,11 +34,14 @@ MAX_BODY_POLICY = "proxy-max-body"
 # Headers that change what a request does, so the classifier sees them.
 CLASSIFIED_HEADERS = (
     "content-type",
+    "content-encoding",
     "x-http-method-override",
     "x-http-method",
     "x-method-override",
     "x-amz-target",
     "soapaction",
+    "x-original-url",
+    "x-rewrite-url",
 )
 
 
@@ -157,10 +161,18 @@ def action_request(
     classified: Mapping[str, object],
     forwarded: Iterable[tuple[str, str]],
     body: bytes,
+    *,
+    reason: str = "",
+    waits: float = 0.0,
 ) -> ActionRequest:
     """The request as the pipeline sees it. `classified` is what the classifier reads
     (`classify_payload`); the payload is its canonical JSON, serialised once here for the
-    fingerprint and the record. `forwarded`: the agent's headers that go upstream."""
+    fingerprint and the record. `forwarded`: the agent's headers that go upstream. `reason`
+    is the agent's stated reason; `waits`, how long a hold keeps it waiting (the approval
+    page shows both, with the upstream's host)."""
+    context: dict[str, object] = {"upstream": {"host": urlsplit(route.upstream).netloc}}
+    if waits > 0:
+        context["agent_waits"] = waits
     return ActionRequest(
         source=SOURCE,
         agent=agent,
@@ -169,6 +181,8 @@ def action_request(
         payload=canonical_json(classified),
         binding=binding(route, method, rest, forwarded, body),
         summary=request_line(method, route, rest),
+        stated_reason=reason,
+        context=context,
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from interlock.enforce import ActionRequest, Verdict
 from interlock.model import Decision
+from interlock.proxy.http._config import BeforeHook
 from interlock.proxy.http._replies import Reply
 from interlock.proxy.http._routes import Route
 
@@ -106,9 +107,14 @@ class Detach:
 @dataclass(frozen=True, slots=True)
 class CallHook:
     """Send a before hook (the snapshot) upstream: answer `hook_answered(status, text)`,
-    with the start of the body as text, or status 0 and the error's name if it failed."""
+    with the start of the body as text, or status 0 and the error's name if it failed.
+    With `hook.export` the copy goes to Interlock's vault (`_export`): answer
+    `hook_answered(status, text, snapshot)` with the snapshot's id ("" when none)."""
 
     request: UpstreamRequest
+    hook: BeforeHook | None = None
+    target: str = ""
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

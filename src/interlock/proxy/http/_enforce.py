@@ -18,7 +18,15 @@ from interlock.approvals import ApprovalStore
 from interlock.audit import AuditLog
 from interlock.baseline import tracker_for_home
 from interlock.classify import classify
-from interlock.enforce import DELAY, ActionRequest, EnforcementPoint, Verdict, require_safeguards
+from interlock.enforce import (
+    DELAY,
+    ActionRequest,
+    EnforcementPoint,
+    Verdict,
+    only_takeable,
+    require_safeguards,
+    safeguards_context,
+)
 from interlock.errors import ConfigError
 from interlock.gate import Gate
 from interlock.home import Home
@@ -27,7 +35,8 @@ from interlock.model import Agent, Decision, Outcome, Resource
 from interlock.proxy.http._action import with_operations
 from interlock.proxy.http._batch import DecisionBatcher
 from interlock.proxy.http._config import ProxyConfig
-from interlock.proxy.http._routes import Route, before_hooks
+from interlock.proxy.http._export import Exports
+from interlock.proxy.http._routes import Route
 
 log = logging.getLogger("interlock.proxy.http")
 WAIT_HINT = "or send it with `Prefer: wait=300` to wait for the decision"
@@ -44,8 +53,10 @@ class Enforcer:
         point: EnforcementPoint,
         verifier: AgentVerifier,
         audit: AuditLog,
+        exports: Exports | None = None,
     ) -> None:
         self.routes = dict(routes)
+        self.exports = exports  # before hooks that copy to the vault (`_export`)
         self.resources = dict(resources)
         self.point = point
         self.verifier = verifier
@@ -93,6 +104,8 @@ class Enforcer:
                 delay=spec.delay,
                 before=spec.before,
             )
+        hooks = [hook for route in routes.values() for hook in route.before]
+        exports = Exports.for_home(home, hooks, registry)
         state.close()
         point = EnforcementPoint(
             gate=Gate(home.load_policies(), tracker_for_home(home, audit=audit)),
@@ -109,6 +122,7 @@ class Enforcer:
             point=point,
             verifier=AgentVerifier(IdentityState(home.database), audit=audit),
             audit=audit,
+            exports=exports,
         )
 
     # -- the checks, in order
@@ -132,11 +146,17 @@ class Enforcer:
             verdict = self.point.judge(request, decision=decision)
         if decision is None and verdict.decision.safeguards:
             decided = verdict.decision
-            safe = require_safeguards(
-                decided, lambda name: _can_take(name, route, decided), f"route {route.name!r}"
+
+            def can_take(name: str) -> bool:
+                return _can_take(name, route, decided)
+
+            where = f"route {route.name!r}"
+            # Only the safeguards that will really run are recorded and shown for approval.
+            safe = only_takeable(require_safeguards(decided, can_take, where), can_take, where)
+            noted = replace(
+                request, context={**request.context, **safeguards_context(decided, can_take)}
             )
-            if safe is not decided:
-                verdict = self.point.verdict(request, safe)
+            verdict = self.point.verdict(noted, safe)
         record = await self._decisions.append("decision", self.point.decision_record(verdict))
         if self.point.baseline is not None:  # a small SQLite write: off the event loop
             learned = verdict.but(seq=record.seq)
@@ -161,4 +181,10 @@ def _can_take(safeguard: str, route: Route, decision: Decision) -> bool:
     snapshot with the route's before hook for the operation; nothing else."""
     if safeguard == DELAY:
         return True
-    return safeguard == "snapshot" and bool(before_hooks(route, decision))
+    if safeguard != "snapshot":
+        return False
+    # Every dangerous action needs a hook of its own: one hook does not cover another call.
+    dangerous = [d.action for d in decision.actions if d.action.verb.is_dangerous]
+    return bool(dangerous) and all(
+        any(hook.operation == action.operation for hook in route.before) for action in dangerous
+    )

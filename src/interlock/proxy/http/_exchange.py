@@ -26,6 +26,7 @@ import enum
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from interlock.approvals import Status
 from interlock.enforce import Verdict, delay_seconds, safeguard_name
@@ -54,19 +55,23 @@ from interlock.proxy.http._headers import (
     agent_token,
     forwarded_headers,
     prefer_wait,
+    stated_reason,
     with_credential,
 )
+from interlock.proxy.http._hooks import HookRefused, hook_body
 from interlock.proxy.http._replies import (
+    bad_path_reply,
     deny_reply,
     no_route_reply,
     safeguard_failed_reply,
     scheduled_reply,
     too_large_reply,
     unauthorized_reply,
+    unscannable_reply,
     upstream_failed_reply,
     verdict_reply,
 )
-from interlock.proxy.http._routes import Route, before_hooks, match_route
+from interlock.proxy.http._routes import PathRefused, Route, before_hooks, route_request
 
 HOOK_TEXT_LIMIT = 65536  # bytes of a before hook's answer worth reading for `errors`
 
@@ -118,6 +123,17 @@ def graphql_errors(text: str) -> bool:
     return isinstance(value, dict) and bool(value.get("errors"))
 
 
+def _joined(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Headers by lower-case name, a repeated one's values joined with `, ` (RFC 9110 §5.3):
+    the classifier sees every value (`X-HTTP-Method-Override: DELETE` then `: GET`), never
+    only the last while the upstream may act on the first."""
+    out: dict[str, str] = {}
+    for name, value in headers:
+        lower = name.lower()
+        out[lower] = f"{out[lower]}, {value}" if lower in out else value
+    return out
+
+
 class Exchange:
     """One request, from its head to its outcome record."""
 
@@ -162,13 +178,17 @@ class Exchange:
 
     def start(self) -> list[Command]:
         self._expect(Phase.START)
-        found = match_route(self.site.routes, self.head.target)
+        try:
+            found = route_request(self.site.routes, self.head.target)
+        except PathRefused as refused:
+            self.phase = Phase.DONE
+            return [Respond(bad_path_reply(self.head.target, str(refused)))]
         if found is None:
             self.phase = Phase.DONE
             prefixes = (route.prefix for route in self.site.routes)
             return [Respond(no_route_reply(self.head.target, prefixes))]
         self.route, self.rest = found
-        self.headers = {name.lower(): value for name, value in self.head.headers}
+        self.headers = _joined(self.head.headers)
         self._forwarded = forwarded_headers(self.head.headers, self.route)
         asked = prefer_wait(self.headers)
         self.wait = min(self.route.wait if asked is None else asked, self.site.max_wait)
@@ -264,26 +284,39 @@ class Exchange:
         self.phase = Phase.DONE
         return [] if self.detached else [Respond(verdict_reply(verdict))]
 
-    def hook_answered(self, status: int, text: str) -> list[Command]:
+    def hook_answered(self, status: int, text: str, snapshot: str = "") -> list[Command]:
         self._expect(Phase.HOOKS)
+        ok = 0 < status < 300 and not graphql_errors(text)
+        return self._hook_done(ok, status, f"status {status}", text, snapshot)
+
+    def _hook_done(
+        self, ok: bool, status: int, why: str, text: str = "", snapshot: str = ""
+    ) -> list[Command]:
+        """A before hook answered (or could not be built): run on, or refuse the action."""
         assert self._hook is not None
         verdict = self._verdict()
         hook, target = self._hook
-        ok = 0 < status < 300 and not graphql_errors(text)
-        record = Record(
-            "safeguard",
-            {
-                "decision_seq": verdict.seq,
-                "safeguard": "snapshot",
-                "operation": hook.operation,
-                "target": target,
-                "ok": ok,
-                "status": status,
-            },
-        )
+        body: dict[str, object] = {
+            "decision_seq": verdict.seq,
+            "safeguard": "snapshot",
+            "operation": hook.operation,
+            "target": target,
+            "ok": ok,
+            "status": status,
+        }
+        if hook.export:  # the copy is Interlock's own: it exists only with a snapshot id
+            ok = ok and bool(snapshot)
+            body |= {"ok": ok, "export": hook.export, "vault": snapshot}
+            if not ok and text and not status:  # Interlock's own words, not the upstream's
+                body["error"] = text[:300]
+        record = Record("safeguard", body)
         if ok:
             return [record, *self._run()]
-        failure = f"{hook.operation} snapshot of {target or 'the target'}: status {status}"
+        failure = f"{hook.operation} snapshot of {target or 'the target'}: {why}"
+        if hook.export and text and not status:
+            failure = (
+                f"{hook.operation} copy of {target or 'the target'} to the vault: {text[:200]}"
+            )
         self.phase = Phase.DONE
         if self.detached:
             return [record, Settle(verdict, "safeguard_failed", {"detail": failure})]
@@ -298,6 +331,16 @@ class Exchange:
         self.phase = Phase.DONE
         detail = {"status": status, "bytes": size, "ms": ms}
         return [Settle(self._verdict(), "forwarded", detail)]
+
+    def upstream_unscannable(self, coding: str) -> list[Command]:
+        """The upstream answered in a `Content-Encoding` the credential scrubber cannot read
+        (although asked for identity): nothing of the body reaches the agent."""
+        self._expect(Phase.FORWARDING)
+        self.phase = Phase.DONE
+        verdict, route = self._verdict(), self._route()
+        detail = {"error": f"Content-Encoding {coding[:40]}", "status": 502}
+        settle = Settle(verdict, "upstream_unscannable", detail)
+        return [settle, Respond(unscannable_reply(route.resource, coding, verdict.seq))]
 
     def upstream_failed(self, timed_out: bool, error: str, responded: bool) -> list[Command]:
         """The upstream could not be reached, or did not answer in time; `responded`: its
@@ -330,6 +373,8 @@ class Exchange:
             classified,
             self._forwarded,
             body,
+            reason=stated_reason(self.headers),
+            waits=self.wait,
         )
         return [Decide(request, route, classified, decision)]
 
@@ -371,9 +416,14 @@ class Exchange:
             self._hook = self._hooks.pop(0)
             hook, target = self._hook
             self.phase = Phase.HOOKS
+            try:
+                body = hook_body(hook, target)
+            except HookRefused as refused:
+                return self._hook_done(False, 0, str(refused))
             headers = with_credential([("Content-Type", hook.content_type)], route)
-            body = hook.body.replace("{target}", target).encode()
-            return [CallHook(UpstreamRequest(route, hook.method, hook.path, headers, body))]
+            path = hook.path.replace("{target}", quote(target, safe=""))
+            upstream = UpstreamRequest(route, hook.method, path, headers, body)
+            return [CallHook(upstream, hook, target, self._verdict().seq)]
         self.phase = Phase.FORWARDING
         headers = with_credential(self._forwarded, route)
         request = UpstreamRequest(route, self.head.method, self.rest, headers, self.body)

@@ -33,7 +33,10 @@ HOP_BY_HOP = frozenset(
     }
 )
 INTERLOCK_HEADER_PREFIX = "interlock-"
-_NEVER_FORWARDED = HOP_BY_HOP | {"authorization"}  # the agent's token
+# The agent's token, and the codings it accepts: the proxy asks every upstream for an
+# identity body, which the credential scrubber can read (`_encodings`).
+_NEVER_FORWARDED = HOP_BY_HOP | {"authorization", "accept-encoding"}
+ASK_IDENTITY = ("Accept-Encoding", "identity")
 
 
 def agent_token(headers: Mapping[str, str]) -> str:
@@ -41,6 +44,19 @@ def agent_token(headers: Mapping[str, str]) -> str:
     value = headers.get("authorization", "")
     scheme, _, token = value.strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
+
+
+REASON_HEADER = "interlock-reason"
+MAX_REASON = 500
+
+
+def stated_reason(headers: Mapping[str, str]) -> str:
+    """Why the agent says it sends this request (`Interlock-Reason: …`), shown to the human
+    who decides; control characters dropped, bounded. It never goes upstream (every
+    `Interlock-*` header stays here) and never changes what an approval covers."""
+    raw = headers.get(REASON_HEADER, "")
+    text = "".join(c if c.isprintable() else " " for c in raw)
+    return " ".join(text.split())[:MAX_REASON]
 
 
 def prefer_wait(headers: Mapping[str, str]) -> float | None:
@@ -80,20 +96,23 @@ def upstream_headers(headers: Headers, route: Route) -> list[tuple[str, str]]:
 
 
 def with_credential(forwarded: Headers, route: Route) -> tuple[tuple[str, str], ...]:
-    """Headers already filtered for the upstream, plus the resource's real credential."""
+    """Headers already filtered for the upstream, plus the resource's real credential and
+    the request for an identity-encoded answer."""
     inject = route.credential_value()
     if inject is None:
-        return tuple(forwarded)
-    return (*forwarded, (route.credential_header, inject))
+        return (*forwarded, ASK_IDENTITY)
+    return (*forwarded, ASK_IDENTITY, (route.credential_header, inject))
 
 
 def downstream_headers(
-    headers: Iterable[tuple[str, str]], credential: str | None
+    headers: Iterable[tuple[str, str]], credential: str | None, *, decoded: bool = False
 ) -> list[tuple[str, str]]:
-    """The upstream's response headers for the agent: hop-by-hop out, the credential masked."""
+    """The upstream's response headers for the agent: hop-by-hop out, the credential masked;
+    `decoded`: the proxy decompressed the body, so its coding and length no longer hold."""
     out = []
     for name, value in headers:
-        if name.lower() in HOP_BY_HOP:
+        lower = name.lower()
+        if lower in HOP_BY_HOP or (decoded and lower == "content-encoding"):
             continue
         if credential and credential in value:
             value = value.replace(credential, "*" * len(credential))

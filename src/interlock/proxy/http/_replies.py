@@ -132,6 +132,20 @@ def unauthorized_reply(generic: str) -> Reply:
     )
 
 
+def bad_path_reply(target: str, why: str) -> Reply:
+    """A path the proxy will not route (it would leave its route, or servers read it
+    differently): 400, nothing forwarded."""
+    return Reply(
+        400,
+        {
+            "error": "path_refused",
+            "message": f"Interlock does not forward {target.split('?', 1)[0][:200]!r}: {why}. "
+            "Send the path without dot segments or encoded separators, under the prefix of "
+            "the resource you mean.",
+        },
+    )
+
+
 def no_route_reply(target: str, prefixes: Iterable[str]) -> Reply:
     known = ", ".join(sorted(prefixes)) or "none configured"
     return Reply(
@@ -162,6 +176,22 @@ def upstream_failed_reply(status: int, resource: str, why: str, audit_seq: int |
             "error": "upstream_unavailable" if status == 502 else "upstream_timeout",
             "message": f"Interlock allowed this request but could not complete it: the upstream "
             f"of {resource} {why}. Nothing was changed by Interlock; retry later.",
+            "audit_record": audit_seq,
+        },
+    )
+
+
+def unscannable_reply(resource: str, coding: str, audit_seq: int | None) -> Reply:
+    """The upstream ran the request but answered in a coding the credential scrubber cannot
+    read: its body is withheld (it could hold the credential)."""
+    return Reply(
+        502,
+        {
+            "error": "upstream_answer_unscannable",
+            "message": f"The upstream of {resource} ran this request but answered in "
+            f"Content-Encoding {coding[:40]!r}, which Interlock cannot scan for the "
+            "resource's credential, so the answer was withheld. Do not resend a request that "
+            "changes something: check its effect with a read first.",
             "audit_record": audit_seq,
         },
     )

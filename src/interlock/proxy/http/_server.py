@@ -20,12 +20,14 @@ import signal
 import ssl
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from interlock.enforce import ApprovalWaiter, Verdict
 from interlock.home import Home
@@ -33,8 +35,10 @@ from interlock.identity import AgentTokenRefused
 from interlock.model import Outcome
 from interlock.proxy.http import _commands as do
 from interlock.proxy.http._config import ProxyConfig
+from interlock.proxy.http._encodings import UnscannableEncoding, decoder_for
 from interlock.proxy.http._enforce import Enforcer
 from interlock.proxy.http._exchange import HOOK_TEXT_LIMIT, Exchange, RequestHead, Site
+from interlock.proxy.http._export import PG_PREFIX, ExportFailed
 from interlock.proxy.http._headers import CredentialScrubber, downstream_headers
 from interlock.proxy.http._replies import Reply
 from interlock.proxy.http._routes import Route
@@ -42,6 +46,9 @@ from interlock.proxy.http._routes import Route
 log = logging.getLogger("interlock.proxy.http")
 OUTCOME_FLUSH_SECONDS = 0.2
 _CHUNK = 64 * 1024
+
+
+METRICS_PATH = "/metrics"
 
 
 class HttpProxy:
@@ -125,6 +132,8 @@ class HttpProxy:
     # -- one request
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.path == METRICS_PATH and self._serves_metrics():
+            return self._metrics(request)
         head = RequestHead(
             request.method,
             request.raw_path,
@@ -135,6 +144,19 @@ class HttpProxy:
         response = await self._drive(exchange, exchange.start(), request)
         assert response is not None, "the exchange ended without answering the agent"
         return response
+
+    def _serves_metrics(self) -> bool:
+        """`/metrics` is Interlock's unless a route was given that prefix."""
+        return all(route.prefix != METRICS_PATH for route in self._site.routes)
+
+    def _metrics(self, request: web.BaseRequest) -> web.Response:
+        """Prometheus' scrape: counts only (no payload, no credential), no token needed."""
+        if request.method not in ("GET", "HEAD") or self.enforcer is None:
+            return web.Response(status=405, headers={"Allow": "GET"})
+        return web.Response(
+            text=self.enforcer.point.metrics.render(),
+            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+        )
 
     async def _drive(
         self, exchange: Exchange, commands: list[do.Command], request: web.BaseRequest | None
@@ -194,8 +216,11 @@ class HttpProxy:
                     verdict = _cancelled(enforcer, verdict)
                 queue.extend(exchange.window_over(verdict))
             elif isinstance(command, do.CallHook):
-                status, text = await self._call_hook(command.request)
-                queue.extend(exchange.hook_answered(status, text))
+                if command.hook is not None and command.hook.export:
+                    queue.extend(exchange.hook_answered(*await self._export(command)))
+                else:
+                    status, text = await self._call_hook(command.request)
+                    queue.extend(exchange.hook_answered(status, text))
             elif isinstance(command, do.Record):
                 point.event(command.type, dict(command.body))
             elif isinstance(command, do.CutConnection):
@@ -209,7 +234,9 @@ class HttpProxy:
         route = upstream.route
         return self._session.request(
             upstream.method,
-            route.upstream_url(upstream.target),
+            # Already normalised (`_routes.normalise_target`): sent exactly as it is, never
+            # requoted or re-resolved by the client.
+            URL(route.upstream_url(upstream.target), encoded=True),
             headers=list(upstream.headers),
             data=upstream.body if upstream.body else None,
             allow_redirects=False,
@@ -220,10 +247,51 @@ class HttpProxy:
     async def _call_hook(self, hook: do.UpstreamRequest) -> tuple[int, str]:
         try:
             async with self._send(hook) as answer:
-                text = (await answer.read())[:HOOK_TEXT_LIMIT].decode("utf-8", "replace")
+                raw = await answer.read()
+                decoder = decoder_for(
+                    answer.headers.get("Content-Encoding"),
+                    answer.headers.get("Transfer-Encoding"),
+                )
+                if decoder is not None:
+                    raw = decoder.feed(raw[:HOOK_TEXT_LIMIT]) + decoder.flush()
+                text = raw[:HOOK_TEXT_LIMIT].decode("utf-8", "replace")
                 return answer.status, text
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return 0, type(exc).__name__
+        except (UnscannableEncoding, zlib.error):
+            return 0, "an answer in an encoding the proxy cannot read"
+
+    async def _export(self, command: do.CallHook) -> tuple[int, str, str]:
+        """A before hook whose copy goes to Interlock's vault (`_export`): (status, text,
+        snapshot id); the id is "" when the copy could not be taken."""
+        assert command.hook is not None and self.enforcer is not None
+        exports = self.enforcer.exports
+        if exports is None:
+            return 0, "no vault is open for this proxy", ""
+        hook, route = command.hook, command.request.route
+        labels = {
+            "route": route.name,
+            "operation": hook.operation,
+            "target": command.target,
+            "decision_seq": command.seq,
+            "export": hook.export,
+        }
+        try:
+            if hook.export.startswith(PG_PREFIX):
+                return 200, "", await exports.dump(hook, labels)
+            async with self._send(command.request) as answer:
+                if not 200 <= answer.status < 300:
+                    text = (await answer.content.read(HOOK_TEXT_LIMIT)).decode("utf-8", "replace")
+                    return answer.status, text, ""
+                labels["path"] = command.request.target
+                chunks = answer.content.iter_chunked(1 << 20)
+                return answer.status, "", await exports.store(hook, route.resource, labels, chunks)
+        except ExportFailed as exc:
+            return 0, str(exc), ""
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            return 0, type(exc).__name__, ""
+        except Exception as exc:  # the vault refused (a limit, a key): no copy, no action
+            return 0, f"the vault refused the copy ({type(exc).__name__}: {exc})", ""
 
     async def _send_and_drop(
         self, exchange: Exchange, upstream: do.UpstreamRequest
@@ -249,24 +317,41 @@ class HttpProxy:
         size = 0
         try:
             async with self._send(upstream) as answer:
+                try:
+                    decoder = decoder_for(
+                        answer.headers.get("Content-Encoding"),
+                        answer.headers.get("Transfer-Encoding"),
+                    )
+                except UnscannableEncoding as coding:
+                    return None, exchange.upstream_unscannable(str(coding))
                 response = web.StreamResponse(status=answer.status, reason=answer.reason)
                 raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
-                for name, value in downstream_headers(raw, route.credential):
+                decoded = decoder is not None
+                for name, value in downstream_headers(raw, route.credential, decoded=decoded):
                     response.headers.add(name, value)
                 length = answer.headers.get("Content-Length")
-                if length is not None and length.isdigit() and upstream.method != "HEAD":
+                if (
+                    length is not None
+                    and length.isdigit()
+                    and upstream.method != "HEAD"
+                    and not decoded
+                ):
                     response.content_length = int(length)
                 await response.prepare(request)
                 scrubber = CredentialScrubber(route.credential)
                 async for chunk in answer.content.iter_any():
                     size += len(chunk)
-                    await response.write(scrubber.feed(chunk))
-                tail = scrubber.flush()
+                    plain = decoder.feed(chunk) if decoder is not None else chunk
+                    if plain:
+                        await response.write(scrubber.feed(plain))
+                tail = scrubber.feed(decoder.flush()) if decoder is not None else b""
+                tail += scrubber.flush()
                 if tail:
                     await response.write(tail)
                 await response.write_eof()
                 status = answer.status
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except (aiohttp.ClientError, TimeoutError, OSError, zlib.error) as exc:
+            # a body that stops decoding midway is cut like one that stops arriving
             timed_out = isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError)
             responded = response is not None and response.prepared
             events = exchange.upstream_failed(timed_out, type(exc).__name__, responded)
@@ -384,7 +469,14 @@ def serve(home: Home, config: ProxyConfig, *, ready: Mapping[str, Any] | None = 
 
     async def main() -> None:
         proxy = HttpProxy(home, config)
-        await proxy.start()
+        try:
+            await proxy.start()
+        except BaseException:
+            # A busy port fails here, after the client session opened: close it, or
+            # aiohttp reports an "Unclosed client session" on top of the one real error.
+            with contextlib.suppress(Exception):
+                await proxy.close()
+            raise
         stop = asyncio.Event()
         # Without this, SIGTERM (systemd, `interlock up`, a container runtime) would end the
         # process at once and lose the outcome records still waiting for their flush.

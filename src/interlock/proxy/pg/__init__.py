@@ -12,7 +12,9 @@ is classified and decided before the server sees it, the real credential stays i
     _login       agent login: token, resource, credential, per-agent limits
     _enforce     the enforcement point over `interlock.enforce`: fence, read memo, safeguards
     _tls         TLS toward the server: sslmode / sslrootcert as libpq reads them
-    _safeguards  snapshot into the vault, soft drop into the trash, undo, purge
+    _safeguards  what a statement reaches, soft drop into the trash, undo, purge
+    _dump        snapshots out of the database into the vault (pg_dump, counts, checksums)
+    _restore     restore from the vault (undo, `vault restore --into`), drills
     _results     the result of one query, as plans see it
     _client      a minimal client for the CLI (undo, trash) on the same code
     _server      the asyncio shell (and the thread where Interlock's state is used)
@@ -24,13 +26,15 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from interlock.home import Home
 from interlock.proxy.pg._client import ClientError, Connection
+from interlock.proxy.pg._dump import Scope, SnapshotFailed, Source, take_snapshot, target_url
+from interlock.proxy.pg._enforce import Snapshotter
 from interlock.proxy.pg._login import (
     AgentLimits,
     HomeLogins,
@@ -39,6 +43,7 @@ from interlock.proxy.pg._login import (
     load_settings,
     parse_upstream,
 )
+from interlock.proxy.pg._restore import DrillResult, RestoreFailed, drill, restore
 from interlock.proxy.pg._results import Plan, PlanFailed, QueryResult
 from interlock.proxy.pg._safeguards import (
     LIST_SQL,
@@ -50,12 +55,14 @@ from interlock.proxy.pg._safeguards import (
 )
 from interlock.proxy.pg._server import ProxyServer
 from interlock.proxy.pg._session import Session
+from interlock.vault import Snapshot
 
 __all__ = [
     "LIST_SQL",
     "AgentLimits",
     "ClientError",
     "Connection",
+    "DrillResult",
     "HomeLogins",
     "KeptObject",
     "Plan",
@@ -63,16 +70,25 @@ __all__ = [
     "ProxyServer",
     "ProxySettings",
     "QueryResult",
+    "RestoreFailed",
     "Saved",
+    "Scope",
     "Session",
+    "SnapshotFailed",
+    "Source",
     "Target",
     "build_server",
+    "drill",
     "home_logins",
+    "home_snapshots",
     "load_settings",
     "parse_kept",
     "parse_upstream",
     "purge_plan",
+    "restore",
     "run_loop",
+    "take_snapshot",
+    "target_url",
     "tls_context",
     "undo_plan",
 ]
@@ -133,6 +149,7 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
         return reveal_credential(home, name)
 
     return HomeLogins(
+        snapshots=home_snapshots(home),
         verify=verifier.verify,
         targets=targets,
         credential=credential,
@@ -148,6 +165,32 @@ def home_logins(home: Home, settings: ProxySettings | None = None) -> HomeLogins
         ),
         settings=settings if settings is not None else load_settings(home.config_path),
     )
+
+
+def home_snapshots(home: Home) -> Callable[[Target, str | None], Snapshotter]:
+    """Snapshots of a session's target into the home's vault, bounded by `[vault]`."""
+    from interlock.config import read_config
+    from interlock.vault import open_vault
+
+    settings = read_config(home.config_path).vault
+    vault = open_vault(home, settings)
+
+    def for_target(target: Target, password: str | None) -> Snapshotter:
+        source = Source(
+            target_url(target),
+            password,
+            pg_dump=settings.pg_dump,
+            max_bytes=settings.max_snapshot_mb * 1024 * 1024,
+            timeout=settings.snapshot_timeout,
+            tls=target.tls,
+        )
+
+        def take(scope: Scope, labels: dict[str, Any]) -> Snapshot:
+            return take_snapshot(vault, source, target.resource.name, scope, labels)
+
+        return take
+
+    return for_target
 
 
 def build_server(

@@ -80,6 +80,9 @@ class Decide:
     approval it claims or opens); feed the `Ruling`, or the exception, to `Session.decided`."""
 
     finish: Callable[[], Ruling]
+    blocking: bool = False
+    """Run on a worker thread instead of the state thread: work that may take seconds (a
+    snapshot into the vault) and touches none of Interlock's state."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,15 +28,24 @@ time, before anything is forwarded.
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
 from interlock.classify import classify
 from interlock.classify.sql import Setting, bind_text, mentions, parameters, setting_changes
-from interlock.enforce import ActionRequest, EnforcementPoint, Verdict, require_safeguards
+from interlock.enforce import (
+    ActionRequest,
+    EnforcementPoint,
+    Verdict,
+    only_takeable,
+    require_safeguards,
+    safeguards_context,
+)
 from interlock.enforce import safeguard_name as _name
 from interlock.errors import InterlockError
 from interlock.model import (
@@ -50,22 +59,27 @@ from interlock.model import (
     most_severe,
     unknown_action,
 )
+from interlock.proxy.pg._blast import blast_targets
+from interlock.proxy.pg._dump import Scope
 from interlock.proxy.pg._limits import LIMITS_RULE, loosened_limit
 from interlock.proxy.pg._messages import Bind
 from interlock.proxy.pg._params import literal_readings
 from interlock.proxy.pg._results import Plan
 from interlock.proxy.pg._ruling import ALLOW, PendingRuling, Ruling, SafeguardPlan
 from interlock.proxy.pg._safeguards import (
+    NOTHING,
     PROTECTED_SCHEMAS,
     SNAPSHOT,
     SNAPSHOT_OPERATIONS,
     SOFT_DROP,
     SOFT_DROP_NAMES,
     Saved,
+    nothing_to_resolve,
     snapshot_plan,
     soft_drop_plan,
 )
 from interlock.proxy.pg._shape import read_shape
+from interlock.vault import Snapshot
 
 SOURCE = "proxy:pg"
 VAULT_FENCE = "pg-vault-fence"
@@ -85,13 +99,31 @@ class SessionCounts:
     safeguards: int = 0
 
 
+REASON_SETTING = "interlock.reason"
+_MENTIONS_REASON = re.compile(r"interlock\.reason", re.IGNORECASE)
+MAX_REASON = 500
+
+
+def _clean_reason(text: str) -> str:
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(printable.split())[:MAX_REASON]
+
+
 @dataclass(frozen=True, slots=True)
 class SafeguardTaking:
     """A safeguard plan handed to the session: what its record will say once it ran."""
 
     decision_seq: int
     mode: str  # snapshot | soft_drop
-    saved: list[Saved]  # filled by the plan as it goes
+    saved: list[Saved]  # filled by the plan as it goes (for a soft drop: what went to the trash)
+    approval_id: str = ""  # the human approval this statement used, given back on failure
+    reached: list[Saved] = field(default_factory=list)  # what the snapshot holds
+    vault: list[str] = field(default_factory=list)  # the vault snapshot's id, once taken
+
+
+Snapshotter = Callable[[Scope, dict[str, Any]], Snapshot]
+"""Takes a snapshot of what a statement reaches into the vault (`_dump.take_snapshot` bound
+to the resource's server, its credential and the home's vault); raises to refuse."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +144,36 @@ class StatementGate:
     resource: Resource
     session_id: str = ""
     statement_timeout_ms: int | None = None  # the limit the proxy gave this session
+    snapshots: Snapshotter | None = None  # None: no vault, so no snapshot can be taken
     counts: SessionCounts = field(default_factory=SessionCounts)
     _reads_seen: set[str] = field(default_factory=set)
     _memo: dict[str, Decision] = field(default_factory=dict)
     _shapes: dict[str, Decision] = field(default_factory=dict)  # reads by shape (`_shape`)
     _holds: dict[str, _Waiting] = field(default_factory=dict)
+    # What the human deciding a hold is shown besides the statement: the agent's stated
+    # reason (`SET interlock.reason = '…'`, else the client's application_name), the
+    # upstream, how long the client waits. Never part of what an approval covers.
+    reason: str = ""
+    reason_from: str = ""
+    _blast: str = ""
+    context: dict[str, object] = field(default_factory=dict)
+
+    def describe(self, *, application_name: str = "", waits: float = 0.0) -> None:
+        """What the handshake learnt about the client, once it is logged in."""
+        name = _clean_reason(application_name)
+        if name and self.reason_from != "set":
+            self.reason, self.reason_from = name, "application_name"
+        if waits > 0:
+            self.context["agent_waits"] = waits
+
+    def _note_reason(self, text: str) -> None:
+        """`SET interlock.reason = '…'` (a custom setting PostgreSQL keeps per session): the
+        agent's stated reason from then on; RESET clears it."""
+        for change in setting_changes(text):
+            if change.name == REASON_SETTING:
+                value = "" if change.reset or not isinstance(change.value, str) else change.value
+                self.reason = _clean_reason(value)
+                self.reason_from = "set" if self.reason else ""
 
     # -- the one enforcement point
 
@@ -128,6 +185,8 @@ class StatementGate:
             suspended = self.point.suspended(self._request(text, extended))
             if suspended is not None:
                 return PendingRuling(partial(self._decide, suspended, extended))
+        if _MENTIONS_REASON.search(text):
+            self._note_reason(text)
         decision = self._memo.get(text)
         if decision is not None:  # an allowed read or write seen before in this session
             if decision.risk is Verb.READ:
@@ -189,11 +248,20 @@ class StatementGate:
             verdict = self.point.verdict(request, _refusal_decision(actions, why, LIMITS_RULE))
         else:
             verdict = self.point.judge(request, actions)
-            decision = require_safeguards(
-                verdict.decision, _can_take(verdict.decision, extended), WHERE
-            )
-            if decision is not verdict.decision:
-                verdict = self.point.verdict(request, decision)
+            if verdict.decision.safeguards:
+                can_take = _can_take(verdict.decision, extended, self.snapshots is not None)
+                # Only the safeguards that will really run are recorded and shown for approval.
+                decision = only_takeable(
+                    require_safeguards(verdict.decision, can_take, WHERE), can_take, WHERE
+                )
+                noted = replace(
+                    request,
+                    context={
+                        **request.context,
+                        **safeguards_context(verdict.decision, can_take),
+                    },
+                )
+                verdict = self.point.verdict(noted, decision)
         decision = verdict.decision
         if decision.outcome is Outcome.ALLOW and not _dangerous(decision):
             memo = self._shapes if shape is not None else self._memo
@@ -208,9 +276,24 @@ class StatementGate:
                     return ALLOW
                 self._reads_seen.add(key)
             return PendingRuling(partial(self._allow_recorded, verdict))
-        return PendingRuling(partial(self._decide, verdict, extended))
+        measure = blast_targets(actions) if decision.outcome is Outcome.HOLD else ()
+        return PendingRuling(
+            partial(self._decide, verdict, extended),
+            measure=measure,
+            measured=self._note_blast if measure else None,
+        )
+
+    def _note_blast(self, measured: str) -> None:
+        """The measurements of the hold about to be recorded (`_blast.blast_plan`)."""
+        self._blast = measured
 
     def _request(self, text: str, extended: bool) -> ActionRequest:
+        context: dict[str, object] = {
+            "protocol_message": "Parse" if extended else "Query",
+            **self.context,
+        }
+        if self.reason_from:
+            context["reason_from"] = self.reason_from
         return ActionRequest(
             SOURCE,
             self.agent,
@@ -218,7 +301,8 @@ class StatementGate:
             "sql",
             text,
             session_id=self.session_id,
-            context={"protocol_message": "Parse" if extended else "Query"},
+            stated_reason=self.reason,
+            context=context,
         )
 
     def _allow_recorded(self, verdict: Verdict) -> Ruling:
@@ -227,6 +311,14 @@ class StatementGate:
 
     def _decide(self, verdict: Verdict, extended: bool) -> Ruling:
         """The rest of `check` for a refusal, a hold or a dangerous statement (blocking)."""
+        if self._blast:
+            with contextlib.suppress(ValueError):
+                blast = json.loads(self._blast)
+                context = {**verdict.request.context, "blast": blast}
+                verdict = self.point.verdict(
+                    replace(verdict.request, context=context), verdict.decision
+                )
+            self._blast = ""
         verdict = self.point.record(verdict)
         if verdict.outcome is Outcome.DENY:
             self.counts.refused += 1
@@ -278,29 +370,58 @@ class StatementGate:
         wanted = {_name(s) for s in decision.safeguards} - {_DELAY}
         if not wanted or not dangerous:
             return ALLOW
-        saved: list[Saved] = []
-        if wanted & SOFT_DROP_NAMES and _soft_drop_target(decision, extended):
+        operation = ", ".join(dict.fromkeys(a.operation for a in dangerous))
+        approval = verdict.approval_id if verdict.approved else ""
+        can_snapshot = self.snapshots is not None and _snapshot_covers(dangerous)
+        if wanted & SOFT_DROP_NAMES and _soft_drop_target(decision, extended) and can_snapshot:
             targets = dangerous[0].targets
+            taking = SafeguardTaking(seq, SOFT_DROP, [], approval)
+
+            def resolve() -> Plan:
+                return snapshot_plan(
+                    [(t, a.operation) for a in dangerous for t in a.targets],
+                    seq,
+                    operation,
+                    taking.reached,
+                )
 
             def soft() -> Plan:
-                return soft_drop_plan(targets, seq, saved)
+                return soft_drop_plan(targets, seq, taking.saved)
 
-            done = partial(self._safeguard_done, SafeguardTaking(seq, SOFT_DROP, saved))
-            return Ruling(True, safeguard=SafeguardPlan(soft, True, "DROP TABLE", done))
-        if wanted & ({SNAPSHOT} | SOFT_DROP_NAMES) and _snapshot_covers(dangerous):
+            return Ruling(
+                True,
+                safeguard=SafeguardPlan(
+                    resolve,
+                    True,
+                    "DROP TABLE",
+                    partial(self._safeguard_done, taking),
+                    offload=partial(self._snapshot, taking, dangerous, operation),
+                    after=soft,
+                ),
+            )
+        if wanted & ({SNAPSHOT} | SOFT_DROP_NAMES) and can_snapshot:
+            taking = SafeguardTaking(seq, SNAPSHOT, [], approval)
+            whole = _whole(dangerous)
             reached = tuple((t, a.operation) for a in dangerous for t in a.targets)
-            operation = ", ".join(dict.fromkeys(a.operation for a in dangerous))
 
             def snap() -> Plan:
-                return snapshot_plan(reached, seq, operation, saved)
+                if whole is not None:
+                    return nothing_to_resolve(whole.describe())
+                return snapshot_plan(reached, seq, operation, taking.reached)
 
-            done = partial(self._safeguard_done, SafeguardTaking(seq, SNAPSHOT, saved))
-            return Ruling(True, safeguard=SafeguardPlan(snap, done=done))
-        operations = ", ".join(dict.fromkeys(a.operation for a in dangerous))
+            return Ruling(
+                True,
+                safeguard=SafeguardPlan(
+                    snap,
+                    done=partial(self._safeguard_done, taking),
+                    offload=partial(self._snapshot, taking, dangerous, operation),
+                    statement_failed=partial(self._statement_failed, taking),
+                ),
+            )
         body: dict[str, Any] = {
             "decision_seq": seq,
             "status": "impossible",
-            "operations": operations,
+            "operations": operation,
         }
         if verdict.approved:
             # A human said yes to exactly this statement, knowing the safeguard could not be
@@ -313,24 +434,78 @@ class StatementGate:
         return Ruling(
             False,
             f"Interlock refused this statement: policy requires a safeguard "
-            f"({', '.join(sorted(wanted))}) that it cannot take for {operations}",
+            f"({', '.join(sorted(wanted))}) that it cannot take for {operation}",
             "ask a human to approve running it without one",
+        )
+
+    def _snapshot(
+        self, taking: SafeguardTaking, dangerous: list[Action], operation: str, found: str
+    ) -> str:
+        """Off the loop, once the plan found what the statement reaches: the snapshot into
+        the vault. Raises (the session then refuses the statement and records why)."""
+        assert self.snapshots is not None
+        whole = _whole(dangerous)
+        if whole is None and not taking.reached:
+            return NOTHING
+        scope = whole or Scope(tables=tuple((s.schema, s.name) for s in taking.reached))
+        labels = {
+            "audit_seq": taking.decision_seq,
+            "operation": operation,
+            "agent": self.agent.name,
+            "environment": self.resource.environment,
+        }
+        snapshot = self.snapshots(scope, labels)
+        taking.vault.append(snapshot.id)
+        if whole is not None:
+            taking.reached.extend(
+                Saved(SNAPSHOT, str(t["schema"]), str(t["name"]), "")
+                for t in snapshot.manifest.labels.get("tables", [])
+            )
+        return (
+            f"Interlock took a snapshot of {scope.describe()} into the vault "
+            f"(snapshot {snapshot.id[:12]}) before running this statement "
+            f"(restore: interlock undo {taking.decision_seq})"
         )
 
     def _safeguard_done(self, taking: SafeguardTaking, summary: str, ok: bool) -> None:
         if ok:
             self.counts.safeguards += 1
-        self._event(
-            "safeguard",
-            {
-                "decision_seq": taking.decision_seq,
-                "mode": taking.mode,
-                "status": "taken" if ok else "failed",
-                "summary": summary,
-                "resource": {"name": self.resource.name, "environment": self.resource.environment},
-                "tables": [s.to_json() for s in taking.saved],
-            },
-        )
+        body: dict[str, Any] = {
+            "decision_seq": taking.decision_seq,
+            "mode": taking.mode,
+            "status": "taken" if ok else "failed",
+            "summary": summary,
+            "resource": {"name": self.resource.name, "environment": self.resource.environment},
+            "tables": [
+                s.to_json() for s in (taking.saved if taking.mode == SOFT_DROP else taking.reached)
+            ],
+        }
+        if taking.vault:
+            body["vault"] = taking.vault[-1]
+            body["vault_tables"] = [s.to_json() for s in taking.reached]
+        if not ok and taking.approval_id:
+            # The statement did not run: the human's approval is not spent.
+            body["approval"] = taking.approval_id
+            body["approval_returned"] = self.point.release(taking.approval_id, summary)
+        self._event("safeguard", body)
+
+    def _statement_failed(self, taking: SafeguardTaking) -> None:
+        """The statement failed on the server after its safeguard was taken: recorded, and
+        the approval it used given back (it did nothing)."""
+        body: dict[str, Any] = {
+            "decision_seq": taking.decision_seq,
+            "mode": taking.mode,
+            "status": "statement_failed",
+            "resource": {"name": self.resource.name, "environment": self.resource.environment},
+        }
+        if taking.vault:
+            body["vault"] = taking.vault[-1]
+        if taking.approval_id:
+            body["approval"] = taking.approval_id
+            body["approval_returned"] = self.point.release(
+                taking.approval_id, "the statement failed on the server"
+            )
+        self._event("safeguard", body)
 
     # -- other records
 
@@ -396,19 +571,36 @@ def _soft_drop_target(decision: Decision, extended: bool) -> bool:
 
 
 def _snapshot_covers(dangerous: list[Action]) -> bool:
-    return all(a.operation in SNAPSHOT_OPERATIONS and a.targets for a in dangerous)
+    """Whether a vault snapshot can cover every dangerous action: tables (found on the
+    connection), whole schemas, or one whole database."""
+    if not dangerous or not all(a.targets for a in dangerous):
+        return False
+    if all(a.operation in SNAPSHOT_OPERATIONS for a in dangerous):
+        return True
+    return _whole(dangerous) is not None
 
 
-def _can_take(decision: Decision, extended: bool) -> Callable[[str], bool]:
-    """Which safeguards this proxy can take before this statement (see `_with_safeguard`)."""
+def _whole(dangerous: list[Action]) -> Scope | None:
+    """The schemas (`DROP SCHEMA`) or the database (`DROP DATABASE`) a statement drops."""
+    operations = {a.operation for a in dangerous}
+    if operations == {"sql:DROP SCHEMA"}:
+        return Scope(schemas=tuple(dict.fromkeys(t for a in dangerous for t in a.targets)))
+    if operations == {"sql:DROP DATABASE"} and len(dangerous) == 1 == len(dangerous[0].targets):
+        return Scope(database=dangerous[0].targets[0])
+    return None
+
+
+def _can_take(decision: Decision, extended: bool, vault: bool) -> Callable[[str], bool]:
+    """Which safeguards this proxy can take before this statement (see `_with_safeguard`):
+    none without a vault, since the trash alone is not a backup."""
     dangerous = [d.action for d in decision.actions if d.action.verb.is_dangerous]
-    snapshot = bool(dangerous) and _snapshot_covers(dangerous)
+    snapshot = vault and _snapshot_covers(dangerous)
 
     def can_take(name: str) -> bool:
         # A statement does not wait out a cancel window on the connection: `delay` holds.
-        if name in SOFT_DROP_NAMES:
-            return snapshot or _soft_drop_target(decision, extended)
-        return name == SNAPSHOT and snapshot
+        if name in SOFT_DROP_NAMES or name == SNAPSHOT:
+            return snapshot
+        return False
 
     return can_take
 

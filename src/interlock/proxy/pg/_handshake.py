@@ -308,6 +308,12 @@ class Handshake:
             self.wait_seconds = min(self._wait_requested, result.max_wait_for_approval)
         else:
             self.wait_seconds = result.wait_for_approval
+        describe = getattr(result.gatekeeper, "describe", None)
+        if callable(describe):  # what the approval page shows a human (see _enforce)
+            describe(
+                application_name=self._client_params.get("application_name", ""),
+                waits=self.wait_seconds,
+            )
         self.phase = Phase.CONNECTING
         return [ConnectUpstream(result.upstream.host, result.upstream.port)]
 

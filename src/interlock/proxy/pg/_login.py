@@ -26,7 +26,7 @@ from interlock.enforce import EnforcementPoint
 from interlock.errors import ConfigError, InterlockError
 from interlock.identity import AgentGrant, AgentTokenRefused
 from interlock.model import Resource, Verb
-from interlock.proxy.pg._enforce import SOURCE, StatementGate
+from interlock.proxy.pg._enforce import SOURCE, Snapshotter, StatementGate
 from interlock.proxy.pg._handshake import Login, LoginRefused, Upstream
 from interlock.proxy.pg._tls import UpstreamTLS, upstream_tls
 
@@ -52,6 +52,7 @@ class Target:
     user: str
     extra: tuple[tuple[str, str], ...] = ()
     tls: UpstreamTLS | None = None
+    url: str = ""  # the upstream URL as registered (no password): for pg_dump and psql
 
 
 def parse_upstream(resource: Resource, url: str) -> Target:
@@ -72,7 +73,7 @@ def parse_upstream(resource: Resource, url: str) -> Target:
         query.get("sslmode"),
         query.get("sslrootcert"),
     )
-    return Target(resource, host, port, database, user, tls=tls)
+    return Target(resource, host, port, database, user, tls=tls, url=url)
 
 
 @dataclass(eq=False, kw_only=True)
@@ -84,6 +85,8 @@ class HomeLogins:
     credential: Callable[[str], str | None]
     point: EnforcementPoint
     settings: ProxySettings = field(default_factory=ProxySettings)
+    snapshots: Callable[[Target, str | None], Snapshotter] | None = None
+    """For a session's target and credential, what takes its snapshots into the vault."""
 
     def login(self, user: str, database: str, password: str, *, tls: bool) -> Login:
         try:
@@ -160,8 +163,17 @@ class HomeLogins:
             target.tls,
         )
         gatekeeper = StatementGate(
-            self.point, agent, resource, session_id, limits.statement_timeout_ms
+            self.point,
+            agent,
+            resource,
+            session_id,
+            limits.statement_timeout_ms,
+            snapshots=None if self.snapshots is None else self.snapshots(target, password_upstream),
         )
+        gatekeeper.context["upstream"] = {
+            "host": f"{target.host}:{target.port}",
+            "database": target.database,
+        }
         return Login(
             upstream,
             gatekeeper,

@@ -96,6 +96,7 @@ class Relay:
         self._row_limit = row_limit
         self._rows = 0
         self._truncated = False
+        self.errors = 0  # ErrorResponses relayed to the client so far
         # Set by the owner while a prepared statement's Binds must be judged (their values
         # can change its verdict): then Bind ('B') goes to `owner.statement` too.
         self.binds_watched = False
@@ -299,6 +300,17 @@ class Relay:
                 if self._row_limit is not None:
                     self._rows, self._truncated = 0, False
                 check = self._waiting is not None
+            elif kind == 0x45 and self._waiting is not None:  # an error, and someone waits
+                self.errors += 1
+                if watch:
+                    replace = self._watch(kind)
+                    if replace is not None:
+                        if pos > start:
+                            out.append(SendClient(bytes(buf[start:pos])))
+                        if replace:
+                            out.append(SendClient(replace))
+                        start = end
+                    watch = self._refusal is not None or self._row_limit is not None
             elif watch:
                 replace = self._watch(kind)
                 if replace is not None:

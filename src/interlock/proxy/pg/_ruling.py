@@ -28,15 +28,24 @@ def _not_recorded(summary: str, ok: bool) -> None:
 class SafeguardPlan:
     """What must run before an allowed destructive statement, as internal queries.
 
-    `replaces_statement`: the plan does the statement's job itself (a soft drop moves the
-    table to the trash instead of dropping it); the client then gets `command_tag`.
-    `done(summary, ok)` records how it went; it writes, so the session runs it off the loop.
+    In order: `start` on the agent's connection (finds what the statement reaches);
+    `offload(summary)` off the event loop (the snapshot into the vault; returns what to
+    tell the client, raises to refuse the statement); `after` on the connection again (a
+    soft drop's move into the trash). `replaces_statement`: the plans do the statement's
+    job themselves; the client then gets `command_tag`. `done(summary, ok)` records how it
+    went (and gives back a human's approval when it failed); it writes, so it runs off the
+    loop too.
     """
 
     start: Callable[[], Plan]
     replaces_statement: bool = False
     command_tag: str = ""
     done: Callable[[str, bool], None] = _not_recorded
+    offload: Callable[[str], str] | None = None
+    after: Callable[[], Plan] | None = None
+    statement_failed: Callable[[], None] | None = None
+    """Records that the statement itself failed on the server after the safeguard (and
+    gives back the human's approval it used); simple protocol only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +69,10 @@ class PendingRuling:
     runs off the event loop, and returns the ruling."""
 
     finish: Callable[[], Ruling]
+    # A hold about to be opened: tables to measure first (`_blast`), and where the
+    # measurements go (they reach the decision record, and so the approval page).
+    measure: tuple[str, ...] = ()
+    measured: Callable[[str], None] | None = None
 
 
 def refusal(message: str, hint: str, sqlstate: str = "42501") -> Ruling:

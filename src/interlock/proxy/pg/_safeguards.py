@@ -1,18 +1,21 @@
 """Safeguards taken before an allowed destructive statement runs, and how they are undone.
 
-    snapshot   every affected table is copied into the vault schema `interlock_vault`
-               (structure with defaults, constraints and indexes, and every row) before the
-               statement runs; `interlock undo` puts the rows back (re-creating the table
-               if it was dropped)
+    snapshot   every affected table (definition and rows) leaves the database for the
+               vault (`interlock.vault`, through `_dump`: pg_dump) before it runs; the
+               plan here only finds, on the agent's connection, what the statement reaches;
+               `interlock undo` and `interlock vault restore` put it back (`_restore`)
     soft drop  `DROP TABLE t` is not run: the table is renamed and moved into the trash
                schema `interlock_trash`, whole (indexes, constraints, grants, dependent views
                still pointing at it); `interlock undo` moves it back, `interlock trash purge`
-               drops it for good after its retention
+               drops it for good after its retention. The trash is the fast path, in the
+               same database and blast radius: not a backup. A soft drop is preceded by a
+               snapshot into the vault like any other destructive statement.
 
-Both schemas belong to the resource's own role (Interlock's credential, never the agent's),
-and the enforcement point refuses every statement that names them, so an agent cannot read,
-write or drop what protects it. Each object carries a COMMENT with its origin as JSON, so the
-database itself says what is in the vault and the trash.
+Snapshots taken by earlier versions are tables in the schema `interlock_vault`; undo still
+reads them. Both schemas belong to the resource's own role (Interlock's credential, never
+the agent's), and the enforcement point refuses every statement that names them, so an
+agent cannot read, write or drop what protects it. Each object carries a COMMENT with its
+origin as JSON, so the database itself says what is in the vault and the trash.
 
 Plans are generators over `QueryResult`s (see `_results`): the session runs them over the
 agent's own connection, `interlock undo` over a connection of its own.
@@ -27,12 +30,10 @@ from dataclasses import dataclass
 
 from interlock.proxy.pg._catalog import (
     EQ,
-    FIX_SEARCH_PATH,
     existing_sql,
     quoted,
     reach_sql,
     resolve_sql,
-    restore_search_path,
 )
 from interlock.proxy.pg._messages import quote_ident as qi
 from interlock.proxy.pg._messages import quote_literal as ql
@@ -48,6 +49,7 @@ SNAPSHOT_OPERATIONS = frozenset(
     {"sql:DROP TABLE", "sql:TRUNCATE", "sql:DELETE", "sql:UPDATE", "sql:MERGE", "sql:INSERT"}
 )
 MAX_IDENT = 63
+NOTHING = "Interlock: nothing to snapshot (no such table)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +137,10 @@ def _resolve_table(target: str) -> Generator[str, QueryResult, tuple[str, str, s
 def snapshot_plan(
     targets: Sequence[tuple[str, str]], audit_seq: int, operation: str, saved: list[Saved]
 ) -> Plan:
-    """Copy each existing target table into the vault, with every table the statement
-    reaches through it (inheritance children, partitions, foreign keys that carry it on);
-    fills `saved` as it goes. `targets` are (name as written, operation) pairs."""
+    """Find, on the agent's own connection (its search path, its transaction), each existing
+    target table and every table the statement reaches through it (inheritance children,
+    partitions, foreign keys that carry it on); fills `saved` with them. The snapshot
+    itself is taken out of the database into the vault (`_dump`) once this plan is done."""
     tables: dict[str, tuple[str, str]] = {}  # oid -> (schema, name), in order
     for target, target_operation in dict.fromkeys(targets):
         found = yield from _resolve_table(target)
@@ -155,47 +158,15 @@ def snapshot_plan(
         if len(tables) > MAX_TABLES:
             raise PlanFailed(f"the statement reaches more than {MAX_TABLES} tables")
     if not tables:
-        return "Interlock: nothing to snapshot (no such table)"
-    fixed = yield FIX_SEARCH_PATH
-    if not fixed.ok or not fixed.rows:
-        raise PlanFailed(f"cannot fix the search path: {fixed.error_text()}")
-    agents_path = fixed.rows[0][0] or ""
-    try:
-        yield from _copy_into_vault(list(tables.values()), audit_seq, operation, saved)
-    finally:
-        restored = yield restore_search_path(agents_path)
-        if not restored.ok:
-            raise PlanFailed(f"cannot restore the search path: {restored.error_text()}")
-    shown = ", ".join(f"{s.schema}.{s.name}" for s in saved)
-    return (
-        f"Interlock took a snapshot of {shown} before running this statement "
-        f"(restore: interlock undo {audit_seq})"
-    )
+        return NOTHING
+    saved.extend(Saved(SNAPSHOT, schema, name, "") for schema, name in tables.values())
+    return ", ".join(f"{s.schema}.{s.name}" for s in saved)
 
 
-def _copy_into_vault(
-    tables: list[tuple[str, str]], audit_seq: int, operation: str, saved: list[Saved]
-) -> Plan:
-    result = yield (
-        f"CREATE SCHEMA IF NOT EXISTS {VAULT_SCHEMA}; "
-        f"REVOKE ALL ON SCHEMA {VAULT_SCHEMA} FROM PUBLIC"
-    )
-    if not result.ok:
-        raise PlanFailed(f"cannot create the vault schema: {result.error_text()}")
-    for index, (schema, name) in enumerate(tables):
-        kept = Saved(SNAPSHOT, schema, name, _kept_name(f"s{audit_seq}", name, index))
-        copy = f"{VAULT_SCHEMA}.{qi(kept.kept_as)}"
-        # ONLY: each table keeps its own rows; its children and partitions are saved too
-        result = yield (
-            f"CREATE TABLE {copy} (LIKE {qi(schema)}.{qi(name)} INCLUDING DEFAULTS "  # noqa: S608 (names quoted by quote_ident/quote_literal)
-            "INCLUDING CONSTRAINTS INCLUDING INDEXES INCLUDING COMMENTS); "
-            f"INSERT INTO {copy} SELECT * FROM ONLY {qi(schema)}.{qi(name)}; "
-            f"COMMENT ON TABLE {copy} IS {ql(_comment(kept, audit_seq, operation))}"
-        )
-        if not result.ok:
-            raise PlanFailed(f"snapshot of {schema}.{name} failed: {result.error_text()}")
-        saved.append(kept)
-    return ""
+def nothing_to_resolve(summary: str) -> Plan:
+    """A plan that runs no query (a schema or a database is snapshotted by name)."""
+    return summary
+    yield ""  # a generator all the same
 
 
 def soft_drop_plan(targets: Sequence[str], audit_seq: int, saved: list[Saved]) -> Plan:

@@ -161,7 +161,8 @@ class _Link(asyncio.Protocol):
                 if self.client_transport is not None:
                     self.client_transport.write(command.data)
             elif isinstance(command, Decide):
-                self._off_loop(command.finish, self.session.decided)
+                executor = self.server.workers if command.blocking else self.server.state
+                self._off_loop(command.finish, self.session.decided, executor)
             elif isinstance(command, Record):
                 self.server.state.submit(_write, command.write)
             elif isinstance(command, Authenticate):
@@ -183,11 +184,15 @@ class _Link(asyncio.Protocol):
                 self._wait_task = self._spawn(self._await_approval(command))
 
     def _off_loop(
-        self, call: Callable[[], _T], then: Callable[[_T | Exception], list[Command]]
+        self,
+        call: Callable[[], _T],
+        then: Callable[[_T | Exception], list[Command]],
+        executor: ThreadPoolExecutor | None = None,
     ) -> None:
-        """Run `call` on the state thread (submitted now, so in order), then feed its
-        answer to the session event `then` on the loop."""
-        future = asyncio.get_running_loop().run_in_executor(self.server.state, _answer, call)
+        """Run `call` on the state thread (submitted now, so in order) or `executor`, then
+        feed its answer to the session event `then` on the loop."""
+        pool = executor if executor is not None else self.server.state
+        future = asyncio.get_running_loop().run_in_executor(pool, _answer, call)
         future.add_done_callback(lambda done: self.feed_event(partial(then, done.result())))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -346,6 +351,8 @@ class ProxyServer:
         self._open_logins = open_logins
         self.logins: LoginService  # opened by `start`, on the state thread
         self.state = ThreadPoolExecutor(max_workers=1, thread_name_prefix="interlock-pg-state")
+        # Snapshots into the vault: seconds of pg_dump each, never on the state thread.
+        self.workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="interlock-pg-vault")
         self.host = host
         self.port = port
         self.ssl_context = ssl_context
@@ -380,6 +387,7 @@ class ProxyServer:
         # the records the sessions asked for are written before the state thread ends
         await asyncio.get_running_loop().run_in_executor(self.state, _nothing)
         self.state.shutdown(wait=False)
+        self.workers.shutdown(wait=False)
 
     async def cancel(self, process_id: int, secret_key: int) -> None:
         """Forward a cancel request to the session that owns this key (forged keys: none)."""

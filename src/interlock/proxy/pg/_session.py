@@ -42,6 +42,7 @@ from typing import Protocol
 
 from interlock.proxy.pg import _messages as m
 from interlock.proxy.pg._auth import UpstreamAuthError
+from interlock.proxy.pg._blast import blast_plan
 from interlock.proxy.pg._commands import (
     AwaitApproval,
     Close,
@@ -373,10 +374,28 @@ class Session:
         assert self.relay is not None
         if isinstance(ruling, PendingRuling):
             self._answer = partial(self._ruled, text=text, raw=raw, extended=extended)
+            if ruling.measure and ruling.measured is not None and not self.relay.in_batch:
+                return self.relay.when_idle(lambda: self._measure_then_decide(ruling))
             return [Decide(ruling.finish)]
         if ruling is ALLOW:  # the hot path: a read already seen in this session
             return self.relay.forward_statement(extended, raw)
         return self._ruled(ruling, text=text, raw=raw, extended=extended)
+
+    def _measure_then_decide(self, ruling: PendingRuling) -> list[Command]:
+        """Measure the tables a hold names (`_blast`), then decide: only on a connection
+        idle outside a transaction, where a failed catalogue query aborts nothing."""
+        relay = self.relay
+        assert relay is not None and ruling.measured is not None
+        if relay.status != b"I":
+            return [Decide(ruling.finish)]
+        note = ruling.measured
+
+        def then(end: Finished) -> list[Command]:
+            if end.summary:
+                note(end.summary)
+            return [Decide(ruling.finish)]
+
+        return relay.run_internal(blast_plan(ruling.measure), then)
 
     def _ruled(
         self, result: Ruling | Exception, *, text: str, raw: bytes, extended: bool
@@ -403,20 +422,20 @@ class Session:
     # --- safeguards ---------------------------------------------------------------------
 
     def _take_safeguard(self, plan: SafeguardPlan, extended: bool, raw: bytes) -> list[Command]:
+        """`start` on the connection, then `offload` off the loop, then `after` on the
+        connection, then the record; any step failing refuses the statement (recorded)."""
         relay = self.relay
         assert relay is not None
 
-        def then(end: Finished) -> list[Command]:
-            if end.summary is None:
-                failed = refusal(
-                    f"Interlock could not take the safeguard this statement needs "
-                    f"({end.failure}); it was not run",
-                    "ask a human to look at the resource; nothing was changed by Interlock",
-                )
-                record = Record(partial(plan.done, end.failure, False))
-                return [record, *relay.refuse(failed, extended)]
-            summary = end.summary
+        def failed(why: str) -> list[Command]:
+            ruling = refusal(
+                f"Interlock could not take the safeguard this statement needs ({why}); "
+                "it was not run",
+                "ask a human to look at the resource; nothing was changed by Interlock",
+            )
+            return [Record(partial(plan.done, why, False)), *relay.refuse(ruling, extended)]
 
+        def record(summary: str) -> list[Command]:
             def recorded(result: Ruling | Exception) -> list[Command]:
                 if isinstance(result, Exception):
                     return self.fatal(
@@ -426,13 +445,52 @@ class Session:
                 if plan.replaces_statement and not extended:
                     tag = m.command_complete(plan.command_tag)
                     return [notice, SendClient(tag + m.ready_for_query(relay.status))]
-                return [notice, *relay.forward_statement(extended, raw)]
+                forwarded = [notice, *relay.forward_statement(extended, raw)]
+                if extended or plan.statement_failed is None:
+                    return forwarded
+                failed_on_server = plan.statement_failed
+                errors = relay.errors
+
+                def answered() -> list[Command]:
+                    # The statement is over: an error means it did nothing (its transaction
+                    # rolled it back), so the approval it used is given back.
+                    if relay.errors > errors:
+                        return [Record(failed_on_server)]
+                    return []
+
+                return forwarded + relay.when_idle(answered)
 
             # The safeguard's record is written before the statement goes on.
             self._answer = recorded
             return [Decide(partial(_record_then_allow, plan, summary))]
 
-        return relay.run_internal(plan.start(), then)
+        def after(summary: str) -> list[Command]:
+            if plan.after is None:
+                return record(summary)
+
+            def moved(end: Finished) -> list[Command]:
+                if end.summary is None:
+                    return failed(end.failure)
+                return record(f"{summary}; {end.summary}")
+
+            return relay.run_internal(plan.after(), moved)
+
+        def offloaded(result: Ruling | Exception) -> list[Command]:
+            if isinstance(result, Exception):
+                return failed(str(result) or type(result).__name__)
+            if not result.allowed:  # the snapshot could not be taken: recorded by `failed`
+                return failed(result.message)
+            return after(result.message)
+
+        def started(end: Finished) -> list[Command]:
+            if end.summary is None:
+                return failed(end.failure)
+            if plan.offload is None:
+                return after(end.summary)
+            self._answer = offloaded
+            return [Decide(partial(_offload, plan, end.summary), blocking=True)]
+
+        return relay.run_internal(plan.start(), started)
 
     # --- waiting for a human -------------------------------------------------------------
 
@@ -483,3 +541,13 @@ class Session:
 def _record_then_allow(plan: SafeguardPlan, summary: str) -> Ruling:
     plan.done(summary, True)
     return ALLOW
+
+
+def _offload(plan: SafeguardPlan, summary: str) -> Ruling:
+    """The plan's off-loop step (on a worker thread: it records nothing; a failure comes
+    back as a refused ruling saying why, which the session records and refuses with)."""
+    assert plan.offload is not None
+    try:
+        return Ruling(True, plan.offload(summary))
+    except Exception as exc:  # the snapshot failed: why, for the record and the refusal
+        return Ruling(False, str(exc) or type(exc).__name__)

@@ -89,8 +89,46 @@ function confirmations() {
   });
 }
 
+function relative(seconds) {
+  const ahead = seconds >= 0;
+  const n = Math.floor(Math.abs(seconds));
+  let text;
+  if (n < 60) text = n + " s";
+  else if (n < 3600) text = Math.floor(n / 60) + " min " + (n % 60) + " s";
+  else if (n < 86400) text = Math.floor(n / 3600) + " h " + Math.floor((n % 3600) / 60) + " min";
+  else text = Math.floor(n / 86400) + " d";
+  return ahead ? "in " + text : text + " ago";
+}
+
+// Countdowns to the agent's timeout and the request's expiry, ticking every second.
+function countdowns() {
+  const items = document.querySelectorAll(".countdown[data-until]");
+  if (!items.length) return;
+  const tick = () => {
+    const now = Date.now() / 1000;
+    items.forEach((el) => {
+      const left = Number(el.dataset.until) - now;
+      el.textContent = left > 0 ? relative(left) : "now (expired)";
+    });
+  };
+  tick();
+  setInterval(tick, 1000);
+}
+
+// An irreversible production action: Approve stays disabled until the target is typed.
+function typedConfirmation() {
+  const input = document.getElementById("confirm");
+  const button = document.getElementById("approve");
+  if (!input || !button) return;
+  const check = () => { button.disabled = input.value.trim() !== input.dataset.expected; };
+  input.addEventListener("input", check);
+  check();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   confirmations();
+  countdowns();
+  typedConfirmation();
   if (document.body.dataset.page === "approvals") liveQueue();
   if (document.body.dataset.page === "audit") liveTail();
   window.interlockCsrf = csrfToken;
