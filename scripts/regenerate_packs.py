@@ -100,6 +100,105 @@ GENERATED = (
 )
 
 
+def _mcp(
+    fixture: str, pack: str, source: str, version: str, licence: str, *servers: str
+) -> Generated:
+    name = fixture.removesuffix(".tools.json")
+    return Generated("mcp", fixture, pack, Origin(name, source, version, licence), servers=servers)
+
+
+GENERATED += (
+    _mcp(
+        "mcp-github.tools.json",
+        "mcp_github.toml",
+        "github.com/github/github-mcp-server@64a49f34d076b6f5917dae1424521d43c7bcae84 pkg/github",
+        "2026-08-20",
+        "MIT",
+        "github",
+        "github-mcp-server",
+        "*github*",
+    ),
+    _mcp(
+        "mcp-kubernetes.tools.json",
+        "mcp_kubernetes.toml",
+        "github.com/containers/kubernetes-mcp-server@55749981693f71c9f9a573bfab229eccd4f124ea "
+        "pkg/toolsets",
+        "2026-08-21",
+        "Apache-2.0",
+        "kubernetes",
+        "kubernetes-mcp-server",
+        "*kubernetes*",
+        "k8s",
+        "*k8s*",
+    ),
+    _mcp(
+        "mcp-kubernetes-flux159.tools.json",
+        "mcp_kubernetes_flux159.toml",
+        "github.com/Flux159/mcp-server-kubernetes@1ece64e6a9a52b62c9d1ac39e38331a357f89666 "
+        "src/tools",
+        "2026-08-08",
+        "MIT",
+        "mcp-server-kubernetes",
+        "kubernetes",
+        "*kubernetes*",
+        "k8s",
+        "*k8s*",
+    ),
+    _mcp(
+        "mcp-cloudflare.tools.json",
+        "mcp_cloudflare.toml",
+        "github.com/cloudflare/mcp-server-cloudflare@70ff690553722f731849ede6ba9ce98958395a23 "
+        "apps/*/src/tools",
+        "2026-07-30",
+        "Apache-2.0",
+        "cloudflare",
+        "*cloudflare*",
+    ),
+    _mcp(
+        "mcp-neon.tools.json",
+        "mcp_neon.toml",
+        "github.com/neondatabase/mcp-server-neon@94928121944167d82d9b2b865bcdc5469631557d "
+        "mcp/tools/definitions.ts",
+        "2026-08-03",
+        "MIT",
+        "neon",
+        "*neon*",
+    ),
+    _mcp(
+        "mcp-stripe.tools.json",
+        "mcp_stripe.toml",
+        "github.com/stripe/agent-toolkit@57599ddf4e666528da7cc1abbfc1a96ea02610f7 "
+        "tools/typescript/src/shared",
+        "2025-12-19",
+        "MIT",
+        "stripe",
+        "*stripe*",
+    ),
+    _mcp(
+        "mcp-aws.tools.json",
+        "mcp_aws.toml",
+        "github.com/awslabs/mcp@100b55b6d92f731bc8d23486ce9efd5bbf90c606 "
+        "src/{iam,ccapi,ecs,aws-api,memcached,postgres,aws-support}-mcp-server",
+        "2026-08-21",
+        "Apache-2.0",
+        "awslabs.*",
+        "awslabs-*",
+        "*aws*",
+    ),
+    _mcp(
+        "mcp-mongodb.tools.json",
+        "mcp_mongodb.toml",
+        "github.com/mongodb-js/mongodb-mcp-server@36a405e33817577f0c5a34d6d9479c0285fac5e4 "
+        "packages/tools-*/src/tools",
+        "2026-08-21",
+        "Apache-2.0",
+        "mongodb",
+        "*mongodb*",
+        "*mongo*",
+    ),
+)
+
+
 def render(item: Generated) -> str:
     text = (FIXTURES / item.fixture).read_text(encoding="utf-8")
     if item.kind == "openapi":

@@ -506,10 +506,10 @@ reason = "scaling to zero replicas stops the service"
 
 [[graphql.arguments]]
 field = "*"
-path = "**.purge"
+path = "**.gone"
 equals = true
 verb = "destructive"
-reason = "purge: true erases"
+reason = "gone: true erases"
 """
 
 
@@ -528,16 +528,17 @@ def test_argument_rules_from_a_user_pack(tmp_path: Path, packs_reset: None) -> N
     assert _fleet(scale, {"i": {"replicas": 3}}) is Verb.WRITE
     assert _fleet(scale, {"i": {"replicas": False}}) is Verb.WRITE  # false is not 0
     assert _fleet("mutation { a: scaleService(input: {replicas: 0}) }") is Verb.DESTRUCTIVE
-    assert _fleet("mutation { updateNote(input: {x: [{purge: true}]}) }") is Verb.DESTRUCTIVE
-    assert _fleet('mutation { updateNote(input: {purge: "true"}) }') is Verb.WRITE
+    # (a flag name the words do not know: `purge: true` is destructive without any pack)
+    assert _fleet("mutation { updateNote(input: {x: [{gone: true}]}) }") is Verb.DESTRUCTIVE
+    assert _fleet('mutation { updateNote(input: {gone: "true"}) }') is Verb.WRITE
     # a query that is not the operation that runs does not count
     two = "mutation A { scaleService(input: {replicas: 0}) } query B { ok }"
     body = {"method": "POST", "url": "https://api.fleet.example/graphql"}
     assert verdict({**body, "body": {"query": two, "operationName": "B"}}) is Verb.READ
-    # only on the pack's hosts
+    # only on the pack's hosts (zero replicas is destructive everywhere without a pack)
     other = {"method": "POST", "url": "https://other.example/graphql"}
     assert (
-        verdict({**other, "body": {"query": "mutation { scaleService(input: {replicas: 0}) }"}})
+        verdict({**other, "body": {"query": "mutation { updateNote(input: {gone: true}) }"}})
         is Verb.WRITE
     )
 

@@ -217,6 +217,24 @@ def test_mcp_import_leaves_carriers_to_the_call() -> None:
     assert "mcp" not in pack  # neither is judged by its name alone
 
 
+def test_mcp_import_settles_a_verbless_tool_its_description_says_reads() -> None:
+    tools = {
+        "tools": [
+            {"name": "dns_report", "description": "Fetch the DNS Report for a zone"},
+            {"name": "zone_purge", "description": "Fetch and then permanently delete"},
+            {
+                "name": "frobnicate",
+                "description": "Get it done",
+                "annotations": {"readOnlyHint": False},
+            },
+            {"name": "widget", "description": "Frobnicates the widget"},
+        ]
+    }
+    pack = tomllib.loads(from_mcp_tools(tools, Origin("cf", "x"), ("cf",)))
+    assert pack["mcp"]["read"] == ["dns_report"]
+    assert "widget" not in str(pack) and "frobnicate" not in str(pack)
+
+
 def test_mcp_import_accepts_a_whole_json_rpc_response() -> None:
     response = {"jsonrpc": "2.0", "id": 1, "result": {"tools": [{"name": "delete_table"}]}}
     pack = tomllib.loads(from_mcp_tools(response, Origin("db", "x"), ("db",)))
@@ -601,10 +619,10 @@ PROVIDER_CASES = [
         {"tool": "merge_branch", "server": "supabase", "arguments": {"branch_id": "b"}},
         "destructive",
     ),
-    (
+    (  # a paused project is offline: an outage, as `supabase branches pause` is
         "mcp",
         {"tool": "pause_project", "server": "supabase", "arguments": {"project_id": "p"}},
-        "write",
+        "destructive",
     ),
     (
         "mcp",

@@ -96,6 +96,9 @@ _SUBJECTS: frozenset[str] = frozenset(
         "ownership",
         "authorization",
         "authorizations",
+        "jit",
+        "scopes",
+        "wireguard",
     }
 )
 
@@ -122,6 +125,7 @@ _QUALIFIED: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
                 "user",
                 "app",
                 "secret",
+                "ephemeral",
             }
         ),
     ),
@@ -258,11 +262,13 @@ _CHANGE_VERBS: frozenset[str] = frozenset(
 
 
 def _joined(words: Sequence[str]) -> tuple[str, ...]:
-    """`OAuth` splits as `o`, `auth`: read it back as `oauth`."""
+    """`OAuth` splits as `o`, `auth`, `WireGuard` as `wire`, `guard`: read them back whole."""
     out: list[str] = []
     for word in words:
         if word == "auth" and out and out[-1] == "o":
             out[-1] = "oauth"
+        elif word == "guard" and out and out[-1] == "wire":
+            out[-1] = "wireguard"
         else:
             out.append(word)
     return tuple(out)

@@ -77,6 +77,22 @@ def _language(words: tuple[str, ...]) -> str | None:
     return None
 
 
+def _counted_events(
+    words: tuple[str, ...], verbs: list[tuple[str, Verb | None]], destructive: list[str]
+) -> bool:
+    """A name that leads with a read and names destructive acts only as plural nouns
+    (`get_tcp_resets_timeouts_data`, `list_packet_drops`): the events it reads about."""
+    first = next((verb for _, verb in verbs if verb is not None), None)
+    return (
+        first is Verb.READ
+        and not _CONNECTIVES.intersection(words)
+        and all(
+            word.endswith("s") and w.verb_of_word(word[:-1]) is Verb.DESTRUCTIVE
+            for word in destructive
+        )
+    )
+
+
 @lru_cache(maxsize=4096)
 def read_tool_name(name: str) -> NameReading:
     """Classify a tool by the words of its name. Never raises. Cached: a gateway sees the
@@ -91,6 +107,8 @@ def read_tool_name(name: str) -> NameReading:
 
     verbs = [(word, w.verb_of_word(word)) for word in words]
     destructive = [word for word, verb in verbs if verb is Verb.DESTRUCTIVE]
+    if destructive and _counted_events(words, verbs, destructive):
+        destructive = []  # `get_tcp_resets_data`: it reads a count of resets, does none
     if destructive:
         return NameReading(
             words,

@@ -49,7 +49,8 @@ WRITE: frozenset[str] = word_set(
     overwrite rollback revert promote start stop restart reboot resume pause suspend scale
     resize drain cordon uncordon vacuum compact expire record track annotate review rerun
     retry train upgrade backup snapshot format rewrite dismiss prioritize reprioritize hide
-    unhide acknowledge ack snooze reorder rank switch finalize prepare
+    unhide acknowledge ack snooze reorder rank switch finalize prepare incr decr touch cas quit
+    containerize
     """
 )
 
@@ -63,7 +64,8 @@ READ: frozenset[str] = word_set(
     logs blame tree dump export download estimate calculate calc compute convert translate
     render select exists has is wait sleep hover scroll screenshot capture plan think ask
     explore discover trace profile debug help version metrics details summary detail
-    recommend suggest tree outline schema usage quota aggregate top
+    recommend suggest tree outline schema usage quota aggregate top troubleshoot diagnose
+    scrape simulate
     """
 )
 
@@ -118,7 +120,7 @@ DESTRUCTIVE_PAIRS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
 # (`deploy_worker` replaces production code; `list_deploys`, `get_deploy_status` read).
 DISRUPTIVE: frozenset[str] = word_set(
     "deploy redeploy rollout stop shutdown halt poweroff signal rebuild reimage void redact "
-    "regenerate undo evict rebase"
+    "regenerate undo evict rebase pause suspend"
 )
 
 

@@ -8,8 +8,9 @@ glued together by case or punctuation. Classifiers split them with `split_words`
 
 The vocabulary is deliberately small and explicit so that a reviewer can read every word
 that makes an action destructive. Words that hide something and can be undone (`disable`,
-`archive`, `suspend`, `cancel`) are not here: they are writes. Commands that cut a running
-system off or replace what it holds (`stop`, `detach`, `restore`, `rebuild`, `power off`)
+`archive`, `cancel`) are not here: they are writes. Commands that cut a running system off
+or replace what it holds (`stop`, `pause`, `suspend`, `detach`, `restore`, `rebuild`,
+`power off`: a paused database or a suspended machine is an outage)
 are `DISRUPTIVE_IMPERATIVES`: destructive where a name is a command to a server, never where
 it names data.
 """
@@ -80,6 +81,9 @@ DISRUPTIVE_IMPERATIVES: frozenset[str] = frozenset(
         "restore",
         "undo",
         "stop",
+        "rollback",
+        "pause",
+        "suspend",
         "signal",
         "evict",
         "eviction",

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -43,6 +43,7 @@ from interlock.classify._credentials import (
     signs_in,
 )
 from interlock.classify._http_request import Request, parse_payload
+from interlock.classify._mcp_words import destructive_pair
 from interlock.classify._routes import (
     UNREADABLE,
     Pack,
@@ -122,8 +123,22 @@ _FLAG_MODIFIERS = frozenset(
 # is not here (a workflow's `canceled` is an ordinary state elsewhere).
 _STATE_KEYS = frozenset({"status", "state", "lifecycle_state", "lifecyclestate"})
 _TERMINAL_STATES = frozenset(
-    {"deleted", "destroyed", "terminated", "purged", "revoked", "void", "voided", "decommissioned"}
+    {
+        "deleted",
+        "destroyed",
+        "terminated",
+        "purged",
+        "revoked",
+        "void",
+        "voided",
+        "decommissioned",
+        "canceled",
+        "cancelled",
+    }
 )
+# Switches that take a running service offline when set (`{"paused": true}` on a zone,
+# `{"maintenance": true}` on an app, `{"spec": {"suspend": true}}` on a CronJob).
+_OUTAGE_FLAGS = frozenset({"pause", "paused", "suspend", "suspended", "maintenance"})
 # Keys holding a batch of operation envelopes (`{"actions": [{"remove_index": {…}}]}`).
 _BATCH_KEYS = frozenset({"actions", "operations", "ops", "requests", "mutations", "commands"})
 # A bare `flush` segment writes buffers out (Elasticsearch `_flush`): routine, not a loss.
@@ -239,6 +254,17 @@ def _privilege_reason(request: Request, table: RouteTable, methods: list[str]) -
     if commands:
         return None  # the request names what it does, and that is not about a credential
     changing = [m for m in methods if m not in _SAFE_METHODS]
+    last = split_words(request.segments[-1]) if request.segments else []
+    if not changing and _REVEALS.intersection(last):
+        # `GET …/roles/app/reveal_password`: a read whose answer is the credential itself
+        subject = privilege_subject(last)
+        if subject is not None:
+            return f"the path reveals a {subject}"
+    if isinstance(request.body, Mapping) and any(m in ("PATCH", "PUT") for m in changing):
+        # what the call's own body says stands whatever a pack says of the route
+        exposed = _exposes(request.body)
+        if exposed is not None:
+            return f"{changing[0]} sets {exposed}: it opens the resource to everyone"
     if not changing or any(
         table.match(request.host, m, request.path, request.body) for m in changing
     ):
@@ -255,6 +281,18 @@ def _privilege_reason(request: Request, table: RouteTable, methods: list[str]) -
     if key is None:
         return None
     return f"{changing[0]} sends {key}: it sets a credential"
+
+
+def _exposes(body: Mapping[Any, Any]) -> str | None:
+    """A change of an existing resource's visibility to public (`{"private": false}`,
+    `{"visibility": "public"}`), or None."""
+    if body.get("private") is False:
+        return "private to false"
+    for key in ("visibility", "access", "acl"):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip().lower() in _PUBLIC_VALUES:
+            return f"{key} to {value.strip()!r}"
+    return None
 
 
 def _route_verdict(request: Request, table: RouteTable, method: str) -> Action:
@@ -321,12 +359,30 @@ def _generic_verdict(
     )
 
 
+# Values that open a resource to everyone (`visibility: public`, an S3-style `public-read`).
+_PUBLIC_VALUES = frozenset({"public", "public-read", "public-read-write", "anonymous"})
+# A read's last segment that hands back a credential in clear (`reveal_password`).
+_REVEALS = frozenset({"reveal", "decrypt", "unmask", "plaintext"})
+# A last segment that stops a command in progress rather than running one.
+_CANCELS = frozenset({"cancel", "abort"})
+
+
 def _path_command(segments: Iterable[str], *, safe: bool) -> str | None:
     """A destructive command word in the path (`/cache/purge`, `/v1/resetDatabase`).
 
     For safe methods only a segment that starts with the verb and is short counts
-    (`GET /users/5/delete`), so `/docs/how-to-delete-your-account` stays a read.
+    (`GET /users/5/delete`), so `/docs/how-to-delete-your-account` stays a read. A path that
+    ends by cancelling names the command it stops, not one it runs (`/restore/cancel`,
+    `/_reindex/{id}/_cancel`).
     """
+    segments = list(segments)
+    if not safe:
+        # a write that destroys its object: `PUT …/pulls/7/merge`, `…/subscriptions/…/cancel`
+        pair = destructive_pair(tuple(w for segment in segments for w in split_words(segment)))
+        if pair is not None:
+            return " ".join(pair)
+    if segments and _CANCELS.intersection(split_words(segments[-1])):
+        return None
     for segment in segments:
         words = split_words(segment)
         if safe:
@@ -388,9 +444,12 @@ def _body_effect(request: Request, methods: list[str]) -> str | None:
     zero = _zero_replicas(request.body, 0)
     if zero is not None:
         return f"the body sets {zero} to 0: it stops every copy of the service"
-    flag = _irreversible_flag(request.body, 0)
+    flag = _true_flag(request.body, 0, _irreversible)
     if flag is not None:
         return f"the body sets {flag} to true: the change cannot be undone"
+    flag = _true_flag(request.body, 0, _takes_offline)
+    if flag is not None:
+        return f"the body sets {flag} to true: it takes the service offline"
     if isinstance(request.body, Mapping) and any(m in ("PATCH", "PUT") for m in methods):
         words = {w for segment in request.segments[-2:] for w in split_words(segment)}
         if words & _SETTINGS_WORDS:
@@ -417,24 +476,32 @@ def _body_effect(request: Request, methods: list[str]) -> str | None:
     return None
 
 
-def _irreversible_flag(value: Any, level: int) -> str | None:
-    """A flag that makes a change irreversible set to true (`force`, `hard`, `cascade`,
-    `forceDelete`, `purge`), searched a few levels deep, or None."""
+def _irreversible(words: Sequence[str]) -> bool:
+    """`force`, `hard`, `cascade`, `forceDelete`, `purge`: a change that cannot be undone."""
+    return bool(words) and words[0] in _FLAG_MODIFIERS
+
+
+def _takes_offline(words: Sequence[str]) -> bool:
+    """`paused`, `suspend`, `maintenance`, `maintenanceMode`: the service stops serving."""
+    return bool(words) and words[0] in _OUTAGE_FLAGS
+
+
+def _true_flag(value: Any, level: int, means: Callable[[Sequence[str]], bool]) -> str | None:
+    """A flag whose name `means` it, set to true, searched a few levels deep, or None."""
     if level > 3:
         return None
     items: list[Any] = []
     if isinstance(value, Mapping):
         for key, child in list(value.items())[:128]:
-            if isinstance(key, str) and (child is True or child in ("true", "True")):
-                words = split_words(key)
-                if words and words[0] in _FLAG_MODIFIERS:
-                    return key
+            is_true = child is True or child in ("true", "True")
+            if isinstance(key, str) and is_true and means(split_words(key)):
+                return key
             items.append(child)
     elif isinstance(value, list):
         items = value[:64]
     for child in items:
         if isinstance(child, Mapping | list):
-            found = _irreversible_flag(child, level + 1)
+            found = _true_flag(child, level + 1, means)
             if found is not None:
                 return found
     return None

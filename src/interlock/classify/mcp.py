@@ -245,7 +245,7 @@ def classify(payload: object, depth: int) -> list[Action]:
         reason=reason,
         detail=_detail(call, arguments),
     )
-    privileged = _privilege_reason(reading, arguments, verb)
+    privileged = _privilege_reason(reading, arguments, verb, _server_and_tool(call)[0])
     if privileged is None or verb is Verb.PRIVILEGE:
         return [action, *found.nested]
     if verb.severity < Verb.PRIVILEGE.severity:
@@ -303,16 +303,23 @@ def _server_and_tool(call: ToolCall) -> tuple[str | None, str]:
     return call.server, call.tool
 
 
-def _privilege_reason(reading: NameReading, arguments: object, verb: Verb) -> str | None:
+def _privilege_reason(
+    reading: NameReading, arguments: object, verb: Verb, server: str | None = None
+) -> str | None:
     """Why the call creates, changes or widens a credential or privilege, or None: a tool
     named for one (`create_api_key`, `add_deploy_key`, `set_iam_policy`) that is not a read,
-    or a tool that changes something and is handed a credential (`update_user(password=…)`)."""
+    a tool that changes something on a server about them (`create_user` on
+    `awslabs.iam-mcp-server`, as a write to `iam.amazonaws.com` is), or a tool that changes
+    something and is handed a credential (`update_user(password=…)`)."""
     words = reading.words
     if verb is Verb.READ or is_read_command(words):
         return None
     subject = privilege_subject(words)
     if subject is not None:
         return f"tool name is about a {subject}: it creates or changes one"
+    domain = privilege_subject(split_words(server)) if server else None
+    if domain is not None and verb is not Verb.UNKNOWN:
+        return f"the tool changes something on a {domain} server"
     if verb is Verb.WRITE and isinstance(arguments, dict) and not signs_in(words):
         key = carries_credential([k for k in arguments if isinstance(k, str)][:64])
         if key is not None:
