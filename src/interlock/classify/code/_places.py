@@ -152,6 +152,11 @@ def judge_delete(path: str, *, recursive: bool, workspace: Workspace | None) -> 
 def _inside(path: str, full: str, recursive: bool, workspace: Workspace) -> Place | None:
     root = workspace.git_root() or workspace.cwd
     relative = full[len(root) :].lstrip("/")
+    if relative == ".git" or relative.startswith(".git/"):
+        if relative.endswith(".lock"):  # a stale lock left by a git command that died
+            return Place(Verb.WRITE, f"{path} is a lock file git leaves behind")
+        # The repository's own database: history, branches, stashes, unpushed commits.
+        return Place(Verb.DESTRUCTIVE, f"{path} is the repository's history (.git)")
     if regenerable(relative) and not kept(relative):
         return Place(Verb.WRITE, f"{path} is rebuilt by the project's tooling")
     if workspace.git_root() is None:

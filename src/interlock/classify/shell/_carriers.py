@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 
 from interlock.classify import classify_nested
+from interlock.classify.code import current_workspace
 from interlock.classify.paths import is_system_path
 from interlock.classify.shell._context import Context, stdin_text
 from interlock.classify.shell._lists import LISTS
@@ -20,6 +21,7 @@ from interlock.classify.shell._redact import redact_url
 from interlock.classify.shell._words import Word
 from interlock.classify.shell._wrappers import split_options
 from interlock.model import Action, Verb
+from interlock.secrets import contains_secret
 
 Carrier = Callable[[str, list[Word], Context], list[Action]]
 
@@ -599,7 +601,7 @@ def _curl(name: str, args: list[Word], ctx: Context) -> list[Action]:
                 )
             elif value.startswith("@") and option != "--data-raw":
                 source = value[1:]
-                text = stdin_text(ctx.stdin) if source == "-" else None
+                text = stdin_text(ctx.stdin) if source == "-" else uploaded_text(source)
                 if text is None:
                     where = source or "standard input"
                     reason = f"{name} sends a body read from {where}, which Interlock cannot see"
@@ -610,12 +612,26 @@ def _curl(name: str, args: list[Word], ctx: Context) -> list[Action]:
                 bodies.append(value)
         elif option in ("-F", "--form", "--form-string"):
             bodies.append(value if value is not None else word.text)
-            if value is not None and "@" in value and option == "-F":
-                actions.append(
-                    ctx.unknown(name, f"{name} uploads a file in a form field ({value})")
-                )
+            if value is None and option != "--form-string":
+                reason = f"{name} sends a form field built at run time ({word.text})"
+                actions.append(ctx.unknown(name, reason))
+            content = (value.split("=", 1)[1] if "=" in value else value) if value else ""
+            if value is not None and option != "--form-string" and content[:1] in ("@", "<"):
+                # `name=@file` uploads a file, `name=<file` sends its text as the value.
+                source = content[1:].split(";", 1)[0]
+                text = uploaded_text(source)
+                if text is None:
+                    actions.append(
+                        ctx.unknown(name, f"{name} uploads a file in a form field ({value})")
+                    )
+                else:
+                    bodies.append(text)
         elif option in ("-T", "--upload-file"):
             method = method or "PUT"
+            text = uploaded_text(word.value) if word.value is not None else None
+            if text is not None:
+                bodies.append(text)
+                continue
             actions.append(
                 ctx.unknown(
                     name, f"{name} uploads {word.shown}, which Interlock cannot see", (word.shown,)
@@ -828,3 +844,24 @@ CARRIERS: dict[str, Carrier] = {
 }
 
 __all__ = ["CARRIERS", "split_options"]
+
+
+_KEY_FILES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore")
+
+
+def uploaded_text(source: str) -> str | None:
+    """The text of a file a request sends (`-d @f`, `-F x=@f`, `-T f`), when Interlock can
+    see it: a readable text file of the workspace's git worktree holding no credential. Its
+    content then stands as the request's body, judged like any other; a file outside the
+    worktree, unreadable, binary, too large or holding a credential stays unseen (unknown)."""
+    workspace = current_workspace()
+    if not source or source == "-" or workspace is None or not workspace.in_worktree(source):
+        return None
+    name = source.rsplit("/", 1)[-1]
+    template = name.endswith((".example", ".sample", ".template", ".dist"))
+    if (name.startswith(".env") and not template) or name.endswith(_KEY_FILES):
+        return None
+    text = workspace.read_text(source)
+    if text is None or contains_secret(text):
+        return None
+    return text

@@ -101,15 +101,18 @@ def classify(payload: object, depth: int) -> list[Action]:
     workspace: Workspace | None = command_line_state() or Workspace.detached()
     variables: dict[str, str | None] = {}  # what `export X=…` set for later commands
     origins: dict[str, str] = {}  # variables filled from files (`X=$(cat f)`, `source .env`)
+    jobs: set[str] = set()  # variables holding the PID of a job started here (`P=$!`)
     for command in script.commands:
         with using_workspace(workspace):  # None once a `cd` went somewhere unknown
-            judged = _judge_command(command, depth, script.functions, origins)
+            judged = _judge_command(command, depth, script.functions, origins, frozenset(jobs))
         programs = programs_of(command)
         clues = command_clues(command, variables, programs)
         mounts = mounts_this_machine(command)
         actions.extend(stamp(judged, programs, clues, _known_cwd(workspace), mounts))
         remember_variables(command, variables)
         remember_origins(command, origins)
+        for name, word in command.assignments:
+            (jobs.add if word.text in _LAST_JOB else jobs.discard)(name)
         if workspace is not None:
             remember_writes(command, workspace)
             workspace = after_cd(command, workspace)
@@ -133,8 +136,15 @@ def _known_cwd(workspace: Workspace | None) -> str | None:
     return workspace.cwd
 
 
+_LAST_JOB = frozenset({"$!", "${!}", '"$!"', '"${!}"'})
+
+
 def _judge_command(
-    command: Command, depth: int, functions: frozenset[str], origins: dict[str, str]
+    command: Command,
+    depth: int,
+    functions: frozenset[str],
+    origins: dict[str, str],
+    jobs: frozenset[str] = frozenset(),
 ) -> list[Action]:
     ctx = Context(
         command=command,
@@ -143,6 +153,7 @@ def _judge_command(
         detail=detail_for(command),
         judge=_judge_words,
         shell=_classify_text,
+        own_jobs=jobs,
     )
     actions = foreign_credentials(command, ctx, origins)
     actions.extend(judge_assignments(command.assignments, ctx))

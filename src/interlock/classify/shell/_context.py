@@ -34,6 +34,8 @@ class Context:
     detail: str
     judge: Callable[[list[Word], Context], list[Action]]
     shell: Callable[[str, str, Context], list[Action]]
+    # Variables this command line set to `$!`: the PIDs of jobs it started itself.
+    own_jobs: frozenset[str] = frozenset()
 
     @property
     def stdin(self) -> Stdin | None:

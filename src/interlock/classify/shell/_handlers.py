@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from interlock.classify import classify_nested
 from interlock.classify.code import current_workspace, judge_delete, regenerable
-from interlock.classify.paths import is_device, is_system_path
+from interlock.classify.paths import is_device, is_system_path, runs_code_later
 from interlock.classify.shell._code import (
     javascript_script,
     javascript_source,
@@ -29,6 +29,7 @@ from interlock.classify.shell._idioms import (
     selects_development_processes,
     substituted_command,
 )
+from interlock.classify.shell._perl import one_liner as perl_one_liner
 from interlock.classify.shell._words import Word, fanout_word, literal
 from interlock.model import Action, Verb
 from interlock.redact import is_sensitive_key
@@ -159,7 +160,7 @@ def _kill(name: str, args: list[Word], ctx: Context) -> list[Action]:
     targets: list[str] = []
     for index, word in enumerate(args):
         if word.value is None:
-            if _selected_pids(word, ctx):
+            if _selected_pids(word, ctx) or _own_job(word, ctx):
                 targets.append(word.text)
                 continue
             return [
@@ -178,6 +179,16 @@ def _kill(name: str, args: list[Word], ctx: Context) -> list[Action]:
             "kill", Verb.WRITE, "kill stops processes {}".format(", ".join(targets)), targets
         )
     ]
+
+
+def _own_job(word: Word, ctx: Context) -> bool:
+    """Whether a run-time word is the PID of a job this command line started (`$!`, or a
+    variable set to it): stopping one's own background server is not touching others'."""
+    text = word.text.strip('"')
+    if text in ("$!", "${!}"):
+        return True
+    name = text[2:-1] if text.startswith("${") and text.endswith("}") else text[1:]
+    return text.startswith("$") and name in ctx.own_jobs
 
 
 def _selected_pids(word: Word, ctx: Context) -> bool:
@@ -330,6 +341,11 @@ _PYTHON_MODULES = {
     "uv": "uv",
     "maturin": "maturin",
     "sphinx": "sphinx-build",
+    "sphinx.cmd.build": "sphinx-build",
+    "sphinx.cmd.quickstart": "sphinx-quickstart",
+    "sphinx.ext.apidoc": "sphinx-apidoc",
+    "sphinx.ext.autosummary.generate": "sphinx-apidoc",
+    "pylint.pyreverse": "pyreverse",
     "mkdocs": "mkdocs",
     "pre_commit": "pre-commit",
     "jupyter": "jupyter",
@@ -424,6 +440,16 @@ def _interpreter(name: str, args: list[Word], ctx: Context) -> list[Action]:
     """ruby, perl, php, lua, Rscript, …: versions are reads; any code is unknown."""
     if len(args) == 1 and args[0].value in _VERSION_FLAGS:
         return [ctx.action(name, Verb.READ, f"{name} {args[0].value} only prints information")]
+    if name == "perl":
+        judged = perl_one_liner([w.value for w in args])
+        if judged is not None:
+            verb, why, operands = Verb(judged[0]), judged[1], judged[2]
+            critical = [t for t in operands if is_system_path(t)]
+            if verb is Verb.WRITE and critical:  # as `sed -i` on the same paths
+                verb, why = Verb.DESTRUCTIVE, f"perl -i changes {critical[0]}, a system path"
+            elif verb is Verb.WRITE and any(runs_code_later(t) for t in operands):
+                verb, why = Verb.UNKNOWN, "perl -i changes a file that git runs or obeys"
+            return [ctx.action(name, verb, why, operands)]
     for word in args:
         if word.value in ("-e", "-E", "-r", "-n", "-p", "-i", "-pi", "-pe", "-ne", "-lne", "-ple"):
             return [

@@ -310,10 +310,32 @@ def _sed(name: str, args: list[Word], ctx: Context) -> list[Action]:
     return actions
 
 
+def _sed_commands(script: str) -> list[str]:
+    """The commands of a sed script, without the text of `a`, `i` and `c`: that text runs to
+    the end of its line (`;` included) and goes on to the next line while the line ends in an
+    odd number of backslashes (an even number is escaped backslashes: the text ends there)."""
+    commands: list[str] = []
+    in_text = False
+    for line in script.split("\n"):
+        if in_text:
+            in_text = _continues(line)
+            continue
+        for raw in line.split(";"):
+            command = _SED_ADDRESS.sub("", raw, count=1).lstrip("{ ").rstrip("} ")
+            if command[:1] in ("a", "i", "c") and not command[1:2].isalpha():
+                in_text = _continues(line)
+                break
+            commands.append(command)
+    return commands
+
+
+def _continues(line: str) -> bool:
+    return (len(line) - len(line.rstrip("\\"))) % 2 == 1
+
+
 def _sed_script(name: str, script: str, ctx: Context) -> list[Action]:
     actions: list[Action] = []
-    for raw in re.split(r"[;\n]", script):
-        command = _SED_ADDRESS.sub("", raw, count=1).lstrip("{ ").rstrip("} ")
+    for command in _sed_commands(script):
         if not command:
             continue
         letter, rest = command[0], command[1:].strip()

@@ -126,11 +126,23 @@ def _collect(node: Node, parts: list[str], state: _State) -> None:
     elif kind == "ansi_c_string":
         parts.append(decode_ansi_c(node_text(node)[2:-1]))
     elif kind in ("string", "translated_string"):
+        # The text between the parts tree-sitter names (the newlines of a multi-line string
+        # among them) is literal too: keep it, so `python -c "…"` keeps its lines.
+        source = _SOURCE.get()
+        opening = node_text(node).find('"')
+        position = node.start_byte + opening + 1
         for child in node.named_children:
+            gap = source[position : child.start_byte].decode("utf-8", "replace")
+            if gap:
+                parts.append(_unescape_double(gap))
             if child.type == "string_content":
                 parts.append(_unescape_double(node_text(child)))
             else:
                 _collect(child, parts, state)
+            position = max(position, child.end_byte)
+        tail = source[position : max(position, node.end_byte - 1)].decode("utf-8", "replace")
+        if tail:
+            parts.append(_unescape_double(tail))
     elif kind == "concatenation":
         children = node.named_children
         if _is_brace_expansion(children):
