@@ -88,7 +88,7 @@ def refresh_launcher(
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(wanted)
-        os.chmod(temporary, 0o755)
+        os.chmod(temporary, 0o755)  # noqa: S103 - a command on PATH, as pip writes it
         os.replace(temporary, target)
     except OSError:
         with contextlib.suppress(OSError):
