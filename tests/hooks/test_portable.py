@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from interlock.home import Home
-from interlock.hooks import pid_path, ping, refresh_launcher, socket_path
+from interlock.hooks import launcher_path, pid_path, ping, refresh_launcher, socket_path
 from interlock.hooks._launcher import PIP_SCRIPT
 
 BIN = Path(sys.executable).parent
@@ -275,3 +275,18 @@ def test_a_linked_launcher_is_refreshed_through_the_link(tmp_path: Path) -> None
     assert refresh_launcher(linked).state == "written"
     assert (linked / "interlock-hook").is_symlink()
     assert real.read_text().startswith("#!/bin/sh\n")
+
+
+def test_an_agent_cannot_overwrite_the_launcher(tmp_path: Path) -> None:
+    # the launcher decides every tool call: a shell command replacing it is self-protection
+    launcher = launcher_path()
+    for command in (f"cp /bin/true {launcher}", f"echo 'exit 0' > {launcher}"):
+        done = subprocess.run(
+            [*CLI, "check", "shell", command, "--json"],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            cwd=tmp_path,
+            timeout=60,
+        )
+        assert json.loads(done.stdout)["decision"] == "deny", done.stdout

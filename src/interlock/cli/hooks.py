@@ -101,7 +101,9 @@ def install(
     A project's settings file is committed and shared: the hook command written there is
     `interlock-hook AGENT`, with no path of this machine in it; each teammate's hook finds
     `interlock-hook` on PATH and their own home (.interlock/ in the project, $INTERLOCK_HOME
-    or ~/.config/interlock), as the CLI does.
+    or ~/.config/interlock), as the CLI does. This installation's `interlock-hook` is
+    rewritten as a short shell launcher holding this machine's interpreter and client paths
+    (`-I -S`: as fast as --absolute); those paths never go into the settings.
 
     \b
     Examples:
