@@ -59,8 +59,16 @@ def launcher_text(python: str | None = None, client: Path | None = None) -> str:
 
 
 def launcher_path(directory: Path | None = None) -> Path:
-    """This installation's `interlock-hook`: where pip installed its console script."""
-    return (directory or Path(sysconfig.get_path("scripts"))) / LAUNCHER
+    """This installation's `interlock-hook`: where pip installed its console script (the
+    interpreter's scripts directory, a virtualenv's bin; else the user scheme's, as
+    `pip install --user` does)."""
+    if directory is not None:
+        return directory / LAUNCHER
+    candidates = [Path(sysconfig.get_path("scripts")) / LAUNCHER]
+    with contextlib.suppress(KeyError):
+        user = sysconfig.get_path("scripts", f"{os.name}_user")
+        candidates.append(Path(user) / LAUNCHER)
+    return next((path for path in candidates if os.path.lexists(path)), candidates[0])
 
 
 def refresh_launcher(
