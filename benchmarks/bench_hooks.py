@@ -11,9 +11,12 @@ same code a two-user installation runs. Each figure covers a benign command (`ls
 the incident's destructive `curl … volumeDelete`, alternated.
 
 `hook_launcher_*` is the portable command a project's committed settings name,
-`interlock-hook claude-code` (found on PATH; an ordinary Python start with `site`, then the
-same client), with the resident process running and the home found from the working
-directory, as a teammate's hook finds it.
+`interlock-hook claude-code`, as `interlock hooks install` leaves it on this machine: a
+`#!/bin/sh` launcher running `<python> -I -S <client.py>`, with the resident process running
+and the home found from the working directory, as a teammate's hook finds it.
+`hook_console_script_*` is the same command as pip's console script (before any install
+refreshed it): an ordinary Python start with `site`, every `.pth` processed. The daemon,
+launcher and console-script figures are taken interleaved, so load falls on each alike.
 
 `hook_budget_overrun_p50_ms` is how late the daemon's deny comes when a decision is stuck:
 the time `HookDaemon.reply` takes beyond its budget (0.2 s here) to answer on its own.
@@ -40,6 +43,16 @@ CLIENT = ROOT / "src" / "interlock" / "hooks" / "client.py"
 RUNS = 40
 BUDGET = 0.2
 BUDGET_RUNS = 10
+# What pip writes for the `interlock-hook` entry point (the `site`-ful slow form).
+PIP_CONSOLE_SCRIPT = """#!{python}
+# -*- coding: utf-8 -*-
+import re
+import sys
+from interlock_hook import main
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(main())
+"""
 INCIDENT = (
     "curl -X POST https://backboard.railway.app/graphql/v2 "
     '-H "Authorization: Bearer $RAILWAY_TOKEN" -H "Content-Type: application/json" '
@@ -59,37 +72,61 @@ def _event(command: str, cwd: Path) -> bytes:
     ).encode()
 
 
-def _time_hook(
-    home: Path,
-    events: list[bytes],
-    runs: int,
-    *,
-    service: Path | None = None,
-    launcher: bool = False,
-) -> list[float]:
+def _hook_command(home: Path, service: Path | None = None) -> list[str]:
     where = ["--home", str(home)]
     if service is not None:
         where = ["--socket", str(service), "--peer-uid", str(os.getuid())]
-    command = [sys.executable, "-I", "-S", str(CLIENT), "claude-code", *where]
-    if launcher:  # the portable command: no path, the home found from the cwd
-        command = [str(Path(sys.executable).parent / "interlock-hook"), "claude-code"]
+    return [sys.executable, "-I", "-S", str(CLIENT), "claude-code", *where]
+
+
+def _time_hook(
+    home: Path, events: list[bytes], runs: int, *, service: Path | None = None
+) -> list[float]:
+    return _time_commands(home, events, runs, {"hook": _hook_command(home, service)})["hook"]
+
+
+def _time_commands(
+    home: Path, events: list[bytes], runs: int, commands: dict[str, list[str]]
+) -> dict[str, list[float]]:
+    """Each command `runs` times, interleaved (A, B, C, A, B, C, …) so that the machine's
+    load falls on all of them alike."""
     env = {k: v for k, v in os.environ.items() if k != "INTERLOCK_HOME"}
-    samples = []
+    samples: dict[str, list[float]] = {name: [] for name in commands}
     for i in range(runs):
         event = events[i % len(events)]
-        start = time.perf_counter()
-        result = subprocess.run(
-            command,
-            input=event,
-            capture_output=True,
-            check=False,
-            cwd=home.parent,
-            env=env,
-        )
-        samples.append((time.perf_counter() - start) * 1000)
-        if not result.stdout.startswith(b'{"hookSpecificOutput"'):
-            raise RuntimeError(f"hook gave no decision: {result.stdout!r} {result.stderr!r}")
+        for name, command in commands.items():
+            start = time.perf_counter()
+            result = subprocess.run(
+                command,
+                input=event,
+                capture_output=True,
+                check=False,
+                cwd=home.parent,
+                env=env,
+            )
+            samples[name].append((time.perf_counter() - start) * 1000)
+            if not result.stdout.startswith(b'{"hookSpecificOutput"'):
+                raise RuntimeError(f"{name} gave no decision: {result.stdout!r} {result.stderr!r}")
     return samples
+
+
+def _launchers(directory: Path) -> dict[str, list[str]]:
+    """The portable command `interlock-hook claude-code` (no path, the home found from the
+    cwd) in its two forms: pip's console script as `pip install` leaves it, and the launcher
+    `interlock hooks install` writes over it."""
+    from interlock.hooks import refresh_launcher
+
+    forms = {}
+    for name in ("console_script", "launcher"):
+        bin_dir = directory / name
+        bin_dir.mkdir()
+        script = bin_dir / "interlock-hook"
+        script.write_text(PIP_CONSOLE_SCRIPT.format(python=sys.executable))
+        script.chmod(0o755)
+        if name == "launcher" and not refresh_launcher(bin_dir).fast:
+            raise RuntimeError("the launcher was not written")
+        forms[name] = [str(script), "claude-code"]
+    return forms
 
 
 def _figures(name: str, samples: list[float]) -> dict[str, float]:
@@ -110,9 +147,9 @@ def run() -> dict[str, float]:
         results = _figures("cold", _time_hook(home.root, events, RUNS // 2))
         with _daemon(home.root, None):
             _time_hook(home.root, events, 4)  # warm up the daemon's caches
-            results.update(_figures("daemon", _time_hook(home.root, events, RUNS)))
-            launched = _time_hook(home.root, events, RUNS, launcher=True)
-            results.update(_figures("launcher", launched))
+            commands = {"daemon": _hook_command(home.root), **_launchers(Path(tmp))}
+            for name, samples in _time_commands(home.root, events, RUNS, commands).items():
+                results.update(_figures(name, samples))
         run_dir = Path(tmp) / "run"
         run_dir.mkdir(mode=0o755)
         socket = run_dir / "hooks.sock"

@@ -6,6 +6,10 @@ on PATH wherever Interlock is installed; it runs `interlock/hooks/client.py` (st
 without importing the `interlock` package, so a hook call costs an interpreter start and the
 daemon's answer, nothing more. Any failure to find the client is the host's explicit deny
 (exit 2), never a silent allow.
+
+This is what pip installs as the console script, and it pays for a Python start with `site`
+(every `.pth`): `interlock hooks install` rewrites the file into this machine's faster
+launcher (`interlock/hooks/_launcher.py`); this entry point is what runs until it does.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from interlock.home import Home
-from interlock.hooks import pid_path, ping, socket_path
+from interlock.hooks import launcher_path, pid_path, ping, refresh_launcher, socket_path
+from interlock.hooks._launcher import PIP_SCRIPT
 
 BIN = Path(sys.executable).parent
 CLI = [sys.executable, "-c", "from interlock.cli import main; main()"]
@@ -68,6 +69,11 @@ def test_project_settings_are_portable_and_the_daemon_answers(project: Path) -> 
     # nothing of this machine: not the clone, not the venv, not the home
     for machine_specific in (str(BIN), str(project), sys.executable, "/"):
         assert machine_specific not in group["hooks"][0]["command"]
+    # this installation's `interlock-hook` became the fast launcher: the machine's paths
+    # live there, on this machine only
+    assert report["launcher"]["fast"] is True, report
+    launcher_file = Path(report["launcher"]["path"]).read_text()
+    assert launcher_file.startswith("#!/bin/sh\n") and "-I -S" in launcher_file
     home = Home(project / ".interlock")
     assert ping(socket_path(home))
     # the committed command, as the agent host runs it: a shell, in the project
@@ -185,3 +191,102 @@ def test_up_takes_over_the_daemon_install_started(project: Path) -> None:
         except subprocess.TimeoutExpired:
             up.kill()
             up.wait(5)
+
+
+def _pip_script(bin_dir: Path) -> Path:
+    """A stand-in for pip's console script, as `pip install` leaves it."""
+    bin_dir.mkdir(exist_ok=True)
+    script = bin_dir / "interlock-hook"
+    script.write_text(f"#!{sys.executable}\nimport sys\n{PIP_SCRIPT}\nsys.exit(main())\n")
+    script.chmod(0o755)
+    return script
+
+
+def _fresh_shell(
+    command: str, cwd: Path, bin_dir: Path, stdin: str
+) -> subprocess.CompletedProcess[str]:
+    """The command as a host runs it from a fresh login: `sh -c`, nothing but PATH set."""
+    return subprocess.run(
+        ["/bin/sh", "-c", command],
+        input=stdin,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin", "HOME": str(cwd)},
+        timeout=60,
+    )
+
+
+def test_the_launcher_answers_from_a_fresh_shell(tmp_path: Path, project: Path) -> None:
+    installed = subprocess.run(
+        [*CLI, "hooks", "install", "claude-code", "--project", str(project), "--json"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert json.loads(installed.stdout)["daemon"].startswith("started"), installed.stdout
+    bin_dir = tmp_path / "bin"
+    _pip_script(bin_dir)
+    assert refresh_launcher(bin_dir).state == "written"
+    assert refresh_launcher(bin_dir).state == "up to date"
+    text = (bin_dir / "interlock-hook").read_text()
+    assert sys.executable in text and "interlock/hooks/client.py" in text
+    for command, decision in (("git status", "allow"), ("rm -rf /", "deny")):
+        event = {**EVENT, "tool_input": {"command": command}, "cwd": str(project)}
+        answered = _fresh_shell("interlock-hook claude-code", project, bin_dir, json.dumps(event))
+        assert answered.returncode == (0 if decision == "allow" else 2), answered.stderr
+        output = json.loads(answered.stdout)["hookSpecificOutput"]
+        assert output["permissionDecision"] == decision
+
+
+@pytest.mark.parametrize("broken", ["missing client", "broken client", "missing python"])
+def test_a_broken_launcher_denies(tmp_path: Path, broken: str) -> None:
+    bin_dir = tmp_path / "bin"
+    _pip_script(bin_dir)
+    client = tmp_path / "client.py"
+    python = sys.executable
+    if broken == "broken client":
+        client.write_text("def (:\n")
+    elif broken == "missing python":
+        python = str(tmp_path / "gone" / "python3")
+    assert refresh_launcher(bin_dir, python=python, client=client).fast
+    done = _fresh_shell("interlock-hook claude-code", tmp_path, bin_dir, json.dumps(EVENT))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+
+
+def test_a_file_that_is_not_interlocks_is_left_alone(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    assert refresh_launcher(bin_dir).state == "not installed"
+    other = bin_dir / "interlock-hook"
+    other.write_text("#!/bin/sh\necho someone else's\n")
+    assert refresh_launcher(bin_dir).state == "not interlock's"
+    assert other.read_text() == "#!/bin/sh\necho someone else's\n"
+
+
+def test_a_linked_launcher_is_refreshed_through_the_link(tmp_path: Path) -> None:
+    # pipx links ~/.local/bin/interlock-hook to its venv's script: the script is rewritten
+    real = _pip_script(tmp_path / "venv-bin")
+    linked = tmp_path / "local-bin"
+    linked.mkdir()
+    (linked / "interlock-hook").symlink_to(real)
+    assert refresh_launcher(linked).state == "written"
+    assert (linked / "interlock-hook").is_symlink()
+    assert real.read_text().startswith("#!/bin/sh\n")
+
+
+def test_an_agent_cannot_overwrite_the_launcher(tmp_path: Path) -> None:
+    # the launcher decides every tool call: a shell command replacing it is self-protection
+    launcher = launcher_path()
+    for command in (f"cp /bin/true {launcher}", f"echo 'exit 0' > {launcher}"):
+        done = subprocess.run(
+            [*CLI, "check", "shell", command, "--json"],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            cwd=tmp_path,
+            timeout=60,
+        )
+        assert json.loads(done.stdout)["decision"] == "deny", done.stdout

@@ -101,7 +101,9 @@ def install(
     A project's settings file is committed and shared: the hook command written there is
     `interlock-hook AGENT`, with no path of this machine in it; each teammate's hook finds
     `interlock-hook` on PATH and their own home (.interlock/ in the project, $INTERLOCK_HOME
-    or ~/.config/interlock), as the CLI does.
+    or ~/.config/interlock), as the CLI does. This installation's `interlock-hook` is
+    rewritten as a short shell launcher holding this machine's interpreter and client paths
+    (`-I -S`: as fast as --absolute); those paths never go into the settings.
 
     \b
     Examples:
@@ -140,6 +142,7 @@ def install(
         except (InterlockError, OSError) as exc:
             fail(f"installed, but the settings could not be pinned: {exc}")
     state = _ensure_daemon(found) if daemon and found is not None else None
+    launcher = _refresh_launcher(notes) if portable else None
     if portable and shutil.which("interlock-hook") is None:
         notes.append(
             "`interlock-hook` is not on this shell's PATH: put Interlock's bin directory on "
@@ -154,6 +157,7 @@ def install(
                 "portable": portable,
                 "home": str(found.root) if found else None,
                 "daemon": state,
+                "launcher": launcher,
                 "notes": notes,
             }
         )
@@ -181,6 +185,19 @@ def install(
         )
     else:
         out.print(f"resident process: {escape(state)}")
+
+
+def _refresh_launcher(notes: list[str]) -> dict[str, object]:
+    """Make this installation's `interlock-hook` the fast launcher; note when it cannot be."""
+    from interlock.hooks import refresh_launcher
+
+    result = refresh_launcher()
+    if not result.fast:
+        notes.append(
+            f"{result.path} is {result.state}: `interlock-hook` stays an ordinary Python "
+            "start (about 30 ms more per tool call) instead of this machine's fast launcher"
+        )
+    return {"path": str(result.path), "state": result.state, "fast": result.fast}
 
 
 def _found_from(project: Path, home_root: Path) -> bool:

@@ -6,6 +6,7 @@
     serve(home)                                 the resident process on <home>/state/hooks.sock
                                                 (or, as a service, on a socket it is given)
     install(agent, scope) / uninstall(...)      the agents' hook settings, merged and backed up
+    refresh_launcher()                          this machine's fast `interlock-hook` (sh, -I -S)
     LocalSnapshots / restore_workspace          the `snapshot` safeguard: what an allowed
                                                 destructive command would lose, to the vault
 
@@ -31,6 +32,7 @@ from interlock.hooks._install import (
     settings_file,
     uninstall,
 )
+from interlock.hooks._launcher import LauncherResult, launcher_path, refresh_launcher
 from interlock.hooks._local import MAX_EVENT_BYTES, evaluate, evaluate_read_only
 from interlock.hooks._pins import PinSet, PinWatch, load_pins, pin, pin_holds, repin
 from interlock.hooks._protocols import (
@@ -55,6 +57,7 @@ __all__ = [
     "CannotSnapshot",
     "HookAnswer",
     "HookDecider",
+    "LauncherResult",
     "LocalSnapshots",
     "Permission",
     "PinSet",
@@ -73,6 +76,7 @@ __all__ = [
     "hook_command",
     "install",
     "installed",
+    "launcher_path",
     "load_hook_settings",
     "load_pins",
     "local_snapshot_id",
@@ -81,6 +85,7 @@ __all__ = [
     "pin",
     "pin_holds",
     "ping",
+    "refresh_launcher",
     "render",
     "repin",
     "restore_workspace",
