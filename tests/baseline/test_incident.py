@@ -75,7 +75,13 @@ def upstream() -> Iterator[str]:
 def world(setup: Setup, upstream: str) -> Iterator[dict[str, Any]]:
     """The home's resources and the servers: the control plane, the HTTP proxy."""
     resources = ResourceRegistry.for_home(setup.home)
-    for name, env in (("staging-api", "staging"), ("prod-api", "production")):
+    # `orders` is the staging database the agent's task concerns (a resource nobody
+    # registered would be judged as production by /v1/decide).
+    for name, env in (
+        ("staging-api", "staging"),
+        ("prod-api", "production"),
+        ("orders", "staging"),
+    ):
         resources.add(
             OPERATOR, name, kind="http", environment=env, upstream=upstream, credential="real-key"
         )
@@ -113,6 +119,8 @@ def through_proxy(world: dict[str, Any], setup: Setup, method: str, path: str) -
         conn.close()
 
 
+# /v1/decide judges a resource nobody registered as production, whatever `env` says: the
+# staging work names the staging resource it acts on.
 def staging_work(world: dict[str, Any], setup: Setup, count: int) -> None:
     for index in range(count):
         payload = (
@@ -122,7 +130,9 @@ def staging_work(world: dict[str, Any], setup: Setup, count: int) -> None:
         )
         status, answer = decide(world, setup, "sql", payload, env="staging", resource="orders")
         assert status == 200 and answer["decision"] == "allow", answer
-        status, answer = decide(world, setup, "shell", "git status", env="staging")
+        status, answer = decide(
+            world, setup, "shell", "git status", env="staging", resource="orders"
+        )
         assert answer["decision"] == "allow", answer
 
 
@@ -133,7 +143,7 @@ def test_the_incident_is_stopped_at_its_first_production_step(
     # A credential mismatch on the staging API (the upstream answers 401).
     assert through_proxy(world, setup, "GET", "/staging-api/v1/secure/volumes") == 401
     # It searches the files for a token: a read, allowed on its own.
-    _, answer = decide(world, setup, "shell", "grep -r TOKEN .", env="staging")
+    _, answer = decide(world, setup, "shell", "grep -r TOKEN .", resource="orders")
     assert answer["decision"] == "allow"
     # Its first call to the production API, with the credential it found.
     curl = f'curl -X POST -H "Authorization: {FOUND_TOKEN}" https://prod-api.example.com/v1/volumes'
@@ -201,7 +211,7 @@ def test_a_runaway_loop_trips_the_breaker_and_every_point_refuses_the_agent(
             trips = 0
             for index in range(5):
                 status, answer = decide(
-                    world, setup, "shell", f"rm -rf build/cache{index}", env="staging"
+                    world, setup, "sql", f"DROP TABLE scratch_{index}", resource="orders"
                 )
                 assert status == 200 and answer["decision"] == "allow", answer
                 trips = index + 1

@@ -47,7 +47,7 @@ def guard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
     home.config_path.write_text(
         home.config_path.read_text()
         + '\n[hooks]\nenvironment = "staging"\nworkspace_environment = "development"\n'
-        'snapshot_limit = 200000\n'
+        "snapshot_limit = 200000\n"
     )
     daemon = start_daemon(home)
     try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from interlock.baseline._signals import hosts, is_failure, secret_probe
 from interlock.config import BaselineSettings, BreakerSettings
-from interlock.model import ActionDecision, Outcome
+from interlock.model import LOCAL_KIND, ActionDecision, Outcome, Resource
 
 MAX_SEEN_PER_ACTION = 8
 BREAKER_EVENTS = ("deny", "hold", "incident", "destructive")
@@ -35,12 +35,26 @@ class Observation:
     seq: int = 0
 
 
+LOCAL_ENVIRONMENT_LABEL = "local"
+"""What a profile calls this machine's own resources (the workspace, the home directory):
+they are judged as production-grade, but using them is not a first step into production."""
+
+
+def novelty_place(resource: Resource) -> tuple[str, str]:
+    """The environment and resource name novelty is counted in."""
+    if resource.kind == LOCAL_KIND:
+        return LOCAL_ENVIRONMENT_LABEL, resource.name
+    return resource.environment, resource.name
+
+
 def items_of(
     environment: str, resource: str, decided: ActionDecision, credential: bool
 ) -> list[str]:
     """What using this action means the agent has now used: `env:`, `res:`, `proto:`, `op:`,
     `host:` and, for a host reached with a credential the input carried, `cred:`."""
     action = decided.action
+    if action.target is not None:  # decided on the resource it acts on (interlock.targets)
+        environment, resource = novelty_place(action.target.resource)
     found = [
         f"env:{environment}",
         f"res:{resource}",

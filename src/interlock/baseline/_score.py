@@ -9,7 +9,7 @@ just did, not about what it usually does.
 
 from __future__ import annotations
 
-from interlock.baseline._profile import Profile, items_of
+from interlock.baseline._profile import Profile, items_of, novelty_place
 from interlock.baseline._signals import hosts, is_network
 from interlock.config import BaselineSettings
 from interlock.model import Action, ActionDecision, Outcome, Resource, Risk, RiskLevel
@@ -61,9 +61,9 @@ def assess(
         profile = Profile("")
     learning = profile.learning(settings, now)
     fired: dict[str, str] = {}
-    env = resource.environment
+    env, name = novelty_place(resource)
     new_env = not profile.has(f"env:{env}")
-    new_resource = not profile.has(f"res:{resource.name}")
+    new_resource = not profile.has(f"res:{name}")
     new_hosts = [h for h in hosts(action) if not profile.has(f"host:{h}")]
     if not learning:
         if new_env:

@@ -724,22 +724,27 @@ def _executed_files(words: list[str], program: str, cwd: str | None) -> Iterator
         return
     first = words[0]
     if "/" in first:
-        yield from _join(cwd, _expand(first))
+        yield from _in_cwd(cwd, _expand(first))
     if program in _SHELLS or program.startswith(_PYTHONS) or program in ("node", "ruby", "perl"):
         for arg in words[1:]:
             if not arg.startswith("-"):
-                yield from _join(cwd, _expand(arg))
+                yield from _in_cwd(cwd, _expand(arg))
                 break
     if program in _RUNS_FILES:
         for name in _RUNNER_FILES.get(program, ()):
-            yield from _join(cwd, name)
+            yield from _in_cwd(cwd, name)
 
 
-def _join(base: str | None, path: str) -> Iterator[str]:
+def _in_cwd(base: str | None, path: str) -> Iterator[str]:
+    """`path` joined to the caller's cwd; nothing for a relative path without one."""
     if os.path.isabs(path):
         yield path
     elif base:
         yield os.path.join(base, path)
+
+
+def _join(base: str, path: str) -> str:
+    return path if os.path.isabs(path) else os.path.join(base, path)
 
 
 def _read_bounded(path: str) -> str | None:
