@@ -42,7 +42,6 @@ from interlock.enforce import (
     ActionRequest,
     EnforcementPoint,
     Verdict,
-    only_takeable,
     require_safeguards,
     safeguards_context,
 )
@@ -250,10 +249,10 @@ class StatementGate:
             verdict = self.point.judge(request, actions)
             if verdict.decision.safeguards:
                 can_take = _can_take(verdict.decision, extended, self.snapshots is not None)
-                # Only the safeguards that will really run are recorded and shown for approval.
-                decision = only_takeable(
-                    require_safeguards(verdict.decision, can_take, WHERE), can_take, WHERE
-                )
+                # The approval page shows only the safeguards that will really run (the
+                # context below); the decision keeps the policy's, so an approved statement
+                # that runs without one records that it did.
+                decision = require_safeguards(verdict.decision, can_take, WHERE)
                 noted = replace(
                     request,
                     context={
