@@ -894,3 +894,14 @@ def test_packs_import_through_the_real_process(tmp_path: Path) -> None:
         text=True,
     )
     assert bad.returncode == 1 and "cannot read it" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_an_mcp_write_about_access_is_privilege() -> None:
+    origin = Origin("corp-iam", "corp", "1", "MIT")
+    tools = [
+        {"name": "create_user", "description": "Create a new IAM user."},
+        {"name": "create_database", "description": "Create a new D1 database in your account."},
+    ]
+    pack = parse_pack(from_mcp_tools({"tools": tools}, origin, ("corp",)), "corp.toml")
+    assert pack.mcp_tools["create_user"] is Verb.PRIVILEGE
+    assert pack.mcp_tools["create_database"] is Verb.WRITE  # words paired across a sentence

@@ -313,7 +313,8 @@ class RouteTable:
 
     def mcp_verdict(self, server: str | None, tool: str) -> Verdict | None:
         """The first pack's verdict for `tool` on `server` (pack `servers` globs). A call
-        that names no server matches no pack: tool names are not unique across servers."""
+        that names no server matches no pack here: tool names are not unique across
+        servers (`mcp_known` lists what every pack says of the name)."""
         if server is None:
             return None
         for pack in self.packs:

@@ -16,6 +16,8 @@ verdict is the most severe of three readings:
    `openWorldHint` say nothing about loss and change nothing.
 4. a route pack's `[mcp]` verdict for the server's tool (`interlock packs import mcp` turns
    a server's `tools/list` into one): a generated pack settles an unknown name and raises.
+   A call that names no server (or one no pack serves) gets what every pack knowing the
+   tool's name agrees on, or the most severe of them to raise: never lower.
 
 A name without a recognised verb and nothing else to go on is `unknown` (fail closed).
 A tool about a credential or a privilege that is not a read (`create_api_key`,

@@ -1,8 +1,9 @@
 """An MCP server's `tools/list` result → a route pack with an `[mcp]` verdict per tool.
 
 Each tool is read the way a call to it is (`interlock.classify.mcp`: its name, its declared
-annotations, which only raise), and raised further by its description's words of loss (to destructive) or, for a write, by a
-first sentence about a credential or privilege domain ("Create a new IAM user.": privilege).
+annotations, which only raise), and raised further by its description: words of loss make it
+destructive, and a write whose first sentence is about a credential or privilege domain
+("Create a new IAM user.") privilege.
 Tools whose arguments decide (carriers such as `execute_sql`) are left out, whatever their
 hints say: the call is judged when it is made (with the hints it carries, which raise). A
 name with no verb is left out too, unless its description starts with a read verb ("Fetch
