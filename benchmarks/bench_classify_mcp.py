@@ -18,6 +18,16 @@ PAYLOAD = {
 }
 
 
+# The same call as `interlock check mcp` usually gets it: no server, no annotations, so what
+# every pack knows of the tool's name is looked up.
+SERVERLESS = {"tool": "get_issue", "arguments": PAYLOAD["arguments"]}
+
+
 def run() -> dict[str, float]:
     result = percentiles_us(lambda: mcp.classify(PAYLOAD, 0), iterations=20000)
-    return {"classify_mcp_p50_us": result["p50"], "classify_mcp_p99_us": result["p99"]}
+    bare = percentiles_us(lambda: mcp.classify(SERVERLESS, 0), iterations=20000)
+    return {
+        "classify_mcp_p50_us": result["p50"],
+        "classify_mcp_p99_us": result["p99"],
+        "classify_mcp_serverless_p50_us": bare["p50"],
+    }

@@ -30,6 +30,18 @@ def load() -> list[dict[str, Any]]:
     return cases
 
 
+def serverless(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The MCP calls as `interlock check mcp` most often gets them: `{"tool", "arguments"}`,
+    with no `server` (nor `annotations`) for a pack to go by."""
+    stripped = []
+    for case in cases:
+        if case["kind"] != "mcp":
+            continue
+        payload = {k: v for k, v in case["payload"].items() if k not in ("server", "annotations")}
+        stripped.append({**case, "payload": payload})
+    return stripped
+
+
 def stopped(case: dict[str, Any]) -> tuple[bool, str]:
     """Whether the gate stops this call on production, and the verb read."""
     actions = classify(case["kind"], case["payload"])

@@ -656,7 +656,7 @@ PROVIDER_CASES = [
     (
         "mcp",
         {
-            "tool": "resources_create_or_update",
+            "tool": "create_or_update_resource",
             "arguments": {
                 "resource": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
             },
@@ -666,7 +666,7 @@ PROVIDER_CASES = [
     (
         "mcp",
         {
-            "tool": "resources_create_or_update",
+            "tool": "create_or_update_resource",
             "arguments": {"resource": "apiVersion: v1\nkind: ConfigMap\n"},
         },
         "write",
@@ -772,11 +772,17 @@ def test_a_generated_rule_never_lowers_the_generic_reading() -> None:
     assert risk("http", payload) is Verb.DESTRUCTIVE
 
 
-def test_an_mcp_pack_needs_the_server_named() -> None:
-    # tool names are not unique across servers: without one, no pack speaks for it
+def test_a_server_less_call_gets_what_every_pack_knows_of_the_name() -> None:
+    # tool names are not unique across servers, but what the packs know of a name still
+    # raises a call that names no server (or one no pack serves)
     payload = {"tool": "git_reset", "server": "not-git-at-all", "arguments": {}}
     assert risk("mcp", payload) is Verb.DESTRUCTIVE  # by its own name
-    assert risk("mcp", {"tool": "edit_file", "arguments": {"path": "a"}}) is Verb.WRITE
+    assert risk("mcp", {"tool": "edit_file", "arguments": {"path": "a"}}) is Verb.DESTRUCTIVE
+    assert risk("mcp", {"tool": "dns_report", "arguments": {"zone": "z"}}) is Verb.READ
+    # a named server a pack serves: that pack alone speaks (the filesystem pack has no
+    # `dns_report`), so the name says nothing and the call stays unknown
+    served = {"tool": "dns_report", "server": "filesystem", "arguments": {"zone": "z"}}
+    assert risk("mcp", served) is Verb.UNKNOWN
 
 
 # ---- properties -------------------------------------------------------------------------
@@ -888,3 +894,14 @@ def test_packs_import_through_the_real_process(tmp_path: Path) -> None:
         text=True,
     )
     assert bad.returncode == 1 and "cannot read it" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_an_mcp_write_about_access_is_privilege() -> None:
+    origin = Origin("corp-iam", "corp", "1", "MIT")
+    tools = [
+        {"name": "create_user", "description": "Create a new IAM user."},
+        {"name": "create_database", "description": "Create a new D1 database in your account."},
+    ]
+    pack = parse_pack(from_mcp_tools({"tools": tools}, origin, ("corp",)), "corp.toml")
+    assert pack.mcp_tools["create_user"] is Verb.PRIVILEGE
+    assert pack.mcp_tools["create_database"] is Verb.WRITE  # words paired across a sentence

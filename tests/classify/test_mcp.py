@@ -99,7 +99,7 @@ def test_read_names(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        *("create_issue", "write_file", "edit_file", "post_message"),
+        *("create_issue", "create_file", "append_file", "post_message"),
         *("status_update", "get_or_create_user", "format_code"),
         *("run_tests", "push_files", "restore_file", "disable_alerts", "list_deploys"),
     ],
@@ -327,7 +327,7 @@ def test_flags() -> None:
 def test_write_to_a_device() -> None:
     payload = {"tool": "move_file", "arguments": {"source": "db", "destination": "/dev/null"}}
     assert verdict(payload) is Verb.DESTRUCTIVE
-    payload = {"tool": "write_file", "arguments": {"path": "/dev/stdout", "content": "x"}}
+    payload = {"tool": "create_file", "arguments": {"path": "/dev/stdout", "content": "x"}}
     assert verdict(payload) is Verb.WRITE
 
 

@@ -27,9 +27,22 @@ def test_at_least_97_percent_each_way() -> None:
     assert score.passed_pct >= 97.0, score.misses
 
 
+def test_without_the_server_named_at_least_97_percent_each_way() -> None:
+    # `interlock check mcp '{"tool": …, "arguments": …}'`: no server, no annotations; what the
+    # shipped packs know of each tool name has to carry the call
+    cases = providers.serverless(CASES)
+    assert len(cases) >= 500
+    scores = providers.score(cases)
+    assert scores["all"].stopped_pct >= 97.0, scores["all"].misses
+    assert scores["all"].passed_pct >= 97.0, scores["all"].misses
+    for name, score in scores.items():  # no server's dangerous tools slip through as a group
+        assert score.stopped_pct >= 90.0, (name, score.misses)
+
+
 def test_a_sample_through_the_console_script(tmp_path: Path) -> None:
     sample = [c for c in CASES if c["expect"] != "harmless"][::10]
     sample += [c for c in CASES if c["expect"] == "harmless"][::40]
+    sample += providers.serverless(CASES)[::25]
     exe = Path(sys.executable).with_name("interlock")
     lines = [json.dumps({"kind": c["kind"], "payload": c["payload"]}) for c in sample]
     done = subprocess.run(

@@ -268,6 +268,9 @@ class RouteTable:
     _index: dict[tuple[str, ...], tuple[RouteRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _tools: dict[str, list[Verdict]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         buckets: dict[tuple[str, ...], list[tuple[int, RouteRule]]] = {}
@@ -276,6 +279,10 @@ class RouteTable:
             for rule in pack.rules:
                 buckets.setdefault(rule.prefix, []).append((position, rule))
                 position += 1
+        for pack in self.packs:
+            for tool, verb in pack.mcp_tools.items():
+                known = self._tools.setdefault(tool, [])
+                known.append(Verdict(verb, pack.name, pack.generated))
         keys = set(buckets) | {key[:1] for key in buckets} | {()}
         for key in keys:
             # the rules whose literal prefix is a prefix of `key`, in precedence order
@@ -306,7 +313,8 @@ class RouteTable:
 
     def mcp_verdict(self, server: str | None, tool: str) -> Verdict | None:
         """The first pack's verdict for `tool` on `server` (pack `servers` globs). A call
-        that names no server matches no pack: tool names are not unique across servers."""
+        that names no server matches no pack here: tool names are not unique across
+        servers (`mcp_known` lists what every pack says of the name)."""
         if server is None:
             return None
         for pack in self.packs:
@@ -314,6 +322,16 @@ class RouteTable:
             if verb is not None and _host_in(server.lower(), pack.servers):
                 return Verdict(verb, pack.name, pack.generated)
         return None
+
+    def serves(self, server: str) -> bool:
+        """Whether some pack's `servers` globs name `server`: a server Interlock knows."""
+        lowered = server.lower()
+        return any(pack.mcp_tools and _host_in(lowered, pack.servers) for pack in self.packs)
+
+    def mcp_known(self, tool: str) -> tuple[Verdict, ...]:
+        """Every pack's verdict for a tool of this name, whatever its server: what the
+        packs know of a call that names no server (or one no pack serves)."""
+        return tuple(self._tools.get(tool, ()))
 
     def graphql_pack(self, host: str, path: str) -> Pack | None:
         """The first pack that declares `host` + `path` a GraphQL endpoint."""

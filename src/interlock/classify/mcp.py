@@ -16,6 +16,8 @@ verdict is the most severe of three readings:
    `openWorldHint` say nothing about loss and change nothing.
 4. a route pack's `[mcp]` verdict for the server's tool (`interlock packs import mcp` turns
    a server's `tools/list` into one): a generated pack settles an unknown name and raises.
+   A call that names no server (or one no pack serves) gets what every pack knowing the
+   tool's name agrees on, or the most severe of them to raise: never lower.
 
 A name without a recognised verb and nothing else to go on is `unknown` (fail closed).
 A tool about a credential or a privilege that is not a read (`create_api_key`,
@@ -236,7 +238,7 @@ def classify(payload: object, depth: int) -> list[Action]:
     verb, reason = _verdict(reading, found, call.annotations)
     if verb is Verb.UNKNOWN and reading.carrier == "cli" and not found.content:
         verb, reason = _mirrored_command(reading, depth) or (verb, reason)
-    verb, reason = _packed(call, verb, reason)
+    verb, reason = _packed(call, verb, reason, _name_decides(reading, found))
     action = Action(
         protocol="mcp",
         operation=_operation(call.tool),
@@ -281,17 +283,51 @@ def _mirrored_command(reading: NameReading, depth: int) -> tuple[Verb, str] | No
     return None
 
 
-def _packed(call: ToolCall, verb: Verb, reason: str) -> tuple[Verb, str]:
-    """Apply a route pack's verdict for this server's tool (`[mcp]`, `servers`): a pack a
-    human wrote decides; a generated one (from the server's `tools/list`) settles an
-    `unknown` and raises, never lowers."""
+def _name_decides(reading: NameReading, found: Inspection) -> bool:
+    """Whether an `unknown` verdict comes from the name alone (no verb, not a carrier, no
+    look-alike letters) and nothing in the arguments is itself unknown or worse: only then
+    may what the packs know of the name settle it."""
+    return (
+        reading.verb is None
+        and reading.carrier is None
+        and not reading.suspicious
+        and not found.overflow
+        and all(f.verb.severity < Verb.UNKNOWN.severity for f in found.findings)
+        and all(a.verb.severity < Verb.UNKNOWN.severity for a in found.nested)
+    )
+
+
+def _packed(call: ToolCall, verb: Verb, reason: str, settles: bool) -> tuple[Verb, str]:
+    """Apply what the route packs know of this tool (`[mcp]`).
+
+    A call that names a server a pack serves gets that pack's verdict: a pack a human wrote
+    decides; a generated one (from the server's `tools/list`) settles an `unknown` and
+    raises, never lowers. A call that names no server (or one no pack serves) gets what
+    every pack knowing a tool of that name says: when they agree, it settles an `unknown`
+    that the name alone left (`settles`) and raises; when they disagree, the most severe
+    only raises. Either way it never lowers what the call's own words and arguments say.
+    """
     server, tool = _server_and_tool(call)
-    found = route_table().mcp_verdict(server, tool)
-    if found is None or found.verb is verb:
+    table = route_table()
+    if server is not None and table.serves(server):
+        found = table.mcp_verdict(server, tool)
+        if found is None or found.verb is verb:
+            return verb, reason
+        why = f"{found.pack} pack: {call.tool} is {found.verb.value}"
+        if not found.generated or verb is Verb.UNKNOWN or found.verb.severity > verb.severity:
+            return found.verb, why
         return verb, reason
-    why = f"{found.pack} pack: {call.tool} is {found.verb.value}"
-    if not found.generated or verb is Verb.UNKNOWN or found.verb.severity > verb.severity:
-        return found.verb, why
+    known = table.mcp_known(tool)
+    if not known:
+        return verb, reason
+    top = max(known, key=lambda v: v.verb.severity)
+    packs = ", ".join(sorted({v.pack for v in known}))
+    if all(v.verb is top.verb for v in known):
+        if top.verb is verb or (top.verb.severity < verb.severity and not settles):
+            return verb, reason
+        return top.verb, f"{tool} is {top.verb.value} wherever a pack knows it ({packs})"
+    if top.verb.severity > verb.severity:
+        return top.verb, f"{tool} is {top.verb.value} on some servers, the most severe ({packs})"
     return verb, reason
 
 

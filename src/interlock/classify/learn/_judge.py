@@ -15,7 +15,7 @@ from interlock.classify._credentials import is_read_command, privilege_subject
 from interlock.classify._words import destructive_word, disruptive_word, split_words
 from interlock.model import Verb
 
-__all__ = ["documented_loss", "judge_command", "judge_value"]
+__all__ = ["documented_loss", "documented_privilege", "judge_command", "judge_value"]
 
 # Phrases of documented, irreversible loss. Read in the summary and the first sentences of
 # a description, for operations that change something.
@@ -37,6 +37,18 @@ def documented_loss(*texts: str) -> str | None:
                 continue
             return match.group(0).lower()
     return None
+
+
+def documented_privilege(text: str) -> str | None:
+    """The credential or privilege domain the first sentence of a description is about
+    ("Create a new IAM user." → `iam`), or None. A single subject word only: words paired
+    across a sentence ("a D1 database in your account") say nothing about access."""
+    first = " ".join(text.split()).split(". ", 1)[0][:200]
+    words = split_words(first)
+    if is_read_command(words):
+        return None
+    subject = privilege_subject(words)
+    return subject if subject is not None and " " not in subject else None
 
 
 def judge_command(words: Sequence[str], *, changing: bool) -> tuple[Verb, str] | None:

@@ -1,7 +1,9 @@
 """An MCP server's `tools/list` result → a route pack with an `[mcp]` verdict per tool.
 
 Each tool is read the way a call to it is (`interlock.classify.mcp`: its name, its declared
-annotations, which only raise), and raised further by its description's words of loss.
+annotations, which only raise), and raised further by its description: words of loss make it
+destructive, and a write whose first sentence is about a credential or privilege domain
+("Create a new IAM user.") privilege.
 Tools whose arguments decide (carriers such as `execute_sql`) are left out, whatever their
 hints say: the call is judged when it is made (with the hints it carries, which raise). A
 name with no verb is left out too, unless its description starts with a read verb ("Fetch
@@ -16,7 +18,7 @@ from typing import Any
 from interlock.classify._mcp_name import read_tool_name
 from interlock.classify._mcp_words import READ
 from interlock.classify._names import split_words
-from interlock.classify.learn._judge import documented_loss
+from interlock.classify.learn._judge import documented_loss, documented_privilege
 from interlock.classify.learn._pack import Origin, render
 from interlock.classify.mcp import judge_tool
 from interlock.errors import InputError
@@ -69,6 +71,8 @@ def from_mcp_tools(result: Any, origin: Origin, servers: tuple[str, ...]) -> str
             continue  # its arguments decide: judged per call
         if verb in (Verb.WRITE, Verb.PRIVILEGE) and documented_loss(description):
             verb = Verb.DESTRUCTIVE
+        elif verb is Verb.WRITE and documented_privilege(description):
+            verb = Verb.PRIVILEGE  # "Create a new IAM user.": a change to who may do what
         lists.setdefault(verb.value, []).append(tool["name"])
     return render(
         origin,
