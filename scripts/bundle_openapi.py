@@ -1,7 +1,8 @@
 """Bundle a subset of a multi-file OpenAPI description into one self-contained YAML file.
 
-Used once to make the DigitalOcean fixture in `tests/fixtures/schemas/` from a checkout of
-the provider's public description (github.com/digitalocean/openapi, Apache-2.0):
+Used once to make the DigitalOcean definition in the field data's `schemas/` (kept outside
+the repository: tests/field_data.py) from a checkout of the provider's public description
+(github.com/digitalocean/openapi, Apache-2.0):
 
     python scripts/bundle_openapi.py CHECKOUT/specification/DigitalOcean-public.v2.yaml \
         OUT.yaml /v2/droplets /v2/volumes /v2/account/keys ...

@@ -1,4 +1,4 @@
-"""Extract the labelled cases of other guards' test suites into tests/classify/corpus/guards.
+"""Extract the labelled cases of other guards' test suites into the field data's guards/ folder.
 
 Usage:
     python scripts/extract_guard_suites.py SUITE=GIT_DIR[@COMMIT] ...

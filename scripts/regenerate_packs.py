@@ -1,5 +1,8 @@
-"""Regenerate the route packs Interlock ships from the provider definitions kept in
-`tests/fixtures/schemas/` (their provenance and licences: that folder's README.md).
+"""Regenerate the route packs Interlock ships from the providers' public definitions.
+
+The definitions are other projects' material and are kept outside the repository, in the
+field data's `schemas/` folder (`.field-data/schemas/` at the top of the checkout, or
+`$INTERLOCK_FIELD_DATA/schemas/`; its README gives each file's source, version and licence).
 
     .venv/bin/python scripts/regenerate_packs.py          # rewrite the generated packs
     .venv/bin/python scripts/regenerate_packs.py --check  # exit 1 if any would change
@@ -11,6 +14,7 @@ user importing the same definition gets. A test runs `--check`.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +24,7 @@ import yaml
 from interlock.classify.learn import Origin, from_graphql, from_mcp_tools, from_openapi
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures" / "schemas"
+FIXTURES = Path(os.environ.get("INTERLOCK_FIELD_DATA") or ROOT / ".field-data") / "schemas"
 PACKS = ROOT / "src" / "interlock" / "classify" / "packs"
 _MCP_SERVERS = "github.com/modelcontextprotocol/servers@76d64c822f5125032f89eb71dbdb94e42b434821"
 

@@ -1,5 +1,6 @@
 """Trim a GraphQL schema (SDL) to its mutations: used once to make the GitHub fixture in
-`tests/fixtures/schemas/` from GitHub's public schema (github.com/octokit/graphql-schema,
+the field data's `schemas/` (kept outside the repository:
+tests/field_data.py) from GitHub's public schema (github.com/octokit/graphql-schema,
 MIT):
 
     python scripts/trim_graphql_schema.py schema.graphql OUT.graphql

@@ -1,4 +1,5 @@
-"""Other guards' own test suites (corpus/guards): Interlock stops their destructive cases and
+"""Other guards' own test suites (the field data's guards/, kept outside the repository):
+Interlock stops their destructive cases and
 passes their harmless ones, judged by the real `interlock check --batch` process.
 
 Issue 16's bar: at least 95% of the destructive cases stopped (hold or deny on production)
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.classify.corpus import guard_suites, workspace
+from tests.field_data import require_field_data
 
 STOPPED_PCT = 95.0
 PASSED_PCT = 90.0
@@ -27,6 +29,7 @@ LICENCES = {"MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC"}
 
 @pytest.fixture(scope="module")
 def cases() -> list[guard_suites.Case]:
+    require_field_data("guards")
     found = guard_suites.cases()
     assert len(found) >= 2500
     return found
@@ -58,7 +61,7 @@ def test_in_a_working_directory_where_the_guard_had_one(
 def test_every_suite_names_its_source_and_a_permissive_licence(
     cases: list[guard_suites.Case],
 ) -> None:
-    sources = tomllib.loads((guard_suites.HERE / "SOURCES.toml").read_text())
+    sources = tomllib.loads(require_field_data("guards", "SOURCES.toml").read_text())
     assert {c.suite for c in cases} == set(sources)
     for suite, source in sources.items():
         assert source["license"] in LICENCES, suite

@@ -1,9 +1,10 @@
 """Learning APIs from their definitions (`interlock.classify.learn`, `interlock packs`).
 
-Real public definitions are imported from `tests/fixtures/schemas/` (provenance and licences
-in its README): DigitalOcean's OpenAPI description, GitHub's GraphQL schema, the MCP
-reference servers' tools/list. The shipped packs made from them must be reproducible, and
-calls to those providers are classified by provider semantics.
+Real public definitions are imported from the field data kept outside the repository
+(`tests/field_data.py`; `schemas/`, provenance and licences in its README): DigitalOcean's
+OpenAPI description, GitHub's GraphQL schema, the MCP reference servers' tools/list. The
+shipped packs made from them must be reproducible, and calls to those providers are
+classified by provider semantics.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from interlock.classify.learn import Origin, from_graphql, from_mcp_tools, from_
 from interlock.errors import InputError
 from interlock.gate import Gate
 from interlock.model import Agent, Outcome, Resource, Verb, most_severe
+from tests.field_data import require_field_data
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "schemas"
 INTERLOCK = str(Path(sys.executable).with_name("interlock"))
 
 
@@ -40,7 +41,7 @@ def risk(kind: str, payload: object) -> Verb:
 @pytest.fixture(scope="module")
 def digitalocean() -> dict[str, Any]:
     pack = from_openapi(
-        yaml.safe_load((FIXTURES / "digitalocean.openapi.yaml").read_text()),
+        yaml.safe_load(require_field_data("schemas", "digitalocean.openapi.yaml").read_text()),
         Origin("do-test", "fixture", "2.0", "Apache-2.0"),
     )
     return tomllib.loads(pack)
@@ -170,7 +171,7 @@ def test_openapi_import_refuses_what_it_cannot_use(document: dict[str, Any], mes
 
 
 def test_graphql_import_judges_every_mutation() -> None:
-    sdl = (FIXTURES / "github.graphql").read_text()
+    sdl = require_field_data("schemas", "github.graphql").read_text()
     pack = tomllib.loads(from_graphql(sdl, Origin("gh", "fixture"), ("api.github.com",)))
     lists = pack["graphql"]
     assert "deleteRef" in lists["destructive"]
@@ -183,7 +184,9 @@ def test_graphql_import_judges_every_mutation() -> None:
 
 def test_graphql_import_lists_argument_flags_for_review() -> None:
     text = from_graphql(
-        (FIXTURES / "github.graphql").read_text(), Origin("gh", "fixture"), ("api.github.com",)
+        require_field_data("schemas", "github.graphql").read_text(),
+        Origin("gh", "fixture"),
+        ("api.github.com",),
     )
     assert "# updateRef: destructive when force is true (judged per call)" in text
 
@@ -199,7 +202,7 @@ def test_graphql_import_refuses_a_schema_without_mutations() -> None:
 
 
 def test_mcp_import_raises_by_annotations_never_lowers() -> None:
-    result = json.loads((FIXTURES / "mcp-filesystem.tools.json").read_text())
+    result = json.loads(require_field_data("schemas", "mcp-filesystem.tools.json").read_text())
     pack = tomllib.loads(from_mcp_tools(result, Origin("fs", "fixture"), ("filesystem",)))
     assert {"write_file", "edit_file", "move_file"} <= set(pack["mcp"]["destructive"])
     assert "read_text_file" in pack["mcp"]["read"]
@@ -245,6 +248,7 @@ def test_mcp_import_accepts_a_whole_json_rpc_response() -> None:
 
 
 def test_shipped_packs_are_reproducible() -> None:
+    require_field_data("schemas")
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "regenerate_packs.py"), "--check"],
         capture_output=True,
@@ -868,7 +872,7 @@ def test_packs_import_through_the_real_process(tmp_path: Path) -> None:
             "packs",
             "import",
             "mcp",
-            str(FIXTURES / "mcp-memory.tools.json"),
+            str(require_field_data("schemas", "mcp-memory.tools.json")),
             "--name",
             "kb",
             "--server",
