@@ -69,7 +69,8 @@ def test_staging_no_longer_allows_what_the_issue_lists(project: Path) -> None:
         ]
     )
     for answer in answers:
-        assert answer["decision"] == "hold", answer
+        # (`rm -rf ~` and `rm -rf /` also reach Interlock's own home: self-protection denies)
+        assert answer["decision"] in ("hold", "deny"), answer
         held = [a for a in answer["actions"] if a["decision"] == "hold"]
         assert all(a["environment"] == "production" for a in held), answer
     assert answers[0]["actions"][0]["resource"] == "local:home"
