@@ -22,7 +22,7 @@ from interlock.cli._common import (
 from interlock.cli._context import make_checker
 from interlock.cli.check import PoliciesOption
 from interlock.cli.render import OUTCOME_STYLE, render_decision
-from interlock.cli.report import SinceOption, since_time
+from interlock.cli.report import SinceOption, decisions_since, since_time
 from interlock.errors import InterlockError
 from interlock.home import find_home, require_home
 from interlock.model import ActionDecision, Principal, Resource
@@ -276,7 +276,6 @@ def backtest(
     """
     from interlock.identity import registered_agents, registered_resources
     from interlock.tuning import backtest as run_backtest
-    from interlock.tuning import read_decisions
 
     if not policies and rules is None:
         fail("give the candidate: --policies DIR (or FILE) and/or --rules FILE")
@@ -292,11 +291,7 @@ def backtest(
         else:
             candidate = load_policies(found.load_config().policy_paths, rules=rules)
         start = since_time(since)
-        log = found.audit_log()
-        try:
-            decisions = read_decisions(log.records(), start)
-        finally:
-            log.close()
+        decisions = decisions_since(found, start)
         result = run_backtest(
             decisions,
             current,
