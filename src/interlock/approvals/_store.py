@@ -330,31 +330,32 @@ class ApprovalStore:
         """Give back an approval an enforcement point used for an action that then did not
         happen (its safeguard failed first): approved again until its expiry. False when
         it cannot be (not used, or expired)."""
-        now = self.clock()
-        with self._write() as tx:
-            stored = tx.request(request_id)
-            if stored is None:
-                return False
-            moved = self._move(tx, stored, Event.RELEASE, _facts(stored, now))
-            if isinstance(moved, Refusal):
-                return False
-            request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
+        request = self._step(request_id, Event.RELEASE)
+        if request is None:
+            return False
         self._log("approval", {**_audit_view(request), "event": "released", "reason": reason})
         return True
 
     def start(self, request_id: str) -> bool:
         """A scheduled action's window is over: mark it used, unless a human cancelled it."""
+        request = self._step(request_id, Event.START)
+        if request is None:
+            return False
+        self._log("approval", {**_audit_view(request), "event": "used"})
+        return True
+
+    def _step(self, request_id: str, event: Event) -> ApprovalRequest | None:
+        """`event` applied to the request in one write; None when there is no such request
+        or its lifecycle refuses the event (an enforcement point's steps never raise)."""
         now = self.clock()
         with self._write() as tx:
             stored = tx.request(request_id)
             if stored is None:
-                return False
-            moved = self._move(tx, stored, Event.START, _facts(stored, now))
+                return None
+            moved = self._move(tx, stored, event, _facts(stored, now))
             if isinstance(moved, Refusal):
-                return False
-            request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
-        self._log("approval", {**_audit_view(request), "event": "used"})
-        return True
+                return None
+            return ApprovalRequest.from_stored(moved, tx.votes(stored.id))
 
     # -- expiry
 
