@@ -99,23 +99,10 @@ SHAPES: tuple[Shape, ...] = (
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
-SECTIONS = (
-    "policies",
-    "audit",
-    "resources",
-    "approvals",
-    "hooks",
-    "proxy_http",
-    "proxy_pg",
-    "server",
-    "webhooks",
-    "identity",
-    "up",
-    "baseline",
-    "breaker",
-    "enforcement",
-    "vault",
-    "slack",
+SECTIONS = tuple(
+    section
+    for table in TABLES
+    for section in ([f"proxy_{n}" for n in PROXY.nested] if table == "proxy" else [table])
 )
 """The typed sections of a `Config`, by attribute name."""
 
