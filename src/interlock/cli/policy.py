@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.checking import request_from_mapping
 from interlock.cli._common import (
     EXIT_BAD_INPUT,
     HomeOption,
@@ -20,7 +19,7 @@ from interlock.cli._common import (
     print_json,
 )
 from interlock.cli._context import make_checker
-from interlock.cli.check import PoliciesOption
+from interlock.cli.check import PoliciesOption, options_request
 from interlock.cli.render import OUTCOME_STYLE, render_decision
 from interlock.cli.report import SinceOption, decisions_since, since_time
 from interlock.errors import InterlockError
@@ -174,16 +173,7 @@ def explain(
     """
     try:
         checker = make_checker(home, policies)
-        request = request_from_mapping(
-            {
-                "kind": kind,
-                "payload": payload,
-                "env": env,
-                "agent": agent,
-                "resource": resource,
-                "cwd": str(cwd.resolve()) if cwd is not None else None,
-            }
-        )
+        request = options_request(kind, payload, env, agent, resource, cwd)
         decision = checker.check(request)
     except InterlockError as exc:
         fail_from(exc)
