@@ -274,34 +274,20 @@ def undo(
         fail(f"the safeguard of audit record {audit_id} kept nothing (no such table then)")
 
     audit = found_home.audit_log()
+
+    def record(status: str, **facts: object) -> None:
+        who = {"decision_seq": body.get("decision_seq"), "resource": resource, "by": operator.name}
+        audit.append("undo", {**who, "status": status, **facts})
+
     try:
         if from_vault:
             summary = "restored " + restore_resource(found_home, str(body["vault"]), resource)
         else:
             summary = _run_plan(found_home, resource, undo_plan(saved))
     except (PlanFailed, ClientError, InterlockError, RestoreFailed, VaultError) as exc:
-        audit.append(
-            "undo",
-            {
-                "decision_seq": body.get("decision_seq"),
-                "resource": resource,
-                "status": "failed",
-                "error": str(exc),
-                "by": operator.name,
-            },
-        )
+        record("failed", error=str(exc))
         fail(f"undo failed: {exc!s}")
-    audit.append(
-        "undo",
-        {
-            "decision_seq": body.get("decision_seq"),
-            "resource": resource,
-            "status": "done",
-            "summary": summary,
-            "by": operator.name,
-            "tables": [s.to_json() for s in saved],
-        },
-    )
+    record("done", summary=summary, tables=[s.to_json() for s in saved])
     if json_out:
         print_json({"undone": body.get("decision_seq"), "resource": resource, "summary": summary})
     else:
