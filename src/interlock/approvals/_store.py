@@ -243,12 +243,9 @@ class ApprovalStore:
                 already_voted=any(v.human == human.name for v in votes),
                 unproven_voter=human.name.startswith(LOCAL_OPERATOR_PREFIX),
             )
-            moved = self._move(tx, stored, Event.APPROVE, facts)
-            if not isinstance(moved, Refusal):
-                tx.put_vote(stored.id, Vote(human.name, "approve", comment[:1000], now))
-                request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
-        if isinstance(moved, Refusal):
-            raise ApprovalError(moved.message)
+            request = self._vote(tx, stored, Event.APPROVE, facts, human, comment)
+        if isinstance(request, Refusal):
+            raise ApprovalError(request.message)
         self._log(
             "approval",
             {
@@ -276,12 +273,10 @@ class ApprovalStore:
         with self._write() as tx:
             self._expire(tx, now)
             stored = _existing(tx, request_id)
-            moved = self._move(tx, stored, event, _facts(stored, now, voter=human.name))
-            if not isinstance(moved, Refusal):
-                tx.put_vote(stored.id, Vote(human.name, event.value, comment[:1000], now))
-                request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
-        if isinstance(moved, Refusal):
-            raise ApprovalError(moved.message)
+            facts = _facts(stored, now, voter=human.name)
+            request = self._vote(tx, stored, event, facts, human, comment)
+        if isinstance(request, Refusal):
+            raise ApprovalError(request.message)
         self._log(
             "approval",
             {
@@ -330,31 +325,32 @@ class ApprovalStore:
         """Give back an approval an enforcement point used for an action that then did not
         happen (its safeguard failed first): approved again until its expiry. False when
         it cannot be (not used, or expired)."""
-        now = self.clock()
-        with self._write() as tx:
-            stored = tx.request(request_id)
-            if stored is None:
-                return False
-            moved = self._move(tx, stored, Event.RELEASE, _facts(stored, now))
-            if isinstance(moved, Refusal):
-                return False
-            request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
+        request = self._step(request_id, Event.RELEASE)
+        if request is None:
+            return False
         self._log("approval", {**_audit_view(request), "event": "released", "reason": reason})
         return True
 
     def start(self, request_id: str) -> bool:
         """A scheduled action's window is over: mark it used, unless a human cancelled it."""
+        request = self._step(request_id, Event.START)
+        if request is None:
+            return False
+        self._log("approval", {**_audit_view(request), "event": "used"})
+        return True
+
+    def _step(self, request_id: str, event: Event) -> ApprovalRequest | None:
+        """`event` applied to the request in one write; None when there is no such request
+        or its lifecycle refuses the event (an enforcement point's steps never raise)."""
         now = self.clock()
         with self._write() as tx:
             stored = tx.request(request_id)
             if stored is None:
-                return False
-            moved = self._move(tx, stored, Event.START, _facts(stored, now))
+                return None
+            moved = self._move(tx, stored, event, _facts(stored, now))
             if isinstance(moved, Refusal):
-                return False
-            request = ApprovalRequest.from_stored(moved, tx.votes(stored.id))
-        self._log("approval", {**_audit_view(request), "event": "used"})
-        return True
+                return None
+            return ApprovalRequest.from_stored(moved, tx.votes(stored.id))
 
     # -- expiry
 
@@ -405,6 +401,23 @@ class ApprovalStore:
         )
         tx.update(moved)
         return moved
+
+    def _vote(
+        self,
+        tx: ApprovalWrites,
+        stored: StoredApproval,
+        event: Event,
+        facts: Facts,
+        human: Human,
+        comment: str,
+    ) -> ApprovalRequest | Refusal:
+        """A human's `event` on the request inside `tx`: the move and their recorded vote, or
+        the lifecycle's refusal (raised by the caller once the write, and its expiries, stand)."""
+        moved = self._move(tx, stored, event, facts)
+        if isinstance(moved, Refusal):
+            return moved
+        tx.put_vote(stored.id, Vote(human.name, event.value, comment[:1000], facts.now))
+        return ApprovalRequest.from_stored(moved, tx.votes(stored.id))
 
     @contextmanager
     def _write(self) -> Iterator[ApprovalWrites]:

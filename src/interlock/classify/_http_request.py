@@ -49,22 +49,21 @@ class Request:
     value: malformed, a repeated key, not UTF-8. Servers' parsers disagree on such bodies."""
 
 
-# Headers classification reads. Everything else (Authorization, Cookie, API keys) is dropped
-# at the door so it cannot leak into an action's detail, targets or reason.
-_KEPT_HEADERS = frozenset(
-    {
-        "host",
-        "content-type",
-        "content-encoding",
-        "x-http-method-override",
-        "x-http-method",
-        "x-method-override",
-        "x-amz-target",
-        "soapaction",
-        "x-original-url",
-        "x-rewrite-url",
-    }
+# Headers that change what a request does, so the classifier reads them (and an enforcement
+# point hands them on). Everything else (Authorization, Cookie, API keys) is dropped at the
+# door so it cannot leak into an action's detail, targets or reason.
+CLASSIFIED_HEADERS = (
+    "content-type",
+    "content-encoding",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "x-amz-target",
+    "soapaction",
+    "x-original-url",
+    "x-rewrite-url",
 )
+_KEPT_HEADERS = frozenset({"host", *CLASSIFIED_HEADERS})
 
 
 def parse_payload(payload: object) -> Request | str:

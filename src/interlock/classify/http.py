@@ -42,7 +42,7 @@ from interlock.classify._credentials import (
     privilege_subject,
     signs_in,
 )
-from interlock.classify._http_request import Request, parse_payload
+from interlock.classify._http_request import CLASSIFIED_HEADERS, Request, parse_payload
 from interlock.classify._mcp_words import destructive_pair
 from interlock.classify._routes import (
     UNREADABLE,
@@ -65,6 +65,7 @@ from interlock.classify.graphql import (
 from interlock.model import Action, Verb, unknown_action
 
 __all__ = [
+    "CLASSIFIED_HEADERS",
     "Pack",
     "RouteTable",
     "classify",

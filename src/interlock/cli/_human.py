@@ -11,13 +11,14 @@ attempt recorded as an incident.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from interlock.cli._common import fail
 from interlock.config import read_config
-from interlock.home import Home
+from interlock.home import Home, require_home
 from interlock.model import Human
 
 UserOption = Annotated[
@@ -36,6 +37,14 @@ NO_PROOF = (
     "with `interlock user add NAME`; a single-person setup can let the local operator do it "
     "with `[approvals] local_operator = true` in interlock.toml"
 )
+
+
+def require_human(
+    home: Path | None, user: str | None, code: str | None, action: str, password_stdin: bool
+) -> tuple[Home, Human]:
+    """The home (`--home`, or found) and the human doing `action` in it, proven."""
+    found = require_home(home)
+    return found, human_proof(found, user, code, action, password_stdin)
 
 
 def human_proof(

@@ -28,7 +28,7 @@ from interlock.approvals import (
     separation_for,
 )
 from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
-from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, human_proof
+from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, require_human
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
 from interlock.model import Agent, Human
@@ -199,8 +199,7 @@ def _decide(
 ) -> tuple[ApprovalRequest, Human]:
     """Sign the human in and record their approve / deny / cancel; errors exit."""
     try:
-        found = require_home(home)
-        human = human_proof(found, user, code, f"approvals {verb}", password_stdin)
+        found, human = require_human(home, user, code, f"approvals {verb}", password_stdin)
         store = _store(found)
         request_id = store.resolve(request_id)
         if verb == "approve":

@@ -23,7 +23,7 @@ from interlock.baseline import (
     replay,
 )
 from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
-from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, human_proof
+from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, require_human
 from interlock.errors import InputError, InterlockError
 from interlock.home import Home, require_home
 from interlock.identity import AgentRegistry, IdentityError
@@ -221,8 +221,7 @@ def learn(
     """Mark behaviour as expected: what a decision (--seq) or approval request (--approval)
     used, or the --env/--resource/--operation/--host named, stops counting as new."""
     try:
-        found = require_home(home)
-        human = human_proof(found, user, code, "baseline learn", password_stdin)
+        found, human = require_human(home, user, code, "baseline learn", password_stdin)
         who, _ = _agent(found, agent)
         environment, resource_name, actions = _from_record(found, seq, approval)
         items = profile_items(environment, resource_name, actions) if actions else []
@@ -253,8 +252,7 @@ def incident(
     if not note.strip():
         fail("an incident needs a --note saying what happened")
     try:
-        found = require_home(home)
-        human = human_proof(found, user, code, "baseline incident", password_stdin)
+        found, human = require_human(home, user, code, "baseline incident", password_stdin)
         who, _ = _agent(found, agent)
         seq_written = mark_incident(found, human, who, note, source=_source(seq, approval))
     except InterlockError as exc:
@@ -272,8 +270,7 @@ def rebuild(
 ) -> None:
     """Learn profiles again from the audit log (every recorded decision, in order)."""
     try:
-        found = require_home(home)
-        human = human_proof(found, user, code, "baseline rebuild", password_stdin)
+        found, human = require_human(home, user, code, "baseline rebuild", password_stdin)
         only = agent_key(_agent(found, agent)[0]) if agent else None
         profiles = replay(found.audit_log().records(), found.load_config().baseline, only=only)
         storage = baseline_storage(found)

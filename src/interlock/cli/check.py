@@ -9,7 +9,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from interlock.checking import request_from_mapping
+from interlock.checking import CheckRequest, request_from_mapping
 from interlock.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_DENY,
@@ -110,17 +110,7 @@ def check(
         fail("give KIND and PAYLOAD (e.g. `interlock check sql 'DROP TABLE t'`), or --batch FILE")
     text = sys.stdin.read() if payload == "-" else payload
     try:
-        request = request_from_mapping(
-            {
-                "kind": kind,
-                "payload": text,
-                "env": env,
-                "agent": agent,
-                "resource": resource,
-                "reason": reason,
-                "cwd": str(cwd.resolve()) if cwd is not None else None,
-            }
-        )
+        request = options_request(kind, text, env, agent, resource, cwd, reason=reason)
         decision = checker.check(request)
     except InterlockError as exc:
         if as_json:
@@ -146,3 +136,28 @@ def _run_batch(check_line: Callable[[str], dict[str, object]], source: str) -> N
     with stream:
         for line in stream:
             print_json(check_line(line.rstrip("\r\n")))
+
+
+def options_request(
+    kind: str,
+    payload: str,
+    env: str | None,
+    agent: str | None,
+    resource: str | None,
+    cwd: Path | None,
+    *,
+    reason: str = "",
+) -> CheckRequest:
+    """The request a command's options describe (`--cwd` made absolute), checked like a
+    batch line; `InputError` says what is wrong."""
+    return request_from_mapping(
+        {
+            "kind": kind,
+            "payload": payload,
+            "env": env,
+            "agent": agent,
+            "resource": resource,
+            "reason": reason,
+            "cwd": str(cwd.resolve()) if cwd is not None else None,
+        }
+    )

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
-from interlock.cli._human import CodeOption, PasswordStdinOption, human_proof
+from interlock.cli._human import CodeOption, PasswordStdinOption, require_human
 from interlock.cli._human import UserOption as HumanUserOption
 from interlock.cli.service import DEFAULT_SERVICE_USER, DEFAULT_SOCKET
 from interlock.errors import InterlockError
@@ -336,8 +336,7 @@ def pin(
     from interlock.hooks import pin as do_pin
 
     try:
-        found = require_home(home)
-        human = human_proof(found, as_user, code, "hooks pin", password_stdin)
+        found, human = require_human(home, as_user, code, "hooks pin", password_stdin)
         pins = do_pin(found, [p.resolve() for p in project or []])
         found.audit_log().append(
             "pins", {"event": "pinned", "by": human.name, "files": len(pins.files)}

@@ -203,6 +203,20 @@ async def _connect(home: Home, resource: str) -> Any:
     )
 
 
+def _run_plan(home: Home, resource: str, plan: Any) -> str:
+    """Run a plan (undo, purge) on the resource's server over one connection, closed after."""
+
+    async def run() -> str:
+        conn = await _connect(home, resource)
+        try:
+            summary: str = await conn.run(plan)
+            return summary
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
 def resource_server(home: Home, resource: str) -> tuple[str, str | None]:
     """The libpq URL (no password) and the sealed credential of a postgres resource."""
     from interlock.identity import IdentityState, ResourceRegistry, reveal_credential
@@ -259,43 +273,21 @@ def undo(
     if not saved and not from_vault:
         fail(f"the safeguard of audit record {audit_id} kept nothing (no such table then)")
 
-    async def run() -> str:
-        conn = await _connect(found_home, resource)
-        try:
-            summary: str = await conn.run(undo_plan(saved))
-            return summary
-        finally:
-            await conn.close()
-
     audit = found_home.audit_log()
+
+    def record(status: str, **facts: object) -> None:
+        who = {"decision_seq": body.get("decision_seq"), "resource": resource, "by": operator.name}
+        audit.append("undo", {**who, "status": status, **facts})
+
     try:
         if from_vault:
             summary = "restored " + restore_resource(found_home, str(body["vault"]), resource)
         else:
-            summary = asyncio.run(run())
+            summary = _run_plan(found_home, resource, undo_plan(saved))
     except (PlanFailed, ClientError, InterlockError, RestoreFailed, VaultError) as exc:
-        audit.append(
-            "undo",
-            {
-                "decision_seq": body.get("decision_seq"),
-                "resource": resource,
-                "status": "failed",
-                "error": str(exc),
-                "by": operator.name,
-            },
-        )
+        record("failed", error=str(exc))
         fail(f"undo failed: {exc!s}")
-    audit.append(
-        "undo",
-        {
-            "decision_seq": body.get("decision_seq"),
-            "resource": resource,
-            "status": "done",
-            "summary": summary,
-            "by": operator.name,
-            "tables": [s.to_json() for s in saved],
-        },
-    )
+    record("done", summary=summary, tables=[s.to_json() for s in saved])
     if json_out:
         print_json({"undone": body.get("decision_seq"), "resource": resource, "summary": summary})
     else:
@@ -372,16 +364,7 @@ def trash_purge(
         retention = parse_duration(older_than) if older_than not in ("0", "0s") else 0
         cutoff = time.time() - retention
         due = [o for o in _kept(found, resource) if o.kept_at <= cutoff]
-
-        async def run() -> str:
-            conn = await _connect(found, resource)
-            try:
-                summary: str = await conn.run(purge_plan(due))
-                return summary
-            finally:
-                await conn.close()
-
-        summary = asyncio.run(run()) if due else "nothing to purge"
+        summary = _run_plan(found, resource, purge_plan(due)) if due else "nothing to purge"
     except (InterlockError, ClientError, PlanFailed) as exc:
         fail(str(exc))
     found.audit_log().append(

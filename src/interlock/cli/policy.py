@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from interlock.checking import request_from_mapping
 from interlock.cli._common import (
     EXIT_BAD_INPUT,
     HomeOption,
@@ -20,9 +19,9 @@ from interlock.cli._common import (
     print_json,
 )
 from interlock.cli._context import make_checker
-from interlock.cli.check import PoliciesOption
+from interlock.cli.check import PoliciesOption, options_request
 from interlock.cli.render import OUTCOME_STYLE, render_decision
-from interlock.cli.report import SinceOption, since_time
+from interlock.cli.report import SinceOption, decisions_since, since_time
 from interlock.errors import InterlockError
 from interlock.home import find_home, require_home
 from interlock.model import ActionDecision, Principal, Resource
@@ -174,16 +173,7 @@ def explain(
     """
     try:
         checker = make_checker(home, policies)
-        request = request_from_mapping(
-            {
-                "kind": kind,
-                "payload": payload,
-                "env": env,
-                "agent": agent,
-                "resource": resource,
-                "cwd": str(cwd.resolve()) if cwd is not None else None,
-            }
-        )
+        request = options_request(kind, payload, env, agent, resource, cwd)
         decision = checker.check(request)
     except InterlockError as exc:
         fail_from(exc)
@@ -276,7 +266,6 @@ def backtest(
     """
     from interlock.identity import registered_agents, registered_resources
     from interlock.tuning import backtest as run_backtest
-    from interlock.tuning import read_decisions
 
     if not policies and rules is None:
         fail("give the candidate: --policies DIR (or FILE) and/or --rules FILE")
@@ -292,11 +281,7 @@ def backtest(
         else:
             candidate = load_policies(found.load_config().policy_paths, rules=rules)
         start = since_time(since)
-        log = found.audit_log()
-        try:
-            decisions = read_decisions(log.records(), start)
-        finally:
-            log.close()
+        decisions = decisions_since(found, start)
         result = run_backtest(
             decisions,
             current,

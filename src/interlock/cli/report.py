@@ -16,8 +16,8 @@ from rich.markup import escape
 from interlock.cli._common import HomeOption, JsonOption, fail_from, out, print_json
 from interlock.config import parse_duration
 from interlock.errors import InterlockError
-from interlock.home import require_home
-from interlock.tuning import Report, read_decisions
+from interlock.home import Home, require_home
+from interlock.tuning import RecordedDecision, Report, read_decisions
 
 SinceOption = Annotated[
     str,
@@ -28,6 +28,15 @@ SinceOption = Annotated[
 def since_time(since: str) -> datetime:
     """`--since 7d` → the moment 7 days ago (UTC); one-line error when it is not a duration."""
     return datetime.now(UTC) - timedelta(seconds=parse_duration(since))
+
+
+def decisions_since(home: Home, start: datetime) -> list[RecordedDecision]:
+    """The decisions `home`'s audit log recorded since `start` (the log closed after)."""
+    log = home.audit_log()
+    try:
+        return read_decisions(log.records(), start)
+    finally:
+        log.close()
 
 
 def report(
@@ -52,11 +61,7 @@ def report(
     try:
         found = require_home(home)
         start = since_time(since)
-        log = found.audit_log()
-        try:
-            decisions = read_decisions(log.records(), start)
-        finally:
-            log.close()
+        decisions = decisions_since(found, start)
     except InterlockError as exc:
         fail_from(exc)
     summary = Report(

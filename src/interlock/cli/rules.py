@@ -23,7 +23,7 @@ from rich.table import Table
 from interlock.checking import request_from_mapping
 from interlock.cli._common import HomeOption, JsonOption, fail, fail_from, out, print_json
 from interlock.cli._context import make_checker
-from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, human_proof
+from interlock.cli._human import CodeOption, PasswordStdinOption, UserOption, require_human
 from interlock.cli.render import render_decision
 from interlock.errors import InterlockError
 from interlock.home import Home, require_home
@@ -142,8 +142,7 @@ def add(
     rule covers only the command it names. Attempts on Interlock itself are never matched.
     """
     try:
-        found = require_home(home)
-        human = human_proof(found, user, code, "rules add", password_stdin)
+        found, human = require_human(home, user, code, "rules add", password_stdin)
         _unchanged_since_pinned(found)
         rules = load_rules(found.rules_path)
         chosen = kind or guess_kind(pattern)
@@ -205,8 +204,7 @@ def remove(
 ) -> None:
     """Remove a rule (needs a human)."""
     try:
-        found = require_home(home)
-        human = human_proof(found, user, code, "rules remove", password_stdin)
+        found, human = require_human(home, user, code, "rules remove", password_stdin)
         _unchanged_since_pinned(found)
         rules = load_rules(found.rules_path)
         rule = rules.get(rule_id)

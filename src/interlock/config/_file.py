@@ -13,18 +13,16 @@ from __future__ import annotations
 import threading
 import tomllib
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from interlock.config._approvals import APPROVALS, ApprovalSettings, approvals_from
+from interlock.config._approvals import APPROVALS, approvals_from
 from interlock.config._baseline import (
     BASELINE,
     BREAKER,
-    BaselineSettings,
-    BreakerSettings,
     baseline_from,
     breaker_from,
 )
@@ -40,19 +38,18 @@ from interlock.config._core import (
     resource_addresses,
     resources_from,
 )
-from interlock.config._enforcement import ENFORCEMENT, EnforcementSettings, enforcement_from
-from interlock.config._hooks import HOOKS, PRODUCTION_MARKER, HookSettings, hooks_from
-from interlock.config._identity import IDENTITY, IdentitySettings, identity_from
-from interlock.config._proxy_http import BEFORE, PROXY_HTTP, ROUTE, ProxyConfig, proxy_http_from
-from interlock.config._proxy_pg import PG_AGENT, PG_RESOURCE, PROXY_PG, ProxySettings, proxy_pg_from
-from interlock.config._server import SERVER, ServerSettings, server_from
+from interlock.config._enforcement import ENFORCEMENT, enforcement_from
+from interlock.config._hooks import HOOKS, PRODUCTION_MARKER, hooks_from
+from interlock.config._identity import IDENTITY, identity_from
+from interlock.config._proxy_http import BEFORE, PROXY_HTTP, ROUTE, proxy_http_from
+from interlock.config._proxy_pg import PG_AGENT, PG_RESOURCE, PROXY_PG, proxy_pg_from
+from interlock.config._server import SERVER, server_from
 from interlock.config._slack import SLACK, SLACK_USER, SlackSettings, slack_from
-from interlock.config._up import UP, UP_PG, UpSettings, up_from
+from interlock.config._up import UP, UP_PG, up_from
 from interlock.config._values import Shape, Table
-from interlock.config._vault import VAULT, VAULT_RESOURCE, VaultSettings, vault_from
-from interlock.config._webhooks import WEBHOOK, WebhookConfig, webhooks_from
+from interlock.config._vault import VAULT, VAULT_RESOURCE, vault_from
+from interlock.config._webhooks import WEBHOOK, webhooks_from
 from interlock.errors import ConfigError
-from interlock.model import Resource
 
 TABLES = (
     "policies",
@@ -102,29 +99,29 @@ SHAPES: tuple[Shape, ...] = (
 )
 """Every table the loader accepts (what docs/configuration.md must document)."""
 
-SECTIONS = (
-    "policies",
-    "audit",
-    "resources",
-    "approvals",
-    "hooks",
-    "proxy_http",
-    "proxy_pg",
-    "server",
-    "webhooks",
-    "identity",
-    "up",
-    "baseline",
-    "breaker",
-    "enforcement",
-    "vault",
-    "slack",
+SECTIONS = tuple(
+    section
+    for table in TABLES
+    for section in ([f"proxy_{n}" for n in PROXY.nested] if table == "proxy" else [table])
 )
 """The typed sections of a `Config`, by attribute name."""
+
+T = TypeVar("T")
 
 _CACHE_SIZE = 32
 _cache: OrderedDict[Path, tuple[str, Config]] = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+def _section(
+    reader: Callable[[Any, str], T], *keys: str, missing: Callable[[], Any] = dict
+) -> cached_property[T]:
+    """A `Config` section: the table at `keys` typed and checked by `reader`, once per file."""
+
+    def read(config: Config) -> T:
+        return reader(config._table(*keys, missing=missing), config._prefix)
+
+    return cached_property(read)
 
 
 @dataclass(frozen=True)
@@ -141,20 +138,18 @@ class Config:
 
     @cached_property
     def policies(self) -> PolicySettings:
-        return policies_from(self.document.get("policies", {}), self._prefix, self.path.parent)
+        return policies_from(self._table("policies"), self._prefix, self.path.parent)
 
     @cached_property
     def audit(self) -> AuditSettings:
-        return audit_from(self.document.get("audit", {}), self._prefix, self.path.parent)
+        return audit_from(self._table("audit"), self._prefix, self.path.parent)
 
-    @cached_property
-    def resources(self) -> Mapping[str, Resource]:
-        return resources_from(self.document.get("resources", {}), self._prefix)
+    resources = _section(resources_from, "resources")
 
     @cached_property
     def resource_addresses(self) -> Mapping[str, tuple[str, tuple[str, ...]]]:
         """`upstream` and `targets` of each `[resources.NAME]` (for the target resolver)."""
-        return resource_addresses(self.document.get("resources", {}), self._prefix)
+        return resource_addresses(self._table("resources"), self._prefix)
 
     @property
     def policy_paths(self) -> tuple[Path, ...]:
@@ -166,59 +161,22 @@ class Config:
 
     # -- one table per component
 
-    @cached_property
-    def approvals(self) -> ApprovalSettings:
-        return approvals_from(self.document.get("approvals", {}), self._prefix)
-
-    @cached_property
-    def hooks(self) -> HookSettings:
-        return hooks_from(self.document.get("hooks", {}), self._prefix)
-
-    @cached_property
-    def proxy_http(self) -> ProxyConfig:
-        return proxy_http_from(self._proxy.get("http", {}), self._prefix)
-
-    @cached_property
-    def proxy_pg(self) -> ProxySettings:
-        return proxy_pg_from(self._proxy.get("pg", {}), self._prefix)
-
-    @cached_property
-    def server(self) -> ServerSettings:
-        return server_from(self.document.get("server", {}), self._prefix)
-
-    @cached_property
-    def webhooks(self) -> tuple[WebhookConfig, ...]:
-        return webhooks_from(self.document.get("webhooks", []), self._prefix)
-
-    @cached_property
-    def identity(self) -> IdentitySettings:
-        return identity_from(self.document.get("identity", {}), self._prefix)
-
-    @cached_property
-    def up(self) -> UpSettings:
-        return up_from(self.document.get("up", {}), self._prefix)
-
-    @cached_property
-    def baseline(self) -> BaselineSettings:
-        return baseline_from(self.document.get("baseline", {}), self._prefix)
-
-    @cached_property
-    def breaker(self) -> BreakerSettings:
-        return breaker_from(self.document.get("breaker", {}), self._prefix)
-
-    @cached_property
-    def enforcement(self) -> EnforcementSettings:
-        return enforcement_from(self.document.get("enforcement", {}), self._prefix)
-
-    @cached_property
-    def vault(self) -> VaultSettings:
-        return vault_from(self.document.get("vault", {}), self._prefix)
+    approvals = _section(approvals_from, "approvals")
+    hooks = _section(hooks_from, "hooks")
+    proxy_http = _section(proxy_http_from, "proxy", "http")
+    proxy_pg = _section(proxy_pg_from, "proxy", "pg")
+    server = _section(server_from, "server")
+    webhooks = _section(webhooks_from, "webhooks", missing=list)
+    identity = _section(identity_from, "identity")
+    up = _section(up_from, "up")
+    baseline = _section(baseline_from, "baseline")
+    breaker = _section(breaker_from, "breaker")
+    enforcement = _section(enforcement_from, "enforcement")
+    vault = _section(vault_from, "vault")
 
     @cached_property
     def slack(self) -> SlackSettings:
-        return slack_from(
-            self.document.get("slack", {}), self._prefix, present="slack" in self.document
-        )
+        return slack_from(self._table("slack"), self._prefix, present="slack" in self.document)
 
     # -- the file as a whole
 
@@ -241,10 +199,12 @@ class Config:
     def _prefix(self) -> str:
         return f"{self.path}: "
 
-    @property
-    def _proxy(self) -> Mapping[str, Any]:
-        proxy: Mapping[str, Any] = self.document.get("proxy", {})
-        return proxy
+    def _table(self, *keys: str, missing: Callable[[], Any] = dict) -> Any:
+        """The table at `keys` (`"proxy", "http"`: `[proxy.http]`); `missing()` where absent."""
+        node: Any = self.document
+        for key in keys[:-1]:
+            node = node.get(key, {})
+        return node.get(keys[-1]) if keys[-1] in node else missing()
 
 
 def parse_config(text: str, path: Path) -> Config:

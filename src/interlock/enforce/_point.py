@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from interlock.approvals import (
     DEFAULT_TTL,
@@ -47,6 +47,7 @@ from interlock.model import (
     Agent,
     Decision,
     Outcome,
+    Resource,
     Verb,
 )
 from interlock.protect import Places, installation_places, tampering_actions
@@ -55,6 +56,18 @@ from interlock.redact import redact_value
 log = logging.getLogger("interlock.enforce")
 NOT_RECORDED = "(not recorded: no approval store)"
 BREAKER_RULE = BREAKER_ACTOR
+
+
+class _ApprovalFields(TypedDict):
+    """The keywords `ApprovalStore.open_request` and `.schedule` share."""
+
+    fingerprint: str
+    agent: Agent
+    resource: Resource
+    decision: Decision
+    summary: str
+    source: str
+    decision_seq: int | None
 
 
 class EnforcementPoint:
@@ -294,14 +307,8 @@ class EnforcementPoint:
             if claimed is not None:
                 return claimed
         opened = self.approvals.open_request(
-            fingerprint=verdict.fingerprint,
-            agent=request.agent,
-            resource=request.resource,
-            decision=verdict.decision,
-            summary=self._summary(verdict),
-            source=request.source,
+            **self._approval_fields(verdict),
             ttl=ttl if ttl is not None else self.approval_ttl,
-            decision_seq=verdict.seq or None,
         )
         if opened.status is Status.APPROVED:  # approved between our two reads
             claimed = self._claim(verdict, opened, delay, detail)
@@ -399,16 +406,7 @@ class EnforcementPoint:
         request = verdict.request
         if not verdict.fingerprint:
             verdict = verdict.but(fingerprint=request_fingerprint(self._key, request))
-        scheduled = self.approvals.schedule(
-            fingerprint=verdict.fingerprint,
-            agent=request.agent,
-            resource=request.resource,
-            decision=verdict.decision,
-            summary=self._summary(verdict),
-            source=request.source,
-            delay=delay,
-            decision_seq=verdict.seq or None,
-        )
+        scheduled = self.approvals.schedule(**self._approval_fields(verdict), delay=delay)
         message, hint = say.scheduled(verdict.decision, request.noun, scheduled.id, delay)
         return verdict.but(approval=scheduled, message=message, hint=hint)
 
@@ -488,6 +486,19 @@ class EnforcementPoint:
         self.flush()
         if self.approvals is not None:
             self.approvals.close()
+
+    def _approval_fields(self, verdict: Verdict) -> _ApprovalFields:
+        """What an approval request (held or scheduled) records of the verdict it is for."""
+        request = verdict.request
+        return _ApprovalFields(
+            fingerprint=verdict.fingerprint,
+            agent=request.agent,
+            resource=request.resource,
+            decision=verdict.decision,
+            summary=self._summary(verdict),
+            source=request.source,
+            decision_seq=verdict.seq or None,
+        )
 
     def _summary(self, verdict: Verdict) -> str:
         request = verdict.request

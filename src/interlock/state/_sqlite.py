@@ -82,6 +82,18 @@ class SQLiteFile:
         rows = self.all(f"SELECT {columns(kind)} FROM {table} {where}", params)  # noqa: S608
         return [read(kind, row) for row in rows]
 
+    def first(
+        self, kind: Callable[..., Record], table: str, where: str, *params: object
+    ) -> Record | None:
+        """The first record `select` finds, or None."""
+        found = self.select(kind, table, where, *params)
+        return found[0] if found else None
+
+    def add(self, table: str, record: object) -> None:
+        """One record inserted in its own write transaction (a duplicate: `AlreadyStored`)."""
+        with self.writing() as db:
+            insert(db, table, record)
+
     def change(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """One statement in its own write transaction: how many rows it changed."""
         with self.writing() as db:

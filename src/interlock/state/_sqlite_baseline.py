@@ -60,8 +60,7 @@ class SQLiteBaselineStorage:
     # -- profiles
 
     def profile(self, key: str) -> StoredProfile | None:
-        found = self._file.select(StoredProfile, "baseline_profiles", "WHERE key = ?", key)
-        return found[0] if found else None
+        return self._file.first(StoredProfile, "baseline_profiles", "WHERE key = ?", key)
 
     def profile_version(self, key: str) -> int:
         row = self._file.one("SELECT version FROM baseline_profiles WHERE key = ?", (key,))

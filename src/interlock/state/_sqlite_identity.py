@@ -189,7 +189,7 @@ class SQLiteIdentityStorage:
     # -- agents
 
     def agent(self, name_or_id: str) -> StoredAgent | None:
-        found = self._file.select(
+        found = self._file.first(
             StoredAgent,
             "identity_agents",
             "WHERE id = ? OR name = ? "
@@ -198,7 +198,7 @@ class SQLiteIdentityStorage:
             name_or_id,
             name_or_id,
         )
-        return self._checked(found[0]) if found else None
+        return self._checked(found) if found is not None else None
 
     def agents(self, *, include_revoked: bool = False) -> list[StoredAgent]:
         where = "" if include_revoked else "WHERE status != 'revoked'"
@@ -258,15 +258,13 @@ class SQLiteIdentityStorage:
     # -- humans
 
     def human(self, name: str) -> StoredHuman | None:
-        found = self._file.select(StoredHuman, "identity_humans", "WHERE name = ?", name)
-        return found[0] if found else None
+        return self._file.first(StoredHuman, "identity_humans", "WHERE name = ?", name)
 
     def humans(self) -> list[StoredHuman]:
         return self._file.select(StoredHuman, "identity_humans", "ORDER BY name")
 
     def add_human(self, human: StoredHuman) -> None:
-        with self._file.writing() as db:
-            insert(db, "identity_humans", human)
+        self._file.add("identity_humans", human)
 
     def remove_human(self, name: str) -> bool:
         return bool(self._file.change("DELETE FROM identity_humans WHERE name = ?", (name,)))
@@ -288,15 +286,13 @@ class SQLiteIdentityStorage:
     # -- resources
 
     def resource(self, name: str) -> StoredResource | None:
-        found = self._file.select(StoredResource, "identity_resources", "WHERE name = ?", name)
-        return found[0] if found else None
+        return self._file.first(StoredResource, "identity_resources", "WHERE name = ?", name)
 
     def resources(self) -> list[StoredResource]:
         return self._file.select(StoredResource, "identity_resources", "ORDER BY name")
 
     def add_resource(self, resource: StoredResource) -> None:
-        with self._file.writing() as db:
-            insert(db, "identity_resources", resource)
+        self._file.add("identity_resources", resource)
 
     def remove_resource(self, name: str) -> bool:
         return bool(self._file.change("DELETE FROM identity_resources WHERE name = ?", (name,)))

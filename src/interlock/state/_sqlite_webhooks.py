@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interlock.state._sqlite import SQLiteFile, insert
+from interlock.state._sqlite import SQLiteFile
 from interlock.state._webhooks import StoredWebhook
 
 _SCHEMA = """
@@ -31,8 +31,7 @@ class SQLiteWebhookStorage:
         return self._file.select(StoredWebhook, "server_webhooks", "ORDER BY created_at")
 
     def add_webhook(self, webhook: StoredWebhook) -> None:
-        with self._file.writing() as db:
-            insert(db, "server_webhooks", webhook)
+        self._file.add("server_webhooks", webhook)
 
     def remove_webhook(self, webhook_id: str) -> bool:
         return bool(self._file.change("DELETE FROM server_webhooks WHERE id = ?", (webhook_id,)))

@@ -463,22 +463,21 @@ _BELOW_FIRST = {">": True, ">=": True, "<>": True, "!=": True, "<": False, "<=":
 
 
 def _or(values: list[object]) -> object:
-    bools = [as_bool(v) for v in values]
-    if any(b is True for b in bools):
-        return True
-    if all(b is False for b in bools):
-        return False
-    if any(b is UNKNOWN for b in bools):
-        return UNKNOWN
-    return None
+    return _connective(values, absorbing=True)
 
 
 def _and(values: list[object]) -> object:
+    return _connective(values, absorbing=False)
+
+
+def _connective(values: list[object], *, absorbing: bool) -> object:
+    """OR (`absorbing` True) or AND (False): one operand equal to `absorbing` decides it,
+    all operands the other way decide it the other way; else UNKNOWN, or None (SQL NULL)."""
     bools = [as_bool(v) for v in values]
-    if any(b is False for b in bools):
-        return False
-    if all(b is True for b in bools):
-        return True
+    if any(b is absorbing for b in bools):
+        return absorbing
+    if all(b is (not absorbing) for b in bools):
+        return not absorbing
     if any(b is UNKNOWN for b in bools):
         return UNKNOWN
     return None

@@ -24,25 +24,13 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from interlock.audit import canonical_json
+from interlock.classify.http import CLASSIFIED_HEADERS
 from interlock.enforce import ActionRequest
 from interlock.model import Action, ActionDecision, Agent, Decision, Outcome, Resource, Verb
 from interlock.proxy.http._routes import Route
 
 SOURCE = "proxy:http"
 MAX_BODY_POLICY = "proxy-max-body"
-
-# Headers that change what a request does, so the classifier sees them.
-CLASSIFIED_HEADERS = (
-    "content-type",
-    "content-encoding",
-    "x-http-method-override",
-    "x-http-method",
-    "x-method-override",
-    "x-amz-target",
-    "soapaction",
-    "x-original-url",
-    "x-rewrite-url",
-)
 
 
 # Headers bound by name: how the body is read, and which operation a generic endpoint runs.
