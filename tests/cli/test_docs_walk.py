@@ -23,3 +23,14 @@ def test_packs_import_writes_into_a_packs_directory_it_makes(cli: CLI, tmp_path:
     assert result.code == 0, result.err
     pack = (tmp_path / "packs" / "corp.toml").read_text()
     assert "api.corp.example" in pack and "/things/" in pack
+
+
+def test_credential_prompt_without_a_terminal_says_what_to_use(cli: CLI, tmp_path: Path) -> None:
+    assert cli("init", "--home", str(tmp_path / "h")).code == 0
+    result = cli(
+        "resource", "add", "db", "--kind", "postgres", "--credential-prompt",
+        "--home", str(tmp_path / "h"),
+    )  # fmt: skip
+    assert result.code == 1
+    assert "--credential-stdin" in result.err and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1
