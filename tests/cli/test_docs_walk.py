@@ -19,7 +19,9 @@ paths:
 
 def test_packs_import_writes_into_a_packs_directory_it_makes(cli: CLI, tmp_path: Path) -> None:
     (tmp_path / "api.yaml").write_text(OPENAPI)
-    result = cli("packs", "import", "openapi", "api.yaml", "--name", "corp", "-o", "packs/corp.toml")
+    result = cli(
+        "packs", "import", "openapi", "api.yaml", "--name", "corp", "-o", "packs/corp.toml"
+    )
     assert result.code == 0, result.err
     pack = (tmp_path / "packs" / "corp.toml").read_text()
     assert "api.corp.example" in pack and "/things/" in pack
