@@ -36,3 +36,15 @@ def test_credential_prompt_without_a_terminal_says_what_to_use(cli: CLI, tmp_pat
     assert result.code == 1
     assert "--credential-stdin" in result.err and "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_init_admin_without_a_terminal_names_its_own_command(cli: CLI, tmp_path: Path) -> None:
+    home = str(tmp_path / "h")
+    result = cli("init", "--admin", "alice", "--home", home)  # stdin is not a terminal here
+    assert result.code == 1
+    assert "interlock init --admin alice --password-stdin" in " ".join(result.err.split())
+    assert "user add" not in result.err
+    again = cli(
+        "init", "--admin", "alice", "--password-stdin", "--home", home, stdin="pw-123456789\n"
+    )
+    assert again.code == 0 and "totp secret:" in again.out
