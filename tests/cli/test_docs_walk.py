@@ -48,3 +48,19 @@ def test_init_admin_without_a_terminal_names_its_own_command(cli: CLI, tmp_path:
         "init", "--admin", "alice", "--password-stdin", "--home", home, stdin="pw-123456789\n"
     )
     assert again.code == 0 and "totp secret:" in again.out
+
+
+def test_serve_on_a_busy_port_names_where_the_address_came_from(cli: CLI, tmp_path: Path) -> None:
+    import socket
+
+    home = str(tmp_path / "h")
+    assert cli("init", "--home", home).code == 0
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = cli("serve", "--port", str(port), "--home", home)
+    assert result.code == 1 and "listening" not in result.out
+    line = " ".join(result.err.split())
+    assert f"127.0.0.1:{port} is already in use" in line and "[server] listen" in line
+    assert len(result.err.strip().splitlines()) == 1
