@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from interlock.approvals import Status
-from interlock.enforce import ActionRequest, EnforcementPoint, request_fingerprint
+from interlock.enforce import (
+    DECISIONS_LOG,
+    ActionRequest,
+    EnforcementPoint,
+    request_fingerprint,
+)
 from interlock.home import Home
 from interlock.model import Agent, Outcome
 
@@ -84,8 +91,20 @@ def test_hold_opens_one_request_and_an_approval_runs_it_once(
 
     assert point.approvals is not None
     point.approvals.approve(first.approval_id, ALICE, "go")
-    ran = point.decide(sql("DROP TABLE orders"))
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    DECISIONS_LOG.addHandler(handler)
+    level = DECISIONS_LOG.level
+    DECISIONS_LOG.setLevel(logging.INFO)
+    try:
+        ran = point.decide(sql("DROP TABLE orders"))
+    finally:
+        DECISIONS_LOG.removeHandler(handler)
+        DECISIONS_LOG.setLevel(level)
     assert ran.outcome is Outcome.ALLOW and ran.approved
+    # the operator's log says the held statement runs now, not only the gate's HOLD
+    assert lines[-1].startswith("APPROVED ") and lines[-1].endswith(first.approval_id)
     assert ran.approval is not None and ran.approval.status is Status.USED
     assert "alice" in ran.message
     outcomes = _records(home, "outcome")

@@ -399,6 +399,8 @@ def test_held_statement_waits_then_runs_when_approved() -> None:
     out = session.client_data(m.query("TRUNCATE t") + m.query("SELECT 1"))
     assert sent(out, SendServer) == b""  # nothing forwarded while a human decides
     assert b"waiting for approval apr_1" in sent(out, SendClient)
+    # the hint is a command a human can run as written: deciding needs a registered human
+    assert b"interlock approvals approve apr_1 --user NAME" in sent(out, SendClient)
     wait = one(out, AwaitApproval)
     assert wait.seconds == 10 and session.awaiting_approval == wait.wait_id
     assert session.approval_polled(wait.wait_id, wait.poll(False)) == []  # still pending

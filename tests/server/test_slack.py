@@ -27,7 +27,7 @@ from interlock.server._webhooks import slack_payload
 from tests.proxy.conftest import wait_until
 from tests.server.conftest import Plane, build_app
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # interlock:ignore-secret (a test signing secret)
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # interlock:ignore-secret (Slack's example)
 DROP = {"kind": "sql", "payload": "DROP TABLE orders", "resource": "orders-db", "reason": "x"}
 
 
@@ -281,9 +281,8 @@ def test_slacks_documented_example_signature_verifies() -> None:
     # The example of Slack's "Verifying requests from Slack" page.
     secret = b"8f742231b10e8888abcd99yyyzzz85a5"
     body = (
-        # Slack's own documented example request (its values are not secrets)
-        b"token=xyzz0WbapA4vBCDEFasx0q6G"  # interlock:ignore-secret
-        b"&team_id=T1DC2JH3J&team_domain=testteamnow&"
+        b"token=xyzz0WbapA4vBCDEFasx0q6G&"  # interlock:ignore-secret
+        b"team_id=T1DC2JH3J&team_domain=testteamnow&"
         b"channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&"
         b"command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2F"
         b"commands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&"

@@ -81,12 +81,12 @@ def bind_failure(exc: OSError, host: str, port: int, what: str) -> str:
     """The one line a failed bind prints."""
     if exc.errno == errno.EADDRINUSE:
         return (
-            f"{what} {host}:{port} is already in use (another process listens there; "
-            "stop it or choose another address)"
+            f"{host}:{port} is already in use: another process listens there; stop it or "
+            f"choose another address ({what})"
         )
     if exc.errno == errno.EACCES:
-        return f"{what} {host}:{port}: permission denied (ports below 1024 need privileges)"
-    return f"{what} {host}:{port}: cannot listen ({exc.strerror or exc})"
+        return f"{host}:{port}: permission denied, ports below 1024 need privileges ({what})"
+    return f"{host}:{port}: cannot listen ({exc.strerror or exc}; {what})"
 
 
 def log_decisions(enabled: bool) -> None:

@@ -132,7 +132,7 @@ def _first_human(home: Home, admin: str | None, password_stdin: bool) -> None:
             "(`interlock user add NAME`, or `interlock init --admin NAME`)."
         )
         return
-    enrol(home, admin, "admin", password_stdin)
+    enrol(home, admin, "admin", password_stdin, command="interlock init --admin")
 
 
 def _keep_previous_audit(home: Home, setup: AuditSetup) -> None:

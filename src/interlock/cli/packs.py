@@ -62,7 +62,8 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
+    try:  # `-o packs/corp.toml` in a fresh directory: the packs directory is made too
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"{output}: cannot write it ({exc.__class__.__name__})")

@@ -113,7 +113,9 @@ def pg(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     log_decisions(settings.log_decisions)
     metrics_socket = (
-        bind_or_fail(metrics_host, metrics_port, "--metrics-listen") if metrics_at else None
+        bind_or_fail(metrics_host, metrics_port, "--metrics-listen, or [proxy.pg] metrics_listen")
+        if metrics_at
+        else None
     )
 
     async def main() -> None:

@@ -69,6 +69,6 @@ def http(
     try:
         serve(found, config, ready=callbacks)
     except OSError as exc:
-        fail(bind_failure(exc, config.host, config.port, "--listen"))
+        fail(bind_failure(exc, config.host, config.port, "--listen, or [proxy.http] listen"))
     except InterlockError as exc:
         fail(str(exc))

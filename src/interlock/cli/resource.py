@@ -40,6 +40,12 @@ def _read_credential(from_env: str | None, prompt: bool, from_stdin: bool) -> st
             fail(f"environment variable {from_env} is not set or empty")
         return value
     if prompt:
+        if not sys.stdin.isatty():  # getpass would only warn and read nothing useful
+            fail(
+                "--credential-prompt: no terminal to ask on: use --credential-stdin "
+                "(e.g. `interlock resource add NAME … --credential-stdin < token.txt`) "
+                "or --credential-from-env VAR"
+            )
         secret: str = typer.prompt("Credential", hide_input=True)
         return secret
     if from_stdin:

@@ -50,7 +50,7 @@ def serve(
             f"[yellow]warning:[/] listening on {escape(settings.host)}, not loopback: put TLS "
             "in front (sessions are cookies; set [server] secure_cookies = true)"
         )
-    listener = bind_or_fail(settings.host, settings.port, "--port")
+    listener = bind_or_fail(settings.host, settings.port, "--host/--port, or [server] listen")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     out.print(f"interlock control plane on {settings.console_url()}  (API docs: /docs)")
     out.print("[dim]log in with a user from `interlock user add`; Ctrl-C to stop[/]")

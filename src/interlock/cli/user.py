@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 
-def _read_password(from_stdin: bool) -> str:
+def _read_password(from_stdin: bool, example: str) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
@@ -31,7 +31,7 @@ def _read_password(from_stdin: bool) -> str:
     if not sys.stdin.isatty():
         fail(
             "no terminal to ask for the password: pipe it in with --password-stdin "
-            "(e.g. `printf '%s\\n' \"$PASSWORD\" | interlock user add NAME --password-stdin`)"
+            f"(e.g. `printf '%s\\n' \"$PASSWORD\" | {example} --password-stdin`)"
         )
     first: str = typer.prompt("Password", hide_input=True)
     second: str = typer.prompt("Repeat password", hide_input=True)
@@ -59,13 +59,19 @@ def add(
 
 
 def enrol(
-    found: Home, name: str, role: str, password_stdin: bool, *, as_json: bool = False
+    found: Home,
+    name: str,
+    role: str,
+    password_stdin: bool,
+    *,
+    as_json: bool = False,
+    command: str = "interlock user add",
 ) -> None:
     """Register a human and show their TOTP enrolment once (`user add`, `init --admin`)."""
     try:
         human = local_operator(found, action="user add")
         registry = HumanRegistry.for_home(found)
-        password = _read_password(password_stdin)
+        password = _read_password(password_stdin, f"{command} {name}")
         enrolment = registry.add(human, name, role=role, password=password)
     except InterlockError as exc:
         fail_from(exc)

@@ -60,8 +60,9 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def decision_line(body: Mapping[str, Any]) -> str:
-    """One line for a decision record's body: what a tail of the log should show."""
+def decision_line(body: Mapping[str, Any], outcome: str | None = None) -> str:
+    """One line for a decision record's body: what a tail of the log should show. `outcome`
+    replaces the gate's word when something else settled it (a human's approval)."""
     decision = body.get("decision")
     decided = decision if isinstance(decision, Mapping) else {}
     principal = body.get("principal")
@@ -78,7 +79,7 @@ def decision_line(body: Mapping[str, Any]) -> str:
     )
     policies = decided.get("policies")
     line = (
-        f"{str(decided.get('decision', '?')).upper()} {body.get('source', '')} "
+        f"{outcome or str(decided.get('decision', '?')).upper()} {body.get('source', '')} "
         f"agent={agent} resource={where} op={operations or '-'}"
     )
     if isinstance(policies, list) and policies:

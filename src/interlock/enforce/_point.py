@@ -388,6 +388,19 @@ class EnforcementPoint:
         allowed = verdict.but(outcome=Outcome.ALLOW, approval=claimed, message=message, hint=hint)
         extra = {"waited_seconds": verdict.waited} if verdict.waited else {}
         self.settle(allowed, "approved", **extra, **detail)
+        if DECISIONS_LOG.isEnabledFor(logging.INFO):
+            # the gate's line for this request said HOLD: the log must say it runs after all
+            request = verdict.request
+            body = {
+                "principal": {"name": request.agent.name},
+                "resource": {
+                    "name": request.resource.name,
+                    "environment": request.resource.environment,
+                },
+                "decision": verdict.decision.to_json(),
+                "source": request.source,
+            }
+            DECISIONS_LOG.info("%s approval=%s", decision_line(body, "APPROVED"), claimed.id)
         return allowed
 
     def release(self, approval_id: str, reason: str) -> bool:

@@ -505,7 +505,10 @@ class Session:
             f"waiting for approval {ruling.held}: Interlock holds this statement until a "
             f"human decides (up to {seconds:g} s)",
             severity="NOTICE",
-            hint=f"a human approves with: interlock approvals approve {ruling.held}",
+            hint=(
+                f"a human approves in the console, or with: interlock approvals approve "
+                f"{ruling.held} --user NAME"
+            ),
         )
         settle = self.gatekeeper.settle
         request_id = ruling.held
