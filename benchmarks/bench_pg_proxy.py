@@ -25,9 +25,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-HOST = "127.0.0.1"
-PG_PORT = 5432
+from benchmarks._pg import HOST, PG_PORT, pg_home
+
 PROXY_PORT = 6532
 BOUNCER_PORT = 6533
 DATABASE = "interlock_bench"
@@ -86,30 +87,9 @@ def _pgbench(dsn: str, clients: int, seconds: int, mode: str, *extra: str) -> tu
     return float(tps.group(1)), float(latency.group(1))
 
 
-def _home(tmp: Path) -> tuple[Path, str]:
-    from interlock.home import init_home
-    from interlock.identity import AgentRegistry, ResourceRegistry
-    from interlock.model import Human, Verb
-
-    admin = Human("bench", "admin")
-    home, _ = init_home(tmp / ".interlock")
-    ResourceRegistry.for_home(home).add(
-        admin,
-        "benchdb",
-        kind="postgres",
-        environment="production",
-        upstream=f"postgresql://postgres@{HOST}:{PG_PORT}/{DATABASE}",
-        credential=None,
-    )
-    _, minted = AgentRegistry.for_home(home).create(
-        admin,
-        "bench",
-        environments=["production"],
-        task="benchmark",
-        owner="bench",
-        max_verb=Verb.READ,
-    )
-    return home.root, minted.token
+def _home(tmp: Path) -> tuple[Any, str]:
+    home, token = pg_home(tmp, DATABASE, "production", "read")
+    return home.root, token
 
 
 def _pgbouncer(tmp: Path) -> subprocess.Popen[bytes] | None:

@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-HOST = "127.0.0.1"
-PG_PORT = 5432
+from benchmarks._pg import HOST, PG_PORT, pg_home
+
 DATABASE = "interlock_bench_vault"
 DELETED = 1_000
 
@@ -62,29 +62,8 @@ def _psql(sql: str, database: str = "postgres") -> str:
 
 
 def _home(tmp: Path) -> tuple[Any, str]:
-    from interlock.home import init_home
-    from interlock.identity import AgentRegistry, ResourceRegistry
-    from interlock.model import Human, Verb
-
-    admin = Human("bench", "admin")
-    home, _ = init_home(tmp / ".interlock")
-    ResourceRegistry.for_home(home).add(
-        admin,
-        "benchdb",
-        kind="postgres",
-        environment="staging",
-        upstream=f"postgresql://postgres@{HOST}:{PG_PORT}/{DATABASE}",
-        credential=None,
-    )
-    _, minted = AgentRegistry.for_home(home).create(
-        admin,
-        "bench",
-        environments=["staging"],
-        task="benchmark",
-        owner="bench",
-        max_verb=Verb.DESTRUCTIVE,
-    )
-    return home, minted.token
+    home, token = pg_home(tmp, DATABASE, "staging", "destructive")
+    return home, token
 
 
 def _throughput(home: Any, megabytes: int) -> dict[str, float]:
