@@ -588,9 +588,9 @@ class HookDecider:
         reason = (
             f"{verdict.reason} Interlock is holding it for a human: approval request "
             f"{request_id}. Do not look for another way to do this. Tell the user it needs "
-            f"their approval in Interlock (`interlock approvals approve {request_id}` or the "
-            f"console), wait, and run exactly the same command again once it is approved: "
-            f"it will run once."
+            f"their approval in Interlock (`interlock approvals approve {request_id} --user "
+            f"NAME` or the console), wait, and run exactly the same command again once it is "
+            f"approved: it will run once."
         )
         return Verdict(Permission.DENY, reason, request_id, verdict.details)
 
