@@ -5,7 +5,6 @@ to Approve and Deny, and the audit view's results. Screenshots go to test-artifa
 
 from __future__ import annotations
 
-import http.client
 import secrets
 import threading
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from interlock.identity import ResourceRegistry
-from interlock.proxy.http import ProxyThread, proxy_config_from
+from interlock.proxy.http import ProxyThread
 from interlock.proxy.pg import build_server
 from tests.proxy_pg.conftest import (
     PG_HOST,
@@ -26,7 +25,15 @@ from tests.proxy_pg.conftest import (
     wait_until,
 )
 from tests.server.conftest import OPERATOR, PASSWORD, LiveServer, Plane, build_app
-from tests.server.test_browser import ARGS, ARTIFACTS, DELETE, Upstream, chromium, upstream
+from tests.server.test_browser import (
+    ARGS,
+    ARTIFACTS,
+    Upstream,
+    chromium,
+    railway_config,
+    send_delete,
+    upstream,
+)
 
 __all__ = ["chromium", "upstream"]  # fixtures, shared with test_browser
 
@@ -80,31 +87,12 @@ def test_an_http_hold_shows_what_a_human_needs(
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    ResourceRegistry.for_home(plane.home).add(
-        OPERATOR,
-        "railway",
-        kind="http",
-        environment="production",
-        upstream=upstream.url,
-        credential="rlwy-real-upstream-credential",
-    )
-    config = proxy_config_from(
-        {"listen": "127.0.0.1:0", "routes": {"railway": {"classify_host": "backboard.railway.app"}}}
-    )
+    config = railway_config(plane, upstream)
     result: dict[str, Any] = {}
 
     def agent() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=90)
-        headers = {
-            "Authorization": f"Bearer {plane.token}",
-            "Content-Type": "application/json",
-            "Prefer": "wait=60",
-            "Interlock-Reason": "the volume was migrated to vol-prod-8b21 yesterday",
-        }
-        conn.request("POST", "/railway/graphql/v2", body=DELETE, headers=headers)
-        response = conn.getresponse()
-        result["status"], result["body"] = response.status, response.read()
-        conn.close()
+        reason = "the volume was migrated to vol-prod-8b21 yesterday"
+        send_delete(proxy.port, plane.token, result, **{"Interlock-Reason": reason})
 
     ARTIFACTS.mkdir(exist_ok=True)
     with (

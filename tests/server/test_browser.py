@@ -97,11 +97,8 @@ def upstream() -> Iterator[Upstream]:
     up.server.server_close()
 
 
-def test_a_held_action_is_approved_in_the_console_and_completes(
-    plane: Plane, upstream: Upstream, chromium: Path
-) -> None:
-    from playwright.sync_api import expect, sync_playwright
-
+def railway_config(plane: Plane, upstream: Upstream) -> Any:
+    """The production `railway` resource in front of `upstream`, and a proxy config routing it."""
     ResourceRegistry.for_home(plane.home).add(
         OPERATOR,
         "railway",
@@ -110,22 +107,37 @@ def test_a_held_action_is_approved_in_the_console_and_completes(
         upstream=upstream.url,
         credential="rlwy-real-upstream-credential",
     )
-    config = proxy_config_from(
+    return proxy_config_from(
         {"listen": "127.0.0.1:0", "routes": {"railway": {"classify_host": "backboard.railway.app"}}}
     )
+
+
+def send_delete(port: int, token: str, result: dict[str, Any], **headers: str) -> None:
+    """The agent: the volume deletion through the proxy, waiting up to a minute for a human;
+    the answer's status and body land in `result`."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=90)
+    sent = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Prefer": "wait=60",
+        **headers,
+    }
+    conn.request("POST", "/railway/graphql/v2", body=DELETE, headers=sent)
+    response = conn.getresponse()
+    result["status"], result["body"] = response.status, response.read()
+    conn.close()
+
+
+def test_a_held_action_is_approved_in_the_console_and_completes(
+    plane: Plane, upstream: Upstream, chromium: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    config = railway_config(plane, upstream)
     result: dict[str, Any] = {}
 
     def agent() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=90)
-        headers = {
-            "Authorization": f"Bearer {plane.token}",
-            "Content-Type": "application/json",
-            "Prefer": "wait=60",
-        }
-        conn.request("POST", "/railway/graphql/v2", body=DELETE, headers=headers)
-        response = conn.getresponse()
-        result["status"], result["body"] = response.status, response.read()
-        conn.close()
+        send_delete(proxy.port, plane.token, result)
 
     ARTIFACTS.mkdir(exist_ok=True)
     with (
